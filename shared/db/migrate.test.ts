@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from './migrate.ts';
+import { isUniqueViolation } from './client.ts';
+import { createTestDatabase, type TestDatabase } from '../testing/test-db.ts';
+
+describe('migrations on a real Postgres', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('applies every migration once and is a no-op the second time', async () => {
+    expect(await migrate(db.sql)).toEqual([]);
+    const rows = await db.sql<{ name: string }[]>`select name from schema_migrations`;
+    expect(rows.map((r) => r.name)).toContain('0001_initial.sql');
+  });
+
+  it('allows only one active order per user per run', async () => {
+    const [user] = await db.sql<{ id: string }[]>`
+      insert into users (slack_user_id, slack_team_id) values ('U1', 'T1') returning id`;
+    const [channel] = await db.sql<{ id: string }[]>`
+      insert into channels (slack_channel_id, slack_team_id) values ('C1', 'T1') returning id`;
+    const [run] = await db.sql<{ id: string }[]>`
+      insert into runs (channel_id, initiator_id, time_zone)
+      values (${channel!.id}, ${user!.id}, 'UTC') returning id`;
+    await db.sql`insert into orders (run_id, user_id, drink, size) values (${run!.id}, ${user!.id}, 'Latte', 'Small')`;
+    const second = db.sql`insert into orders (run_id, user_id, drink, size) values (${run!.id}, ${user!.id}, 'Mocha', 'Large')`;
+    const error = await second.catch((e: unknown) => e);
+    expect(isUniqueViolation(error, 'orders_one_active_per_user_per_run')).toBe(true);
+    await db.sql`update orders set status = 'withdrawn' where run_id = ${run!.id}`;
+    await db.sql`insert into orders (run_id, user_id, drink, size) values (${run!.id}, ${user!.id}, 'Mocha', 'Large')`;
+    const active = await db.sql`select 1 from orders where run_id = ${run!.id} and status = 'active'`;
+    expect(active.length).toBe(1);
+  });
+
+  it('allows only one open run per channel', async () => {
+    const [user] = await db.sql<{ id: string }[]>`
+      insert into users (slack_user_id, slack_team_id) values ('U2', 'T1') returning id`;
+    const [channel] = await db.sql<{ id: string }[]>`
+      insert into channels (slack_channel_id, slack_team_id) values ('C2', 'T1') returning id`;
+    await db.sql`insert into runs (channel_id, initiator_id, time_zone) values (${channel!.id}, ${user!.id}, 'UTC')`;
+    const error = await db.sql`
+      insert into runs (channel_id, initiator_id, time_zone) values (${channel!.id}, ${user!.id}, 'UTC')`.catch(
+      (e: unknown) => e,
+    );
+    expect(isUniqueViolation(error, 'runs_one_open_per_channel')).toBe(true);
+  });
+});

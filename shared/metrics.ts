@@ -1,0 +1,91 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The metrics every function exposes on `/metrics`; names follow the product spec. */
+export interface Metrics {
+  registry: Registry;
+  runsTotal: Counter<'status'>;
+  runDurationSeconds: Histogram;
+  requestsTotal: Counter<'type'>;
+  errorsTotal: Counter<'type'>;
+  requestDurationSeconds: Histogram<'route' | 'status'>;
+  slackCallsTotal: Counter<'method' | 'outcome'>;
+  eventsPublishedTotal: Counter<'type'>;
+  eventsPublishFailedTotal: Counter<'type'>;
+  eventsDeliveredTotal: Counter<'consumer' | 'outcome'>;
+  eventsDeadLetteredTotal: Counter<'consumer'>;
+}
+
+/**
+ * Create a fresh registry with the spec's metrics. One per process: `npm start` shares one
+ * registry between all functions, so every metric is labelled by what it counts, not by function.
+ */
+export function createMetrics(options: { defaultMetrics?: boolean; labels?: Record<string, string> } = {}): Metrics {
+  const registry = new Registry();
+  if (options.labels) registry.setDefaultLabels(options.labels);
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    runsTotal: new Counter({
+      name: 'coffeebuddy_runs_total',
+      help: 'Coffee runs by the status they reached',
+      labelNames: ['status'],
+      registers,
+    }),
+    runDurationSeconds: new Histogram({
+      name: 'coffeebuddy_run_duration_seconds',
+      help: 'Time from a run being started to it being closed',
+      buckets: [60, 300, 600, 900, 1800, 3600, 7200],
+      registers,
+    }),
+    requestsTotal: new Counter({
+      name: 'coffeebuddy_requests_total',
+      help: 'Requests handled, by type (slash, interaction, event)',
+      labelNames: ['type'],
+      registers,
+    }),
+    errorsTotal: new Counter({
+      name: 'coffeebuddy_errors_total',
+      help: 'Errors by type',
+      labelNames: ['type'],
+      registers,
+    }),
+    requestDurationSeconds: new Histogram({
+      name: 'coffeebuddy_http_request_duration_seconds',
+      help: 'HTTP request latency by route and status',
+      labelNames: ['route', 'status'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
+      registers,
+    }),
+    slackCallsTotal: new Counter({
+      name: 'coffeebuddy_slack_calls_total',
+      help: 'Slack Web API calls by method and outcome (ok, error, rate_limited, retry)',
+      labelNames: ['method', 'outcome'],
+      registers,
+    }),
+    eventsPublishedTotal: new Counter({
+      name: 'coffeebuddy_events_published_total',
+      help: 'Events published from the outbox, by type',
+      labelNames: ['type'],
+      registers,
+    }),
+    eventsPublishFailedTotal: new Counter({
+      name: 'coffeebuddy_events_publish_failed_total',
+      help: 'Outbox publish attempts that failed and will be retried, by type',
+      labelNames: ['type'],
+      registers,
+    }),
+    eventsDeliveredTotal: new Counter({
+      name: 'coffeebuddy_events_delivered_total',
+      help: 'Event deliveries to consumers by outcome (ok, retry, dead_letter)',
+      labelNames: ['consumer', 'outcome'],
+      registers,
+    }),
+    eventsDeadLetteredTotal: new Counter({
+      name: 'coffeebuddy_events_dead_lettered_total',
+      help: 'Events parked in the dead-letter store, by consumer',
+      labelNames: ['consumer'],
+      registers,
+    }),
+  };
+}
