@@ -1,0 +1,350 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A workspace member as `users.info` reports it. The record key is the user id. */
+export interface EmulatedUser {
+  name?: string;
+  real_name?: string;
+  display_name?: string;
+  /** IANA zone, e.g. `Europe/Berlin`. Defaults to `UTC`. */
+  tz?: string;
+  /** Seconds east of UTC; derived from `tz` (at the current date) when omitted. */
+  tz_offset?: number;
+  is_admin?: boolean;
+  is_owner?: boolean;
+}
+
+/** One request the emulator received, in arrival order. The token is kept apart from `args`. */
+export interface RecordedCall {
+  /** Web API method (e.g. `chat.postMessage`) or `response_url`. */
+  method: string;
+  args: Record<string, unknown>;
+  token?: string;
+  at: Date;
+  /** For `response_url` calls: the id in `/response/<id>`. */
+  responseId?: string;
+}
+
+/** A failure to inject with {@link SlackEmulator.failNext}. */
+export interface EmulatedFailure {
+  /** Slack error code for `{ ok: false, error }` (default `internal_error`; `ratelimited` for 429). */
+  error?: string;
+  /** HTTP status: 429 answers with `Retry-After`; 500/503 answer that status; default 200. */
+  status?: number;
+  /** `Retry-After` seconds for a 429 (default 1). */
+  retryAfterSeconds?: number;
+  /** How many consecutive calls fail (default 1). */
+  times?: number;
+}
+
+/** The current state of a message posted through `chat.postMessage`. */
+export interface EmulatedMessage {
+  channel: string;
+  ts: string;
+  text?: string;
+  blocks?: unknown;
+  thread_ts?: string;
+  /** How many times `chat.update` changed it. */
+  edits: number;
+}
+
+/** Options for {@link startSlackEmulator}. */
+export interface SlackEmulatorOptions {
+  port?: number;
+  host?: string;
+  users?: Record<string, EmulatedUser>;
+  onCall?: (call: RecordedCall) => void;
+}
+
+/** A running emulator. Pass `url` to `new WebClient(token, { slackApiUrl })`. */
+export interface SlackEmulator {
+  /** Web API base URL, with a trailing slash, e.g. `http://127.0.0.1:1234/api/`. */
+  readonly url: string;
+  /** A `response_url` served by the emulator; POSTs to it are recorded as method `response_url`. */
+  responseUrl(id?: string): string;
+  readonly calls: RecordedCall[];
+  callsTo(method: string): RecordedCall[];
+  /** Current (post-update, not deleted) messages of a channel, or of all channels, in post order. */
+  messages(channel?: string): EmulatedMessage[];
+  setUser(id: string, user: EmulatedUser): void;
+  failNext(method: string, failure: EmulatedFailure): void;
+  /** Clears recorded calls and pending failures (posted messages and users are kept). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+type Args = Record<string, unknown>;
+type Reply = Record<string, unknown>;
+
+const TEAM_ID = 'T000EMULATED';
+const BOT_USER_ID = 'U000BOT';
+const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata'];
+const REQUIRED: Record<string, string[]> = {
+  'auth.test': [],
+  'chat.postMessage': ['channel'],
+  'chat.update': ['channel', 'ts'],
+  'chat.postEphemeral': ['channel', 'user'],
+  'chat.delete': ['channel', 'ts'],
+  'users.info': ['user'],
+  'conversations.open': [],
+  'views.open': ['trigger_id', 'view'],
+  'views.push': ['trigger_id', 'view'],
+  'views.update': ['view'],
+};
+
+/** Starts a Slack Web API emulator on 127.0.0.1 (a free port unless `port` is given). */
+export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Promise<SlackEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const users = new Map(Object.entries(options.users ?? {}));
+  const calls: RecordedCall[] = [];
+  const failures = new Map<string, { failure: EmulatedFailure; remaining: number }[]>();
+  const channels = new Map<string, Map<string, EmulatedMessage>>();
+  let tsCounter = 0;
+  let idCounter = 0;
+  const nextTs = (): string => {
+    const micros = ++tsCounter * 100;
+    return `${1_700_000_000 + Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
+  };
+
+  const takeFailure = (method: string): EmulatedFailure | undefined => {
+    const queue = failures.get(method);
+    const head = queue?.[0];
+    if (!queue || !head) return undefined;
+    if (--head.remaining <= 0) queue.shift();
+    return head.failure;
+  };
+
+  const handlers: Record<string, (args: Args) => Reply> = {
+    'auth.test': () => ({
+      url: 'https://emulated.slack.com/', team: 'Emulated', user: 'bot', team_id: TEAM_ID,
+      user_id: BOT_USER_ID, bot_id: 'B000BOT', is_enterprise_install: false,
+    }),
+    'chat.postMessage': (args) => {
+      if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) {
+        return { ok: false, error: 'no_text' };
+      }
+      const channel = dmChannel(String(args.channel));
+      const message: EmulatedMessage = { channel, ts: nextTs(), edits: 0 };
+      Object.assign(message, pick(args, ['text', 'blocks', 'thread_ts']));
+      const store = channels.get(channel) ?? new Map<string, EmulatedMessage>();
+      channels.set(channel, store.set(message.ts, message));
+      return { channel, ts: message.ts, message: slackMessage(message) };
+    },
+    'chat.update': (args) => {
+      const channel = dmChannel(String(args.channel));
+      const message = channels.get(channel)?.get(String(args.ts));
+      if (!message) return { ok: false, error: 'message_not_found' };
+      Object.assign(message, pick(args, ['text', 'blocks']));
+      message.edits += 1;
+      return { channel, ts: message.ts, text: message.text ?? '', message: slackMessage(message) };
+    },
+    'chat.postEphemeral': () => ({ message_ts: nextTs() }),
+    'chat.delete': (args) => {
+      const channel = dmChannel(String(args.channel));
+      const ts = String(args.ts);
+      if (!channels.get(channel)?.delete(ts)) return { ok: false, error: 'message_not_found' };
+      return { channel, ts };
+    },
+    'users.info': (args) => {
+      const id = String(args.user);
+      const user = users.get(id);
+      if (!user) return { ok: false, error: 'user_not_found' };
+      const name = user.name ?? id.toLowerCase();
+      const realName = user.real_name ?? name;
+      const tz = user.tz ?? 'UTC';
+      return {
+        user: {
+          id, team_id: TEAM_ID, name, real_name: realName, tz, tz_offset: user.tz_offset ?? tzOffsetSeconds(tz),
+          is_admin: user.is_admin ?? false, is_owner: user.is_owner ?? false, is_bot: false, deleted: false,
+          profile: { real_name: realName, display_name: user.display_name ?? name },
+        },
+      };
+    },
+    'conversations.open': (args) => {
+      if (typeof args.channel === 'string' && args.channel !== '') return { channel: { id: args.channel } };
+      const ids = String(args.users ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      if (ids.length === 0) return { ok: false, error: 'invalid_arguments' };
+      return { channel: { id: ids.length === 1 ? `D${ids[0]}` : `G${ids.join('')}` } };
+    },
+    'views.open': (args) => ({ view: slackView(args, `V${String(++idCounter).padStart(8, '0')}`) }),
+    'views.push': (args) => ({ view: slackView(args, `V${String(++idCounter).padStart(8, '0')}`) }),
+    'views.update': (args) => {
+      if (args.view_id === undefined && args.external_id === undefined) return { ok: false, error: 'invalid_arguments' };
+      return { view: slackView(args, String(args.view_id ?? `V${String(++idCounter).padStart(8, '0')}`)) };
+    },
+  };
+
+  const record = (call: RecordedCall): void => {
+    calls.push(call);
+    options.onCall?.(call);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const raw = await readBody(req);
+    const body = parseBody(raw, req.headers['content-type']);
+    const args: Args = { ...Object.fromEntries(url.searchParams), ...body };
+    const response = /^\/response\/([^/]+)$/.exec(url.pathname);
+    if (!body) return response ? send(res, 400, 'invalid_payload', 'text/plain') : send(res, 200, { ok: false, error: 'invalid_json' });
+    if (response?.[1]) {
+      record({ method: 'response_url', args, at: new Date(), responseId: decodeURIComponent(response[1]) });
+      const failure = takeFailure('response_url');
+      if (!failure) return send(res, 200, 'ok', 'text/plain');
+      const status = failure.status ?? 404;
+      if (status === 429) res.setHeader('Retry-After', String(failure.retryAfterSeconds ?? 1));
+      return send(res, status, failure.error ?? (status === 429 ? 'ratelimited' : 'expired_url'), 'text/plain');
+    }
+    const api = /^\/api\/([\w.]+)$/.exec(url.pathname);
+    if (!api?.[1]) return send(res, 404, { ok: false, error: 'not_found' });
+    const method = api[1];
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const token = bearer ?? (typeof args.token === 'string' && args.token !== '' ? args.token : undefined);
+    delete args.token;
+    record(token === undefined ? { method, args, at: new Date() } : { method, args, token, at: new Date() });
+
+    const failure = takeFailure(method);
+    if (failure) {
+      const status = failure.status ?? 200;
+      if (status === 429) res.setHeader('Retry-After', String(failure.retryAfterSeconds ?? 1));
+      const error = failure.error ?? (status === 429 ? 'ratelimited' : 'internal_error');
+      return send(res, status, { ok: false, error });
+    }
+    const handler = handlers[method];
+    if (!handler) return send(res, 200, { ok: false, error: 'unknown_method' });
+    if (token === undefined) return send(res, 200, { ok: false, error: 'not_authed' });
+    const missing = (REQUIRED[method] ?? []).some((k) => args[k] === undefined || args[k] === null || args[k] === '');
+    if (missing) return send(res, 200, { ok: false, error: 'invalid_arguments' });
+    send(res, 200, { ok: true, ...handler(args) });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, { ok: false, error: 'internal_error', detail: String(err) });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const base = `http://${publicHost}:${port}`;
+  let responseCounter = 0;
+
+  return {
+    url: `${base}/api/`,
+    responseUrl: (id) => `${base}/response/${encodeURIComponent(id ?? `r${++responseCounter}`)}`,
+    calls,
+    callsTo: (method) => calls.filter((c) => c.method === method),
+    messages: (channel) => {
+      const stores = channel === undefined ? [...channels.values()] : [channels.get(dmChannel(channel)) ?? new Map()];
+      return stores.flatMap((store) => [...store.values()].map((m) => ({ ...m })));
+    },
+    setUser: (id, user) => void users.set(id, user),
+    failNext: (method, failure) => {
+      const queue = failures.get(method) ?? [];
+      failures.set(method, [...queue, { failure, remaining: Math.max(1, failure.times ?? 1) }]);
+    },
+    reset: () => {
+      calls.length = 0;
+      failures.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** One human-readable line for a call: method, channel/user and text. Never includes the token. */
+export function describeCall(call: RecordedCall): string {
+  const a = call.args;
+  const parts: string[] = [call.method === 'response_url' ? `response_url ${call.responseId ?? ''}`.trim() : call.method];
+  for (const key of ['channel', 'user', 'users', 'ts', 'view_id', 'response_type']) {
+    if (typeof a[key] === 'string' || typeof a[key] === 'number') parts.push(`${key}=${String(a[key])}`);
+  }
+  if (typeof a.text === 'string') parts.push(JSON.stringify(truncate(a.text.replace(/\s+/g, ' '), 120)));
+  if (Array.isArray(a.blocks)) parts.push(`(${a.blocks.length} blocks)`);
+  if (a.view && typeof a.view === 'object') parts.push(`(view ${String((a.view as Args).type ?? '?')})`);
+  return parts.join(' ');
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Form or JSON body to args, with JSON-in-form fields decoded; `undefined` for malformed JSON. */
+function parseBody(raw: string, contentType: string | undefined): Args | undefined {
+  if (raw.trim() === '') return {};
+  let args: Args;
+  if ((contentType ?? '').includes('application/json')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    args = parsed as Args;
+  } else {
+    args = Object.fromEntries(new URLSearchParams(raw));
+  }
+  for (const key of JSON_FIELDS) {
+    const value = args[key];
+    if (typeof value !== 'string') continue;
+    try {
+      args[key] = JSON.parse(value) as unknown;
+    } catch {
+      // not JSON: keep the string as Slack would reject it
+    }
+  }
+  return args;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': `${type}; charset=utf-8` }).end(text);
+}
+
+/** Posting to a user id lands in the DM with that user, as on Slack. */
+function dmChannel(channel: string): string {
+  return /^[UW][A-Z0-9]+$/.test(channel) ? `D${channel}` : channel;
+}
+
+function pick(args: Args, keys: string[]): Args {
+  return Object.fromEntries(keys.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
+}
+
+function slackMessage(m: EmulatedMessage): Reply {
+  return { type: 'message', user: BOT_USER_ID, bot_id: 'B000BOT', text: m.text ?? '', blocks: m.blocks, ts: m.ts, thread_ts: m.thread_ts };
+}
+
+function slackView(args: Args, id: string): Reply {
+  const view = args.view && typeof args.view === 'object' ? (args.view as Args) : {};
+  return { ...view, id, team_id: TEAM_ID, hash: `${Date.now()}.emulated`, external_id: args.external_id ?? view.external_id ?? '' };
+}
+
+function tzOffsetSeconds(tz: string): number {
+  try {
+    const name = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' })
+      .formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+    return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
