@@ -1,0 +1,145 @@
+/** Result of parsing the text after `/coffee`: a pickup time (or none) plus a note, or a user-facing refusal. */
+export type PickupParse =
+  | { ok: true; pickupAt: Date | null; note: string }
+  | { ok: false; reason: 'syntax' | 'past'; message: string };
+
+/** Wall-clock fields of a local date and time; `month` is 1-based. */
+export type WallTime = { year: number; month: number; day: number; hour: number; minute: number };
+
+const NOTE_MAX = 200;
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+const USAGE =
+  'Pickup times look like `10:30`, `2pm`, `10:30am`, `in 15m`, `in 1 hour` or `1h30m`, followed by an optional note, e.g. `/coffee 10:30 Lobby`.';
+
+const H = '(?:hours?|hrs?|h)';
+const M = '(?:minutes?|mins?|m)';
+const END = '(?= |$)';
+const MERIDIEM = '([ap])\\.?m\\.?';
+/** `10:30`, `10:30pm`, `10:30 pm`, `2pm`, `2 pm` (a bare number also matches and is rejected later). */
+const CLOCK = new RegExp(`^(\\d{1,2})(?::(\\d{2}))?(?: ?${MERIDIEM})?${END}`, 'i');
+/** `in 15m`, `in 1 hour`, `15min`, `1h30m`, `in 1h 30m`. */
+const RELATIVE = new RegExp(`^(?:in )?(?:(\\d+) ?${H}(?: ?(\\d+) ?${M})?|(\\d+) ?${M})${END}`, 'i');
+/** Leading text that is clearly an attempt at a time (checked only when the forms above did not match). */
+const LOOKS_LIKE_TIME = new RegExp(
+  [
+    '\\d+:',
+    `\\d+ ?[ap]\\.?m\\.?${END}`,
+    `\\d+(?:${H}|${M})(?:\\d|${END})`,
+    `\\d{1,2}\\.\\d{2}(?: ?[ap]\\.?m\\.?)?${END}`,
+    `\\d+[.,]\\d+ ?(?:${H}|${M})${END}`,
+    'in \\d+(?!\\d|st|nd|rd|th)',
+  ].map((p) => `^(?:${p})`).join('|'),
+  'i',
+);
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Wall-clock fields (to the second) of `at` in `timeZone`; throws RangeError for an unknown zone. */
+function wallParts(at: Date, timeZone: string): WallTime & { second: number } {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    const numeric = 'numeric' as const;
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone, hourCycle: 'h23', year: numeric, month: numeric, day: numeric, hour: numeric, minute: numeric, second: numeric,
+    });
+    formatters.set(timeZone, f);
+  }
+  const n = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+  for (const { type, value } of f.formatToParts(at)) if (type in n) n[type as keyof typeof n] = Number(value);
+  return { ...n, hour: n.hour % 24 };
+}
+
+/** UTC offset of `timeZone` at instant `t`, in milliseconds (positive east of Greenwich). */
+function offsetMs(t: number, timeZone: string): number {
+  const p = wallParts(new Date(t), timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(t / 1000) * 1000;
+}
+
+/**
+ * The instant at which the wall clock in `timeZone` shows `parts`, with DST handled like Temporal's
+ * "compatible" disambiguation: a time repeated by a fall-back transition resolves to its first
+ * occurrence; a time skipped by a spring-forward gap moves forward by the gap (Berlin 02:30 → 03:30).
+ * @throws RangeError for out-of-range fields (e.g. hour 24, 30 February) or an unknown time zone.
+ */
+export function zonedWallTimeToUtc(parts: WallTime, timeZone: string): Date {
+  const { year, month, day, hour, minute } = parts;
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const d = new Date(wall);
+  const fields = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes()];
+  if (!Number.isFinite(wall) || fields.some((v, i) => v !== [year, month, day, hour, minute][i])) {
+    throw new RangeError(`Invalid wall time ${JSON.stringify(parts)}`);
+  }
+  const before = offsetMs(wall - DAY, timeZone);
+  const after = offsetMs(wall + DAY, timeZone);
+  const valid = [wall - before, wall - after].filter((t) => offsetMs(t, timeZone) === wall - t);
+  return new Date(valid.length > 0 ? Math.min(...valid) : wall - before);
+}
+
+/** `at` as a 24-hour `HH:MM` wall-clock time in `timeZone`, e.g. `"10:30"`. */
+export function formatPickup(at: Date, timeZone: string): string {
+  const p = wallParts(at, timeZone);
+  return `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+}
+
+const tick = (s: string): string => s.replace(/`/g, "'");
+const syntax = (detail: string): PickupParse => ({ ok: false, reason: 'syntax', message: `${detail} ${USAGE}` });
+
+/** The refusal for a clock time earlier today, suggesting a time ~15 minutes out (rounded up to 5 minutes). */
+function pastTime(at: Date, now: Date, timeZone: string, note: string): PickupParse {
+  const suffix = note ? ` ${tick(note)}` : '';
+  const suggestion = new Date(Math.ceil((now.getTime() + 15 * MINUTE) / (5 * MINUTE)) * 5 * MINUTE);
+  const sameDay = wallParts(suggestion, timeZone).day === wallParts(now, timeZone).day;
+  const clockHint = sameDay ? `\`/coffee ${formatPickup(suggestion, timeZone)}${suffix}\` or ` : '';
+  return {
+    ok: false,
+    reason: 'past',
+    message:
+      `${formatPickup(at, timeZone)} has already passed today in ${timeZone} (it's ${formatPickup(now, timeZone)} there now). ` +
+      `Try a later time, e.g. ${clockHint}\`/coffee in 15m${suffix}\`.`,
+  };
+}
+
+/**
+ * Parse `/coffee [pickup time] [note]`. `text` follows the command; `now` is the current instant
+ * and `timeZone` the user's IANA zone, in which clock times mean today's wall-clock time.
+ * A leading token that is not time-like is part of the note; relative times must be 1 minute to 12 hours.
+ * @throws RangeError for an unknown `timeZone` (a configuration error, not user input).
+ */
+export function parseRunText(text: string, now: Date, timeZone: string): PickupParse {
+  const s = text.trim().replace(/\s+/g, ' ');
+  let pickupAt: Date | null = null;
+  let rest = s;
+  let isClock = false;
+  const clock = CLOCK.exec(s);
+  const rel = RELATIVE.exec(s);
+  if (clock && (clock[2] !== undefined || clock[3] !== undefined)) {
+    const [token, h, min = '0', mer] = clock;
+    const hour = Number(h);
+    const minute = Number(min);
+    if (minute > 59 || (mer ? hour < 1 || hour > 12 : hour > 23)) return syntax(`\`${token}\` isn't a valid time of day.`);
+    const today = wallParts(now, timeZone);
+    const hour24 = mer ? (hour % 12) + (mer.toLowerCase() === 'p' ? 12 : 0) : hour;
+    pickupAt = zonedWallTimeToUtc({ ...today, hour: hour24, minute }, timeZone);
+    rest = s.slice(token.length);
+    isClock = true;
+  } else if (rel) {
+    const [token, hours, extra, mins] = rel;
+    const minutes = mins !== undefined ? Number(mins) : Number(hours) * 60 + Number(extra ?? 0);
+    if (Number(extra ?? 0) > 59 || !(minutes >= 1 && minutes <= 720)) {
+      return syntax(`\`${token}\` is out of range: relative pickup times go from 1 minute to 12 hours.`);
+    }
+    pickupAt = new Date(now.getTime() + minutes * MINUTE);
+    rest = s.slice(token.length);
+  } else if (LOOKS_LIKE_TIME.test(s)) {
+    const token = s.split(' ').slice(0, /^in /i.test(s) ? 2 : 1).join(' ');
+    return syntax(`I couldn't read \`${tick(token)}\` as a pickup time.`);
+  }
+  const note = rest.trim();
+  const length = [...note].length;
+  if (length > NOTE_MAX) {
+    return { ok: false, reason: 'syntax', message: `That note is too long (${length} characters); please keep it to ${NOTE_MAX} characters or fewer.` };
+  }
+  if (isClock && pickupAt && pickupAt.getTime() < now.getTime() - MINUTE) return pastTime(pickupAt, now, timeZone, note);
+  return { ok: true, pickupAt, note };
+}
