@@ -1,0 +1,69 @@
+import type { CoffeeEvent } from './cloud-event.ts';
+import { toBinaryHttp } from './cloud-event.ts';
+
+/**
+ * KafkaSource's delivery contract, shared by the in-process bus and the Kafka dispatcher:
+ * 2xx is done; 5xx, 404, 408, 409, 429 and network errors or timeouts are retried with exponential
+ * backoff; any other status ≥ 300 goes straight to the dead-letter sink.
+ * (knative eventing-kafka-broker, dispatcher `WebClientCloudEventSender`.)
+ */
+export type DeliveryOutcome =
+  | { kind: 'delivered'; attempts: number }
+  | { kind: 'dead_letter'; attempts: number; statusCode: number | null; error: string };
+
+/** True when KafkaSource would retry a sink that answered `status`. */
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 404 || status === 408 || status === 409 || status === 429;
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (KafkaSource `delivery.retry`). */
+  retries: number;
+  /** First backoff (`delivery.backoffDelay`); doubles each time (`backoffPolicy: exponential`). */
+  backoffDelayMs: number;
+  /** Per-attempt timeout (`delivery.timeout`). */
+  timeoutMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { retries: 5, backoffDelayMs: 200, timeoutMs: 10_000 };
+
+/** POST one event to a sink in HTTP binary mode until it is done or must be dead-lettered. */
+export async function deliverWithRetry(args: {
+  event: CoffeeEvent;
+  url: string;
+  policy: RetryPolicy;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  onRetry?: (attempt: number, reason: string) => void;
+}): Promise<DeliveryOutcome> {
+  const doFetch = args.fetch ?? fetch;
+  const sleep = args.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const { headers, body } = toBinaryHttp(args.event);
+  let lastError = '';
+  let lastStatus: number | null = null;
+  for (let attempt = 1; attempt <= args.policy.retries + 1; attempt++) {
+    try {
+      const response = await doFetch(args.url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(args.policy.timeoutMs),
+      });
+      lastStatus = response.status;
+      const text = await response.text().catch(() => '');
+      if (response.status >= 200 && response.status < 300) return { kind: 'delivered', attempts: attempt };
+      lastError = `sink answered ${response.status}${text ? `: ${text.slice(0, 300)}` : ''}`;
+      if (!isRetryableStatus(response.status)) {
+        return { kind: 'dead_letter', attempts: attempt, statusCode: response.status, error: lastError };
+      }
+    } catch (error) {
+      lastStatus = null;
+      lastError = `sink unreachable: ${(error as Error).message}`;
+    }
+    if (attempt <= args.policy.retries) {
+      args.onRetry?.(attempt, lastError);
+      await sleep(args.policy.backoffDelayMs * 2 ** (attempt - 1));
+    }
+  }
+  return { kind: 'dead_letter', attempts: args.policy.retries + 1, statusCode: lastStatus, error: lastError };
+}

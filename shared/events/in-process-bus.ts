@@ -1,0 +1,98 @@
+import type { Logger } from '../logging.ts';
+import type { Metrics } from '../metrics.ts';
+import type { CoffeeEvent } from './cloud-event.ts';
+import { defaultRetryPolicy, deliverWithRetry, type RetryPolicy } from './delivery.ts';
+import type { EventTransport } from './transport.ts';
+
+/** A consuming function as KafkaSource sees it: a consumer group, the types it wants, a sink URL. */
+export interface Subscription {
+  consumer: string;
+  types: readonly string[];
+  url: string;
+}
+
+/** An event that could not be delivered, handed to whoever parks it for operators. */
+export interface DeadLetter {
+  consumer: string;
+  event: CoffeeEvent;
+  statusCode: number | null;
+  error: string;
+  attempts: number;
+}
+
+export interface InProcessBus extends EventTransport {
+  /** Resolves when every accepted event has been delivered or dead-lettered. */
+  idle(): Promise<void>;
+}
+
+/**
+ * The embedded event bus for `npm start`: the same contract as KafkaSource (binary-mode HTTP to each
+ * consumer's sink, ordered per consumer and partition key, retries, dead letters), without a broker.
+ * Events live in memory once accepted; the outbox row is already marked published by then, so a
+ * crash of the dev process can lose in-flight deliveries. Production uses Kafka.
+ */
+export function createInProcessBus(options: {
+  subscriptions: () => readonly Subscription[];
+  deadLetter: (letter: DeadLetter) => Promise<void>;
+  log: Logger;
+  metrics: Metrics;
+  policy?: RetryPolicy;
+  fetch?: typeof fetch;
+}): InProcessBus {
+  const policy = options.policy ?? defaultRetryPolicy;
+  // One promise chain per (consumer, partition key): KafkaSource's `ordered` delivery.
+  const lanes = new Map<string, Promise<void>>();
+  let closed = false;
+
+  async function deliver(subscription: Subscription, event: CoffeeEvent): Promise<void> {
+    const log = options.log.child({ consumer: subscription.consumer, eventId: event.id, eventType: event.type });
+    const outcome = await deliverWithRetry({
+      event,
+      url: subscription.url,
+      policy,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      onRetry: (attempt, reason) => {
+        options.metrics.eventsDeliveredTotal.inc({ consumer: subscription.consumer, outcome: 'retry' });
+        log.warn('event delivery will be retried', { attempt, reason });
+      },
+    });
+    if (outcome.kind === 'delivered') {
+      options.metrics.eventsDeliveredTotal.inc({ consumer: subscription.consumer, outcome: 'ok' });
+      return;
+    }
+    options.metrics.eventsDeliveredTotal.inc({ consumer: subscription.consumer, outcome: 'dead_letter' });
+    options.metrics.eventsDeadLetteredTotal.inc({ consumer: subscription.consumer });
+    log.error('event dead-lettered', { statusCode: outcome.statusCode, error: outcome.error, attempts: outcome.attempts });
+    await options.deadLetter({ consumer: subscription.consumer, event, ...outcome });
+  }
+
+  return {
+    async send(events) {
+      if (closed) throw new Error('event bus is closed');
+      for (const event of events) {
+        for (const subscription of options.subscriptions()) {
+          if (!subscription.types.includes(event.type)) continue;
+          const lane = `${subscription.consumer}\u0000${String(event.partitionkey ?? '')}`;
+          const previous = lanes.get(lane) ?? Promise.resolve();
+          const next = previous
+            .then(() => deliver(subscription, event))
+            .catch((error: unknown) => options.log.error('dead-letter store failed', { error, eventId: event.id }));
+          lanes.set(lane, next);
+          void next.then(() => {
+            if (lanes.get(lane) === next) lanes.delete(lane);
+          });
+        }
+      }
+    },
+    async ready() {
+      return !closed;
+    },
+    async idle() {
+      while (lanes.size > 0) await Promise.all(lanes.values());
+    },
+    async close() {
+      closed = true;
+      await this.idle();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { z } from 'zod';
+import type { Pool } from './db/client.ts';
+import type { EventType } from './events/catalog.ts';
+import type { EventHandler } from './events/consumer.ts';
+import type { Emit } from './events/outbox.ts';
+import type { HttpRequest, HttpResponse } from './http/types.ts';
+import type { Logger } from './logging.ts';
+import type { Metrics } from './metrics.ts';
+import type { SlackPort } from './slack/port.ts';
+
+/** The six functions, each deployed as its own Knative Service. */
+export const functionNames = [
+  'slash-command',
+  'interaction',
+  'close-run',
+  'fairness-assign',
+  'reminder-due',
+  'admin',
+] as const;
+export type FunctionName = (typeof functionNames)[number];
+
+/**
+ * Everything a handler may touch. Handlers never read env, the wall clock or build clients:
+ * the composition root hands these in, which is what lets all functions share one process locally.
+ */
+export interface FunctionDeps<C> {
+  sql: Pool;
+  slack: SlackPort;
+  emit: Emit;
+  log: Logger;
+  now: () => Date;
+  metrics: Metrics;
+  config: C;
+}
+
+/** An HTTP route of a function (Kong forwards Slack's requests to these paths unchanged). */
+export interface FunctionRoute<C> {
+  method: 'POST' | 'GET';
+  path: string;
+  /** Label for `coffeebuddy_requests_total{type}`. */
+  type: 'slash' | 'interaction';
+  handle(request: HttpRequest, deps: FunctionDeps<C>): Promise<HttpResponse>;
+}
+
+/**
+ * A function's descriptor: the single source from which the local runner's wiring, the esbuild
+ * entry points and the Knative YAML are derived.
+ */
+export interface FunctionDescriptor<C> {
+  name: FunctionName;
+  description: string;
+  /** zod schema of the variables this function reads beyond the shared ones. */
+  config: z.ZodObject;
+  /** Whether it calls the Slack Web API (and so needs `SLACK_BOT_TOKEN`). */
+  usesSlack: boolean;
+  routes: readonly FunctionRoute<C>[];
+  /** CloudEvent types it consumes, each with its handler; delivered to `POST /events/<name>`. */
+  consumes: Partial<Record<EventType, EventHandler<FunctionDeps<C>>>>;
+  /** CloudEvent types it publishes through the outbox. */
+  publishes: readonly EventType[];
+}
+
+/** Declare a descriptor with its config type inferred from the schema. */
+export function defineFunction<S extends z.ZodObject>(
+  descriptor: Omit<FunctionDescriptor<z.infer<S>>, 'config'> & { config: S },
+): FunctionDescriptor<z.infer<S>> {
+  return descriptor;
+}
+
+/** A descriptor of any config type, for registries and runners. */
+// The config type is erased here: the runner validates config with the descriptor's own schema.
+export type AnyFunction = FunctionDescriptor<any>;
+
+/** The path KafkaSource (or the local bus) posts a function's CloudEvents to. */
+export function eventPath(name: FunctionName): string {
+  return `/events/${name}`;
+}
