@@ -52,7 +52,8 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
   return parsed.data;
 }
 
-const port = z.coerce.number().int().min(1).max(65535);
+// 0 asks the OS for a free port (tests, local runs).
+const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.url().optional();
 
 /** Variables every function reads. */
@@ -75,10 +76,20 @@ export const slackConfigShape = {
 /** Variables of functions that receive Slack requests. */
 export const slackIngressConfigShape = {
   SLACK_SIGNING_SECRET: z.string().min(1),
-  DEFAULT_TIME_ZONE: z.string().default('UTC'),
+  DEFAULT_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
 };
 
 /** Variables of functions that publish events. */
 export const eventsConfigShape = {
   EVENT_SINKS: z.string().optional(),
 };
+
+/** True for a time zone name this runtime's Intl knows (IANA names such as `Europe/Berlin`). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,14 @@
+import { defineFunction } from '../../shared/function.ts';
+import { handleInteractionRequest } from './http.ts';
+import { interactionConfig } from './schema.ts';
+
+/** interaction: buttons and modals from Slack via Kong. */
+export const interaction = defineFunction({
+  name: 'interaction',
+  description: 'Verifies Slack button and modal payloads and answers them',
+  config: interactionConfig,
+  usesSlack: true,
+  routes: [{ method: 'POST', path: '/slack/interactions', type: 'interaction', handle: handleInteractionRequest }],
+  consumes: {},
+  publishes: [],
+});

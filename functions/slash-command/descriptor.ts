@@ -1,0 +1,14 @@
+import { defineFunction } from '../../shared/function.ts';
+import { handleCommandRequest } from './http.ts';
+import { slashCommandConfig } from './schema.ts';
+
+/** slash-command: `/coffee` from Slack via Kong; starts runs and answers help. */
+export const slashCommand = defineFunction({
+  name: 'slash-command',
+  description: 'Verifies and answers /coffee: starts runs, shows help',
+  config: slashCommandConfig,
+  usesSlack: true,
+  routes: [{ method: 'POST', path: '/slack/commands', type: 'slash', handle: handleCommandRequest }],
+  consumes: {},
+  publishes: ['com.coffeebuddy.run.created', 'com.coffeebuddy.run.failed'],
+});

@@ -1,0 +1,142 @@
+import { isTimeZone } from '../../shared/config.ts';
+import { isUniqueViolation } from '../../shared/db/client.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { FunctionDeps } from '../../shared/function.ts';
+import {
+  alreadyOpenReply,
+  disabledReply,
+  helpReply,
+  notYetReply,
+  postFailedReply,
+  runMessage,
+  usageReply,
+} from './messages.ts';
+import { parseRunText } from './pickup-time.ts';
+import { failOpenRun, findChannel, findOpenRun, insertRun, setRunMessage, upsertChannel, upsertUser } from './queries.ts';
+import type { EphemeralReply, SlashCommand, SlashCommandConfig } from './schema.ts';
+
+export type SlashCommandDeps = FunctionDeps<SlashCommandConfig>;
+
+/** Subcommands that belong to features not in this release; answered honestly, never run as notes. */
+const laterSubcommands = new Set(['close', 'cancel', 'history', 'stats', 'admin']);
+const defaultWindowRuns = 5;
+
+/**
+ * `/coffee …`: help, or start a run. Returns the ephemeral reply for the user, or null when the
+ * posted run message is the answer.
+ */
+export async function handleSlashCommand(command: SlashCommand, deps: SlashCommandDeps): Promise<EphemeralReply | null> {
+  const text = command.text.trim();
+  const subcommand = text.split(/\s+/)[0]?.toLowerCase() ?? '';
+  if (subcommand === 'help') {
+    const channel = await findChannel(deps.sql, command.channel_id);
+    return helpReply(channel?.fairnessWindowRuns ?? defaultWindowRuns);
+  }
+  if (laterSubcommands.has(subcommand)) return notYetReply(subcommand);
+  return startRun(command, text, deps);
+}
+
+async function startRun(command: SlashCommand, text: string, deps: SlashCommandDeps): Promise<EphemeralReply | null> {
+  const known = await findChannel(deps.sql, command.channel_id);
+  if (known && !known.enabled) return disabledReply;
+
+  const user = await lookUpUser(command.user_id, deps);
+  const timeZone = user?.timeZone && isTimeZone(user.timeZone) ? user.timeZone : deps.config.DEFAULT_TIME_ZONE;
+  const now = deps.now();
+  const parsed = parseRunText(text, now, timeZone);
+  if (!parsed.ok) return parsed.reason === 'syntax' ? usageReply(parsed.message) : { text: parsed.message };
+
+  const created = await deps.sql.begin(async (tx) => {
+    const channel = await upsertChannel(tx, {
+      slackChannelId: command.channel_id,
+      slackTeamId: command.team_id,
+      name: command.channel_name ?? null,
+    });
+    if (!channel.enabled) return { kind: 'disabled' as const };
+    const initiatorId = await upsertUser(tx, {
+      slackUserId: command.user_id,
+      slackTeamId: command.team_id,
+      displayName: user?.name ?? command.user_name ?? null,
+      timeZone: user?.timeZone ?? null,
+    });
+    const open = await findOpenRun(tx, channel.id);
+    if (open) return { kind: 'already_open' as const, open };
+    const runId = await insertRun(tx, { channelId: channel.id, initiatorId, pickupAt: parsed.pickupAt, note: parsed.note, timeZone, startedAt: now });
+    await deps.emit(tx, {
+      type: 'com.coffeebuddy.run.created',
+      subject: runId,
+      partitionKey: command.channel_id,
+      correlationId: runId,
+      data: {
+        runId,
+        slackTeamId: command.team_id,
+        slackChannelId: command.channel_id,
+        initiatorSlackUserId: command.user_id,
+        pickupAt: parsed.pickupAt?.toISOString() ?? null,
+        note: parsed.note,
+        timeZone,
+        startedAt: now.toISOString(),
+      },
+    });
+    return { kind: 'created' as const, runId, fairnessWindowRuns: channel.fairnessWindowRuns };
+  }).catch(async (error: unknown) => {
+    // Two `/coffee` at the same instant: the unique index lets one win; the other is told.
+    if (!isUniqueViolation(error, 'runs_one_open_per_channel')) throw error;
+    const channel = await findChannel(deps.sql, command.channel_id);
+    const open = channel && (await findOpenRun(deps.sql, channel.id));
+    if (!open) throw error;
+    return { kind: 'already_open' as const, open };
+  });
+
+  if (created.kind === 'disabled') return disabledReply;
+  if (created.kind === 'already_open') {
+    return alreadyOpenReply(created.open.initiatorSlackUserId, created.open.pickupAt, timeZone);
+  }
+
+  const log = deps.log.child({ runId: created.runId });
+  const message = runMessage({
+    runId: created.runId,
+    initiatorSlackUserId: command.user_id,
+    pickupAt: parsed.pickupAt,
+    timeZone,
+    note: parsed.note,
+    participantCount: 0,
+    fairnessWindowRuns: created.fairnessWindowRuns,
+  });
+  try {
+    const posted = await deps.slack.postMessage({ channel: command.channel_id, ...message });
+    await setRunMessage(deps.sql, created.runId, posted);
+  } catch (error) {
+    const reason = error instanceof AppError ? error.message : 'run message could not be posted';
+    log.warn('run message not posted; run marked failed', { reason });
+    await markFailed(created.runId, command.channel_id, reason, deps);
+    return postFailedReply(reason);
+  }
+  deps.metrics.runsTotal.inc({ status: 'open' });
+  log.info('run started', { channel: command.channel_id, hasPickup: parsed.pickupAt !== null });
+  return null;
+}
+
+async function markFailed(runId: string, slackChannelId: string, reason: string, deps: SlashCommandDeps): Promise<void> {
+  await deps.sql.begin(async (tx) => {
+    if (!(await failOpenRun(tx, runId, reason))) return;
+    await deps.emit(tx, {
+      type: 'com.coffeebuddy.run.failed',
+      subject: runId,
+      partitionKey: slackChannelId,
+      correlationId: runId,
+      data: { runId, slackChannelId, reason },
+    });
+  });
+  deps.metrics.runsTotal.inc({ status: 'failed' });
+}
+
+/** The initiator's Slack profile; a Slack outage falls back to the default zone rather than failing. */
+async function lookUpUser(slackUserId: string, deps: SlashCommandDeps) {
+  try {
+    return await deps.slack.getUser(slackUserId);
+  } catch (error) {
+    deps.log.warn('users.info failed; using the default time zone', { error });
+    return null;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Escape user text for Slack mrkdwn: `&`, `<` and `>` are the only control characters
+ * (https://api.slack.com/reference/surfaces/formatting#escaping). Escaping them means `<!channel>`
+ * or `<@U123>` typed in a note shows as text and never pings anyone.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A user mention (`<@U123>`), which Slack renders as the user's current name. */
+export function mention(slackUserId: string): string {
+  return `<@${slackUserId}>`;
+}
+
+/**
+ * A date Slack renders in each reader's own time zone
+ * (https://api.slack.com/reference/surfaces/formatting#date-formatting), with a fallback.
+ */
+export function slackTime(at: Date, fallback: string): string {
+  return `<!date^${Math.floor(at.getTime() / 1000)}^{time}|${escapeMrkdwn(fallback)}>`;
+}
+
+/** Cut text to `max` characters, marking the cut, so Block Kit limits are never exceeded. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}

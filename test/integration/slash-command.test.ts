@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { registry } from '../../functions/registry.ts';
+import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
+import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
+
+// 09:00 in Berlin (UTC+1 in November).
+const morning = new Date('2026-11-23T08:00:00Z');
+
+describe('/coffee over signed HTTP, against real Postgres and the Slack emulator', () => {
+  let stack: TestStack;
+  let channelSeq = 0;
+  let channel: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack({
+      functions: registry,
+      now: morning,
+      users: {
+        U0001: { name: 'ana', tz: 'Europe/Berlin' },
+        U0002: { name: 'bo', tz: 'America/Los_Angeles' },
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+  beforeEach(() => {
+    stack.clock.now = morning;
+    stack.slack.reset();
+    channel = `C${String(++channelSeq).padStart(4, '0')}`;
+  });
+
+  const command = (text: string, fields: { userId?: string; responseUrl?: string } = {}) =>
+    slashCommandBody({ text, channelId: channel, ...fields });
+  const runsInChannel = () => stack.db.sql<{ id: string; status: string; note: string; pickupAt: Date | null; messageTs: string | null; timeZone: string }[]>`
+    select r.id, r.status, r.note, r.pickup_at, r.message_ts, r.time_zone
+    from runs r join channels c on c.id = r.channel_id
+    where c.slack_channel_id = ${channel}`;
+
+  it('starts a run: one transaction with its run.created event, then the run message with its ts stored', async () => {
+    const response = await stack.postSigned('/slack/commands', command('10:30 Lobby cafe'));
+    expect(response.status).toBe(200);
+
+    const [run] = await runsInChannel();
+    expect(run).toMatchObject({ status: 'open', note: 'Lobby cafe', timeZone: 'Europe/Berlin' });
+    expect(run!.pickupAt!.toISOString()).toBe('2026-11-23T09:30:00.000Z');
+
+    const [posted] = stack.slack.callsTo('chat.postMessage');
+    expect(posted!.args.channel).toBe(channel);
+    const blocks = JSON.stringify(posted!.args.blocks);
+    expect(blocks).toContain('Lobby cafe');
+    expect(blocks).toContain('<@U0001>');
+    expect(blocks).toContain('0 people have ordered');
+    for (const action of ['order.open', 'order.reuse_last', 'run.close']) expect(blocks).toContain(action);
+    expect(blocks).toContain(`"value":"${run!.id}"`);
+    expect(run!.messageTs).toBe(stack.slack.messages(channel)[0]!.ts);
+
+    const outbox = await stack.db.sql<{ type: string; subject: string; partitionKey: string; data: { note: string } }[]>`
+      select type, subject, partition_key, data from outbox where subject = ${run!.id}`;
+    expect(outbox).toEqual([
+      expect.objectContaining({ type: 'com.coffeebuddy.run.created', partitionKey: channel, data: expect.objectContaining({ note: 'Lobby cafe' }) }),
+    ]);
+  });
+
+  it('reads the pickup time in the initiator’s own Slack time zone', async () => {
+    await stack.postSigned('/slack/commands', command('2pm', { userId: 'U0002' }));
+    const [run] = await runsInChannel();
+    // 14:00 in Los Angeles (UTC-8) is 22:00 UTC.
+    expect(run!.pickupAt!.toISOString()).toBe('2026-11-23T22:00:00.000Z');
+  });
+
+  it('falls back to the configured default zone when Slack cannot say', async () => {
+    stack.slack.failNext('users.info', { status: 503, times: 5 });
+    await stack.postSigned('/slack/commands', command('10:30', { userId: 'U0999' }));
+    const [run] = await runsInChannel();
+    expect(run).toMatchObject({ timeZone: 'UTC' });
+    expect(run!.pickupAt!.toISOString()).toBe('2026-11-23T10:30:00.000Z');
+  });
+
+  it('refuses unsigned, wrongly signed and stale requests with 401 and records nothing', async () => {
+    const body = command('10:30 Lobby');
+    const unsigned = await fetch(`${stack.url}/slack/commands`, { method: 'POST', body });
+    const wrong = await stack.postSigned('/slack/commands', body, { secret: 'not-the-secret' });
+    const stale = await stack.postSigned('/slack/commands', body, { at: new Date(morning.getTime() - 6 * 60_000) });
+    expect([unsigned.status, wrong.status, stale.status]).toEqual([401, 401, 401]);
+    expect(await runsInChannel()).toEqual([]);
+    expect(await stack.db.sql`select 1 from channels where slack_channel_id = ${channel}`).toHaveLength(0);
+    expect(stack.slack.calls).toEqual([]);
+  });
+
+  it('answers an oversized body with 413', async () => {
+    const response = await stack.postSigned('/slack/commands', command('x'.repeat(70 * 1024)));
+    expect(response.status).toBe(413);
+    expect(await runsInChannel()).toEqual([]);
+  });
+
+  it('answers bad syntax and past times with an ephemeral hint and starts nothing', async () => {
+    const bad = await (await stack.postSigned('/slack/commands', command('25:00 Lobby'))).json();
+    expect(bad).toMatchObject({ response_type: 'ephemeral' });
+    expect(bad.text).toContain('/coffee [pickup time] [note]');
+
+    const past = await (await stack.postSigned('/slack/commands', command('8:30 Lobby'))).json();
+    expect(past.response_type).toBe('ephemeral');
+    expect(past.text).toMatch(/already passed/);
+    expect(past.text).toMatch(/\/coffee in 15m/);
+    expect(await runsInChannel()).toEqual([]);
+    expect(stack.slack.callsTo('chat.postMessage')).toEqual([]);
+  });
+
+  it('says "disabled here" in a disabled channel and records nothing', async () => {
+    await stack.db.sql`insert into channels (slack_channel_id, slack_team_id, enabled) values (${channel}, 'T0001', false)`;
+    const reply = await (await stack.postSigned('/slack/commands', command('10:30'))).json();
+    expect(reply.text).toMatch(/disabled here/);
+    expect(await runsInChannel()).toEqual([]);
+    expect(await stack.db.sql`select 1 from outbox o join runs r on r.id::text = o.subject join channels c on c.id = r.channel_id where c.slack_channel_id = ${channel}`).toHaveLength(0);
+  });
+
+  it('keeps one open run per channel, even for simultaneous commands', async () => {
+    const responses = await Promise.all([1, 2, 3].map(() => stack.postSigned('/slack/commands', command('10:30'))));
+    const bodies = await Promise.all(responses.map((r) => r.text()));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(await runsInChannel()).toHaveLength(1);
+    expect(bodies.filter((b) => b.includes('already an open coffee run'))).toHaveLength(2);
+    expect(stack.slack.callsTo('chat.postMessage')).toHaveLength(1);
+  });
+
+  it('marks the run failed and tells the user how to fix it when Slack refuses the post', async () => {
+    stack.slack.failNext('chat.postMessage', { error: 'not_in_channel' });
+    const reply = await (await stack.postSigned('/slack/commands', command('10:30'))).json();
+    expect(reply.text).toContain('/invite @CoffeeBuddy');
+    const [run] = await runsInChannel();
+    expect(run!.status).toBe('failed');
+    const types = await stack.db.sql<{ type: string }[]>`select type from outbox where subject = ${run!.id} order by created_at, type`;
+    expect(types.map((t) => t.type).sort()).toEqual(['com.coffeebuddy.run.created', 'com.coffeebuddy.run.failed']);
+    // The channel is free again for a new run.
+    expect((await stack.postSigned('/slack/commands', command('10:30'))).status).toBe(200);
+    expect((await runsInChannel()).map((r) => r.status).sort()).toEqual(['failed', 'open']);
+  });
+
+  it('shows typed mentions and broadcasts in the note as harmless text', async () => {
+    await stack.postSigned('/slack/commands', command('10:30 <!channel> meet <@U0002> & co'));
+    const blocks = JSON.stringify(stack.slack.callsTo('chat.postMessage')[0]!.args.blocks);
+    expect(blocks).toContain('&lt;!channel&gt; meet &lt;@U0002&gt; &amp; co');
+    expect(blocks).not.toContain('<!channel>');
+  });
+
+  it('explains the commands and the runner rule on /coffee help', async () => {
+    const reply = await (await stack.postSigned('/slack/commands', command('help'))).json();
+    expect(reply.response_type).toBe('ephemeral');
+    expect(reply.text).toContain('/coffee [pickup time] [note]');
+    expect(reply.text).toContain("fewest of this channel's last 5 runs");
+    expect(await runsInChannel()).toEqual([]);
+  });
+
+  it('counts started runs and slash requests in /metrics', async () => {
+    await stack.postSigned('/slack/commands', command('10:30'));
+    const text = await (await fetch(`${stack.url}/metrics`)).text();
+    expect(text).toMatch(/coffeebuddy_runs_total\{status="open"\} [1-9]/);
+    expect(text).toMatch(/coffeebuddy_requests_total\{type="slash"\} [1-9]/);
+  });
+});
