@@ -3,6 +3,9 @@ import { registry } from '../../functions/registry.ts';
 import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
 import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
 
+type SlackReply = { response_type?: string; text: string };
+const replyOf = async (response: Promise<Response>) => (await (await response).json()) as SlackReply;
+
 // 09:00 in Berlin (UTC+1 in November).
 const morning = new Date('2026-11-23T08:00:00Z');
 
@@ -95,11 +98,11 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
   });
 
   it('answers bad syntax and past times with an ephemeral hint and starts nothing', async () => {
-    const bad = await (await stack.postSigned('/slack/commands', command('25:00 Lobby'))).json();
+    const bad = await replyOf(stack.postSigned('/slack/commands', command('25:00 Lobby')));
     expect(bad).toMatchObject({ response_type: 'ephemeral' });
     expect(bad.text).toContain('/coffee [pickup time] [note]');
 
-    const past = await (await stack.postSigned('/slack/commands', command('8:30 Lobby'))).json();
+    const past = await replyOf(stack.postSigned('/slack/commands', command('8:30 Lobby')));
     expect(past.response_type).toBe('ephemeral');
     expect(past.text).toMatch(/already passed/);
     expect(past.text).toMatch(/\/coffee in 15m/);
@@ -109,7 +112,7 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
 
   it('says "disabled here" in a disabled channel and records nothing', async () => {
     await stack.db.sql`insert into channels (slack_channel_id, slack_team_id, enabled) values (${channel}, 'T0001', false)`;
-    const reply = await (await stack.postSigned('/slack/commands', command('10:30'))).json();
+    const reply = await replyOf(stack.postSigned('/slack/commands', command('10:30')));
     expect(reply.text).toMatch(/disabled here/);
     expect(await runsInChannel()).toEqual([]);
     expect(await stack.db.sql`select 1 from outbox o join runs r on r.id::text = o.subject join channels c on c.id = r.channel_id where c.slack_channel_id = ${channel}`).toHaveLength(0);
@@ -126,7 +129,7 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
 
   it('marks the run failed and tells the user how to fix it when Slack refuses the post', async () => {
     stack.slack.failNext('chat.postMessage', { error: 'not_in_channel' });
-    const reply = await (await stack.postSigned('/slack/commands', command('10:30'))).json();
+    const reply = await replyOf(stack.postSigned('/slack/commands', command('10:30')));
     expect(reply.text).toContain('/invite @CoffeeBuddy');
     const [run] = await runsInChannel();
     expect(run!.status).toBe('failed');
@@ -145,7 +148,7 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
   });
 
   it('explains the commands and the runner rule on /coffee help', async () => {
-    const reply = await (await stack.postSigned('/slack/commands', command('help'))).json();
+    const reply = await replyOf(stack.postSigned('/slack/commands', command('help')));
     expect(reply.response_type).toBe('ephemeral');
     expect(reply.text).toContain('/coffee [pickup time] [note]');
     expect(reply.text).toContain("fewest of this channel's last 5 runs");

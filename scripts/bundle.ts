@@ -1,0 +1,33 @@
+/**
+ * One esbuild bundle per registered function under `<outRoot>/<name>/index.mjs` (ESM, node20,
+ * with a sourcemap). `node dist/<name>/index.mjs` starts that function alone on `$PORT`.
+ */
+import { rm, stat } from 'node:fs/promises';
+import { build } from 'esbuild';
+import { registry } from '../functions/registry.ts';
+
+/** Bundle every function; returns name → bytes of its bundle. */
+export async function buildAll(outRoot = 'dist'): Promise<Record<string, number>> {
+  await rm(outRoot, { recursive: true, force: true });
+  const sizes: Record<string, number> = {};
+  for (const fn of registry) {
+    const outfile = `${outRoot}/${fn.name}/index.mjs`;
+    await build({
+      entryPoints: [`functions/${fn.name}/index.ts`],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      sourcemap: true,
+      minify: true,
+      legalComments: 'linked',
+      logLevel: 'warning',
+      // Some dependencies are CommonJS and call require() for Node built-ins.
+      banner: { js: "import { createRequire as __cbCreateRequire } from 'node:module'; const require = __cbCreateRequire(import.meta.url);" },
+    });
+    sizes[fn.name] = (await stat(outfile)).size;
+  }
+  return sizes;
+}
+

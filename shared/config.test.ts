@@ -1,0 +1,56 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { registry } from '../functions/registry.ts';
+import { ConfigError } from './config.ts';
+import { loadFunctionsConfig } from './runtime.ts';
+
+const slash = registry.filter((fn) => fn.name === 'slash-command');
+
+describe('configuration', () => {
+  it('lists every missing variable in one error', () => {
+    let error: unknown;
+    try {
+      loadFunctionsConfig(slash, {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'DATABASE_URL: required but not set',
+        'SLACK_BOT_TOKEN: required but not set',
+        'SLACK_SIGNING_SECRET: required but not set',
+      ]),
+    );
+  });
+
+  it('reads secrets from NAME_FILE (Vault agent files), an explicit NAME winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-config-'));
+    writeFileSync(join(dir, 'token'), 'xoxb-from-file\n');
+    writeFileSync(join(dir, 'secret'), 'signing-from-file');
+    const config = loadFunctionsConfig(slash, {
+      DATABASE_URL: 'postgres://x@127.0.0.1/db',
+      SLACK_BOT_TOKEN_FILE: join(dir, 'token'),
+      SLACK_SIGNING_SECRET: 'explicit',
+      SLACK_SIGNING_SECRET_FILE: join(dir, 'secret'),
+    });
+    expect(config.SLACK_BOT_TOKEN).toBe('xoxb-from-file');
+    expect(config.SLACK_SIGNING_SECRET).toBe('explicit');
+    expect(config.PORT).toBe(8080);
+  });
+
+  it('names an unreadable secret file and an invalid value', () => {
+    expect(() =>
+      loadFunctionsConfig(slash, {
+        DATABASE_URL: 'postgres://x@127.0.0.1/db',
+        SLACK_BOT_TOKEN_FILE: '/nonexistent/token',
+        SLACK_SIGNING_SECRET: 's',
+        DEFAULT_TIME_ZONE: 'Mars/Olympus',
+        PORT: 'eighty',
+      }),
+    ).toThrowError(/SLACK_BOT_TOKEN_FILE: cannot read \/nonexistent\/token[\s\S]*PORT|PORT[\s\S]*SLACK_BOT_TOKEN_FILE/);
+  });
+});
