@@ -54,6 +54,11 @@ async function main(): Promise<void> {
     cleanups.push(() => running.close());
     say(`Slack: built-in Web API emulator at ${emulator.url} (its calls are printed as [slack] lines)`);
   }
+  if (env.SLACK_API_URL && !env.SLACK_BOT_TOKEN) {
+    // A Slack emulator of the user's own: it needs a token-shaped value, not a real one.
+    env.SLACK_BOT_TOKEN = 'xoxb-local-emulator';
+    say(`Slack: Web API at ${env.SLACK_API_URL} with a placeholder token (set SLACK_BOT_TOKEN for a real workspace)`);
+  }
   if (!env.SLACK_SIGNING_SECRET) {
     env.SLACK_SIGNING_SECRET = devSigningSecret;
     say(`Signing secret: none set, using the local dev secret "${devSigningSecret}"`);
@@ -99,7 +104,7 @@ async function main(): Promise<void> {
     curlCommand({
       url: `${stack.url}/slack/commands`,
       secret: String(config.SLACK_SIGNING_SECRET),
-      text: '10:30 Lobby',
+      text: 'in 15m Lobby',
       userId: 'U0LOCAL1',
       responseUrl,
       at: new Date(),
