@@ -1,0 +1,29 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registry } from '../../functions/registry.ts';
+import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
+import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
+
+describe('/coffee slower than the ack deadline', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ functions: registry, env: { SLACK_ACK_DEADLINE_MS: '100' } });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('answers Slack at once with an empty 200 and sends the reply to the response_url', async () => {
+    // Slack struggling: the SDK retries with backoff, well past the 100 ms deadline, then gives up.
+    stack.slack.failNext('chat.postMessage', { status: 503, times: 3 });
+    const body = slashCommandBody({ text: 'in 10m', channelId: 'CLATE', responseUrl: stack.slack.responseUrl('late') });
+    const response = await stack.postSigned('/slack/commands', body);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
+    await expect.poll(() => stack.slack.callsTo('response_url').length, { timeout: 10_000 }).toBe(1);
+    const reply = stack.slack.callsTo('response_url')[0]!;
+    expect(reply.args).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(reply.args.text)).toContain('no run was started');
+    const runs = await stack.db.sql<{ status: string }[]>`select status from runs`;
+    expect(runs).toEqual([{ status: 'failed' }]);
+  });
+});
