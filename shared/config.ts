@@ -56,8 +56,17 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.url().optional();
 
+/** Kafka: where events are published (optional under `npm start`, which has an in-process bus). */
+export const kafkaConfigShape = {
+  KAFKA_BROKERS: z.string().optional(),
+  KAFKA_TOPIC_PREFIX: z.string().default(''),
+  KAFKA_CLIENT_ID: z.string().default('coffeebuddy'),
+  OUTBOX_SWEEP_MS: z.coerce.number().int().min(0).default(30_000),
+};
+
 /** Variables every function reads. */
 export const baseConfigShape = {
+  ...kafkaConfigShape,
   PORT: port.default(8080),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DATABASE_URL: z.string().min(1),
@@ -79,10 +88,6 @@ export const slackIngressConfigShape = {
   DEFAULT_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
 };
 
-/** Variables of functions that publish events. */
-export const eventsConfigShape = {
-  EVENT_SINKS: z.string().optional(),
-};
 
 /** True for a time zone name this runtime's Intl knows (IANA names such as `Europe/Berlin`). */
 export function isTimeZone(name: string): boolean {

@@ -1,8 +1,12 @@
+import type { Kafka } from 'kafkajs';
 import type { Pool } from './db/client.ts';
+import type { EventType } from './events/catalog.ts';
+import { createKafkaDispatcher } from './events/kafka-dispatcher.ts';
+import { createKafkaTransport } from './events/kafka-transport.ts';
+import { topicKeyFor, topicName } from './events/topics.ts';
 import { storeDeadLetter } from './events/dead-letters.ts';
 import { createInProcessBus, type InProcessBus } from './events/in-process-bus.ts';
 import type { RetryPolicy } from './events/delivery.ts';
-import type { EventTransport } from './events/transport.ts';
 import { eventPath, type AnyFunction } from './function.ts';
 import type { Logger } from './logging.ts';
 import type { Metrics } from './metrics.ts';
@@ -20,8 +24,9 @@ export interface LocalStack {
 
 /**
  * Every given function in one process behind one port, with Kong's Slack routes and a CloudEvents
- * endpoint per consumer. Events go through `transport`, or by default through the in-process bus,
- * which delivers to this same server exactly as KafkaSource would.
+ * endpoint per consumer. Events go through Kafka when `kafka` is given (with a KafkaSource-like
+ * dispatcher delivering them back to this server), else through the in-process bus, which delivers
+ * the same way without a broker.
  */
 export async function startLocalStack(options: {
   functions: readonly AnyFunction[];
@@ -32,18 +37,21 @@ export async function startLocalStack(options: {
   metrics: Metrics;
   now: () => Date;
   host?: string;
-  transport?: EventTransport;
+  /** Publish to Kafka and dispatch from it like KafkaSources, instead of the in-process bus. */
+  kafka?: { kafka: Kafka; topicPrefix: string; groupPrefix?: string };
   busPolicy?: RetryPolicy;
   outboxSweepMs?: number;
 }): Promise<LocalStack> {
   let baseUrl = '';
-  const bus = options.transport
+  const consumers = options.functions.filter((fn) => Object.keys(fn.consumes).length > 0);
+  const transport = options.kafka
+    ? createKafkaTransport({ kafka: options.kafka.kafka, topicPrefix: options.kafka.topicPrefix, log: options.log })
+    : undefined;
+  const bus = transport
     ? null
     : createInProcessBus({
         subscriptions: () =>
-          options.functions
-            .filter((fn) => Object.keys(fn.consumes).length > 0)
-            .map((fn) => ({ consumer: fn.name, types: Object.keys(fn.consumes), url: `${baseUrl}${eventPath(fn.name)}` })),
+          consumers.map((fn) => ({ consumer: fn.name, types: Object.keys(fn.consumes), url: `${baseUrl}${eventPath(fn.name)}` })),
         deadLetter: (letter) => storeDeadLetter(options.sql, letter),
         log: options.log.child({ component: 'event-bus' }),
         metrics: options.metrics,
@@ -54,7 +62,7 @@ export async function startLocalStack(options: {
     config: options.config,
     sql: options.sql,
     slack: options.slack,
-    transport: options.transport ?? bus,
+    transport: transport ?? bus,
     log: options.log,
     metrics: options.metrics,
     now: options.now,
@@ -63,11 +71,33 @@ export async function startLocalStack(options: {
   const host = options.host ?? '127.0.0.1';
   const port = await runtime.http.listen(options.config.PORT, host);
   baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  const dispatcher = options.kafka
+    ? createKafkaDispatcher({
+        kafka: options.kafka.kafka,
+        topicPrefix: options.kafka.topicPrefix,
+        ...(options.kafka.groupPrefix ? { groupPrefix: options.kafka.groupPrefix } : {}),
+        sources: consumers.map((fn) => ({
+          consumer: fn.name,
+          topics: [...new Set(Object.keys(fn.consumes).map((type) => topicName(topicKeyFor(type as EventType), options.kafka!.topicPrefix)))],
+          url: `${baseUrl}${eventPath(fn.name)}`,
+        })),
+        ...(options.busPolicy ? { policy: options.busPolicy } : {}),
+        log: options.log.child({ component: 'kafka-dispatcher' }),
+        metrics: options.metrics,
+        // A new consumer group starts at the beginning so nothing published while it was joining
+        // is skipped; consumers are idempotent, so a replay is harmless.
+        fromBeginning: true,
+      })
+    : null;
+  await dispatcher?.start();
   return {
     url: baseUrl,
     port,
     runtime,
     bus,
-    close: () => runtime.close(Number(options.config.SHUTDOWN_TIMEOUT_MS)),
+    async close() {
+      await dispatcher?.stop();
+      await runtime.close(Number(options.config.SHUTDOWN_TIMEOUT_MS));
+    },
   };
 }

@@ -6,7 +6,7 @@ import type { EventType } from './events/catalog.ts';
 import { fromHttp } from './events/cloud-event.ts';
 import { createEmitter, createOutboxRelay, type OutboxRelay } from './events/outbox.ts';
 import type { EventTransport } from './events/transport.ts';
-import { AppError, toAppError } from './errors.ts';
+import { toAppError } from './errors.ts';
 import { eventPath, type AnyFunction, type FunctionDeps } from './function.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { jsonError, type HttpRequest, type HttpResponse, type Route } from './http/types.ts';
@@ -101,6 +101,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
   }
   const publishes = options.functions.some((fn) => fn.publishes.length > 0);
+  if (relay) {
+    // A PingSource posts here in production so rows an outage left behind go out even when idle.
+    routes.push({
+      method: 'POST',
+      path: '/outbox/sweep',
+      type: 'event',
+      handle: async () => ({ status: 200, body: { published: await relay.flush() } }),
+    });
+  }
   const http = createHttpServer({
     routes,
     log: options.log,
@@ -135,7 +144,9 @@ async function handleEvent(fn: AnyFunction, request: HttpRequest, deps: Function
     const event = fromHttp(request.headers, request.rawBody);
     const handler = fn.consumes[event.type as EventType];
     log = deps.log.child({ eventId: event.id, eventType: event.type, runId: event.correlationid });
-    if (!handler) throw new AppError('validation', `${fn.name} does not consume ${event.type}`);
+    // A KafkaSource delivers every record on its topics: ours that this function does not use are
+    // done (2xx), not poison, or they would all land in the dead-letter sink.
+    if (!handler) return { status: 200, body: { status: 'ignored' } };
     const result = await consumeOnce({ sql: deps.sql, consumer: fn.name, event, deps: { ...deps, log }, handle: handler });
     log.info(result === 'duplicate' ? 'duplicate event ignored' : 'event processed');
     return { status: 200, body: { status: result } };

@@ -1,6 +1,8 @@
 import { ConfigError } from './config.ts';
 import { createDb } from './db/client.ts';
 import type { AnyFunction } from './function.ts';
+import { createKafkaClient, parseBrokers } from './events/kafka-client.ts';
+import { createKafkaTransport } from './events/kafka-transport.ts';
 import { createLogger } from './logging.ts';
 import { createMetrics } from './metrics.ts';
 import { createRuntime, loadFunctionsConfig } from './runtime.ts';
@@ -10,7 +12,8 @@ import { createSlackWebApi } from './slack/web-api.ts';
 /**
  * Start one function alone on `$PORT`, as its Knative Service does. Start-up is lazy: no
  * connection is opened before the first request or readiness probe, so `/health/live` answers
- * even while the database, Kafka or Slack are unreachable.
+ * even while the database, Kafka or Slack are unreachable. Functions that publish send through
+ * Kafka (`KAFKA_BROKERS`); the Kafka producer is closed on SIGTERM with the rest.
  */
 export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config;
@@ -33,19 +36,27 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
         metrics,
       })
     : slackNotConfigured;
-  if (fn.publishes.length > 0) {
-    log.warn('no event transport configured: events wait in the outbox until a relay with one publishes them');
+  const transport =
+    fn.publishes.length > 0 && config.KAFKA_BROKERS
+      ? createKafkaTransport({
+          kafka: createKafkaClient({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: `${config.KAFKA_CLIENT_ID}-${fn.name}`, log }),
+          topicPrefix: config.KAFKA_TOPIC_PREFIX,
+          log,
+        })
+      : null;
+  if (fn.publishes.length > 0 && !transport) {
+    log.warn('KAFKA_BROKERS not set: events wait in the outbox until a function with Kafka publishes them');
   }
   const runtime = createRuntime({
     functions: [fn],
     config,
     sql,
     slack,
-    transport: null,
+    transport,
     log,
     metrics,
     now: () => new Date(),
-    outboxSweepMs: 0,
+    outboxSweepMs: config.OUTBOX_SWEEP_MS,
   });
   const port = await runtime.http.listen(config.PORT);
   log.info('listening', { port });

@@ -26,22 +26,6 @@ export const eventCatalog = {
 export type EventType = keyof typeof eventCatalog;
 export type EventData<T extends EventType> = z.infer<(typeof eventCatalog)[T]>;
 
-/** Kafka topics, named as in the spec; each event type maps to exactly one. */
-export const topics = {
-  run: 'coffeebuddy.run.events',
-  reminder: 'coffeebuddy.reminder.events',
-  admin: 'coffeebuddy.admin.events',
-  deadLetter: 'coffeebuddy.dead-letter',
-} as const;
-
-/** The topic an event type is published to. */
-export function topicFor(type: EventType): string {
-  const entity = type.split('.')[2];
-  if (entity === 'reminder') return topics.reminder;
-  if (entity === 'admin' || entity === 'channel') return topics.admin;
-  return topics.run;
-}
-
 /** True when `type` is one of ours. */
 export function isEventType(type: string): type is EventType {
   return Object.hasOwn(eventCatalog, type);

@@ -1,5 +1,6 @@
 import type { RetryPolicy } from '../events/delivery.ts';
-import type { EventTransport } from '../events/transport.ts';
+import { createKafkaClient, parseBrokers } from '../events/kafka-client.ts';
+import { ensureTopics } from '../events/kafka-topics.ts';
 import type { AnyFunction } from '../function.ts';
 import { startLocalStack, type LocalStack } from '../local-stack.ts';
 import { silentLogger, type Logger } from '../logging.ts';
@@ -17,6 +18,8 @@ export interface TestStack extends LocalStack {
   db: TestDatabase;
   slack: SlackEmulator;
   metrics: Metrics;
+  /** The Kafka topic prefix, when the stack runs on Kafka. */
+  topicPrefix: string | null;
   /** The stack's clock; tests move it. */
   clock: { now: Date };
   /** POST a form body signed as Slack would sign it now. */
@@ -29,7 +32,7 @@ export async function startTestStack(options: {
   users?: Record<string, EmulatedUser>;
   env?: Record<string, string>;
   busPolicy?: RetryPolicy;
-  transport?: EventTransport;
+  kafka?: { brokers: string; topicPrefix: string };
   log?: Logger;
   now?: Date;
 }): Promise<TestStack> {
@@ -47,6 +50,10 @@ export async function startTestStack(options: {
     SHUTDOWN_TIMEOUT_MS: '2000',
     ...options.env,
   });
+  const kafka = options.kafka
+    ? createKafkaClient({ brokers: parseBrokers(options.kafka.brokers), clientId: 'coffeebuddy-test', log })
+    : undefined;
+  if (kafka) await ensureTopics(kafka, { prefix: options.kafka!.topicPrefix });
   const stack = await startLocalStack({
     functions: options.functions,
     config,
@@ -57,7 +64,7 @@ export async function startTestStack(options: {
     now: () => clock.now,
     outboxSweepMs: 0,
     ...(options.busPolicy ? { busPolicy: options.busPolicy } : {}),
-    ...(options.transport ? { transport: options.transport } : {}),
+    ...(kafka ? { kafka: { kafka, topicPrefix: options.kafka!.topicPrefix, groupPrefix: `${options.kafka!.topicPrefix}coffeebuddy-` } } : {}),
   });
   return {
     ...stack,
@@ -65,6 +72,7 @@ export async function startTestStack(options: {
     slack,
     metrics,
     clock,
+    topicPrefix: options.kafka?.topicPrefix ?? null,
     postSigned: (path, body, signOptions = {}) =>
       fetch(`${stack.url}${path}`, {
         method: 'POST',

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { registry } from '../../functions/registry.ts';
-import { AppError } from '../../shared/errors.ts';
 import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import { createEmitter, createOutboxRelay } from '../../shared/events/outbox.ts';
 import type { EventTransport } from '../../shared/events/transport.ts';
-import { defineFunction } from '../../shared/function.ts';
 import { silentLogger } from '../../shared/logging.ts';
 import { createMetrics } from '../../shared/metrics.ts';
 import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
+import { createProbeConsumer } from '../../shared/testing/probe-consumer.ts';
 import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
 import { createTestDatabase, type TestDatabase } from '../../shared/testing/test-db.ts';
 
@@ -83,33 +81,12 @@ describe('transactional outbox on a real Postgres', () => {
 
 describe('in-process bus: the KafkaSource delivery contract over binary-mode HTTP', () => {
   let stack: TestStack;
-  const received: { id: string; contentType: string | undefined }[] = [];
-  const effects: string[] = [];
-  const script: { answer: 'ok' | 'retry' | 'poison' }[] = [];
-
-  // A consumer of run.created whose answers the test scripts: 503 (retry), 400 (poison) or done.
-  const probe = defineFunction({
-    name: 'reminder-due',
-    description: 'test consumer',
-    config: z.object({}),
-    usesSlack: false,
-    routes: [],
-    publishes: [],
-    consumes: {
-      'com.coffeebuddy.run.created': async (event, tx) => {
-        received.push({ id: event.id, contentType: event.datacontenttype });
-        const answer = script.shift()?.answer ?? 'ok';
-        if (answer === 'retry') throw new AppError('upstream', 'not yet');
-        if (answer === 'poison') throw new AppError('validation', 'cannot use this event');
-        await tx`select 1`;
-        effects.push(event.id);
-      },
-    },
-  });
+  const probe = createProbeConsumer('reminder-due');
+  const { received, effects, script } = probe;
 
   beforeAll(async () => {
     stack = await startTestStack({
-      functions: [...registry.filter((fn) => fn.name !== 'reminder-due'), probe],
+      functions: [...registry.filter((fn) => fn.name !== 'reminder-due'), probe.descriptor],
       users: { U0001: { tz: 'Europe/Berlin' } },
       busPolicy: { retries: 3, backoffDelayMs: 20, timeoutMs: 2000 },
       now: new Date('2026-11-23T08:00:00Z'),
@@ -118,11 +95,7 @@ describe('in-process bus: the KafkaSource delivery contract over binary-mode HTT
   afterAll(async () => {
     await stack.close();
   });
-  beforeEach(() => {
-    received.length = 0;
-    effects.length = 0;
-    script.length = 0;
-  });
+  beforeEach(() => probe.reset());
 
   const startRun = async (channelId: string) => {
     const response = await stack.postSigned('/slack/commands', slashCommandBody({ text: '10:30', channelId }));
@@ -137,12 +110,12 @@ describe('in-process bus: the KafkaSource delivery contract over binary-mode HTT
 
   it('delivers /coffee’s run.created to its consumer as a binary-mode CloudEvent', async () => {
     const eventId = await startRun('C0100');
-    expect(received).toEqual([{ id: eventId, contentType: 'application/json' }]);
+    expect(received.map((e) => [e.id, e.datacontenttype])).toEqual([[eventId, 'application/json']]);
     expect(effects).toEqual([eventId]);
   });
 
   it('retries a consumer answering 503 and applies the effect once', async () => {
-    script.push({ answer: 'retry' }, { answer: 'retry' });
+    script.push('retry', 'retry');
     const eventId = await startRun('C0101');
     expect(received.map((r) => r.id)).toEqual([eventId, eventId, eventId]);
     expect(effects).toEqual([eventId]);
@@ -151,7 +124,7 @@ describe('in-process bus: the KafkaSource delivery contract over binary-mode HTT
   });
 
   it('dead-letters a poison event (400) at once, where an operator can see it', async () => {
-    script.push({ answer: 'poison' });
+    script.push('poison');
     const eventId = await startRun('C0102');
     expect(received.map((r) => r.id)).toEqual([eventId]);
     expect(effects).toEqual([]);
@@ -162,7 +135,7 @@ describe('in-process bus: the KafkaSource delivery contract over binary-mode HTT
   });
 
   it('dead-letters after the retries run out', async () => {
-    script.push({ answer: 'retry' }, { answer: 'retry' }, { answer: 'retry' }, { answer: 'retry' });
+    script.push('retry', 'retry', 'retry', 'retry');
     const eventId = await startRun('C0103');
     expect(received).toHaveLength(4);
     const [letter] = await stack.db.sql<{ statusCode: number; attempts: number }[]>`

@@ -1,0 +1,162 @@
+import { CloudEvent, Kafka as KafkaBinding, type CloudEventV1 } from 'cloudevents';
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Logger } from '../logging.ts';
+import type { Metrics } from '../metrics.ts';
+import type { CoffeeEvent } from './cloud-event.ts';
+import { defaultRetryPolicy, deliverWithRetry, type RetryPolicy } from './delivery.ts';
+import { topicName } from './topics.ts';
+
+/** One KafkaSource: a consumer group reading topics and POSTing every record to a sink. */
+export interface DispatcherSource {
+  consumer: string;
+  topics: readonly string[];
+  url: string;
+}
+
+export interface KafkaDispatcher {
+  /** Resolves once every consumer has joined its group and been assigned partitions. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A KafkaSource stand-in for `npm start` with `KAFKA_BROKERS` and for the tests (production uses
+ * real KafkaSources). It follows knative eventing-kafka-broker's dispatcher: every record is
+ * delivered as a binary-mode CloudEvent (records written as binary CloudEvents keep their
+ * attributes; others are wrapped as `dev.knative.kafka.event` with id `partition:P/offset:O`),
+ * with `knativekafkapartition` / `knativekafkaoffset` and the key as `partitionkey`; ordered per
+ * partition; retried per the delivery contract; undeliverable records go to the dead-letter topic
+ * with the error attached; offsets are committed only after the sink answered.
+ */
+export function createKafkaDispatcher(options: {
+  kafka: Kafka;
+  sources: readonly DispatcherSource[];
+  topicPrefix?: string;
+  groupPrefix?: string;
+  policy?: RetryPolicy;
+  log: Logger;
+  metrics: Metrics;
+  fromBeginning?: boolean;
+}): KafkaDispatcher {
+  const policy = options.policy ?? defaultRetryPolicy;
+  const consumers: Consumer[] = [];
+  let dlqProducer: Producer | null = null;
+  const deadLetterTopic = topicName('deadLetter', options.topicPrefix);
+
+  async function handle(source: DispatcherSource, topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    const event = toDeliveredEvent(topic, partition, message);
+    const log = options.log.child({ consumer: source.consumer, eventId: event.id, eventType: event.type, partition, offset: message.offset });
+    const outcome = await deliverWithRetry({
+      event: event as CoffeeEvent,
+      url: source.url,
+      policy,
+      onRetry: (attempt, reason) => {
+        options.metrics.eventsDeliveredTotal.inc({ consumer: source.consumer, outcome: 'retry' });
+        log.warn('event delivery will be retried', { attempt, reason });
+      },
+    });
+    if (outcome.kind === 'delivered') {
+      options.metrics.eventsDeliveredTotal.inc({ consumer: source.consumer, outcome: 'ok' });
+      return;
+    }
+    options.metrics.eventsDeliveredTotal.inc({ consumer: source.consumer, outcome: 'dead_letter' });
+    options.metrics.eventsDeadLetteredTotal.inc({ consumer: source.consumer });
+    log.error('event dead-lettered', { statusCode: outcome.statusCode, error: outcome.error, attempts: outcome.attempts });
+    // Knative attaches the failure as extensions (knativeerrorcode, knativeerrordest, knativeerrordata).
+    const letter = new CloudEvent({
+      ...event,
+      knativeerrorcode: String(outcome.statusCode ?? 0),
+      knativeerrordest: source.url,
+      knativeerrordata: Buffer.from(outcome.error).toString('base64'),
+      knativedeliveryconsumer: source.consumer,
+    }, false);
+    const record = KafkaBinding.binary(letter);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(record.headers)) if (value !== undefined) headers[name] = String(value);
+    await dlqProducer!.send({
+      topic: deadLetterTopic,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: typeof record.value === 'string' ? record.value : JSON.stringify(record.value ?? null),
+          headers,
+        },
+      ],
+    });
+  }
+
+  return {
+    async start() {
+      dlqProducer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await dlqProducer.connect();
+      const joined: Promise<void>[] = [];
+      for (const source of options.sources) {
+        const consumer = options.kafka.consumer({
+          groupId: `${options.groupPrefix ?? 'coffeebuddy-'}${source.consumer}`,
+          allowAutoTopicCreation: false,
+        });
+        consumers.push(consumer);
+        joined.push(
+          new Promise<void>((resolve) => {
+            consumer.on(consumer.events.GROUP_JOIN, () => resolve());
+          }),
+        );
+        await consumer.connect();
+        await consumer.subscribe({ topics: [...source.topics], fromBeginning: options.fromBeginning ?? false });
+        await consumer.run({
+          // One record in flight per partition (KafkaSource `ordered`); the offset is committed
+          // only after eachMessage resolves, i.e. after the sink answered or the record was parked.
+          partitionsConsumedConcurrently: 1,
+          eachMessage: ({ topic, partition, message }) => handle(source, topic, partition, message),
+        });
+      }
+      await Promise.all(joined);
+    },
+    async stop() {
+      await Promise.all(consumers.map((consumer) => consumer.disconnect().catch(() => undefined)));
+      consumers.length = 0;
+      await dlqProducer?.disconnect().catch(() => undefined);
+      dlqProducer = null;
+    },
+  };
+}
+
+function toDeliveredEvent(topic: string, partition: number, message: KafkaMessage): CloudEventV1<unknown> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined) headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+  }
+  const key = message.key?.toString('utf8');
+  const extensions = {
+    knativekafkapartition: String(partition),
+    knativekafkaoffset: String(message.offset),
+    ...(key ? { key, partitionkey: key } : {}),
+  };
+  const value = message.value?.toString('utf8') ?? '';
+  const kafkaMessage = { headers, key: key ?? '', value, body: value, timestamp: message.timestamp };
+  if (KafkaBinding.isEvent(kafkaMessage)) {
+    const decoded = KafkaBinding.toEvent(kafkaMessage) as CloudEventV1<unknown>;
+    const data = typeof decoded.data === 'string' ? tryJson(decoded.data) : decoded.data;
+    return new CloudEvent({ ...decoded, data, ...extensions }, false);
+  }
+  return new CloudEvent(
+    {
+      id: `partition:${partition}/offset:${message.offset}`,
+      type: 'dev.knative.kafka.event',
+      source: `/apis/v1/namespaces/local/kafkasources/coffeebuddy#${topic}`,
+      subject: `partition:${partition}#${message.offset}`,
+      data: message.value?.toString('utf8') ?? null,
+      ...extensions,
+    },
+    false,
+  );
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
