@@ -1,7 +1,7 @@
 /**
  * `npm start`: every function in one process on one port, on embedded defaults — PGlite kept under
  * `.data/`, the in-process event bus, and a Slack Web API emulator that prints what the bot posts.
- * DATABASE_URL, SLACK_API_URL / SLACK_BOT_TOKEN swap in the real things.
+ * DATABASE_URL, KAFKA_BROKERS, SLACK_API_URL / SLACK_BOT_TOKEN swap in the real things.
  */
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
@@ -9,6 +9,8 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { registry } from '../functions/registry.ts';
 import { ConfigError } from '../shared/config.ts';
 import { createDb } from '../shared/db/client.ts';
+import { createKafkaClient, parseBrokers } from '../shared/events/kafka-client.ts';
+import { ensureTopics } from '../shared/events/kafka-topics.ts';
 import { migrate } from '../shared/db/migrate.ts';
 import { startLocalStack } from '../shared/local-stack.ts';
 import { createLogger } from '../shared/logging.ts';
@@ -79,6 +81,14 @@ async function main(): Promise<void> {
     log,
     metrics,
   });
+  let kafka;
+  if (config.KAFKA_BROKERS) {
+    kafka = createKafkaClient({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID, log });
+    const created = await ensureTopics(kafka, { prefix: config.KAFKA_TOPIC_PREFIX });
+    say(`Events: Kafka at ${config.KAFKA_BROKERS}${created.length ? ` (created ${created.join(', ')})` : ''}, delivered by a KafkaSource-like dispatcher`);
+  } else {
+    say('Events: in-process bus (set KAFKA_BROKERS to use Kafka)');
+  }
   const stack = await startLocalStack({
     functions: registry,
     config,
@@ -88,6 +98,8 @@ async function main(): Promise<void> {
     metrics,
     now: () => new Date(),
     host: env.HOST ?? '127.0.0.1',
+    outboxSweepMs: config.OUTBOX_SWEEP_MS,
+    ...(kafka ? { kafka: { kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX } } : {}),
   });
   cleanups.unshift(() => stack.close());
 

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type KafkaConfig, type Producer } from 'kafkajs';
 import type { Logger } from '../logging.ts';
 
 /** A kafkajs client whose own logs go through ours (warnings and errors only). */
@@ -21,8 +21,10 @@ export function createKafkaClient(options: {
       ({ level, log: entry }) => {
         const { message, ...fields } = entry;
         const line = `kafkajs: ${message}`;
-        if (level === logLevel.ERROR || level === logLevel.WARN) log.warn(line, { error: fields.error, broker: fields.broker });
-        else log.debug(line);
+        // kafkajs warns about choices made on purpose here (bounded retries on the idempotent
+        // producer: our guarantee is at-least-once plus consumer dedupe); keep those at debug.
+        if (level === logLevel.ERROR) log.warn(line, { error: fields.error, broker: fields.broker });
+        else log.debug(line, { error: fields.error });
       },
   });
 }
@@ -33,4 +35,18 @@ export function parseBrokers(value: string): string[] {
     .split(',')
     .map((broker) => broker.trim())
     .filter(Boolean);
+}
+
+/**
+ * The one producer shape CoffeeBuddy uses: idempotent, one request in flight (so retries keep
+ * order), no topic auto-creation, and Java-client-compatible murmur2 partitioning so a key lands
+ * on the same partition whichever client wrote it. Sends use `acks: -1`.
+ */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
 }

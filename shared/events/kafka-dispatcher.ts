@@ -1,5 +1,6 @@
 import { CloudEvent, Kafka as KafkaBinding, type CloudEventV1 } from 'cloudevents';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { createProducer } from './kafka-client.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CoffeeEvent } from './cloud-event.ts';
@@ -88,7 +89,7 @@ export function createKafkaDispatcher(options: {
 
   return {
     async start() {
-      dlqProducer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      dlqProducer = createProducer(options.kafka);
       await dlqProducer.connect();
       const joined: Promise<void>[] = [];
       for (const source of options.sources) {

@@ -1,5 +1,6 @@
 import { Kafka as KafkaBinding } from 'cloudevents';
 import type { Kafka, Producer } from 'kafkajs';
+import { createProducer } from './kafka-client.ts';
 import type { Logger } from '../logging.ts';
 import type { CoffeeEvent } from './cloud-event.ts';
 import type { EventType } from './catalog.ts';
@@ -20,7 +21,7 @@ export function createKafkaTransport(options: { kafka: Kafka; topicPrefix?: stri
   function connect(): Promise<Producer> {
     if (connected && producer) return Promise.resolve(producer);
     connecting ??= (async () => {
-      const next = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const next = createProducer(options.kafka);
       next.on(next.events.DISCONNECT, () => {
         connected = false;
       });
