@@ -46,7 +46,7 @@ describe('npm run build: one bundle per function, each starting alone', () => {
   });
 
   it.each(registry.map((fn) => fn.name))(
-    '%s answers /health/live with Postgres and Slack unreachable, reports not ready, and drains on SIGTERM',
+    '%s answers /health/live with Postgres, Kafka and Slack unreachable, reports not ready, and drains on SIGTERM',
     async (name) => {
       const port = await freePort();
       const child = spawn(process.execPath, [join(outRoot, name, 'index.mjs')], {
@@ -57,6 +57,7 @@ describe('npm run build: one bundle per function, each starting alone', () => {
           SLACK_BOT_TOKEN: 'xoxb-unused',
           SLACK_API_URL: 'http://127.0.0.1:1/api/',
           SLACK_SIGNING_SECRET: 'unused',
+          KAFKA_BROKERS: '127.0.0.1:1',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -69,7 +70,11 @@ describe('npm run build: one bundle per function, each starting alone', () => {
         expect(live.status).toBe(200);
         const ready = await fetch(`${url}/health/ready`);
         expect(ready.status).toBe(503);
-        expect(await ready.json()).toMatchObject({ checks: { database: false } });
+        const { checks } = (await ready.json()) as { checks: Record<string, boolean> };
+        expect(checks.database).toBe(false);
+        // Kafka is a readiness condition only for functions that publish events.
+        const publishes = registry.find((fn) => fn.name === name)!.publishes.length > 0;
+        expect(checks.events).toBe(publishes ? false : undefined);
         child.kill('SIGTERM');
         const [code] = await once(child, 'exit');
         expect(code).toBe(0);
