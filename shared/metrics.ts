@@ -7,6 +7,7 @@ export interface Metrics {
   runDurationSeconds: Histogram;
   requestsTotal: Counter<'type'>;
   errorsTotal: Counter<'type'>;
+  ordersTotal: Counter<'drink' | 'change'>;
   requestDurationSeconds: Histogram<'route' | 'status'>;
   slackCallsTotal: Counter<'method' | 'outcome'>;
   eventsPublishedTotal: Counter<'type'>;
@@ -48,6 +49,12 @@ export function createMetrics(options: { defaultMetrics?: boolean; labels?: Reco
       name: 'coffeebuddy_errors_total',
       help: 'Errors by type',
       labelNames: ['type'],
+      registers,
+    }),
+    ordersTotal: new Counter({
+      name: 'coffeebuddy_orders_total',
+      help: 'Order changes by drink (free_text for typed orders) and change (placed, updated, withdrawn)',
+      labelNames: ['drink', 'change'],
       registers,
     }),
     requestDurationSeconds: new Histogram({

@@ -5,10 +5,10 @@ import { interactionConfig } from './schema.ts';
 /** interaction: buttons and modals from Slack via Kong. */
 export const interaction = defineFunction({
   name: 'interaction',
-  description: 'Verifies Slack button and modal payloads and answers them',
+  description: 'Buttons and modals: placing, reusing, editing and withdrawing orders',
   config: interactionConfig,
   usesSlack: true,
   routes: [{ method: 'POST', path: '/slack/interactions', type: 'interaction', handle: handleInteractionRequest }],
   consumes: {},
-  publishes: [],
+  publishes: ['com.coffeebuddy.order.placed', 'com.coffeebuddy.order.updated', 'com.coffeebuddy.order.withdrawn'],
 });

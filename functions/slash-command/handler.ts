@@ -8,10 +8,10 @@ import {
   helpReply,
   notYetReply,
   postFailedReply,
-  runMessage,
   usageReply,
 } from './messages.ts';
-import { parseRunText } from './pickup-time.ts';
+import { parseRunText } from '../../shared/domain/pickup-time.ts';
+import { runMessage } from '../../shared/domain/run-message.ts';
 import { failOpenRun, findChannel, findOpenRun, insertRun, setRunMessage, upsertChannel, upsertUser } from './queries.ts';
 import type { EphemeralReply, SlashCommand, SlashCommandConfig } from './schema.ts';
 
@@ -100,7 +100,7 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
     pickupAt: parsed.pickupAt,
     timeZone,
     note: parsed.note,
-    participantCount: 0,
+    orders: [],
     fairnessWindowRuns: created.fairnessWindowRuns,
   });
   try {

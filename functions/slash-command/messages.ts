@@ -1,76 +1,7 @@
-import type { Block } from '../../shared/slack/port.ts';
-import { escapeMrkdwn, mention, slackTime } from '../../shared/slack/text.ts';
-import { formatPickup } from './pickup-time.ts';
+import { formatPickup } from '../../shared/domain/pickup-time.ts';
+import { fairnessRule } from '../../shared/domain/run-message.ts';
+import { mention, slackTime } from '../../shared/slack/text.ts';
 import type { EphemeralReply } from './schema.ts';
-
-/** Button action ids; the interaction function routes on these. */
-export const runActions = {
-  placeOrder: 'order.open',
-  useLastOrder: 'order.reuse_last',
-  closeRun: 'run.close',
-} as const;
-
-/** How the runner is chosen, in one line (shown on every run message and in help). */
-export function fairnessRule(windowRuns: number): string {
-  return (
-    `The runner is whoever served fewest of this channel's last ${windowRuns} runs, then whoever went longest ago; ` +
-    `last time's runner is skipped unless they volunteer.`
-  );
-}
-
-export interface RunMessageInput {
-  runId: string;
-  initiatorSlackUserId: string;
-  pickupAt: Date | null;
-  timeZone: string;
-  note: string;
-  participantCount: number;
-  fairnessWindowRuns: number;
-}
-
-/** The run message posted in the channel: what, when, who started it, and the buttons. */
-export function runMessage(run: RunMessageInput): { text: string; blocks: Block[] } {
-  const pickup = run.pickupAt
-    ? slackTime(run.pickupAt, `${formatPickup(run.pickupAt, run.timeZone)} ${run.timeZone}`)
-    : 'no time set';
-  const note = run.note ? `\n*Note:* ${escapeMrkdwn(run.note)}` : '';
-  const participants = `${run.participantCount} ${run.participantCount === 1 ? 'person has' : 'people have'} ordered`;
-  const button = (text: string, actionId: string, style?: 'primary') => ({
-    type: 'button',
-    text: { type: 'plain_text', text },
-    action_id: actionId,
-    value: run.runId,
-    ...(style ? { style } : {}),
-  });
-  return {
-    text: `Coffee run started by ${mention(run.initiatorSlackUserId)}, pickup ${pickup}`,
-    blocks: [
-      {
-        type: 'section',
-        block_id: 'run.summary',
-        text: {
-          type: 'mrkdwn',
-          text: `:coffee: *Coffee run* started by ${mention(run.initiatorSlackUserId)}\n*Pickup:* ${pickup}${note}`,
-        },
-      },
-      { type: 'context', block_id: 'run.participants', elements: [{ type: 'mrkdwn', text: participants }] },
-      {
-        type: 'actions',
-        block_id: 'run.actions',
-        elements: [
-          button('Place order', runActions.placeOrder, 'primary'),
-          button('Use my last order', runActions.useLastOrder),
-          button('Close run', runActions.closeRun),
-        ],
-      },
-      {
-        type: 'context',
-        block_id: 'run.fairness',
-        elements: [{ type: 'mrkdwn', text: `:scales: ${fairnessRule(run.fairnessWindowRuns)}` }],
-      },
-    ],
-  };
-}
 
 /** `/coffee help`. */
 export function helpReply(windowRuns: number): EphemeralReply {
@@ -79,7 +10,8 @@ export function helpReply(windowRuns: number): EphemeralReply {
       '*CoffeeBuddy* runs the office coffee run.',
       '• `/coffee [pickup time] [note]` starts a run here, e.g. `/coffee 10:30 Lobby cafe` or `/coffee in 15m`.',
       '   Times: `10:30`, `10:30am`, `2pm`, `in 15m`, `15m`, `1h30m`, read in your Slack time zone.',
-      '• On the run message: *Place order*, *Use my last order*, and *Close run* (whoever started it, or a channel admin).',
+      '• On the run message: *Place order* (a drink, size and customizations, or type your order), *Use my last order* (one click),',
+      '   *Withdraw my order*, and *Close run* (whoever started it, or a channel admin). Ordering again edits your order.',
       '• `/coffee help` shows this.',
       `*How the runner is chosen:* ${fairnessRule(windowRuns)}`,
     ].join('\n'),

@@ -1,4 +1,13 @@
 import { z } from 'zod';
+import { orderSpec } from '../domain/orders.ts';
+
+const orderChange = z.object({
+  runId: z.uuid(),
+  orderId: z.uuid(),
+  slackChannelId: z.string().min(1),
+  slackUserId: z.string().min(1),
+  order: orderSpec,
+});
 
 /**
  * Every CloudEvent type CoffeeBuddy produces, with the zod schema of its data. Producers validate
@@ -20,6 +29,14 @@ export const eventCatalog = {
     runId: z.uuid(),
     slackChannelId: z.string().min(1),
     reason: z.string().min(1),
+  }),
+  'com.coffeebuddy.order.placed': orderChange,
+  'com.coffeebuddy.order.updated': orderChange,
+  'com.coffeebuddy.order.withdrawn': z.object({
+    runId: z.uuid(),
+    orderId: z.uuid(),
+    slackChannelId: z.string().min(1),
+    slackUserId: z.string().min(1),
   }),
 } as const;
 

@@ -33,3 +33,62 @@ export function slashCommandBody(fields: {
     api_app_id: 'A0001',
   }).toString();
 }
+
+/** A form-encoded interaction as Slack posts it: `payload=<json>`. */
+export function interactionBody(payload: Record<string, unknown>): string {
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A button click on a message in `channelId`. */
+export function blockActionBody(args: {
+  userId: string;
+  channelId: string;
+  actionId: string;
+  value: string;
+  responseUrl?: string;
+}): string {
+  return interactionBody({
+    type: 'block_actions',
+    user: { id: args.userId, team_id: 'T0001' },
+    team: { id: 'T0001' },
+    channel: { id: args.channelId },
+    container: { type: 'message', channel_id: args.channelId, message_ts: '1.0' },
+    trigger_id: `trigger-${args.userId}-${Math.random().toString(36).slice(2)}`,
+    response_url: args.responseUrl ?? 'http://127.0.0.1:9/response',
+    actions: [{ action_id: args.actionId, block_id: 'run.actions', value: args.value, type: 'button' }],
+  });
+}
+
+/** The modal fields a user filled in; omitted fields are left empty. */
+export interface ModalInput {
+  usual?: string;
+  drink?: string;
+  size?: string;
+  customizations?: string;
+  freeText?: string;
+}
+
+/** A submitted order modal carrying `privateMetadata` (as the modal was opened with). */
+export function viewSubmissionBody(args: { userId: string; privateMetadata: string; callbackId?: string; input: ModalInput }): string {
+  const select = (value: string | undefined) => ({ value: { type: 'static_select', selected_option: value ? { value } : null } });
+  const text = (value: string | undefined) => ({ value: { type: 'plain_text_input', value: value ?? null } });
+  return interactionBody({
+    type: 'view_submission',
+    user: { id: args.userId, team_id: 'T0001' },
+    team: { id: 'T0001' },
+    view: {
+      id: 'V1',
+      callback_id: args.callbackId ?? 'order.submit',
+      private_metadata: args.privateMetadata,
+      state: {
+        values: {
+          ...(args.input.usual !== undefined ? { usual: { value: { type: 'radio_buttons', selected_option: { value: args.input.usual } } } } : {}),
+          drink: select(args.input.drink),
+          size: select(args.input.size),
+          customizations: text(args.input.customizations),
+          free_text: text(args.input.freeText),
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,125 @@
+import { runActions } from '../../shared/domain/run-message.ts';
+import type { OrderSpec } from '../../shared/domain/orders.ts';
+import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission } from './modal.ts';
+import { confirmation, recordOrder, refreshRunMessage, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
+import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type RunRow } from './queries.ts';
+import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
+
+interface Actor {
+  slackUserId: string;
+  slackTeamId: string;
+}
+
+const actorOf = (payload: { user: { id: string; team_id?: string | undefined }; team?: { id: string } | null | undefined }): Actor => ({
+  slackUserId: payload.user.id,
+  slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown',
+});
+
+/** A button on the run message or a confirmation. Answers go to the user ephemerally. */
+export async function handleBlockAction(payload: BlockActionsPayload, deps: InteractionDeps): Promise<void> {
+  const action = payload.actions[0]!;
+  const channel = payload.channel?.id;
+  const actor = actorOf(payload);
+  const tell = (text: string) =>
+    channel ? deps.slack.postEphemeral({ channel, user: actor.slackUserId, text }) : Promise.resolve();
+  const known = (Object.values(runActions) as string[]).includes(action.action_id);
+  if (!known || action.action_id === runActions.closeRun) {
+    deps.log.info('button not handled by this release', { actionId: action.action_id });
+    if (known) await tell('Closing runs from this button is not available in this version of CoffeeBuddy yet.');
+    return;
+  }
+  const run = channel && action.value ? await findRunInChannel(deps.sql, action.value, channel) : undefined;
+  const refusal = refusalFor(run);
+  if (refusal || !run) {
+    deps.log.info('action on a run that takes no orders', { actionId: action.action_id, runId: run?.id, status: run?.status });
+    await tell(refusal ?? '');
+    return;
+  }
+  const log = deps.log.child({ runId: run.id });
+  log.info('button', { actionId: action.action_id, user: actor.slackUserId });
+  switch (action.action_id) {
+    case runActions.placeOrder: {
+      const current = await findActiveOrder(deps.sql, run.id, actor.slackUserId);
+      const prefill = current?.order ?? (await findLastOrder(deps.sql, actor.slackUserId, run.channelId));
+      await openModal(run, actor, payload.trigger_id, deps, prefill);
+      return;
+    }
+    case runActions.useLastOrder: {
+      const last = await findLastOrder(deps.sql, actor.slackUserId, run.channelId);
+      if (!last) {
+        await openModal(run, actor, payload.trigger_id, deps, undefined,
+          "You don't have a last order in this channel yet, so let's set one up. Next time it's one click.");
+        return;
+      }
+      await placeAndConfirm(run, actor, last, deps);
+      return;
+    }
+    case runActions.withdrawOrder: {
+      const result = await withdrawOrder(run, actor, deps);
+      if (result === null) await tell(refusalFor({ ...run, status: 'closed' })!);
+      else if (result === 'none') await tell("You don't have an order in this run, so there's nothing to withdraw.");
+      else {
+        await refreshRunMessage(run, deps);
+        await tell('Your order is withdrawn. Changed your mind? *Place order* again any time before the run closes.');
+      }
+    }
+  }
+}
+
+async function openModal(run: RunRow, actor: Actor, triggerId: string, deps: InteractionDeps, prefill?: OrderSpec, notice?: string) {
+  const usuals = await findUsuals(deps.sql, actor.slackUserId, run.channelId);
+  const view = orderModal({
+    metadata: { runId: run.id, channelId: run.slackChannelId, usuals },
+    ...(prefill ? { prefill } : {}),
+    ...(notice ? { notice } : {}),
+  });
+  // trigger_id expires 3 s after the click and works once, so the modal opens in this request.
+  await deps.slack.openView({ triggerId, view });
+}
+
+async function placeAndConfirm(run: RunRow, actor: Actor, order: OrderSpec, deps: InteractionDeps): Promise<boolean> {
+  const change = await recordOrder(run, actor, order, deps);
+  if (!change) {
+    await deps.slack.postEphemeral({ channel: run.slackChannelId, user: actor.slackUserId, text: refusalFor({ ...run, status: 'closed' })! });
+    return false;
+  }
+  await refreshRunMessage(run, deps);
+  await deps.slack.postEphemeral({ channel: run.slackChannelId, user: actor.slackUserId, ...confirmation(run, order, change) });
+  return true;
+}
+
+/** The order modal submitted: field errors, a "run closed" view, or the order recorded (modal closes). */
+export async function handleViewSubmission(payload: ViewSubmissionPayload, deps: InteractionDeps): Promise<ViewSubmissionResponse> {
+  if (payload.view.callback_id !== orderModalCallbackId) {
+    deps.log.info('view submission not handled by this release', { callbackId: payload.view.callback_id });
+    return null;
+  }
+  let metadata;
+  try {
+    metadata = orderModalMetadata.parse(JSON.parse(payload.view.private_metadata));
+  } catch {
+    deps.log.warn('order modal with unreadable private_metadata');
+    return closedView("This order form is out of date. Use *Place order* on the run message again.");
+  }
+  const parsed = parseOrderSubmission(payload.view.state.values, metadata.usuals);
+  if (!parsed.ok) return { response_action: 'errors', errors: parsed.errors };
+
+  const run = await findRunInChannel(deps.sql, metadata.runId, metadata.channelId);
+  const refusal = refusalFor(run);
+  if (refusal || !run) return closedView(refusal ?? '');
+  const actor = actorOf(payload);
+  const placed = await placeAndConfirm(run, actor, parsed.order, deps);
+  return placed ? null : closedView(refusalFor({ ...run, status: 'closed' })!);
+}
+
+function closedView(text: string): ViewSubmissionResponse {
+  return {
+    response_action: 'update',
+    view: {
+      type: 'modal',
+      title: { type: 'plain_text', text: 'Coffee order' },
+      close: { type: 'plain_text', text: 'OK' },
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text}\nYour order was not recorded.` } }],
+    },
+  };
+}

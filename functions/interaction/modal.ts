@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import {
+  describeOrder,
+  drinks,
+  maxCustomizationChars,
+  maxFreeTextChars,
+  orderSpec,
+  sizes,
+  type OrderSpec,
+} from '../../shared/domain/orders.ts';
+import { truncate } from '../../shared/slack/text.ts';
+
+/** The order modal's callback id; submissions are routed on it. */
+export const orderModalCallbackId = 'order.submit';
+
+/** What the modal carries in `private_metadata` (never trusted without a DB check of the run). */
+export const orderModalMetadata = z.object({
+  runId: z.string(),
+  channelId: z.string(),
+  usuals: z.array(orderSpec).max(3),
+});
+export type OrderModalMetadata = z.infer<typeof orderModalMetadata>;
+
+const option = (text: string, value: string) => ({ text: { type: 'plain_text', text: truncate(text, 75) }, value });
+const input = (blockId: string, label: string, element: Record<string, unknown>, hint?: string) => ({
+  type: 'input',
+  block_id: blockId,
+  optional: true,
+  label: { type: 'plain_text', text: label },
+  element: { ...element, action_id: 'value' },
+  ...(hint ? { hint: { type: 'plain_text', text: hint } } : {}),
+});
+
+/**
+ * The order modal (https://api.slack.com/surfaces/modals): drink, size, customizations, or free
+ * text instead; pre-filled with `prefill`, offering up to three usuals.
+ */
+export function orderModal(args: { metadata: OrderModalMetadata; prefill?: OrderSpec; notice?: string }): Record<string, unknown> {
+  const structured = args.prefill?.kind === 'structured' ? args.prefill : undefined;
+  const freeText = args.prefill?.kind === 'free_text' ? args.prefill.text : undefined;
+  const blocks: Record<string, unknown>[] = [];
+  if (args.notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: args.notice } });
+  if (args.metadata.usuals.length > 0) {
+    blocks.push(
+      input('usual', 'One of your usuals', {
+        type: 'radio_buttons',
+        options: args.metadata.usuals.map((usual, index) => option(describeOrder(usual), String(index))),
+      }, 'Pick one to order it as is, or fill in the fields below.'),
+    );
+  }
+  blocks.push(
+    input('drink', 'Drink', {
+      type: 'static_select',
+      placeholder: { type: 'plain_text', text: 'Choose a drink' },
+      options: drinks.map((drink) => option(drink, drink)),
+      ...(structured ? { initial_option: option(structured.drink, structured.drink) } : {}),
+    }),
+    input('size', 'Size', {
+      type: 'static_select',
+      placeholder: { type: 'plain_text', text: 'Choose a size' },
+      options: sizes.map((size) => option(size, size)),
+      initial_option: option(structured?.size ?? 'Medium', structured?.size ?? 'Medium'),
+    }),
+    input('customizations', 'Customizations', {
+      type: 'plain_text_input',
+      max_length: maxCustomizationChars,
+      placeholder: { type: 'plain_text', text: 'e.g. oat milk, extra shot' },
+      ...(structured?.customizations ? { initial_value: structured.customizations } : {}),
+    }),
+    input('free_text', 'Or type your whole order', {
+      type: 'plain_text_input',
+      max_length: maxFreeTextChars,
+      ...(freeText ? { initial_value: freeText } : {}),
+    }, 'Used instead of the fields above.'),
+  );
+  return {
+    type: 'modal',
+    callback_id: orderModalCallbackId,
+    private_metadata: JSON.stringify(args.metadata),
+    title: { type: 'plain_text', text: 'Coffee order' },
+    submit: { type: 'plain_text', text: 'Place order' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks,
+  };
+}
+
+/** `view.state.values` as Slack sends it: block id → action id → element state. */
+export const viewStateValues = z.record(
+  z.string(),
+  z.record(
+    z.string(),
+    z.object({
+      type: z.string(),
+      value: z.string().nullable().optional(),
+      selected_option: z.object({ value: z.string() }).nullable().optional(),
+    }),
+  ),
+);
+export type ViewStateValues = z.infer<typeof viewStateValues>;
+
+/**
+ * Read a submitted modal into an order, or field errors for `response_action: errors`
+ * (https://api.slack.com/surfaces/modals#displaying_errors), keyed by block id.
+ */
+export function parseOrderSubmission(
+  values: ViewStateValues,
+  usuals: readonly OrderSpec[],
+): { ok: true; order: OrderSpec } | { ok: false; errors: Record<string, string> } {
+  const text = (block: string) => values[block]?.value?.value ?? '';
+  const selected = (block: string) => values[block]?.value?.selected_option?.value;
+
+  const usualIndex = selected('usual');
+  const usual = usualIndex === undefined ? undefined : usuals[Number(usualIndex)];
+  if (usual) return { ok: true, order: usual };
+
+  const freeText = text('free_text').trim();
+  if (freeText) {
+    if (freeText.length > maxFreeTextChars) {
+      return { ok: false, errors: { free_text: `Keep it to ${maxFreeTextChars} characters (this is ${freeText.length}).` } };
+    }
+    return { ok: true, order: { kind: 'free_text', text: freeText } };
+  }
+
+  const errors: Record<string, string> = {};
+  const drink = selected('drink');
+  const size = selected('size');
+  const customizations = text('customizations');
+  if (!drink || !(drinks as readonly string[]).includes(drink)) {
+    errors.drink = 'Choose a drink, or type your whole order in the box below.';
+  }
+  if (!size || !(sizes as readonly string[]).includes(size)) errors.size = 'Choose a size.';
+  if (customizations.length > maxCustomizationChars) {
+    errors.customizations = `Keep it to ${maxCustomizationChars} characters (this is ${customizations.length}).`;
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, order: orderSpec.parse({ kind: 'structured', drink, size, customizations: customizations.trim() }) };
+}

@@ -1,0 +1,149 @@
+import { describeOrder, type OrderSpec } from '../../shared/domain/orders.ts';
+import { runActions, runMessage } from '../../shared/domain/run-message.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { FunctionDeps } from '../../shared/function.ts';
+import { escapeMrkdwn } from '../../shared/slack/text.ts';
+import {
+  bumpOrdersVersion,
+  ensureUser,
+  listActiveOrders,
+  lockRun,
+  ordersVersion,
+  saveLastOrder,
+  upsertActiveOrder,
+  withdrawActiveOrder,
+  type RunRow,
+} from './queries.ts';
+import type { InteractionConfig } from './schema.ts';
+
+export type InteractionDeps = FunctionDeps<InteractionConfig>;
+
+/** Why a run takes no more orders, in words for the user; null when it is open. */
+export function refusalFor(run: RunRow | undefined): string | null {
+  if (!run) return "I can't find that coffee run in this channel. Start one with `/coffee`.";
+  switch (run.status) {
+    case 'open':
+      return null;
+    case 'closed':
+      return 'This run is closed, so orders are frozen. Catch the next one!';
+    case 'completed':
+      return 'This run is already done. Start a new one with `/coffee`.';
+    case 'canceled':
+      return 'This run was canceled. Start a new one with `/coffee`.';
+    case 'failed':
+      return "This run didn't start properly. Start a new one with `/coffee`.";
+  }
+}
+
+/** Thrown inside an order transaction when the run stopped taking orders meanwhile. */
+class RunNotOpen extends AppError {
+  constructor() {
+    super('conflict', 'run is no longer open', { retryable: false });
+  }
+}
+
+/**
+ * Record the user's order (place or replace) with its event, their last order for the channel,
+ * and the run's orders version, all in one transaction under the run's row lock — so an order
+ * never slips in after the run closed. Returns null if the run is no longer open.
+ */
+export async function recordOrder(
+  run: RunRow,
+  who: { slackUserId: string; slackTeamId: string },
+  order: OrderSpec,
+  deps: InteractionDeps,
+): Promise<'placed' | 'updated' | null> {
+  try {
+    const change = await deps.sql.begin(async (tx) => {
+      if ((await lockRun(tx, run.id)) !== 'open') throw new RunNotOpen();
+      const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId);
+      const saved = await upsertActiveOrder(tx, { runId: run.id, userId, order });
+      await saveLastOrder(tx, { userId, channelId: run.channelId, order });
+      await bumpOrdersVersion(tx, run.id);
+      const type = saved.inserted ? 'com.coffeebuddy.order.placed' : 'com.coffeebuddy.order.updated';
+      await deps.emit(tx, {
+        type,
+        subject: run.id,
+        partitionKey: run.slackChannelId,
+        correlationId: run.id,
+        data: { runId: run.id, orderId: saved.id, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId, order },
+      });
+      return saved.inserted ? ('placed' as const) : ('updated' as const);
+    });
+    deps.metrics.ordersTotal.inc({ drink: order.kind === 'free_text' ? 'free_text' : order.drink, change });
+    deps.log.info(`order ${change}`, { runId: run.id, user: who.slackUserId });
+    return change;
+  } catch (error) {
+    if (error instanceof RunNotOpen) return null;
+    throw error;
+  }
+}
+
+/** Withdraw the user's active order; 'none' if they had none, null if the run is no longer open. */
+export async function withdrawOrder(
+  run: RunRow,
+  who: { slackUserId: string; slackTeamId: string },
+  deps: InteractionDeps,
+): Promise<'withdrawn' | 'none' | null> {
+  try {
+    const result = await deps.sql.begin(async (tx) => {
+      if ((await lockRun(tx, run.id)) !== 'open') throw new RunNotOpen();
+      const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId);
+      const orderId = await withdrawActiveOrder(tx, run.id, userId);
+      if (!orderId) return 'none' as const;
+      await bumpOrdersVersion(tx, run.id);
+      await deps.emit(tx, {
+        type: 'com.coffeebuddy.order.withdrawn',
+        subject: run.id,
+        partitionKey: run.slackChannelId,
+        correlationId: run.id,
+        data: { runId: run.id, orderId, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId },
+      });
+      return 'withdrawn' as const;
+    });
+    if (result === 'withdrawn') deps.metrics.ordersTotal.inc({ drink: 'any', change: 'withdrawn' });
+    deps.log.info(result === 'withdrawn' ? 'order withdrawn' : 'withdraw without an order', { runId: run.id, user: who.slackUserId });
+    return result;
+  } catch (error) {
+    if (error instanceof RunNotOpen) return null;
+    throw error;
+  }
+}
+
+/**
+ * Re-render the run message from the database. Renders race when many people order at once, so
+ * after each update it checks the orders version it rendered is still current, and renders again
+ * if not: whoever updates last has seen the latest state.
+ */
+export async function refreshRunMessage(run: RunRow, deps: InteractionDeps): Promise<void> {
+  if (!run.messageChannel || !run.messageTs) return;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const version = await ordersVersion(deps.sql, run.id);
+    const orders = await listActiveOrders(deps.sql, run.id);
+    const message = runMessage({ ...run, runId: run.id, orders });
+    await deps.slack.updateMessage({ channel: run.messageChannel, ts: run.messageTs, ...message });
+    if ((await ordersVersion(deps.sql, run.id)) === version) return;
+  }
+  deps.log.warn('run message still changing after 5 refreshes; the next order change refreshes it again', { runId: run.id });
+}
+
+/** The ephemeral confirmation: exactly what was recorded, and how to change it. */
+export function confirmation(run: RunRow, order: OrderSpec, change: 'placed' | 'updated') {
+  const verb = change === 'placed' ? 'Your order is in' : 'Your order is updated';
+  return {
+    text: `${verb}: ${escapeMrkdwn(describeOrder(order))}`,
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `:white_check_mark: ${verb}: *${escapeMrkdwn(describeOrder(order))}*` },
+        accessory: {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Withdraw' },
+          action_id: runActions.withdrawOrder,
+          value: run.id,
+        },
+      },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Change it any time before the run closes with *Place order*.' }] },
+    ],
+  };
+}

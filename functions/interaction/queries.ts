@@ -1,0 +1,168 @@
+import type { Sql } from '../../shared/db/client.ts';
+import { orderFromRow, orderSpec, type OrderSpec } from '../../shared/domain/orders.ts';
+
+export interface RunRow {
+  id: string;
+  channelId: string;
+  status: 'open' | 'closed' | 'completed' | 'canceled' | 'failed';
+  slackChannelId: string;
+  initiatorSlackUserId: string;
+  pickupAt: Date | null;
+  timeZone: string;
+  note: string;
+  messageChannel: string | null;
+  messageTs: string | null;
+  fairnessWindowRuns: number;
+  ordersVersion: number;
+}
+
+/**
+ * The run, only if it exists in that Slack channel: run ids from button values and
+ * private_metadata are never trusted without this check.
+ */
+export async function findRunInChannel(sql: Sql, runId: string, slackChannelId: string): Promise<RunRow | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(runId)) return undefined;
+  const [row] = await sql<RunRow[]>`
+    select
+      r.id, r.channel_id, r.status, c.slack_channel_id, u.slack_user_id as initiator_slack_user_id,
+      r.pickup_at, r.time_zone, r.note, r.message_channel, r.message_ts, c.fairness_window_runs,
+      r.orders_version
+    from runs r
+    join channels c on c.id = r.channel_id
+    join users u on u.id = r.initiator_id
+    where r.id = ${runId}
+      and c.slack_channel_id = ${slackChannelId}
+  `;
+  return row;
+}
+
+/** Lock the run row for the rest of the transaction and return its status. */
+export async function lockRun(sql: Sql, runId: string): Promise<RunRow['status'] | undefined> {
+  const [row] = await sql<{ status: RunRow['status'] }[]>`select status from runs where id = ${runId} for update`;
+  return row?.status;
+}
+
+/** Create or refresh a user seen in an interaction; returns its id. */
+export async function ensureUser(sql: Sql, slackUserId: string, slackTeamId: string): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`
+    insert into users (slack_user_id, slack_team_id)
+    values (${slackUserId}, ${slackTeamId})
+    on conflict (slack_user_id) do update set updated_at = now()
+    returning id
+  `;
+  return row!.id;
+}
+
+/** The user's active order in a run. */
+export async function findActiveOrder(sql: Sql, runId: string, slackUserId: string): Promise<{ id: string; order: OrderSpec } | undefined> {
+  const [row] = await sql<{ id: string; drink: string | null; size: string | null; customizations: string | null; freeText: string | null }[]>`
+    select o.id, o.drink, o.size, o.customizations, o.free_text
+    from orders o join users u on u.id = o.user_id
+    where o.run_id = ${runId} and u.slack_user_id = ${slackUserId} and o.status = 'active'
+  `;
+  return row && { id: row.id, order: orderFromRow(row) };
+}
+
+function orderColumns(order: OrderSpec) {
+  return order.kind === 'free_text'
+    ? { drink: null, size: null, customizations: null, freeText: order.text }
+    : { drink: order.drink, size: order.size, customizations: order.customizations, freeText: null };
+}
+
+/**
+ * Place or replace the user's one active order. The partial unique index decides between
+ * concurrent submits and double clicks: the second becomes an update, never a second order.
+ */
+export async function upsertActiveOrder(
+  sql: Sql,
+  args: { runId: string; userId: string; order: OrderSpec },
+): Promise<{ id: string; inserted: boolean }> {
+  const c = orderColumns(args.order);
+  const [row] = await sql<{ id: string; inserted: boolean }[]>`
+    insert into orders (run_id, user_id, drink, size, customizations, free_text)
+    values (${args.runId}, ${args.userId}, ${c.drink}, ${c.size}, ${c.customizations}, ${c.freeText})
+    on conflict (run_id, user_id) where status = 'active' do update set
+      drink = excluded.drink,
+      size = excluded.size,
+      customizations = excluded.customizations,
+      free_text = excluded.free_text,
+      updated_at = now()
+    returning id, (xmax = 0) as inserted
+  `;
+  return row!;
+}
+
+/** Withdraw the user's active order; returns its id, or undefined if they had none. */
+export async function withdrawActiveOrder(sql: Sql, runId: string, userId: string): Promise<string | undefined> {
+  const [row] = await sql<{ id: string }[]>`
+    update orders set status = 'withdrawn', updated_at = now()
+    where run_id = ${runId} and user_id = ${userId} and status = 'active'
+    returning id
+  `;
+  return row?.id;
+}
+
+/** Note that the run's orders changed, so run-message refreshes can tell stale renders apart. */
+export async function bumpOrdersVersion(sql: Sql, runId: string): Promise<void> {
+  await sql`update runs set orders_version = orders_version + 1, updated_at = now() where id = ${runId}`;
+}
+
+/** Every active order of a run, oldest first, for the run message. */
+export async function listActiveOrders(sql: Sql, runId: string): Promise<{ slackUserId: string; order: OrderSpec }[]> {
+  const rows = await sql<{ slackUserId: string; drink: string | null; size: string | null; customizations: string | null; freeText: string | null }[]>`
+    select u.slack_user_id, o.drink, o.size, o.customizations, o.free_text
+    from orders o join users u on u.id = o.user_id
+    where o.run_id = ${runId} and o.status = 'active'
+    order by o.created_at, o.id
+  `;
+  return rows.map((row) => ({ slackUserId: row.slackUserId, order: orderFromRow(row) }));
+}
+
+/** The run's current orders version. */
+export async function ordersVersion(sql: Sql, runId: string): Promise<number> {
+  const [row] = await sql<{ ordersVersion: number }[]>`select orders_version from runs where id = ${runId}`;
+  return row?.ordersVersion ?? 0;
+}
+
+/** The user's last confirmed order in a channel. */
+export async function findLastOrder(sql: Sql, slackUserId: string, channelId: string): Promise<OrderSpec | undefined> {
+  const [row] = await sql<{ lastOrder: unknown }[]>`
+    select p.last_order
+    from user_preferences p join users u on u.id = p.user_id
+    where u.slack_user_id = ${slackUserId} and p.channel_id = ${channelId}
+  `;
+  const parsed = orderSpec.safeParse(row?.lastOrder);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Save a confirmed order as the user's last order in the channel. */
+export async function saveLastOrder(sql: Sql, args: { userId: string; channelId: string; order: OrderSpec }): Promise<void> {
+  await sql`
+    insert into user_preferences (user_id, channel_id, last_order)
+    values (${args.userId}, ${args.channelId}, ${sql.json(args.order as never)})
+    on conflict (user_id, channel_id) do update set
+      last_order = excluded.last_order,
+      updated_at = now()
+  `;
+}
+
+/**
+ * The user's usuals in a channel: their most frequent active orders across its runs (at most
+ * `limit`), most frequent first, then most recent.
+ */
+export async function findUsuals(sql: Sql, slackUserId: string, channelId: string, limit = 3): Promise<OrderSpec[]> {
+  const rows = await sql<{ drink: string | null; size: string | null; customizations: string | null; freeText: string | null }[]>`
+    select o.drink, o.size, coalesce(btrim(o.customizations), '') as customizations, o.free_text
+    from orders o
+    join runs r on r.id = o.run_id
+    join users u on u.id = o.user_id
+    where u.slack_user_id = ${slackUserId}
+      and r.channel_id = ${channelId}
+      and o.status = 'active'
+      and r.status <> 'canceled'
+    group by o.drink, o.size, coalesce(btrim(o.customizations), ''), o.free_text
+    order by count(*) desc, max(o.updated_at) desc
+    limit ${limit}
+  `;
+  return rows.map(orderFromRow);
+}

@@ -1,0 +1,112 @@
+import type { Block } from '../slack/port.ts';
+import { escapeMrkdwn, mention, slackTime } from '../slack/text.ts';
+import { renderOrder, type OrderSpec } from './orders.ts';
+import { formatPickup } from './pickup-time.ts';
+
+/** Button action ids on the run message; the interaction function routes on these. */
+export const runActions = {
+  placeOrder: 'order.open',
+  useLastOrder: 'order.reuse_last',
+  withdrawOrder: 'order.withdraw',
+  closeRun: 'run.close',
+} as const;
+
+/** How the runner is chosen, in one line (shown on every run message and in help). */
+export function fairnessRule(windowRuns: number): string {
+  return (
+    `The runner is whoever served fewest of this channel's last ${windowRuns} runs, then whoever went longest ago; ` +
+    `last time's runner is skipped unless they volunteer.`
+  );
+}
+
+export interface RunMessageInput {
+  runId: string;
+  initiatorSlackUserId: string;
+  pickupAt: Date | null;
+  timeZone: string;
+  note: string;
+  fairnessWindowRuns: number;
+  orders: readonly { slackUserId: string; order: OrderSpec }[];
+}
+
+// Block Kit limits (https://api.slack.com/reference/block-kit/blocks): 50 blocks a message,
+// 3000 characters a section. Four blocks are fixed, which leaves room for the order list.
+const maxSectionChars = 3000;
+const maxOrderSections = 40;
+
+/** The pickup time as Slack renders it for each reader, with a fallback in the run's zone. */
+export function pickupText(pickupAt: Date | null, timeZone: string): string {
+  return pickupAt ? slackTime(pickupAt, `${formatPickup(pickupAt, timeZone)} ${timeZone}`) : 'no time set';
+}
+
+/** The run message: what, when, who started it, who ordered what, and the buttons. */
+export function runMessage(run: RunMessageInput): { text: string; blocks: Block[] } {
+  const pickup = pickupText(run.pickupAt, run.timeZone);
+  const note = run.note ? `\n*Note:* ${escapeMrkdwn(run.note)}` : '';
+  const count = run.orders.length;
+  const participants = `${count} ${count === 1 ? 'person has' : 'people have'} ordered`;
+  const button = (text: string, actionId: string, style?: 'primary') => ({
+    type: 'button',
+    text: { type: 'plain_text', text },
+    action_id: actionId,
+    value: run.runId,
+    ...(style ? { style } : {}),
+  });
+  return {
+    text: `Coffee run started by ${mention(run.initiatorSlackUserId)}, pickup ${pickup}: ${participants}`,
+    blocks: [
+      {
+        type: 'section',
+        block_id: 'run.summary',
+        text: {
+          type: 'mrkdwn',
+          text: `:coffee: *Coffee run* started by ${mention(run.initiatorSlackUserId)}\n*Pickup:* ${pickup}${note}`,
+        },
+      },
+      { type: 'context', block_id: 'run.participants', elements: [{ type: 'mrkdwn', text: participants }] },
+      ...orderListSections(run.orders),
+      {
+        type: 'actions',
+        block_id: 'run.actions',
+        elements: [
+          button('Place order', runActions.placeOrder, 'primary'),
+          button('Use my last order', runActions.useLastOrder),
+          button('Withdraw my order', runActions.withdrawOrder),
+          button('Close run', runActions.closeRun),
+        ],
+      },
+      {
+        type: 'context',
+        block_id: 'run.fairness',
+        elements: [{ type: 'mrkdwn', text: `:scales: ${fairnessRule(run.fairnessWindowRuns)}` }],
+      },
+    ],
+  };
+}
+
+/**
+ * Who ordered what, one line each, packed into as few sections as the 3000-character limit
+ * allows; past the block budget the rest is summarised as "…and N more".
+ */
+export function orderListSections(orders: readonly { slackUserId: string; order: OrderSpec }[]): Block[] {
+  const lines = orders.map(({ slackUserId, order }) => `• ${mention(slackUserId)} ${renderOrder(order)}`);
+  const sections: string[] = [];
+  let current = '';
+  for (const [index, line] of lines.entries()) {
+    if (current && current.length + 1 + line.length > maxSectionChars) {
+      if (sections.length === maxOrderSections - 1) {
+        current += `\n…and ${lines.length - index} more`;
+        break;
+      }
+      sections.push(current);
+      current = '';
+    }
+    current = current ? `${current}\n${line}` : line;
+  }
+  if (current) sections.push(current);
+  return sections.map((text, index) => ({
+    type: 'section',
+    block_id: `run.orders.${index}`,
+    text: { type: 'mrkdwn', text },
+  }));
+}
