@@ -20,8 +20,10 @@
 #   KAFKA_START_TIMEOUT  seconds to wait for the broker to be ready (default: 90)
 #   KAFKA_JAVA           java binary (default: java)
 #   KAFKA_HEAP           max heap (default: 512m)
+#   KAFKA_CDS            0 = never dump a class-data (AppCDS) archive (default: 1)
 #
 # Files in DIR: server.properties, log4j.properties, broker.log, broker.pid, logs/ (data).
+# The cache also holds an AppCDS archive (kafka-*.jsa, ~45 MB) made by the first broker.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -82,7 +84,7 @@ fetch_jars() {
     if command -v flock >/dev/null 2>&1; then flock 9; fi
     if jars_cached; then exit 0; fi
     log "fetching Kafka jars into $CACHE"
-    rm -f "$CACHE"/*.jar "$CACHE/.fetched"
+    rm -f "$CACHE"/*.jar "$CACHE"/*.jsa "$CACHE/.fetched"
     mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
       -DoutputDirectory="$CACHE" >&2 || die "mvn dependency:copy-dependencies failed"
     sha256 "$POM" >"$CACHE/.fetched"
@@ -97,6 +99,7 @@ fetch_jars() {
 # base64url without padding, not starting with '-', as kafka.tools.StorageTool
 # random-uuid makes it, without starting a JVM for it).
 pick_ports_and_id() {
+  # shellcheck disable=SC2016  # JavaScript template literal, not shell
   node -e '
     const net = require("net"), crypto = require("crypto");
     const listen = () => new Promise((ok, ko) => {
@@ -112,14 +115,52 @@ pick_ports_and_id() {
   '
 }
 
+# AppCDS archive of the classes a broker loads; it cuts JVM start-up by a third to a
+# half (~1.8 s -> ~1.1 s to ready here). Keyed by the pom and the java binary, since an
+# archive only fits the jars and the JVM that made it. The first broker started
+# without one dumps it at exit (-XX:ArchiveClassesAtExit, ~2 s extra once, at stop),
+# and `stop` / `restart-same` move it into the cache.
+cds_archive() {
+  local java_path key
+  java_path="$(command -v "$JAVA" || echo "$JAVA")"
+  java_path="$(readlink -f "$java_path" 2>/dev/null || echo "$java_path")"
+  key="$(cut -c1-12 "$CACHE/.fetched" 2>/dev/null)-$(printf '%s' "$java_path" | cksum | cut -d' ' -f1)"
+  echo "$CACHE/kafka-$key.jsa"
+}
+
+# JVM flags, one a line. MODE is "broker" (may dump a CDS archive) or "tool".
 java_opts() {
-  local dir="$1"
+  local dir="$1" mode="$2" jsa
   printf '%s\n' \
     "-Xmx$HEAP" -Xms64m -Xss512k \
     -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
     -Djava.awt.headless=true \
     "-Dlog4j.configuration=file:$dir/log4j.properties" \
     "-Dkafka.logs.dir=$dir"
+  jsa="$(cds_archive)"
+  if [[ -f "$jsa" ]]; then
+    printf '%s\n' "-XX:SharedArchiveFile=$jsa"
+  elif [[ "$mode" == broker && "${KAFKA_CDS:-1}" == 1 ]]; then
+    printf '%s\n' "-XX:ArchiveClassesAtExit=$dir/cds.jsa" '-Xlog:cds*=off'
+    printf '%s\n' "$jsa" >"$dir/cds.target"
+  fi
+}
+
+# After a clean exit, move the broker's freshly dumped CDS archive into the cache.
+adopt_cds_archive() {
+  local dir="$1" target tmp
+  [[ -f "$dir/cds.target" ]] || return 0
+  target="$(cat "$dir/cds.target")"
+  rm -f "$dir/cds.target"
+  if [[ -s "$dir/cds.jsa" && ! -e "$target" && -d "$(dirname "$target")" ]]; then
+    tmp="$target.tmp.$$"
+    if cp "$dir/cds.jsa" "$tmp" 2>/dev/null && mv -f "$tmp" "$target"; then
+      log "saved class-data archive $target"
+    else
+      rm -f "$tmp"
+    fi
+  fi
+  rm -f "$dir/cds.jsa"
 }
 
 # Is PID running? A zombie counts as gone: once `start` has exited, the broker is
@@ -191,10 +232,11 @@ format_storage() {
   local dir="$1" cluster_id="$2" out
   # Static controller.quorum.voters => plain format (no --standalone / --initial-controllers).
   # shellcheck disable=SC2046
-  if ! out="$("$JAVA" $(java_opts "$dir") -cp "$CACHE/*" kafka.tools.StorageTool format \
+  if ! out="$("$JAVA" $(java_opts "$dir" tool) -cp "$CACHE/*" kafka.tools.StorageTool format \
         -t "$cluster_id" -c "$dir/server.properties" 2>&1)"; then
     printf '%s\n' "$out" >&2
-    die "kafka-storage format failed"
+    log "error: kafka-storage format failed"
+    return 1
   fi
 }
 
@@ -206,8 +248,9 @@ launch_and_wait() {
   touch "$dir/broker.log"
   log_offset=$(( $(wc -c <"$dir/broker.log") + 1 ))
   t0=$(now_ms)
+  rm -f "$dir/cds.target" "$dir/cds.jsa"
   # shellcheck disable=SC2046
-  "$JAVA" $(java_opts "$dir") -cp "$CACHE/*" kafka.Kafka "$dir/server.properties" \
+  "$JAVA" $(java_opts "$dir" broker) -cp "$CACHE/*" kafka.Kafka "$dir/server.properties" \
     </dev/null >>"$dir/broker.log" 2>&1 &
   pid=$!
   echo "$pid" >"$dir/broker.pid"
@@ -218,10 +261,10 @@ launch_and_wait() {
 
   deadline=$(( SECONDS + START_TIMEOUT ))
   while :; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! pid_alive "$pid"; then
       log "broker exited before it was ready; last lines of $dir/broker.log:"
       tail -n 40 "$dir/broker.log" >&2 || true
-      rm -f "$dir/broker.pid"
+      rm -f "$dir/broker.pid" "$dir/cds.target" "$dir/cds.jsa"
       trap - INT TERM HUP
       return 1
     fi
@@ -231,8 +274,8 @@ launch_and_wait() {
     if (( SECONDS >= deadline )); then
       log "broker not ready after ${START_TIMEOUT}s; last lines of $dir/broker.log:"
       tail -n 40 "$dir/broker.log" >&2 || true
-      stop_pid "$pid" "$dir"
-      rm -f "$dir/broker.pid"
+      stop_pid "$pid" "$dir" || true
+      rm -f "$dir/broker.pid" "$dir/cds.target" "$dir/cds.jsa"
       trap - INT TERM HUP
       return 1
     fi
@@ -243,7 +286,7 @@ launch_and_wait() {
   printf 'KAFKA_BROKERS=127.0.0.1:%s KAFKA_DIR=%s\n' "$port" "$dir"
 }
 
-# TERM, wait up to STOP_TIMEOUT s, then KILL.
+# TERM, wait up to STOP_TIMEOUT s, then KILL. Returns 1 if KILL was needed.
 stop_pid() {
   local pid="$1" dir="$2" i
   is_our_broker "$pid" "$dir" || return 0
@@ -255,16 +298,21 @@ stop_pid() {
   log "broker $pid still running after ${STOP_TIMEOUT}s, sending KILL"
   kill -KILL "$pid" 2>/dev/null || true
   for (( i = 0; i < 50; i++ )); do
-    pid_alive "$pid" || return 0
+    pid_alive "$pid" || return 1
     sleep 0.1
   done
+  return 1
 }
 
 stop_broker_in() {
   local dir="$1" pid
   [[ -f "$dir/broker.pid" ]] || return 0
   pid="$(cat "$dir/broker.pid")"
-  stop_pid "$pid" "$dir"
+  if stop_pid "$pid" "$dir"; then
+    adopt_cds_archive "$dir"
+  else
+    rm -f "$dir/cds.target" "$dir/cds.jsa"
+  fi
   rm -f "$dir/broker.pid"
 }
 
@@ -293,8 +341,7 @@ cmd_start() {
   ports="$(pick_ports_and_id)"
   read -r port cport cluster_id <<<"$ports"
   write_configs "$dir" "$port" "$cport"
-  format_storage "$dir" "$cluster_id"
-  if ! launch_and_wait "$dir"; then
+  if ! format_storage "$dir" "$cluster_id" || ! launch_and_wait "$dir"; then
     if (( created )); then rm -rf "$dir"; fi
     exit 1
   fi
