@@ -78,7 +78,7 @@ export function createOutboxRelay(options: {
         select id, event_id, type, source, subject, partition_key, data, extensions, created_at
         from outbox
         where published_at is null
-        order by created_at, id
+        order by seq
         limit ${batchSize}
         for update skip locked
       `;
