@@ -1,3 +1,5 @@
+import type { Logger } from '../logging.ts';
+import type { Metrics } from '../metrics.ts';
 import type { CoffeeEvent } from './cloud-event.ts';
 import { toBinaryHttp } from './cloud-event.ts';
 
@@ -66,4 +68,38 @@ export async function deliverWithRetry(args: {
     }
   }
   return { kind: 'dead_letter', attempts: args.policy.retries + 1, statusCode: lastStatus, error: lastError };
+}
+
+/**
+ * Deliver one event to a consumer's sink under the contract, counting and logging every retry,
+ * success and dead letter; the caller parks a dead letter where its transport keeps them.
+ */
+export async function deliverToConsumer(args: {
+  consumer: string;
+  url: string;
+  event: CoffeeEvent;
+  policy: RetryPolicy;
+  log: Logger;
+  metrics: Metrics;
+  fetch?: typeof fetch;
+}): Promise<DeliveryOutcome> {
+  const { consumer, metrics, log } = args;
+  const outcome = await deliverWithRetry({
+    event: args.event,
+    url: args.url,
+    policy: args.policy,
+    ...(args.fetch ? { fetch: args.fetch } : {}),
+    onRetry: (attempt, reason) => {
+      metrics.eventsDeliveredTotal.inc({ consumer, outcome: 'retry' });
+      log.warn('event delivery will be retried', { attempt, reason });
+    },
+  });
+  if (outcome.kind === 'delivered') {
+    metrics.eventsDeliveredTotal.inc({ consumer, outcome: 'ok' });
+  } else {
+    metrics.eventsDeliveredTotal.inc({ consumer, outcome: 'dead_letter' });
+    metrics.eventsDeadLetteredTotal.inc({ consumer });
+    log.error('event dead-lettered', { statusCode: outcome.statusCode, error: outcome.error, attempts: outcome.attempts });
+  }
+  return outcome;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CoffeeEvent } from './cloud-event.ts';
-import { defaultRetryPolicy, deliverWithRetry, type RetryPolicy } from './delivery.ts';
+import { defaultRetryPolicy, deliverToConsumer, type RetryPolicy } from './delivery.ts';
 import type { EventTransport } from './transport.ts';
 
 /** A consuming function as KafkaSource sees it: a consumer group, the types it wants, a sink URL. */
@@ -45,25 +45,16 @@ export function createInProcessBus(options: {
   let closed = false;
 
   async function deliver(subscription: Subscription, event: CoffeeEvent): Promise<void> {
-    const log = options.log.child({ consumer: subscription.consumer, eventId: event.id, eventType: event.type });
-    const outcome = await deliverWithRetry({
-      event,
+    const outcome = await deliverToConsumer({
+      consumer: subscription.consumer,
       url: subscription.url,
+      event,
       policy,
+      log: options.log.child({ consumer: subscription.consumer, eventId: event.id, eventType: event.type }),
+      metrics: options.metrics,
       ...(options.fetch ? { fetch: options.fetch } : {}),
-      onRetry: (attempt, reason) => {
-        options.metrics.eventsDeliveredTotal.inc({ consumer: subscription.consumer, outcome: 'retry' });
-        log.warn('event delivery will be retried', { attempt, reason });
-      },
     });
-    if (outcome.kind === 'delivered') {
-      options.metrics.eventsDeliveredTotal.inc({ consumer: subscription.consumer, outcome: 'ok' });
-      return;
-    }
-    options.metrics.eventsDeliveredTotal.inc({ consumer: subscription.consumer, outcome: 'dead_letter' });
-    options.metrics.eventsDeadLetteredTotal.inc({ consumer: subscription.consumer });
-    log.error('event dead-lettered', { statusCode: outcome.statusCode, error: outcome.error, attempts: outcome.attempts });
-    await options.deadLetter({ consumer: subscription.consumer, event, ...outcome });
+    if (outcome.kind === 'dead_letter') await options.deadLetter({ consumer: subscription.consumer, event, ...outcome });
   }
 
   return {

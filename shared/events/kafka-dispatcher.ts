@@ -4,7 +4,7 @@ import { createProducer } from './kafka-client.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CoffeeEvent } from './cloud-event.ts';
-import { defaultRetryPolicy, deliverWithRetry, type RetryPolicy } from './delivery.ts';
+import { defaultRetryPolicy, deliverToConsumer, type RetryPolicy } from './delivery.ts';
 import { topicName } from './topics.ts';
 
 /** One KafkaSource: a consumer group reading topics and POSTing every record to a sink. */
@@ -46,23 +46,15 @@ export function createKafkaDispatcher(options: {
 
   async function handle(source: DispatcherSource, topic: string, partition: number, message: KafkaMessage): Promise<void> {
     const event = toDeliveredEvent(topic, partition, message);
-    const log = options.log.child({ consumer: source.consumer, eventId: event.id, eventType: event.type, partition, offset: message.offset });
-    const outcome = await deliverWithRetry({
-      event: event as CoffeeEvent,
+    const outcome = await deliverToConsumer({
+      consumer: source.consumer,
       url: source.url,
+      event: event as CoffeeEvent,
       policy,
-      onRetry: (attempt, reason) => {
-        options.metrics.eventsDeliveredTotal.inc({ consumer: source.consumer, outcome: 'retry' });
-        log.warn('event delivery will be retried', { attempt, reason });
-      },
+      log: options.log.child({ consumer: source.consumer, eventId: event.id, eventType: event.type, partition, offset: message.offset }),
+      metrics: options.metrics,
     });
-    if (outcome.kind === 'delivered') {
-      options.metrics.eventsDeliveredTotal.inc({ consumer: source.consumer, outcome: 'ok' });
-      return;
-    }
-    options.metrics.eventsDeliveredTotal.inc({ consumer: source.consumer, outcome: 'dead_letter' });
-    options.metrics.eventsDeadLetteredTotal.inc({ consumer: source.consumer });
-    log.error('event dead-lettered', { statusCode: outcome.statusCode, error: outcome.error, attempts: outcome.attempts });
+    if (outcome.kind === 'delivered') return;
     // Knative attaches the failure as extensions (knativeerrorcode, knativeerrordest, knativeerrordata).
     const letter = new CloudEvent({
       ...event,
