@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import { defineFunction } from '../../shared/function.ts';
+import { handleRunClosed, handleRunnerDeclined } from './handler.ts';
 
-/**
- * fairness-assign: Chooses the runner by the fairness rule (consumes run.closed).
- * Its event handlers arrive with the events they consume; until then it consumes nothing and
- * serves only health and metrics.
- */
+/** fairness-assign: chooses the runner by the transparent fairness rule and says why. */
 export const fairnessAssign = defineFunction({
   name: 'fairness-assign',
-  description: 'Chooses the runner by the fairness rule (consumes run.closed)',
+  description: 'Chooses the runner by the fairness rule and explains the choice',
   config: z.object({}),
   usesSlack: false,
   routes: [],
-  consumes: {},
-  publishes: [],
+  consumes: {
+    'com.coffeebuddy.run.closed': handleRunClosed,
+    'com.coffeebuddy.runner.declined': handleRunnerDeclined,
+  },
+  publishes: ['com.coffeebuddy.runner.assigned'],
 });

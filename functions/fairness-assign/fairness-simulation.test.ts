@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { chooseRunner, type FairnessDecision, type ServedRun } from './fairness.ts';
+
+/** mulberry32: a tiny seeded PRNG, so the simulation is the same on every run. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const regulars: readonly { id: string; attendance: number }[] = [
+  { id: 'U_ANA', attendance: 0.95 },
+  { id: 'U_BO', attendance: 0.9 },
+  { id: 'U_CY', attendance: 0.8 },
+  { id: 'U_DEV', attendance: 0.7 },
+  { id: 'U_EMI', attendance: 0.6 },
+  { id: 'U_FIN', attendance: 0.5 },
+  { id: 'U_GUS', attendance: 0.4 },
+];
+const workdays = 20;
+const runsPerDay = 2;
+const windowRuns = 5;
+const volunteerChance = 0.05;
+
+interface SimulatedRun {
+  runId: string;
+  participants: string[];
+  volunteers: string[];
+  previousRunner: string | null;
+  decision: FairnessDecision;
+}
+
+/** Workday `day` (0 = Mon 3 Nov 2025), run `slot` of the day, in UTC. */
+function closedAt(day: number, slot: number): Date {
+  const calendarDay = Math.floor(day / 5) * 7 + (day % 5);
+  return new Date(Date.UTC(2025, 10, 3 + calendarDay, slot === 0 ? 9 : 14, 30));
+}
+
+/** Four weeks of coffee runs, each run's history fed back into the next, as the bot does. */
+function simulate(seed: number): { runs: SimulatedRun[]; attended: Map<string, number> } {
+  const random = mulberry32(seed);
+  const history: ServedRun[] = [];
+  const runs: SimulatedRun[] = [];
+  const attended = new Map(regulars.map((r) => [r.id, 0]));
+  for (let day = 0; day < workdays; day++) {
+    for (let slot = 0; slot < runsPerDay; slot++) {
+      const participants = regulars.filter((r) => random() < r.attendance).map((r) => r.id);
+      if (participants.length < 2) continue;
+      for (const id of participants) attended.set(id, (attended.get(id) ?? 0) + 1);
+      const volunteers = random() < volunteerChance ? [participants[Math.floor(random() * participants.length)]!] : [];
+      const runId = `run-${day}-${slot}`;
+      const previousRunner = history.at(-1)?.runnerId ?? null;
+      // Volunteering is how someone opts in to running again (as the handler wires it).
+      const decision = chooseRunner({ runId, participants, history, windowRuns, volunteers, repeatOptIns: volunteers, excluded: [] });
+      runs.push({ runId, participants, volunteers, previousRunner, decision });
+      if (decision.kind === 'assigned') history.push({ runId, runnerId: decision.runnerId, closedAt: closedAt(day, slot) });
+    }
+  }
+  return { runs, attended };
+}
+
+function distributionTable(runs: SimulatedRun[], attended: Map<string, number>): string {
+  const served = new Map<string, number>();
+  for (const run of runs) if (run.decision.kind === 'assigned') served.set(run.decision.runnerId, (served.get(run.decision.runnerId) ?? 0) + 1);
+  const total = runs.filter((run) => run.decision.kind === 'assigned').length;
+  const rows = regulars.map((r) => {
+    const s = served.get(r.id) ?? 0;
+    const a = attended.get(r.id) ?? 0;
+    return `${r.id.padEnd(6)}  ${String(r.attendance).padStart(10)}  ${String(s).padStart(6)}  ${String(a).padStart(8)}  ${((100 * s) / total).toFixed(1).padStart(6)}%  ${(a ? (100 * s) / a : 0).toFixed(1).padStart(12)}%`;
+  });
+  return [`${total} runs with a runner (window ${windowRuns})`, 'user    attendance  served  attended   share  served/attended', ...rows].join('\n');
+}
+
+describe('fairness over four weeks of coffee runs (7 regulars, 2 runs a workday, seeded)', () => {
+  const { runs, attended } = simulate(20251103);
+  const assigned = runs.filter((run) => run.decision.kind === 'assigned');
+
+  it('runs the simulation it claims to run', () => {
+    expect(runs.length).toBeGreaterThan(35);
+    expect(assigned).toHaveLength(runs.length);
+    expect(runs.some((run) => run.volunteers.length > 0)).toBe(true);
+  });
+
+  it('nobody serves more than 20% of the runs that had a runner', () => {
+    console.log(distributionTable(runs, attended));
+    const served = new Map<string, number>();
+    for (const run of assigned) if (run.decision.kind === 'assigned') served.set(run.decision.runnerId, (served.get(run.decision.runnerId) ?? 0) + 1);
+    for (const [id, count] of served) expect(count / assigned.length, `${id} served ${count} of ${assigned.length}`).toBeLessThanOrEqual(0.2);
+  });
+
+  it('the runner is never the previous runner unless they volunteered or were the only candidate', () => {
+    for (const run of runs) {
+      if (run.decision.kind !== 'assigned' || run.decision.runnerId !== run.previousRunner) continue;
+      expect(run.volunteers.includes(run.decision.runnerId) || run.participants.length === 1, run.runId).toBe(true);
+    }
+  });
+});

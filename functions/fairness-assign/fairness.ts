@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import { mention } from '../../shared/slack/text.ts';
+
+/** A past run of the channel that was closed or completed with a runner (canceled runs are never passed in). */
+export interface ServedRun {
+  runId: string;
+  runnerId: string;
+  closedAt: Date;
+}
+
+/** Everything the fairness rule looks at. Pure data: the rule does no I/O and reads no clock. */
+export interface FairnessInput {
+  /** The run being assigned; seeds the stable tiebreak. */
+  runId: string;
+  /** Slack user ids of people with an active order (duplicates and order are ignored). */
+  participants: readonly string[];
+  /** The channel's past served runs, in any order; may be longer than the window. */
+  history: readonly ServedRun[];
+  /** N: runs served are counted among the channel's last N served runs (values below 1 count as 1). */
+  windowRuns: number;
+  /** Participants who pressed "I'll go" before close, in click order. */
+  volunteers: readonly string[];
+  /** Participants who opted in to run again even if they ran last time. */
+  repeatOptIns: readonly string[];
+  /** People who pressed "I can't go" for this run; never picked. */
+  excluded: readonly string[];
+}
+
+/** One candidate's standing under the rule, as shown in `ranking`. */
+export interface CandidateScore {
+  userId: string;
+  /** Runs this person served among the last `windowRuns` served runs. */
+  servedInWindow: number;
+  /** When this person last served, over all of the history; null if never. */
+  lastServedAt: Date | null;
+  /** Whether this person ran the most recent served run. */
+  ranLastTime: boolean;
+  /** Hex sha256 of `${runId}:${userId}`; the smallest wins a full tie. */
+  tiebreak: string;
+}
+
+/**
+ * Why the runner was picked: `volunteer` (first candidate to press "I'll go"), `only_candidate`
+ * (nobody else could go, the previous runner included), `previous_runner_skipped` (everyone else
+ * who could go ran last time and didn't opt in), or the criterion that separated the winner from
+ * the runner-up: `fewest_served`, `longest_since` or `tiebreak`.
+ */
+export type AssignedRule = 'volunteer' | 'fewest_served' | 'longest_since' | 'tiebreak' | 'only_candidate' | 'previous_runner_skipped';
+
+/** The outcome of the fairness rule, with a Slack mrkdwn explanation for the channel. */
+export type FairnessDecision =
+  | { kind: 'assigned'; runnerId: string; rule: AssignedRule; ranking: CandidateScore[]; explanation: string }
+  | { kind: 'no_runner'; reason: 'no_participants' | 'everyone_excluded'; explanation: string };
+
+/**
+ * Choose the runner for a run by the transparent fairness rule: first volunteer; else skip last
+ * time's runner (unless they opted in or nobody else can go) and take the fewest runs served in
+ * the window, then longest since last served, then the smallest sha256 of `${runId}:${userId}`.
+ * Deterministic: the same input in any order gives the same decision.
+ */
+export function chooseRunner(input: FairnessInput): FairnessDecision {
+  const participants = [...new Set(input.participants)];
+  if (participants.length === 0) {
+    return { kind: 'no_runner', reason: 'no_participants', explanation: 'No orders, nobody needs to go.' };
+  }
+  const excluded = new Set(input.excluded);
+  const candidates = participants.filter((id) => !excluded.has(id));
+  if (candidates.length === 0) {
+    return { kind: 'no_runner', reason: 'everyone_excluded', explanation: "Everyone who ordered said they can't go." };
+  }
+
+  const history = newestFirst(input.history);
+  const window = Math.min(history.length, windowSize(input.windowRuns));
+  const scores = scoreCandidates(input.runId, candidates, history, window).sort(compareScores);
+  const previous = scores.find((score) => score.ranLastTime);
+  const skipped = previous !== undefined && scores.length > 1 && !input.repeatOptIns.includes(previous.userId) ? previous : undefined;
+  const pool = scores.filter((score) => score !== skipped);
+  const ranking = skipped ? [...pool, skipped] : pool;
+
+  const volunteerId = input.volunteers.find((id) => candidates.includes(id));
+  const volunteer = ranking.find((score) => score.userId === volunteerId);
+  if (volunteer) {
+    return assigned(volunteer, 'volunteer', [volunteer, ...ranking.filter((score) => score !== volunteer)], window);
+  }
+  const [winner, runnerUp] = pool;
+  if (!winner) throw new Error('unreachable: the pool always keeps at least one candidate');
+  if (!runnerUp) {
+    return assigned(winner, skipped ? 'previous_runner_skipped' : 'only_candidate', ranking, window, skipped);
+  }
+  return assigned(winner, separatingRule(winner, runnerUp), ranking, window, skipped, runnerUp);
+}
+
+function assigned(winner: CandidateScore, rule: AssignedRule, ranking: CandidateScore[], window: number, skipped?: CandidateScore, runnerUp?: CandidateScore): FairnessDecision {
+  return { kind: 'assigned', runnerId: winner.userId, rule, ranking, explanation: explain(rule, { winner, runnerUp, skipped, window }) };
+}
+
+function windowSize(windowRuns: number): number {
+  return Number.isFinite(windowRuns) ? Math.max(1, Math.floor(windowRuns)) : 1;
+}
+
+/** Code-unit order, independent of the locale (localeCompare is not). */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Most recent first; equal times fall back to ids so the input order never matters. */
+function newestFirst(history: readonly ServedRun[]): ServedRun[] {
+  return [...history].sort(
+    (a, b) => b.closedAt.getTime() - a.closedAt.getTime() || compareText(b.runId, a.runId) || compareText(b.runnerId, a.runnerId),
+  );
+}
+
+function scoreCandidates(runId: string, candidates: readonly string[], newest: readonly ServedRun[], window: number): CandidateScore[] {
+  const served = new Map<string, number>();
+  const lastServed = new Map<string, Date>();
+  for (const [index, run] of newest.entries()) {
+    if (index < window) served.set(run.runnerId, (served.get(run.runnerId) ?? 0) + 1);
+    if (!lastServed.has(run.runnerId)) lastServed.set(run.runnerId, run.closedAt);
+  }
+  const previousRunner = newest[0]?.runnerId;
+  return candidates.map((userId) => {
+    const last = lastServed.get(userId);
+    return {
+      userId,
+      servedInWindow: served.get(userId) ?? 0,
+      lastServedAt: last ? new Date(last.getTime()) : null,
+      ranLastTime: userId === previousRunner,
+      tiebreak: createHash('sha256').update(`${runId}:${userId}`).digest('hex'),
+    };
+  });
+}
+
+/** Never served sorts first; otherwise the earlier last run first. */
+function compareLastServed(a: CandidateScore, b: CandidateScore): number {
+  if (a.lastServedAt === null || b.lastServedAt === null) {
+    return (a.lastServedAt === null ? 0 : 1) - (b.lastServedAt === null ? 0 : 1);
+  }
+  return a.lastServedAt.getTime() - b.lastServedAt.getTime();
+}
+
+function compareScores(a: CandidateScore, b: CandidateScore): number {
+  return a.servedInWindow - b.servedInWindow || compareLastServed(a, b) || compareText(a.tiebreak, b.tiebreak) || compareText(a.userId, b.userId);
+}
+
+function separatingRule(winner: CandidateScore, runnerUp: CandidateScore): AssignedRule {
+  if (winner.servedInWindow !== runnerUp.servedInWindow) return 'fewest_served';
+  if (compareLastServed(winner, runnerUp) !== 0) return 'longest_since';
+  return 'tiebreak';
+}
+
+interface Explained {
+  winner: CandidateScore;
+  runnerUp: CandidateScore | undefined;
+  skipped: CandidateScore | undefined;
+  window: number;
+}
+
+function ran(score: CandidateScore, window: number): string {
+  return window === 0 ? 'no runs here yet' : `${score.servedInWindow} of the last ${window} run${window === 1 ? '' : 's'}`;
+}
+
+/** `YYYY-MM-DD` (UTC, zone-free); with the time when both dates fall on the same day. */
+function day(at: Date, other: Date | null): string {
+  const iso = at.toISOString();
+  return other && other.toISOString().slice(0, 10) === iso.slice(0, 10) ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : iso.slice(0, 10);
+}
+
+function sinceText(winner: CandidateScore, runnerUp: CandidateScore): string {
+  const w = mention(winner.userId);
+  const theirs = runnerUp.lastServedAt;
+  if (theirs === null) return `${w} went longest ago`; // unreachable: never-served sorts first
+  if (winner.lastServedAt === null) return `${w} has never run here (${mention(runnerUp.userId)} last ran ${day(theirs, null)})`;
+  return `${w} went longest ago (${day(winner.lastServedAt, theirs)} vs ${day(theirs, winner.lastServedAt)})`;
+}
+
+function explain(rule: AssignedRule, { winner, runnerUp, skipped, window }: Explained): string {
+  const w = mention(winner.userId);
+  const head = `${w}: ${ran(winner, window)}`;
+  const skipNote = skipped ? ` ${mention(skipped.userId)} ran last time, so was skipped.` : '';
+  switch (rule) {
+    case 'volunteer':
+      return `${w} volunteered (${ran(winner, window)}).`;
+    case 'only_candidate':
+      return winner.ranLastTime ? `${head}; ran last time, but is the only one who can go.` : `${head}; the only one who can go.`;
+    case 'previous_runner_skipped':
+      return `${head}.${skipNote}`;
+  }
+  if (!runnerUp) return `${head}.${skipNote}`;
+  const r = mention(runnerUp.userId);
+  switch (rule) {
+    case 'fewest_served':
+      return `${head}, the fewest (next: ${r} with ${runnerUp.servedInWindow}).${skipNote}`;
+    case 'longest_since':
+      return `${head}, tied with ${r}; ${sinceText(winner, runnerUp)}.${skipNote}`;
+    case 'tiebreak': {
+      const last = winner.lastServedAt === null ? 'neither has run here' : `both last ran ${day(winner.lastServedAt, winner.lastServedAt)}`;
+      return window === 0
+        ? `No runs here yet, so the stable tiebreak picked ${w} over ${r}.${skipNote}`
+        : `${head}, tied with ${r}, and ${last}; picked by the stable tiebreak.${skipNote}`;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import type { Sql } from '../../shared/db/client.ts';
+import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
+import type { EventData } from '../../shared/events/catalog.ts';
+import type { FunctionDeps } from '../../shared/function.ts';
+import { chooseRunner } from './fairness.ts';
+import { lockAssignmentContext, servedHistory, setRunner } from './queries.ts';
+
+export type FairnessDeps = FunctionDeps<Record<string, never>>;
+
+/**
+ * Choose the runner for a run and emit runner.assigned. Used on run.closed (first pick) and on
+ * runner.declined (the next fairest, excluding everyone who said they can't go).
+ */
+async function assign(tx: Sql, deps: FairnessDeps, args: { runId: string; slackChannelId: string; replaces: string | null }): Promise<void> {
+  const context = await lockAssignmentContext(tx, args.runId);
+  if (!context || context.status !== 'closed') {
+    deps.log.info('run is not closed; no runner to choose', { runId: args.runId, status: context?.status });
+    return;
+  }
+  if (args.replaces === null && context.runnerSlackUserId !== null) {
+    deps.log.info('runner already chosen', { runId: args.runId });
+    return;
+  }
+  if (args.replaces !== null && context.runnerSlackUserId !== args.replaces) {
+    deps.log.info('decline is stale: someone else is the runner now', { runId: args.runId });
+    return;
+  }
+  const decision = chooseRunner({
+    runId: args.runId,
+    participants: context.participants,
+    history: await servedHistory(tx, args.slackChannelId, args.runId),
+    windowRuns: context.windowRuns,
+    volunteers: context.volunteers,
+    // Volunteering is how someone opts in to running again right after their last run.
+    repeatOptIns: context.volunteers,
+    excluded: context.declined,
+  });
+  const runner = decision.kind === 'assigned' ? decision.runnerId : null;
+  await setRunner(tx, args.runId, runner, decision.explanation);
+  await deps.emit(tx, {
+    type: 'com.coffeebuddy.runner.assigned',
+    subject: args.runId,
+    partitionKey: args.slackChannelId,
+    correlationId: args.runId,
+    data: {
+      runId: args.runId,
+      slackChannelId: args.slackChannelId,
+      runnerSlackUserId: runner,
+      replacesSlackUserId: args.replaces,
+      rule: decision.kind === 'assigned' ? decision.rule : decision.reason,
+      explanation: decision.explanation,
+    },
+  });
+  deps.log.info('runner chosen', { runId: args.runId, runner, rule: decision.kind === 'assigned' ? decision.rule : decision.reason });
+}
+
+/** run.closed → choose the runner. */
+export async function handleRunClosed(event: CoffeeEvent, tx: Sql, deps: FairnessDeps): Promise<void> {
+  const data = event.data as EventData<'com.coffeebuddy.run.closed'>;
+  await assign(tx, deps, { runId: data.runId, slackChannelId: data.slackChannelId, replaces: null });
+}
+
+/** runner.declined → choose the next fairest participant. */
+export async function handleRunnerDeclined(event: CoffeeEvent, tx: Sql, deps: FairnessDeps): Promise<void> {
+  const data = event.data as EventData<'com.coffeebuddy.runner.declined'>;
+  await assign(tx, deps, { runId: data.runId, slackChannelId: data.slackChannelId, replaces: data.slackUserId });
+}

@@ -1,0 +1,62 @@
+import type { Sql } from '../../shared/db/client.ts';
+import type { ServedRun } from './fairness.ts';
+
+/** The channel's served runs (closed or completed with a runner), canceled ones never counted. */
+export async function servedHistory(sql: Sql, slackChannelId: string, excludeRunId: string): Promise<ServedRun[]> {
+  return sql<ServedRun[]>`
+    select r.id as run_id, u.slack_user_id as runner_id, r.closed_at
+    from runs r
+    join channels c on c.id = r.channel_id
+    join users u on u.id = r.runner_id
+    where c.slack_channel_id = ${slackChannelId}
+      and r.status in ('closed', 'completed')
+      and r.id <> ${excludeRunId}
+      and r.closed_at is not null
+    order by r.closed_at desc
+    limit 500
+  `;
+}
+
+export interface AssignmentContext {
+  status: string;
+  runnerSlackUserId: string | null;
+  windowRuns: number;
+  participants: string[];
+  volunteers: string[];
+  declined: string[];
+}
+
+/** The run being assigned, locked: its participants, volunteers (in click order) and decliners. */
+export async function lockAssignmentContext(sql: Sql, runId: string): Promise<AssignmentContext | undefined> {
+  const [run] = await sql<{ status: string; runnerSlackUserId: string | null; windowRuns: number }[]>`
+    select r.status, ru.slack_user_id as runner_slack_user_id, c.fairness_window_runs as window_runs
+    from runs r join channels c on c.id = r.channel_id left join users ru on ru.id = r.runner_id
+    where r.id = ${runId}
+    for update of r
+  `;
+  if (!run) return undefined;
+  const ids = async (query: Promise<{ slackUserId: string }[]>) => (await query).map((row) => row.slackUserId);
+  return {
+    ...run,
+    participants: await ids(sql<{ slackUserId: string }[]>`
+      select u.slack_user_id from orders o join users u on u.id = o.user_id
+      where o.run_id = ${runId} and o.status = 'active' order by o.created_at`),
+    volunteers: await ids(sql<{ slackUserId: string }[]>`
+      select u.slack_user_id from run_volunteers v join users u on u.id = v.user_id
+      where v.run_id = ${runId} order by v.created_at, u.slack_user_id`),
+    declined: await ids(sql<{ slackUserId: string }[]>`
+      select u.slack_user_id from run_declines d join users u on u.id = d.user_id where d.run_id = ${runId}`),
+  };
+}
+
+/** Record the chosen runner (or none) and why. */
+export async function setRunner(sql: Sql, runId: string, runnerSlackUserId: string | null, reason: string): Promise<void> {
+  await sql`
+    update runs set
+      runner_id = (select id from users where slack_user_id = ${runnerSlackUserId}),
+      runner_reason = ${reason},
+      runner_assigned_at = now(),
+      updated_at = now()
+    where id = ${runId}
+  `;
+}
