@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registry } from '../functions/registry.ts';
 import { startTestStack } from '../shared/testing/harness.ts';
+import { createRunDriver } from '../shared/testing/run-driver.ts';
 import { slashCommandBody } from '../shared/testing/slack-requests.ts';
 import { buildAll } from './bundle.ts';
 
@@ -39,6 +40,39 @@ async function benchSlashCommand(runs: number, concurrency: number): Promise<voi
       `/coffee start run x${runs} (concurrency ${concurrency}): p50 ${ms(percentile(latencies, 50))}, ` +
         `p95 ${ms(percentile(latencies, 95))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(latencies.at(-1)!)}, ` +
         `${(runs / seconds).toFixed(0)} runs/s`,
+    );
+  } finally {
+    await stack.close();
+  }
+}
+
+async function benchOrdersAndClose(people: number): Promise<void> {
+  const stack = await startTestStack({ functions: registry });
+  try {
+    const drive = createRunDriver(stack);
+    const runId = await drive.startRun('CBENCHRUN');
+    const submits: number[] = [];
+    for (let i = 0; i < people; i++) {
+      const user = `UB${i}`;
+      const modal = await drive.openModal(user, 'CBENCHRUN', runId);
+      const started = performance.now();
+      await drive.submit(user, modal.private_metadata, { drink: 'Latte', size: 'Medium' });
+      submits.push(performance.now() - started);
+    }
+    submits.sort((a, b) => a - b);
+    console.log(
+      `order modal submit x${people} (each refreshes the run message): p50 ${ms(percentile(submits, 50))}, ` +
+        `p95 ${ms(percentile(submits, 95))}, max ${ms(submits.at(-1)!)}`,
+    );
+    const started = performance.now();
+    await drive.click('U001', 'CBENCHRUN', 'run.close', runId);
+    const clicked = performance.now() - started;
+    while (!stack.slack.callsTo('chat.postMessage').some((c) => String(c.args.text).startsWith(':coffee: Coffee run closed'))) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    console.log(
+      `close with ${people} orders (in-process bus): button answered in ${ms(clicked)}, ` +
+        `summary and runner DM posted ${ms(performance.now() - started)} after the click`,
     );
   } finally {
     await stack.close();
@@ -76,4 +110,5 @@ async function benchBundles(): Promise<void> {
 
 await benchSlashCommand(200, 1);
 await benchSlashCommand(200, 10);
+await benchOrdersAndClose(30);
 await benchBundles();

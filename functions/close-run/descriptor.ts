@@ -1,17 +1,19 @@
 import { z } from 'zod';
 import { defineFunction } from '../../shared/function.ts';
+import { handleCloseRequested, handleRunCanceled, handleRunCompleted, handleRunnerAssigned } from './handler.ts';
 
-/**
- * close-run: Freezes orders, posts the summary and the runner DM (consumes close and runner events).
- * Its event handlers arrive with the events they consume; until then it consumes nothing and
- * serves only health and metrics.
- */
+/** close-run: freezes orders, posts the summary and the runner's DM, keeps the run message true. */
 export const closeRun = defineFunction({
   name: 'close-run',
-  description: 'Freezes orders, posts the summary and the runner DM (consumes close and runner events)',
+  description: 'Freezes orders, posts the channel summary and the runner DM, keeps the run message true',
   config: z.object({}),
-  usesSlack: false,
+  usesSlack: true,
   routes: [],
-  consumes: {},
-  publishes: [],
+  consumes: {
+    'com.coffeebuddy.run.close_requested': handleCloseRequested,
+    'com.coffeebuddy.runner.assigned': handleRunnerAssigned,
+    'com.coffeebuddy.run.completed': handleRunCompleted,
+    'com.coffeebuddy.run.canceled': handleRunCanceled,
+  },
+  publishes: ['com.coffeebuddy.run.closed'],
 });

@@ -5,10 +5,18 @@ import { interactionConfig } from './schema.ts';
 /** interaction: buttons and modals from Slack via Kong. */
 export const interaction = defineFunction({
   name: 'interaction',
-  description: 'Buttons and modals: placing, reusing, editing and withdrawing orders',
+  description: 'Buttons and modals: orders, close, volunteer, cancel, mark done, I can\'t go',
   config: interactionConfig,
   usesSlack: true,
   routes: [{ method: 'POST', path: '/slack/interactions', type: 'interaction', handle: handleInteractionRequest }],
   consumes: {},
-  publishes: ['com.coffeebuddy.order.placed', 'com.coffeebuddy.order.updated', 'com.coffeebuddy.order.withdrawn'],
+  publishes: [
+    'com.coffeebuddy.order.placed',
+    'com.coffeebuddy.order.updated',
+    'com.coffeebuddy.order.withdrawn',
+    'com.coffeebuddy.run.close_requested',
+    'com.coffeebuddy.run.canceled',
+    'com.coffeebuddy.run.completed',
+    'com.coffeebuddy.runner.declined',
+  ],
 });

@@ -3,6 +3,7 @@ import type { OrderSpec } from '../../shared/domain/orders.ts';
 import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission } from './modal.ts';
 import { confirmation, recordOrder, refreshRunMessage, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
 import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type RunRow } from './queries.ts';
+import { handleRunControl, handleRunnerAction } from './run-actions.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
 
 interface Actor {
@@ -20,13 +21,26 @@ export async function handleBlockAction(payload: BlockActionsPayload, deps: Inte
   const action = payload.actions[0]!;
   const channel = payload.channel?.id;
   const actor = actorOf(payload);
-  const tell = (text: string) =>
-    channel ? deps.slack.postEphemeral({ channel, user: actor.slackUserId, text }) : Promise.resolve();
-  const known = (Object.values(runActions) as string[]).includes(action.action_id);
-  if (!known || action.action_id === runActions.closeRun) {
-    deps.log.info('button not handled by this release', { actionId: action.action_id });
-    if (known) await tell('Closing runs from this button is not available in this version of CoffeeBuddy yet.');
-    return;
+  // Answers are ephemeral, in the channel (or DM) of the clicked message, else at its response_url.
+  const tell = async (text: string) => {
+    if (channel) await deps.slack.postEphemeral({ channel, user: actor.slackUserId, text });
+    else if (payload.response_url) await deps.slack.respond(payload.response_url, { text });
+  };
+  switch (action.action_id) {
+    case runActions.closeRun:
+    case runActions.volunteer:
+    case runActions.cancelRun:
+      return handleRunControl(payload, deps, tell);
+    case runActions.markDone:
+    case runActions.cannotGo:
+      return handleRunnerAction(payload, deps, tell);
+    case runActions.placeOrder:
+    case runActions.useLastOrder:
+    case runActions.withdrawOrder:
+      break;
+    default:
+      deps.log.info('button not handled', { actionId: action.action_id });
+      return;
   }
   const run = channel && action.value ? await findRunInChannel(deps.sql, action.value, channel) : undefined;
   const refusal = refusalFor(run);

@@ -2,11 +2,11 @@ import { describeOrder, type OrderSpec } from '../../shared/domain/orders.ts';
 import { runActions, runMessage } from '../../shared/domain/run-message.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
+import { listActiveOrders } from '../../shared/domain/run-queries.ts';
 import { escapeMrkdwn } from '../../shared/slack/text.ts';
 import {
   bumpOrdersVersion,
   ensureUser,
-  listActiveOrders,
   lockRun,
   ordersVersion,
   saveLastOrder,
@@ -19,7 +19,7 @@ import type { InteractionConfig } from './schema.ts';
 export type InteractionDeps = FunctionDeps<InteractionConfig>;
 
 /** Why a run takes no more orders, in words for the user; null when it is open. */
-export function refusalFor(run: RunRow | undefined): string | null {
+export function refusalFor(run: Pick<RunRow, 'status'> | undefined): string | null {
   if (!run) return "I can't find that coffee run in this channel. Start one with `/coffee`.";
   switch (run.status) {
     case 'open':

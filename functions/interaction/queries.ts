@@ -107,17 +107,6 @@ export async function bumpOrdersVersion(sql: Sql, runId: string): Promise<void> 
   await sql`update runs set orders_version = orders_version + 1, updated_at = now() where id = ${runId}`;
 }
 
-/** Every active order of a run, oldest first, for the run message. */
-export async function listActiveOrders(sql: Sql, runId: string): Promise<{ slackUserId: string; order: OrderSpec }[]> {
-  const rows = await sql<{ slackUserId: string; drink: string | null; size: string | null; customizations: string | null; freeText: string | null }[]>`
-    select u.slack_user_id, o.drink, o.size, o.customizations, o.free_text
-    from orders o join users u on u.id = o.user_id
-    where o.run_id = ${runId} and o.status = 'active'
-    order by o.created_at, o.id
-  `;
-  return rows.map((row) => ({ slackUserId: row.slackUserId, order: orderFromRow(row) }));
-}
-
 /** The run's current orders version. */
 export async function ordersVersion(sql: Sql, runId: string): Promise<number> {
   const [row] = await sql<{ ordersVersion: number }[]>`select orders_version from runs where id = ${runId}`;

@@ -5,10 +5,10 @@ import { slashCommandConfig } from './schema.ts';
 /** slash-command: `/coffee` from Slack via Kong; starts runs and answers help. */
 export const slashCommand = defineFunction({
   name: 'slash-command',
-  description: 'Verifies and answers /coffee: starts runs, shows help',
+  description: 'Verifies and answers /coffee: starts, closes and cancels runs; help, history and stats',
   config: slashCommandConfig,
   usesSlack: true,
   routes: [{ method: 'POST', path: '/slack/commands', type: 'slash', handle: handleCommandRequest }],
   consumes: {},
-  publishes: ['com.coffeebuddy.run.created', 'com.coffeebuddy.run.failed'],
+  publishes: ['com.coffeebuddy.run.created', 'com.coffeebuddy.run.failed', 'com.coffeebuddy.run.close_requested', 'com.coffeebuddy.run.canceled'],
 });

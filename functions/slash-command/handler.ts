@@ -11,14 +11,16 @@ import {
   usageReply,
 } from './messages.ts';
 import { parseRunText } from '../../shared/domain/pickup-time.ts';
+import { cancelRun, findCurrentRun, refuseControl, requestClose } from '../../shared/domain/run-control.ts';
 import { runMessage } from '../../shared/domain/run-message.ts';
+import { historyReply, statsReply } from './reports.ts';
 import { failOpenRun, findChannel, findOpenRun, insertRun, setRunMessage, upsertChannel, upsertUser } from './queries.ts';
 import type { EphemeralReply, SlashCommand, SlashCommandConfig } from './schema.ts';
 
 export type SlashCommandDeps = FunctionDeps<SlashCommandConfig>;
 
 /** Subcommands that belong to features not in this release; answered honestly, never run as notes. */
-const laterSubcommands = new Set(['close', 'cancel', 'history', 'stats', 'admin']);
+const laterSubcommands = new Set(['admin']);
 const defaultWindowRuns = 5;
 
 /**
@@ -33,7 +35,34 @@ export async function handleSlashCommand(command: SlashCommand, deps: SlashComma
     return helpReply(channel?.fairnessWindowRuns ?? defaultWindowRuns);
   }
   if (laterSubcommands.has(subcommand)) return notYetReply(subcommand);
+  if (subcommand === 'close' || subcommand === 'cancel') return controlRun(command, subcommand, deps);
+  if (subcommand === 'history') {
+    const page = text.split(/\s+/)[1] ?? '1';
+    if (!/^[1-9]\d{0,3}$/.test(page)) return { text: `\`${page}\` is not a page number. Try \`/coffee history\` or \`/coffee history 2\`.` };
+    return historyReply(deps.sql, command.channel_id, Number(page));
+  }
+  if (subcommand === 'stats') {
+    const channel = await findChannel(deps.sql, command.channel_id);
+    return statsReply(deps.sql, command.channel_id, channel?.fairnessWindowRuns ?? defaultWindowRuns);
+  }
   return startRun(command, text, deps);
+}
+
+/** `/coffee close` and `/coffee cancel`: the channel's current run, if this user may. */
+async function controlRun(command: SlashCommand, action: 'close' | 'cancel', deps: SlashCommandDeps): Promise<EphemeralReply> {
+  const run = await findCurrentRun(deps.sql, command.channel_id);
+  if (!run || (action === 'close' && run.status !== 'open')) {
+    return { text: `There's no open coffee run here to ${action}. Start one with \`/coffee\`.` };
+  }
+  const refusal = await refuseControl(deps.slack, run, command.user_id, action);
+  if (refusal) return { text: refusal };
+  if (action === 'close') {
+    const result = await requestClose(deps.sql, deps.emit, run, command.user_id);
+    if (result === 'requested') return { text: 'Closing the run: the runner will be announced here in a moment.' };
+    return { text: result === 'already_requested' ? 'This run is already closing.' : 'This run is no longer open.' };
+  }
+  const result = await cancelRun(deps.sql, deps.emit, run, command.user_id);
+  return { text: result === 'canceled' ? 'The run is canceled; everyone who ordered is told in its thread.' : 'This run can no longer be canceled.' };
 }
 
 async function startRun(command: SlashCommand, text: string, deps: SlashCommandDeps): Promise<EphemeralReply | null> {

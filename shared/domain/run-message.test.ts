@@ -39,7 +39,7 @@ describe('runMessage within Slack Block Kit limits', () => {
   it('keeps the buttons on every message, with the run id as their value', () => {
     const { blocks } = runMessage({ ...base, orders: people(3) });
     const actions = blocks.find((b) => b.type === 'actions') as { elements: { action_id: string; value: string }[] };
-    expect(actions.elements.map((e) => e.action_id)).toEqual(['order.open', 'order.reuse_last', 'order.withdraw', 'run.close']);
+    expect(actions.elements.map((e) => e.action_id)).toEqual(['order.open', 'order.reuse_last', 'order.withdraw', 'run.volunteer', 'run.close', 'run.cancel']);
     expect(new Set(actions.elements.map((e) => e.value))).toEqual(new Set([base.runId]));
   });
 });

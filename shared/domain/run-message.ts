@@ -1,6 +1,6 @@
 import type { Block } from '../slack/port.ts';
 import { escapeMrkdwn, mention, slackTime } from '../slack/text.ts';
-import { renderOrder, type OrderSpec } from './orders.ts';
+import { orderLines, type PersonOrder } from './order-list.ts';
 import { formatPickup } from './pickup-time.ts';
 
 /** Button action ids on the run message; the interaction function routes on these. */
@@ -8,14 +8,21 @@ export const runActions = {
   placeOrder: 'order.open',
   useLastOrder: 'order.reuse_last',
   withdrawOrder: 'order.withdraw',
+  volunteer: 'run.volunteer',
   closeRun: 'run.close',
+  cancelRun: 'run.cancel',
+  markDone: 'runner.done',
+  cannotGo: 'runner.decline',
 } as const;
 
-/** How the runner is chosen, in one line (shown on every run message and in help). */
+/**
+ * How the runner is chosen, in one sentence (on every run message and in help); fairness-assign's
+ * `chooseRunner` implements exactly this.
+ */
 export function fairnessRule(windowRuns: number): string {
   return (
-    `The runner is whoever served fewest of this channel's last ${windowRuns} runs, then whoever went longest ago; ` +
-    `last time's runner is skipped unless they volunteer.`
+    `Whoever presses "I'll go" first runs; otherwise it's whoever served fewest of this channel's last ${windowRuns} runs, ` +
+    `then whoever went longest ago, then a fixed tiebreak, and last time's runner is skipped unless they volunteer or nobody else can go.`
   );
 }
 
@@ -26,7 +33,7 @@ export interface RunMessageInput {
   timeZone: string;
   note: string;
   fairnessWindowRuns: number;
-  orders: readonly { slackUserId: string; order: OrderSpec }[];
+  orders: readonly PersonOrder[];
 }
 
 // Block Kit limits (https://api.slack.com/reference/block-kit/blocks): 50 blocks a message,
@@ -72,7 +79,9 @@ export function runMessage(run: RunMessageInput): { text: string; blocks: Block[
           button('Place order', runActions.placeOrder, 'primary'),
           button('Use my last order', runActions.useLastOrder),
           button('Withdraw my order', runActions.withdrawOrder),
+          button("I'll go", runActions.volunteer),
           button('Close run', runActions.closeRun),
+          button('Cancel run', runActions.cancelRun),
         ],
       },
       {
@@ -88,8 +97,8 @@ export function runMessage(run: RunMessageInput): { text: string; blocks: Block[
  * Who ordered what, one line each, packed into as few sections as the 3000-character limit
  * allows; past the block budget the rest is summarised as "…and N more".
  */
-export function orderListSections(orders: readonly { slackUserId: string; order: OrderSpec }[]): Block[] {
-  const lines = orders.map(({ slackUserId, order }) => `• ${mention(slackUserId)} ${renderOrder(order)}`);
+export function orderListSections(orders: readonly PersonOrder[], blockIdPrefix = 'run.orders'): Block[] {
+  const lines = orderLines(orders);
   const sections: string[] = [];
   let current = '';
   for (const [index, line] of lines.entries()) {
@@ -106,7 +115,46 @@ export function orderListSections(orders: readonly { slackUserId: string; order:
   if (current) sections.push(current);
   return sections.map((text, index) => ({
     type: 'section',
-    block_id: `run.orders.${index}`,
+    block_id: `${blockIdPrefix}.${index}`,
     text: { type: 'mrkdwn', text },
   }));
+}
+
+/** How a run ended up, for the run message once it no longer takes orders. */
+export type RunOutcome =
+  | { kind: 'closed'; runnerSlackUserId: string | null }
+  | { kind: 'completed'; runnerSlackUserId: string }
+  | { kind: 'canceled'; canceledBySlackUserId: string };
+
+/** The run message after close, completion or cancel: frozen order list, no buttons. */
+export function finishedRunMessage(run: RunMessageInput, outcome: RunOutcome): { text: string; blocks: Block[] } {
+  const pickup = pickupText(run.pickupAt, run.timeZone);
+  const note = run.note ? `\n*Note:* ${escapeMrkdwn(run.note)}` : '';
+  const status =
+    outcome.kind === 'canceled'
+      ? `:no_entry_sign: Canceled by ${mention(outcome.canceledBySlackUserId)}`
+      : outcome.kind === 'completed'
+        ? `:white_check_mark: Done: ${mention(outcome.runnerSlackUserId)} picked up the coffee`
+        : outcome.runnerSlackUserId
+          ? `:lock: Closed: ${mention(outcome.runnerSlackUserId)} is going`
+          : ':lock: Closed: no orders, nobody needs to go';
+  return {
+    text: `Coffee run started by ${mention(run.initiatorSlackUserId)}: ${status}`,
+    blocks: [
+      {
+        type: 'section',
+        block_id: 'run.summary',
+        text: {
+          type: 'mrkdwn',
+          text: `:coffee: *Coffee run* started by ${mention(run.initiatorSlackUserId)}\n*Pickup:* ${pickup}${note}\n${status}`,
+        },
+      },
+      {
+        type: 'context',
+        block_id: 'run.participants',
+        elements: [{ type: 'mrkdwn', text: `${run.orders.length} ${run.orders.length === 1 ? 'order' : 'orders'}` }],
+      },
+      ...orderListSections(run.orders),
+    ],
+  };
 }

@@ -38,6 +38,42 @@ export const eventCatalog = {
     slackChannelId: z.string().min(1),
     slackUserId: z.string().min(1),
   }),
+  'com.coffeebuddy.run.close_requested': z.object({
+    runId: z.uuid(),
+    slackChannelId: z.string().min(1),
+    requestedBySlackUserId: z.string().min(1),
+  }),
+  'com.coffeebuddy.run.closed': z.object({
+    runId: z.uuid(),
+    slackChannelId: z.string().min(1),
+    participantSlackUserIds: z.array(z.string().min(1)),
+    closedAt: z.iso.datetime(),
+  }),
+  'com.coffeebuddy.runner.declined': z.object({
+    runId: z.uuid(),
+    slackChannelId: z.string().min(1),
+    slackUserId: z.string().min(1),
+  }),
+  'com.coffeebuddy.runner.assigned': z.object({
+    runId: z.uuid(),
+    slackChannelId: z.string().min(1),
+    runnerSlackUserId: z.string().min(1).nullable(),
+    replacesSlackUserId: z.string().min(1).nullable(),
+    rule: z.string().min(1),
+    explanation: z.string(),
+  }),
+  'com.coffeebuddy.run.completed': z.object({
+    runId: z.uuid(),
+    slackChannelId: z.string().min(1),
+    runnerSlackUserId: z.string().min(1),
+    completedAt: z.iso.datetime(),
+  }),
+  'com.coffeebuddy.run.canceled': z.object({
+    runId: z.uuid(),
+    slackChannelId: z.string().min(1),
+    canceledBySlackUserId: z.string().min(1),
+    previousStatus: z.enum(['open', 'closed']),
+  }),
 } as const;
 
 export type EventType = keyof typeof eventCatalog;

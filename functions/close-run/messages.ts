@@ -1,0 +1,85 @@
+import { orderLines, totalsLine, type PersonOrder } from '../../shared/domain/order-list.ts';
+import { pickupText, runActions } from '../../shared/domain/run-message.ts';
+import type { RunView } from '../../shared/domain/run-queries.ts';
+import type { Block } from '../../shared/slack/port.ts';
+import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
+
+// A section holds 3000 characters; long lists are split over several sections.
+function listSections(lines: string[], blockId: string): Block[] {
+  const sections: string[] = [];
+  for (const line of lines) {
+    const last = sections.at(-1);
+    if (last !== undefined && last.length + 1 + line.length <= 3000) sections[sections.length - 1] = `${last}\n${line}`;
+    else sections.push(line);
+  }
+  return sections.slice(0, 40).map((text, index) => ({ type: 'section', block_id: `${blockId}.${index}`, text: { type: 'mrkdwn', text } }));
+}
+
+/** The order list and totals, identical in the channel summary and the runner's DM. */
+function orderBlocks(orders: readonly PersonOrder[]): Block[] {
+  return [
+    ...listSections(orderLines(orders), 'orders'),
+    { type: 'section', block_id: 'totals', text: { type: 'mrkdwn', text: `*Totals:* ${totalsLine(orders)}` } },
+  ];
+}
+
+const heading = (run: RunView) => {
+  const note = run.note ? ` · ${escapeMrkdwn(run.note)}` : '';
+  return `*Pickup:* ${pickupText(run.pickupAt, run.timeZone)}${note}`;
+};
+
+/** The one summary posted in the channel when the runner is known (or nobody needs to go). */
+export function summaryMessage(run: RunView, orders: readonly PersonOrder[], change?: { declinedSlackUserId: string }) {
+  if (!run.runnerSlackUserId) {
+    const why = orders.length === 0 ? 'no orders, nobody needs to go.' : `nobody can go. ${run.runnerReason ?? ''}`;
+    const text = `:coffee: Coffee run closed: ${why}`;
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text}\n${heading(run)}` } }, ...(orders.length ? orderBlocks(orders) : [])] };
+  }
+  const runner = mention(run.runnerSlackUserId);
+  const swap = change ? `${mention(change.declinedSlackUserId)} can't go, so ` : '';
+  const text = `:coffee: Coffee run closed: ${swap}${runner} is going (${orders.length} ${orders.length === 1 ? 'order' : 'orders'})`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: `${text}\n${heading(run)}` } },
+      { type: 'context', block_id: 'why', elements: [{ type: 'mrkdwn', text: `:scales: Why ${runner}: ${run.runnerReason ?? ''}` }] },
+      ...orderBlocks(orders),
+    ],
+  };
+}
+
+/** The runner's DM: the same list and totals, with Mark done and I can't go. */
+export function runnerDm(run: RunView, orders: readonly PersonOrder[]) {
+  const text = `You're the coffee runner for <#${run.slackChannelId}>: ${orders.length} ${orders.length === 1 ? 'order' : 'orders'}.`;
+  const button = (label: string, actionId: string, style?: 'primary') => ({
+    type: 'button',
+    text: { type: 'plain_text', text: label },
+    action_id: actionId,
+    value: run.id,
+    ...(style ? { style } : {}),
+  });
+  return {
+    text,
+    blocks: [
+      { type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: `:runner: ${text}\n${heading(run)}` } },
+      ...orderBlocks(orders),
+      {
+        type: 'actions',
+        block_id: 'runner.actions',
+        elements: [button('Mark done', runActions.markDone, 'primary'), button("I can't go", runActions.cannotGo)],
+      },
+    ],
+  };
+}
+
+/** What a DM becomes when its runner is off the hook (declined, or the run was canceled). */
+export function releasedDm(run: RunView, reason: string) {
+  const text = `No need to go for <#${run.slackChannelId}> any more: ${reason}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:ok_hand: ${text}` } }] };
+}
+
+/** Told in the run's thread when it is canceled, mentioning everyone who had ordered. */
+export function canceledNotice(canceledBySlackUserId: string, orders: readonly PersonOrder[]): string {
+  const who = orders.map((o) => mention(o.slackUserId)).join(' ');
+  return `:no_entry_sign: This coffee run was canceled by ${mention(canceledBySlackUserId)}.${who ? ` ${who}: your orders won't be picked up.` : ''}`;
+}

@@ -1,0 +1,84 @@
+import type { Sql } from '../../shared/db/client.ts';
+import { mention } from '../../shared/slack/text.ts';
+import type { EphemeralReply } from './schema.ts';
+
+const pageSize = 10;
+const statusLabel: Record<string, string> = {
+  open: 'open',
+  closed: 'on its way',
+  completed: 'done',
+  canceled: 'canceled',
+  failed: 'failed to start',
+};
+
+/** `/coffee history [page]`: the channel's runs, newest first, ten a page. */
+export async function historyReply(sql: Sql, slackChannelId: string, page: number): Promise<EphemeralReply> {
+  const rows = await sql<{ startedAt: Date; status: string; runnerSlackUserId: string | null; orders: number }[]>`
+    select r.started_at, r.status, ru.slack_user_id as runner_slack_user_id,
+      (select count(*)::int from orders o where o.run_id = r.id and o.status = 'active') as orders
+    from runs r
+    join channels c on c.id = r.channel_id
+    left join users ru on ru.id = r.runner_id
+    where c.slack_channel_id = ${slackChannelId}
+    order by r.started_at desc, r.id
+    limit ${pageSize + 1} offset ${(page - 1) * pageSize}
+  `;
+  if (rows.length === 0) {
+    return { text: page === 1 ? 'No coffee runs here yet. Start one with `/coffee`.' : `There is no page ${page}; try \`/coffee history\`.` };
+  }
+  const lines = rows.slice(0, pageSize).map((run) => {
+    const when = `<!date^${Math.floor(run.startedAt.getTime() / 1000)}^{date_short} {time}|${run.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC>`;
+    const runner = run.runnerSlackUserId ? `runner ${mention(run.runnerSlackUserId)}` : 'no runner';
+    return `• ${when}: ${statusLabel[run.status] ?? run.status}, ${runner}, ${run.orders} ${run.orders === 1 ? 'order' : 'orders'}`;
+  });
+  const more = rows.length > pageSize ? `\nOlder runs: \`/coffee history ${page + 1}\`` : '';
+  return { text: `*Coffee runs in this channel* (page ${page})\n${lines.join('\n')}${more}` };
+}
+
+interface PersonStats {
+  servedWindow: number;
+  servedAll: number;
+  cupsCarried: number;
+  cupsReceived: number;
+}
+
+/**
+ * `/coffee stats`: per person, runs served in the channel's fairness window and all time, cups
+ * carried for others and cups received from others — the fairness made visible.
+ */
+export async function statsReply(sql: Sql, slackChannelId: string, windowRuns: number): Promise<EphemeralReply> {
+  const runs = await sql<{ id: string; runnerSlackUserId: string; orderers: string[] }[]>`
+    select r.id, ru.slack_user_id as runner_slack_user_id,
+      coalesce(array_agg(u.slack_user_id) filter (where u.slack_user_id is not null), '{}') as orderers
+    from runs r
+    join channels c on c.id = r.channel_id
+    join users ru on ru.id = r.runner_id
+    left join orders o on o.run_id = r.id and o.status = 'active'
+    left join users u on u.id = o.user_id
+    where c.slack_channel_id = ${slackChannelId} and r.status in ('closed', 'completed')
+    group by r.id, ru.slack_user_id, r.closed_at
+    order by r.closed_at desc
+  `;
+  if (runs.length === 0) return { text: 'No runs with a runner here yet, so no stats. Start one with `/coffee`.' };
+  const stats = new Map<string, PersonStats>();
+  const get = (id: string) => {
+    let entry = stats.get(id);
+    if (!entry) stats.set(id, (entry = { servedWindow: 0, servedAll: 0, cupsCarried: 0, cupsReceived: 0 }));
+    return entry;
+  };
+  for (const [index, run] of runs.entries()) {
+    const runner = get(run.runnerSlackUserId);
+    runner.servedAll += 1;
+    if (index < windowRuns) runner.servedWindow += 1;
+    for (const orderer of run.orderers) {
+      if (orderer === run.runnerSlackUserId) continue;
+      runner.cupsCarried += 1;
+      get(orderer).cupsReceived += 1;
+    }
+  }
+  const window = Math.min(windowRuns, runs.length);
+  const lines = [...stats]
+    .sort(([a, x], [b, y]) => y.servedWindow - x.servedWindow || y.servedAll - x.servedAll || a.localeCompare(b))
+    .map(([id, s]) => `• ${mention(id)}: ran ${s.servedWindow} of the last ${window} · ${s.servedAll} all time · carried ${s.cupsCarried} cups · received ${s.cupsReceived}`);
+  return { text: `*Who ran how often here* (the fairness window is the last ${windowRuns} runs)\n${lines.slice(0, 40).join('\n')}` };
+}

@@ -1,0 +1,132 @@
+import type { Pool, Sql } from '../db/client.ts';
+import type { Emit } from '../events/outbox.ts';
+import type { SlackPort } from '../slack/port.ts';
+
+/** A run as the close and cancel commands see it. */
+export interface ControlledRun {
+  id: string;
+  slackChannelId: string;
+  status: 'open' | 'closed' | 'completed' | 'canceled' | 'failed';
+  initiatorSlackUserId: string;
+  runnerSlackUserId: string | null;
+  adminSlackUserIds: string[];
+}
+
+const controlledRunColumns = (sql: Sql) => sql`
+  r.id, c.slack_channel_id, r.status, i.slack_user_id as initiator_slack_user_id,
+  ru.slack_user_id as runner_slack_user_id, c.admin_slack_user_ids
+`;
+
+/** The run with that id in that Slack channel (ids from buttons are checked against the channel). */
+export async function findControlledRun(sql: Sql, runId: string, slackChannelId: string): Promise<ControlledRun | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(runId)) return undefined;
+  const [row] = await sql<ControlledRun[]>`
+    select ${controlledRunColumns(sql)}
+    from runs r
+    join channels c on c.id = r.channel_id
+    join users i on i.id = r.initiator_id
+    left join users ru on ru.id = r.runner_id
+    where r.id = ${runId} and c.slack_channel_id = ${slackChannelId}
+  `;
+  return row;
+}
+
+/** The channel's current run for `/coffee close` and `/coffee cancel`: the open one, else the latest closed one. */
+export async function findCurrentRun(sql: Sql, slackChannelId: string): Promise<ControlledRun | undefined> {
+  const [row] = await sql<ControlledRun[]>`
+    select ${controlledRunColumns(sql)}
+    from runs r
+    join channels c on c.id = r.channel_id
+    join users i on i.id = r.initiator_id
+    left join users ru on ru.id = r.runner_id
+    where c.slack_channel_id = ${slackChannelId} and r.status in ('open', 'closed')
+    order by (r.status = 'open') desc, r.started_at desc
+    limit 1
+  `;
+  return row;
+}
+
+/**
+ * Whether the user administers this channel for CoffeeBuddy: listed in the channel's admin ids, or
+ * a Slack workspace admin or owner (`users.info`). A Slack outage counts as "not an admin".
+ */
+export async function isChannelAdmin(slack: SlackPort, run: Pick<ControlledRun, 'adminSlackUserIds'>, slackUserId: string): Promise<boolean> {
+  if (run.adminSlackUserIds.includes(slackUserId)) return true;
+  try {
+    return (await slack.getUser(slackUserId))?.isAdmin ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Record a close request and its event, once: concurrent clicks race on the conditional update and
+ * only one wins. close-run does the rest when the event arrives.
+ */
+export async function requestClose(
+  sql: Pool,
+  emit: Emit,
+  run: ControlledRun,
+  requestedBySlackUserId: string,
+): Promise<'requested' | 'already_requested' | 'not_open'> {
+  return sql.begin(async (tx) => {
+    const rows = await tx`
+      update runs set close_requested_at = now(), updated_at = now()
+      where id = ${run.id} and status = 'open' and close_requested_at is null
+      returning id
+    `;
+    if (rows.length === 0) {
+      const [current] = await tx<{ status: string }[]>`select status from runs where id = ${run.id}`;
+      return current?.status === 'open' ? ('already_requested' as const) : ('not_open' as const);
+    }
+    await emit(tx, {
+      type: 'com.coffeebuddy.run.close_requested',
+      subject: run.id,
+      partitionKey: run.slackChannelId,
+      correlationId: run.id,
+      data: { runId: run.id, slackChannelId: run.slackChannelId, requestedBySlackUserId },
+    });
+    return 'requested' as const;
+  });
+}
+
+/** Cancel an open or closed run with its event; a completed (or already canceled) run stays as it is. */
+export async function cancelRun(
+  sql: Pool,
+  emit: Emit,
+  run: ControlledRun,
+  canceledBySlackUserId: string,
+): Promise<'canceled' | 'not_cancelable'> {
+  return sql.begin(async (tx) => {
+    const [row] = await tx<{ previousStatus: 'open' | 'closed' }[]>`
+      update runs r set status = 'canceled', canceled_at = now(), canceled_by = ${canceledBySlackUserId}, updated_at = now()
+      from (select id, status from runs where id = ${run.id} for update) before
+      where r.id = before.id and before.status in ('open', 'closed')
+      returning before.status as previous_status
+    `;
+    if (!row) return 'not_cancelable' as const;
+    await emit(tx, {
+      type: 'com.coffeebuddy.run.canceled',
+      subject: run.id,
+      partitionKey: run.slackChannelId,
+      correlationId: run.id,
+      data: { runId: run.id, slackChannelId: run.slackChannelId, canceledBySlackUserId, previousStatus: row.previousStatus },
+    });
+    return 'canceled' as const;
+  });
+}
+
+/** Who may close (initiator or admin) and cancel (initiator, runner or admin); a refusal in words, or null. */
+export async function refuseControl(
+  slack: SlackPort,
+  run: ControlledRun,
+  slackUserId: string,
+  action: 'close' | 'cancel',
+): Promise<string | null> {
+  if (run.initiatorSlackUserId === slackUserId) return null;
+  if (action === 'cancel' && run.runnerSlackUserId === slackUserId) return null;
+  if (await isChannelAdmin(slack, run, slackUserId)) return null;
+  return action === 'close'
+    ? `Only <@${run.initiatorSlackUserId}> (who started this run) or a channel admin can close it.`
+    : `Only <@${run.initiatorSlackUserId}> (who started this run), the runner, or a channel admin can cancel it.`;
+}

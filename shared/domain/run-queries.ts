@@ -1,0 +1,52 @@
+import type { Sql } from '../db/client.ts';
+import type { PersonOrder } from './order-list.ts';
+import { orderFromRow } from './orders.ts';
+
+/** Every active order of a run, oldest first: the list the run message, summary and DM show. */
+export async function listActiveOrders(sql: Sql, runId: string): Promise<PersonOrder[]> {
+  const rows = await sql<{ slackUserId: string; drink: string | null; size: string | null; customizations: string | null; freeText: string | null }[]>`
+    select u.slack_user_id, o.drink, o.size, o.customizations, o.free_text
+    from orders o join users u on u.id = o.user_id
+    where o.run_id = ${runId} and o.status = 'active'
+    order by o.created_at, o.id
+  `;
+  return rows.map((row) => ({ slackUserId: row.slackUserId, order: orderFromRow(row) }));
+}
+
+/** Everything the messages about a run need, with the row locked for the caller's transaction. */
+export interface RunView {
+  id: string;
+  status: 'open' | 'closed' | 'completed' | 'canceled' | 'failed';
+  slackChannelId: string;
+  initiatorSlackUserId: string;
+  runnerSlackUserId: string | null;
+  runnerReason: string | null;
+  pickupAt: Date | null;
+  timeZone: string;
+  note: string;
+  fairnessWindowRuns: number;
+  messageChannel: string | null;
+  messageTs: string | null;
+  summaryTs: string | null;
+  runnerDmChannel: string | null;
+  runnerDmTs: string | null;
+  canceledBy: string | null;
+}
+
+/** Load and lock a run for updating its Slack messages exactly once. */
+export async function lockRunView(sql: Sql, runId: string): Promise<RunView | undefined> {
+  const [row] = await sql<RunView[]>`
+    select
+      r.id, r.status, c.slack_channel_id, i.slack_user_id as initiator_slack_user_id,
+      ru.slack_user_id as runner_slack_user_id, r.runner_reason, r.pickup_at, r.time_zone, r.note,
+      c.fairness_window_runs, r.message_channel, r.message_ts, r.summary_ts, r.runner_dm_channel,
+      r.runner_dm_ts, r.canceled_by
+    from runs r
+    join channels c on c.id = r.channel_id
+    join users i on i.id = r.initiator_id
+    left join users ru on ru.id = r.runner_id
+    where r.id = ${runId}
+    for update of r
+  `;
+  return row;
+}
