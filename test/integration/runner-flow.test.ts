@@ -127,6 +127,19 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     expect(summaries(channel)).toHaveLength(1);
   });
 
+  it('honours Slack rate limits (HTTP 429, Retry-After) and still posts exactly one summary; metrics move', async () => {
+    const channel = newChannel();
+    const runId = await drive.startRun(channel);
+    await drive.order('U004', channel, runId, { drink: 'Espresso', size: 'Small' });
+    stack.slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 1 });
+    await drive.click('U001', channel, 'run.close', runId);
+    await expect.poll(() => summaries(channel).length, { timeout: 20_000 }).toBe(1);
+    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+    expect(metrics).toMatch(/coffeebuddy_slack_calls_total\{method="chat.postMessage",outcome="rate_limited"\} [1-9]/);
+    expect(metrics).toMatch(/coffeebuddy_runs_total\{status="closed"\} [1-9]/);
+    expect(metrics).toMatch(/coffeebuddy_run_duration_seconds_count [1-9]/);
+  });
+
   it('refuses a close by anyone but the initiator or an admin', async () => {
     const channel = newChannel();
     const runId = await drive.startRun(channel);
