@@ -25,22 +25,6 @@ export class AppError extends Error {
   }
 }
 
-const statusByCode: Record<ErrorCode, number> = {
-  validation: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  upstream: 503,
-  internal: 500,
-};
-
-/** HTTP status for an error code. */
-export function httpStatusFor(code: ErrorCode): number {
-  return statusByCode[code];
-}
-
 /** Narrow an unknown thrown value to an AppError, wrapping anything else as `internal`. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Pool } from './db/client.ts';
 import type { EventType } from './events/catalog.ts';
-import type { EventHandler } from './events/consumer.ts';
+import type { EventConsumer } from './events/consumer.ts';
 import type { Emit } from './events/outbox.ts';
 import type { HttpRequest, HttpResponse } from './http/types.ts';
 import type { Logger } from './logging.ts';
@@ -55,7 +55,7 @@ export interface FunctionDescriptor<C> {
   usesSlack: boolean;
   routes: readonly FunctionRoute<C>[];
   /** CloudEvent types it consumes, each with its handler; delivered to `POST /events/<name>`. */
-  consumes: Partial<Record<EventType, EventHandler<FunctionDeps<C>>>>;
+  consumes: Partial<Record<EventType, EventConsumer<FunctionDeps<C>>>>;
   /** CloudEvent types it publishes through the outbox. */
   publishes: readonly EventType[];
 }

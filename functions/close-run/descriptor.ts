@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineFunction } from '../../shared/function.ts';
-import { handleCloseRequested, handleRunCanceled, handleRunCompleted, handleRunnerAssigned } from './handler.ts';
+import { announceCanceled, announceRunner, handleCloseRequested, showCompleted } from './handler.ts';
 
 /** close-run: freezes orders, posts the summary and the runner's DM, keeps the run message true. */
 export const closeRun = defineFunction({
@@ -11,9 +11,9 @@ export const closeRun = defineFunction({
   routes: [],
   consumes: {
     'com.coffeebuddy.run.close_requested': handleCloseRequested,
-    'com.coffeebuddy.runner.assigned': handleRunnerAssigned,
-    'com.coffeebuddy.run.completed': handleRunCompleted,
-    'com.coffeebuddy.run.canceled': handleRunCanceled,
+    'com.coffeebuddy.runner.assigned': { afterCommit: announceRunner },
+    'com.coffeebuddy.run.completed': { afterCommit: showCompleted },
+    'com.coffeebuddy.run.canceled': { afterCommit: announceCanceled },
   },
   publishes: ['com.coffeebuddy.run.closed'],
 });

@@ -1,12 +1,12 @@
 import { finishedRunMessage, type RunOutcome } from '../../shared/domain/run-message.ts';
-import { listActiveOrders, lockRunView, type RunView } from '../../shared/domain/run-queries.ts';
+import { findRunView, listActiveOrders, type RunView } from '../../shared/domain/run-queries.ts';
 import type { Sql } from '../../shared/db/client.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import type { EventData } from '../../shared/events/catalog.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import { canceledNotice, releasedDm, runnerDm, summaryMessage } from './messages.ts';
-import { closeOpenRun, setRunnerDm, setSummaryTs } from './queries.ts';
+import { closeOpenRun, findPosted, rememberPosted, type Posted, type PostedKind } from './queries.ts';
 
 export type CloseRunDeps = FunctionDeps<Record<string, never>>;
 
@@ -40,74 +40,87 @@ export async function handleCloseRequested(event: CoffeeEvent, tx: Sql, deps: Cl
 }
 
 /**
- * runner.assigned → post the one channel summary, mark the run message closed, and DM the runner
- * the identical order list. Each message's ts is recorded with the run, so a redelivered or
- * repeated event edits instead of posting twice. A reassignment (someone couldn't go) edits the
- * summary, releases the old runner's DM and DMs the new runner.
+ * After runner.assigned commits: post the one channel summary, mark the run message closed, and DM
+ * the runner the identical order list. Each post is recorded the moment Slack accepts it, so a
+ * redelivery, or a retry after a later step failed, edits instead of posting twice. A reassignment
+ * (someone couldn't go) edits the summary, releases the old runner's DM and DMs the new runner.
  */
-export async function handleRunnerAssigned(event: CoffeeEvent, tx: Sql, deps: CloseRunDeps): Promise<void> {
+export async function announceRunner(event: CoffeeEvent, deps: CloseRunDeps): Promise<void> {
   const data = event.data as EventData<'com.coffeebuddy.runner.assigned'>;
-  const run = await lockRunView(tx, data.runId);
+  const run = await findRunView(deps.sql, data.runId);
   if (!run) throw new AppError('validation', `unknown run ${data.runId}`);
   if (run.status !== 'closed' || run.runnerSlackUserId !== data.runnerSlackUserId) {
     deps.log.info('runner assignment no longer current; nothing to post', { runId: run.id, status: run.status });
     return;
   }
-  const orders = await listActiveOrders(tx, run.id);
+  const orders = await listActiveOrders(deps.sql, run.id);
+  const posted = await findPosted(deps.sql, run.id);
   const change = data.replacesSlackUserId ? { declinedSlackUserId: data.replacesSlackUserId } : undefined;
-  const summary = summaryMessage(run, orders, change);
-  if (run.summaryTs) {
-    await deps.slack.updateMessage({ channel: run.slackChannelId, ts: run.summaryTs, ...summary });
-  } else {
-    const posted = await deps.slack.postMessage({ channel: run.slackChannelId, ...summary });
-    await setSummaryTs(tx, run.id, posted.ts);
-  }
+  await postOrEdit(run.id, 'summary', run.slackChannelId, summaryMessage(run, orders, change), posted, deps);
   await updateRunMessage(run, orders, { kind: 'closed', runnerSlackUserId: run.runnerSlackUserId }, deps);
 
-  if (run.runnerDmTs && run.runnerDmChannel && change) {
-    const released = releasedDm(run, `${run.runnerSlackUserId ? `<@${run.runnerSlackUserId}> is going instead` : 'nobody else can go'}.`);
-    await deps.slack.updateMessage({ channel: run.runnerDmChannel, ts: run.runnerDmTs, ...released });
-    await setRunnerDm(tx, run.id, null);
-    run.runnerDmTs = null;
+  const released = change && posted.get(`runner_dm:${change.declinedSlackUserId}`);
+  if (released) {
+    const reason = run.runnerSlackUserId ? `<@${run.runnerSlackUserId}> is going instead.` : 'nobody else can go.';
+    await deps.slack.updateMessage({ ...released, ...releasedDm(run, reason) });
   }
-  if (run.runnerSlackUserId && !run.runnerDmTs) {
-    const channel = await deps.slack.openDirectMessage(run.runnerSlackUserId);
-    const dm = await deps.slack.postMessage({ channel, ...runnerDm(run, orders) });
-    await setRunnerDm(tx, run.id, dm);
+  if (run.runnerSlackUserId) {
+    const kind = `runner_dm:${run.runnerSlackUserId}` as const;
+    const dmChannel = posted.get(kind)?.channel ?? (await deps.slack.openDirectMessage(run.runnerSlackUserId));
+    await postOrEdit(run.id, kind, dmChannel, runnerDm(run, orders), posted, deps);
   }
   deps.log.info('runner announced', { runId: run.id, runner: run.runnerSlackUserId, orders: orders.length, reassigned: Boolean(change) });
 }
 
-/** run.completed → the run message says it's done. */
-export async function handleRunCompleted(event: CoffeeEvent, tx: Sql, deps: CloseRunDeps): Promise<void> {
+/** Post a message once per run and kind; when it was posted before, bring it up to date instead. */
+async function postOrEdit(
+  runId: string,
+  kind: PostedKind,
+  channel: string,
+  message: { text: string; blocks?: Record<string, unknown>[] },
+  posted: Map<string, Posted>,
+  deps: CloseRunDeps,
+): Promise<void> {
+  const earlier = posted.get(kind);
+  if (earlier) {
+    await deps.slack.updateMessage({ ...earlier, ...message });
+    return;
+  }
+  const result = await deps.slack.postMessage({ channel, ...message });
+  await rememberPosted(deps.sql, runId, kind, result);
+}
+
+/** After run.completed commits: the run message says it's done. */
+export async function showCompleted(event: CoffeeEvent, deps: CloseRunDeps): Promise<void> {
   const data = event.data as EventData<'com.coffeebuddy.run.completed'>;
-  const run = await lockRunView(tx, data.runId);
+  const run = await findRunView(deps.sql, data.runId);
   if (!run) throw new AppError('validation', `unknown run ${data.runId}`);
-  const orders = await listActiveOrders(tx, run.id);
+  const orders = await listActiveOrders(deps.sql, run.id);
   await updateRunMessage(run, orders, { kind: 'completed', runnerSlackUserId: data.runnerSlackUserId }, deps);
 }
 
 /**
- * run.canceled → the run message says so, participants are told in its thread, and a summary or
- * runner DM already posted is updated.
+ * After run.canceled commits: the run message says so, participants are told in its thread (once),
+ * and a summary or runner DM already posted is updated.
  */
-export async function handleRunCanceled(event: CoffeeEvent, tx: Sql, deps: CloseRunDeps): Promise<void> {
+export async function announceCanceled(event: CoffeeEvent, deps: CloseRunDeps): Promise<void> {
   const data = event.data as EventData<'com.coffeebuddy.run.canceled'>;
-  const run = await lockRunView(tx, data.runId);
+  const run = await findRunView(deps.sql, data.runId);
   if (!run) throw new AppError('validation', `unknown run ${data.runId}`);
-  const orders = await listActiveOrders(tx, run.id);
+  const orders = await listActiveOrders(deps.sql, run.id);
+  const posted = await findPosted(deps.sql, run.id);
   await updateRunMessage(run, orders, { kind: 'canceled', canceledBySlackUserId: data.canceledBySlackUserId }, deps);
-  if (run.messageTs) {
-    await deps.slack.postMessage({ channel: run.slackChannelId, threadTs: run.messageTs, text: canceledNotice(data.canceledBySlackUserId, orders) });
+  if (run.messageTs && !posted.has('canceled_notice')) {
+    const notice = await deps.slack.postMessage({ channel: run.slackChannelId, threadTs: run.messageTs, text: canceledNotice(data.canceledBySlackUserId, orders) });
+    await rememberPosted(deps.sql, run.id, 'canceled_notice', notice);
   }
-  if (run.summaryTs) {
+  const summary = posted.get('summary');
+  if (summary) {
     const text = `:no_entry_sign: This coffee run was canceled by <@${data.canceledBySlackUserId}>.`;
-    await deps.slack.updateMessage({ channel: run.slackChannelId, ts: run.summaryTs, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+    await deps.slack.updateMessage({ ...summary, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
   }
-  if (run.runnerDmChannel && run.runnerDmTs) {
-    await deps.slack.updateMessage({ channel: run.runnerDmChannel, ts: run.runnerDmTs, ...releasedDm(run, 'the run was canceled.') });
-  }
-  deps.metrics.runsTotal.inc({ status: 'canceled' });
+  const dm = run.runnerSlackUserId && posted.get(`runner_dm:${run.runnerSlackUserId}`);
+  if (dm) await deps.slack.updateMessage({ ...dm, ...releasedDm(run, 'the run was canceled.') });
 }
 
 async function updateRunMessage(run: RunView, orders: Awaited<ReturnType<typeof listActiveOrders>>, outcome: RunOutcome, deps: CloseRunDeps) {

@@ -31,6 +31,7 @@ export async function handleRunControl(payload: BlockActionsPayload, deps: Inter
   const refusal = await refuseControl(deps.slack, run, user, 'cancel');
   if (refusal) return reply(refusal);
   const result = await cancelRun(deps.sql, deps.emit, run, user);
+  if (result === 'canceled') deps.metrics.runsTotal.inc({ status: 'canceled' });
   return reply(result === 'canceled' ? 'The run is canceled; everyone who ordered is told in its thread.' : cannotCancel(run));
 }
 

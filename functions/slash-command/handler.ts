@@ -62,6 +62,7 @@ async function controlRun(command: SlashCommand, action: 'close' | 'cancel', dep
     return { text: result === 'already_requested' ? 'This run is already closing.' : 'This run is no longer open.' };
   }
   const result = await cancelRun(deps.sql, deps.emit, run, command.user_id);
+  if (result === 'canceled') deps.metrics.runsTotal.inc({ status: 'canceled' });
   return { text: result === 'canceled' ? 'The run is canceled; everyone who ordered is told in its thread.' : 'This run can no longer be canceled.' };
 }
 

@@ -13,7 +13,7 @@ export async function listActiveOrders(sql: Sql, runId: string): Promise<PersonO
   return rows.map((row) => ({ slackUserId: row.slackUserId, order: orderFromRow(row) }));
 }
 
-/** Everything the messages about a run need, with the row locked for the caller's transaction. */
+/** Everything the messages about a run need. */
 export interface RunView {
   id: string;
   status: 'open' | 'closed' | 'completed' | 'canceled' | 'failed';
@@ -27,26 +27,21 @@ export interface RunView {
   fairnessWindowRuns: number;
   messageChannel: string | null;
   messageTs: string | null;
-  summaryTs: string | null;
-  runnerDmChannel: string | null;
-  runnerDmTs: string | null;
   canceledBy: string | null;
 }
 
-/** Load and lock a run for updating its Slack messages exactly once. */
-export async function lockRunView(sql: Sql, runId: string): Promise<RunView | undefined> {
+/** Everything needed to render a run's messages. */
+export async function findRunView(sql: Sql, runId: string): Promise<RunView | undefined> {
   const [row] = await sql<RunView[]>`
     select
       r.id, r.status, c.slack_channel_id, i.slack_user_id as initiator_slack_user_id,
       ru.slack_user_id as runner_slack_user_id, r.runner_reason, r.pickup_at, r.time_zone, r.note,
-      c.fairness_window_runs, r.message_channel, r.message_ts, r.summary_ts, r.runner_dm_channel,
-      r.runner_dm_ts, r.canceled_by
+      c.fairness_window_runs, r.message_channel, r.message_ts, r.canceled_by
     from runs r
     join channels c on c.id = r.channel_id
     join users i on i.id = r.initiator_id
     left join users ru on ru.id = r.runner_id
     where r.id = ${runId}
-    for update of r
   `;
   return row;
 }

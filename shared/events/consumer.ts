@@ -5,25 +5,49 @@ import type { CoffeeEvent } from './cloud-event.ts';
 export type EventHandler<D> = (event: CoffeeEvent, tx: Sql, deps: D) => Promise<void>;
 
 /**
- * Run `handle` at most once per (consumer, event id): the `processed_events` row is written in the
- * same transaction as the handler's effects, so a redelivered event changes nothing.
+ * Effects outside the database (Slack posts), run after the transaction commits — on every
+ * delivery, duplicates included, so a retry finishes what a failed attempt started. They must be
+ * idempotent: each records what it posted the moment Slack accepts it, and edits on a rerun.
+ */
+export type AfterCommit<D> = (event: CoffeeEvent, deps: D) => Promise<void>;
+
+/** What a function does with an event type: a transactional handler, effects after commit, or both. */
+export type EventConsumer<D> = EventHandler<D> | { transaction?: EventHandler<D>; afterCommit?: AfterCommit<D> };
+
+/**
+ * Run the transactional part at most once per (consumer, event id): the `processed_events` row is
+ * written in the same transaction as the handler's changes, so a redelivered event changes nothing.
+ * Then run the after-commit effects until they have once completed: a delivery that failed
+ * half-way is finished by the next one, and one after that changes nothing.
  */
 export async function consumeOnce<D>(args: {
   sql: Pool;
   consumer: string;
   event: CoffeeEvent;
   deps: D;
-  handle: EventHandler<D>;
+  handle: EventConsumer<D>;
 }): Promise<'processed' | 'duplicate'> {
-  return args.sql.begin(async (tx) => {
+  const { transaction, afterCommit } = typeof args.handle === 'function' ? { transaction: args.handle, afterCommit: undefined } : args.handle;
+  const { result, effectsDone } = await args.sql.begin(async (tx) => {
     const inserted = await tx`
       insert into processed_events (consumer, event_id)
       values (${args.consumer}, ${args.event.id})
       on conflict do nothing
       returning event_id
     `;
-    if (inserted.length === 0) return 'duplicate' as const;
-    await args.handle(args.event, tx, args.deps);
-    return 'processed' as const;
+    if (inserted.length === 0) {
+      const [row] = await tx<{ effectsDoneAt: Date | null }[]>`
+        select effects_done_at from processed_events where consumer = ${args.consumer} and event_id = ${args.event.id}`;
+      return { result: 'duplicate' as const, effectsDone: row?.effectsDoneAt != null };
+    }
+    await transaction?.(args.event, tx, args.deps);
+    return { result: 'processed' as const, effectsDone: false };
   });
+  if (afterCommit && !effectsDone) {
+    await afterCommit(args.event, args.deps);
+    await args.sql`
+      update processed_events set effects_done_at = now()
+      where consumer = ${args.consumer} and event_id = ${args.event.id}`;
+  }
+  return result;
 }

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { slackHeaders, slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { slackHeaders, slashCommandBody, viewSubmissionBody } from '../../shared/testing/slack-requests.ts';
 import { createTestDatabase, type TestDatabase } from '../../shared/testing/test-db.ts';
 
 const devSecret = 'coffeebuddy-local-dev-signing-secret';
@@ -56,13 +56,28 @@ describe('npm start', () => {
   it('runs on the embedded defaults: PGlite, in-process bus, printing Slack emulator', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'coffeebuddy-pglite-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const app = await npmStart({ COFFEEBUDDY_DATA_DIR: dataDir });
+    const app = await npmStart({ COFFEEBUDDY_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
     stopOnCleanup(app.child);
     expect((await fetch(`${app.url}/health/ready`)).status).toBe(200);
     const response = await coffee(app.url, 'in 20m Lobby', 'CE2E1');
     expect(response.status).toBe(200);
     await expect.poll(app.output).toMatch(/\[slack\] chat\.postMessage channel=CE2E1/);
     expect(app.output()).toContain('curl -sS -X POST');
+
+    // The whole flow on PGlite: an order in one click… then close, runner, summary and DM.
+    // The run id is in the JSON log line (correlation id) of the run start.
+    const runId = /"msg":"run started"[^\n]*"runId":"([0-9a-f-]{36})"/.exec(app.output())?.[1];
+    expect(runId).toBeDefined();
+    const post = (body: string) =>
+      fetch(`${app.url}/slack/interactions`, { method: 'POST', headers: slackHeaders(devSecret, body, new Date()), body });
+    expect((await post(viewSubmissionBody({
+      userId: 'U0001',
+      privateMetadata: JSON.stringify({ runId, channelId: 'CE2E1', usuals: [] }),
+      input: { drink: 'Latte', size: 'Medium' },
+    }))).status).toBe(200);
+    expect((await coffee(app.url, 'close', 'CE2E1')).status).toBe(200);
+    await expect.poll(app.output, { timeout: 20_000 }).toMatch(/\[slack\] chat\.postMessage channel=CE2E1 ":coffee: Coffee run closed: <@U0001> is going/);
+    await expect.poll(app.output, { timeout: 20_000 }).toMatch(/\[slack\] chat\.postMessage channel=DU0001/);
   }, 120_000);
 
   it('runs the same flow on Postgres and Kafka when DATABASE_URL and KAFKA_BROKERS are set', async () => {

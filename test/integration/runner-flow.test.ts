@@ -140,6 +140,20 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     expect(metrics).toMatch(/coffeebuddy_run_duration_seconds_count [1-9]/);
   });
 
+  it('a Slack failure after the summary was posted is retried without posting the summary twice', async () => {
+    const channel = newChannel();
+    const runId = await drive.startRun(channel);
+    await drive.order('U006', channel, runId, { drink: 'Latte', size: 'Large' });
+    // Opening the runner's DM fails for longer than the SDK's own retries: the delivery fails.
+    stack.slack.failNext('conversations.open', { status: 503, times: 3 });
+    await drive.click('U001', channel, 'run.close', runId);
+    await expect
+      .poll(() => stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'DU006' && String(c.args.text).includes(`<#${channel}>`)).length, { timeout: 20_000 })
+      .toBe(1);
+    expect(summaries(channel)).toHaveLength(1);
+    expect(stack.slack.callsTo('conversations.open').length).toBeGreaterThanOrEqual(4);
+  });
+
   it('refuses a close by anyone but the initiator or an admin', async () => {
     const channel = newChannel();
     const runId = await drive.startRun(channel);
@@ -175,7 +189,7 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     expect(JSON.stringify(summaries(channel)[0]!.args.blocks)).toContain('volunteered');
 
     await drive.click('U003', 'DU003', 'runner.decline', runId);
-    const summaryTs = (await stack.db.sql<{ summaryTs: string }[]>`select summary_ts from runs where id = ${runId}`)[0]!.summaryTs;
+    const summaryTs = (await stack.db.sql<{ ts: string }[]>`select ts from slack_messages where run_id = ${runId} and kind = 'summary'`)[0]!.ts;
     await expect
       .poll(() => String(stack.slack.messages(channel).find((m) => m.ts === summaryTs)?.text), { timeout: 20_000 })
       .toContain("<@U003> can't go, so <@U002> is going");
