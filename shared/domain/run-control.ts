@@ -12,38 +12,34 @@ export interface ControlledRun {
   adminSlackUserIds: string[];
 }
 
-const controlledRunColumns = (sql: Sql) => sql`
-  r.id, c.slack_channel_id, r.status, i.slack_user_id as initiator_slack_user_id,
-  ru.slack_user_id as runner_slack_user_id, c.admin_slack_user_ids
-`;
-
-/** The run with that id in that Slack channel (ids from buttons are checked against the channel). */
-export async function findControlledRun(sql: Sql, runId: string, slackChannelId: string): Promise<ControlledRun | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(runId)) return undefined;
+/** The first run matching `filter` (a fragment over `r` runs and `c` channels), with who may control it. */
+async function findOne(sql: Sql, filter: ReturnType<Sql>): Promise<ControlledRun | undefined> {
   const [row] = await sql<ControlledRun[]>`
-    select ${controlledRunColumns(sql)}
+    select
+      r.id, c.slack_channel_id, r.status, i.slack_user_id as initiator_slack_user_id,
+      ru.slack_user_id as runner_slack_user_id, c.admin_slack_user_ids
     from runs r
     join channels c on c.id = r.channel_id
     join users i on i.id = r.initiator_id
     left join users ru on ru.id = r.runner_id
-    where r.id = ${runId} and c.slack_channel_id = ${slackChannelId}
+    ${filter}
+    limit 1
   `;
   return row;
 }
 
+/** The run with that id in that Slack channel (ids from buttons are checked against the channel). */
+export async function findControlledRun(sql: Sql, runId: string, slackChannelId: string): Promise<ControlledRun | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(runId)) return undefined;
+  return findOne(sql, sql`where r.id = ${runId} and c.slack_channel_id = ${slackChannelId}`);
+}
+
 /** The channel's current run for `/coffee close` and `/coffee cancel`: the open one, else the latest closed one. */
 export async function findCurrentRun(sql: Sql, slackChannelId: string): Promise<ControlledRun | undefined> {
-  const [row] = await sql<ControlledRun[]>`
-    select ${controlledRunColumns(sql)}
-    from runs r
-    join channels c on c.id = r.channel_id
-    join users i on i.id = r.initiator_id
-    left join users ru on ru.id = r.runner_id
-    where c.slack_channel_id = ${slackChannelId} and r.status in ('open', 'closed')
-    order by (r.status = 'open') desc, r.started_at desc
-    limit 1
-  `;
-  return row;
+  return findOne(
+    sql,
+    sql`where c.slack_channel_id = ${slackChannelId} and r.status in ('open', 'closed') order by (r.status = 'open') desc, r.started_at desc`,
+  );
 }
 
 /**
