@@ -43,11 +43,27 @@ export async function consumeOnce<D>(args: {
     await transaction?.(args.event, tx, args.deps);
     return { result: 'processed' as const, effectsDone: false };
   });
-  if (afterCommit && !effectsDone) {
-    await afterCommit(args.event, args.deps);
-    await args.sql`
-      update processed_events set effects_done_at = now()
-      where consumer = ${args.consumer} and event_id = ${args.event.id}`;
-  }
+  if (afterCommit && !effectsDone) await runEffectsOnce(args.sql, args.consumer, args.event, () => afterCommit(args.event, args.deps));
   return result;
+}
+
+/**
+ * Run an event's effects unless they already completed, holding a session advisory lock on
+ * (consumer, event id) so two deliveries of the same event at once (a retry after a timeout while
+ * the first attempt still runs, or a replayed dead letter) cannot both post.
+ */
+async function runEffectsOnce(sql: Pool, consumer: string, event: CoffeeEvent, effects: () => Promise<void>): Promise<void> {
+  const key = `${consumer}:${event.id}`;
+  const connection = await sql.reserve();
+  try {
+    await connection`select pg_advisory_lock(hashtextextended(${key}, 0))`;
+    const [row] = await connection<{ effectsDoneAt: Date | null }[]>`
+      select effects_done_at from processed_events where consumer = ${consumer} and event_id = ${event.id}`;
+    if (row?.effectsDoneAt) return;
+    await effects();
+    await connection`update processed_events set effects_done_at = now() where consumer = ${consumer} and event_id = ${event.id}`;
+  } finally {
+    await connection`select pg_advisory_unlock(hashtextextended(${key}, 0))`.catch(() => undefined);
+    connection.release();
+  }
 }

@@ -240,3 +240,43 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     expect(await drive.command(channel, 'history x')).toMatch(/not a page number/);
   });
 });
+
+// Dead letters of the in-process bus land in the database, where an operator replays them.
+describe('replaying a dead-lettered event', () => {
+  let stack: TestStack;
+  let drive: ReturnType<typeof createRunDriver>;
+  const channel = 'CREPLAY1';
+  beforeAll(async () => {
+    stack = await startTestStack({ functions: registry, busPolicy: { retries: 3, backoffDelayMs: 20, timeoutMs: 5000 } });
+    drive = createRunDriver(stack);
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+  const summaries = () =>
+    stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && String(c.args.text).startsWith(':coffee: Coffee run closed'));
+
+  it('a dead-lettered announcement replayed twice at once by an operator posts the DM once', async () => {
+    const runId = await drive.startRun(channel);
+    await drive.order('U007', channel, runId, { drink: 'Mocha', size: 'Small' });
+    // Every attempt fails (the SDK's retries included) until the delivery is dead-lettered.
+    stack.slack.failNext('conversations.open', { status: 503, times: 12 });
+    await drive.click('U001', channel, 'run.close', runId);
+    const letters = () => stack.db.sql<{ consumer: string; attributes: Record<string, string>; data: unknown }[]>`
+      select consumer, attributes, data from dead_letter_events where subject = ${runId}`;
+    await expect.poll(async () => (await letters()).length, { timeout: 20_000 }).toBe(1);
+    expect(summaries()).toHaveLength(1);
+
+    const [letter] = await letters();
+    const replay = () => {
+      const { headers, body } = toBinaryHttp(new CloudEvent({ ...letter!.attributes, data: letter!.data }));
+      return fetch(`${stack.url}${eventPath('close-run')}`, { method: 'POST', headers, body });
+    };
+    const answers = await Promise.all([replay(), replay()]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    const dms = stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'DU007' && String(c.args.text).includes(`<#${channel}>`));
+    expect(dms).toHaveLength(1);
+    expect(summaries()).toHaveLength(1);
+  });
+
+});
