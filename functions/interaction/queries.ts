@@ -1,5 +1,6 @@
 import type { Sql } from '../../shared/db/client.ts';
 import { orderFromRow, orderSpec, type OrderSpec } from '../../shared/domain/orders.ts';
+import { isRunId } from '../../shared/domain/run-queries.ts';
 
 export interface RunRow {
   id: string;
@@ -21,7 +22,7 @@ export interface RunRow {
  * private_metadata are never trusted without this check.
  */
 export async function findRunInChannel(sql: Sql, runId: string, slackChannelId: string): Promise<RunRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(runId)) return undefined;
+  if (!isRunId(runId)) return undefined;
   const [row] = await sql<RunRow[]>`
     select
       r.id, r.channel_id, r.status, c.slack_channel_id, u.slack_user_id as initiator_slack_user_id,

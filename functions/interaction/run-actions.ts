@@ -4,6 +4,7 @@ import { runActions } from '../../shared/domain/run-message.ts';
 import { refusalFor, type InteractionDeps } from './orders.ts';
 import { ensureUser } from './queries.ts';
 import type { BlockActionsPayload } from './schema.ts';
+import { isRunId } from '../../shared/domain/run-queries.ts';
 
 type Reply = (text: string) => Promise<void>;
 
@@ -52,7 +53,7 @@ async function volunteer(sql: Sql, run: ControlledRun, payload: BlockActionsPayl
 export async function handleRunnerAction(payload: BlockActionsPayload, deps: InteractionDeps, reply: Reply): Promise<void> {
   const action = payload.actions[0]!;
   const user = payload.user.id;
-  const [run] = action.value && /^[0-9a-f-]{36}$/i.test(action.value)
+  const [run] = action.value && isRunId(action.value)
     ? await deps.sql<{ id: string; status: string; slackChannelId: string; runnerSlackUserId: string | null }[]>`
         select r.id, r.status, c.slack_channel_id, ru.slack_user_id as runner_slack_user_id
         from runs r join channels c on c.id = r.channel_id left join users ru on ru.id = r.runner_id

@@ -1,6 +1,7 @@
 import type { Pool, Sql } from '../db/client.ts';
 import type { Emit } from '../events/outbox.ts';
 import type { SlackPort } from '../slack/port.ts';
+import { isRunId } from './run-queries.ts';
 
 /** A run as the close and cancel commands see it. */
 export interface ControlledRun {
@@ -30,7 +31,7 @@ async function findOne(sql: Sql, filter: ReturnType<Sql>): Promise<ControlledRun
 
 /** The run with that id in that Slack channel (ids from buttons are checked against the channel). */
 export async function findControlledRun(sql: Sql, runId: string, slackChannelId: string): Promise<ControlledRun | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(runId)) return undefined;
+  if (!isRunId(runId)) return undefined;
   return findOne(sql, sql`where r.id = ${runId} and c.slack_channel_id = ${slackChannelId}`);
 }
 

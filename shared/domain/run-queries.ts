@@ -2,6 +2,14 @@ import type { Sql } from '../db/client.ts';
 import type { PersonOrder } from './order-list.ts';
 import { orderFromRow } from './orders.ts';
 
+/**
+ * Whether a value from a button or private_metadata can be a run id at all: anything else is
+ * refused before it reaches a uuid column (where Postgres would raise an error).
+ */
+export function isRunId(value: string): boolean {
+  return /^[0-9a-f-]{36}$/i.test(value);
+}
+
 /** Every active order of a run, oldest first: the list the run message, summary and DM show. */
 export async function listActiveOrders(sql: Sql, runId: string): Promise<PersonOrder[]> {
   const rows = await sql<{ slackUserId: string; drink: string | null; size: string | null; customizations: string | null; freeText: string | null }[]>`
