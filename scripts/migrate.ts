@@ -7,7 +7,8 @@ if (!url) {
   process.stderr.write('DATABASE_URL: required but not set (e.g. postgres://postgres@127.0.0.1:5432/coffeebuddy)\n');
   process.exit(1);
 }
-const sql = createDb(url, { max: 1 });
+// A migration may rewrite a large table: no 5 s statement limit here.
+const sql = createDb(url, { max: 1, statementTimeoutMs: 60 * 60 * 1000, applicationName: 'coffeebuddy-migrate' });
 try {
   const applied = await migrate(sql);
   process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');

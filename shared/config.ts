@@ -61,7 +61,6 @@ export const kafkaConfigShape = {
   KAFKA_BROKERS: z.string().optional(),
   KAFKA_TOPIC_PREFIX: z.string().default(''),
   KAFKA_CLIENT_ID: z.string().default('coffeebuddy'),
-  OUTBOX_SWEEP_MS: z.coerce.number().int().min(0).default(30_000),
 };
 
 /** Variables every function reads. */
@@ -71,6 +70,9 @@ export const baseConfigShape = {
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DATABASE_URL: z.string().min(1),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 };
@@ -79,8 +81,15 @@ export const baseConfigShape = {
 export const slackConfigShape = {
   SLACK_BOT_TOKEN: z.string().min(1),
   SLACK_API_URL: optionalUrl,
-  SLACK_TIMEOUT_MS: z.coerce.number().int().min(100).default(2500),
+  SLACK_TIMEOUT_MS: z.coerce.number().int().min(100).default(1_500),
+  SLACK_EFFECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 };
+
+/**
+ * How long a Slack request may take before it is answered anyway (Slack gives up at 3 s): a
+ * command's answer then goes to its response_url, a modal is told to try again.
+ */
+export const slackAckDeadlineMs = z.coerce.number().int().min(100).max(2900).default(2500);
 
 /** Variables of functions that receive Slack requests. */
 export const slackIngressConfigShape = {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { Pool } from './db/client.ts';
+import type { Pool, Sql } from './db/client.ts';
+import type { EffectExecutor, EffectRequest } from './effects/effects.ts';
 import type { EventType } from './events/catalog.ts';
 import type { EventConsumer } from './events/consumer.ts';
 import type { Emit } from './events/outbox.ts';
@@ -19,6 +20,19 @@ export const functionNames = [
 ] as const;
 export type FunctionName = (typeof functionNames)[number];
 
+/** Durable Slack effects, as handlers ask for them (see `shared/effects/`). */
+export interface EffectsPort {
+  /** Ask for an effect inside the state change's transaction; returns its id. */
+  enqueue(tx: Sql, request: EffectRequest): Promise<string>;
+  /**
+   * Carry out these effects now, waiting at most `budgetMs` (Slack's 3 s ack leaves little); what
+   * is not done by then goes on in the background and is retried until it is.
+   */
+  runSoon(ids: readonly string[], budgetMs: number): Promise<void>;
+  /** Where an effect stands: done, still pending (retrying), or parked with Slack's reason. */
+  status(id: string): Promise<{ state: 'done' | 'pending' | 'parked'; lastError: string | null }>;
+}
+
 /**
  * Everything a handler may touch. Handlers never read env, the wall clock or build clients:
  * the composition root hands these in, which is what lets all functions share one process locally.
@@ -27,6 +41,7 @@ export interface FunctionDeps<C> {
   sql: Pool;
   slack: SlackPort;
   emit: Emit;
+  effects: EffectsPort;
   log: Logger;
   now: () => Date;
   metrics: Metrics;
@@ -58,6 +73,8 @@ export interface FunctionDescriptor<C> {
   consumes: Partial<Record<EventType, EventConsumer<FunctionDeps<C>>>>;
   /** CloudEvent types it publishes through the outbox. */
   publishes: readonly EventType[];
+  /** Slack effects it carries out (beyond its events' own), by kind. */
+  effects?: Readonly<Record<string, EffectExecutor>>;
 }
 
 /** Declare a descriptor with its config type inferred from the schema. */

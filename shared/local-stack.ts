@@ -12,6 +12,7 @@ import type { Logger } from './logging.ts';
 import type { Metrics } from './metrics.ts';
 import { createRuntime, type Runtime, type RuntimeConfig } from './runtime.ts';
 import type { SlackPort } from './slack/port.ts';
+import type { EffectPolicy } from './effects/worker.ts';
 
 export interface LocalStack {
   url: string;
@@ -33,6 +34,7 @@ export async function startLocalStack(options: {
   config: RuntimeConfig;
   sql: Pool;
   slack: SlackPort;
+  effectSlack: SlackPort;
   log: Logger;
   metrics: Metrics;
   now: () => Date;
@@ -40,7 +42,8 @@ export async function startLocalStack(options: {
   /** Publish to Kafka and dispatch from it like KafkaSources, instead of the in-process bus. */
   kafka?: { kafka: Kafka; topicPrefix: string; groupPrefix?: string };
   busPolicy?: RetryPolicy;
-  outboxSweepMs?: number;
+  sweepMs?: number;
+  effectPolicy?: EffectPolicy;
 }): Promise<LocalStack> {
   let baseUrl = '';
   const consumers = options.functions.filter((fn) => Object.keys(fn.consumes).length > 0);
@@ -62,11 +65,13 @@ export async function startLocalStack(options: {
     config: options.config,
     sql: options.sql,
     slack: options.slack,
+    effectSlack: options.effectSlack,
     transport: transport ?? bus,
     log: options.log,
     metrics: options.metrics,
     now: options.now,
-    outboxSweepMs: options.outboxSweepMs ?? 5_000,
+    sweepMs: options.sweepMs ?? 5_000,
+    ...(options.effectPolicy ? { effectPolicy: options.effectPolicy } : {}),
   });
   const host = options.host ?? '127.0.0.1';
   const port = await runtime.http.listen(options.config.PORT, host);

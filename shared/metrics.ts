@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The metrics every function exposes on `/metrics`; names follow the product spec. */
 export interface Metrics {
@@ -14,6 +14,18 @@ export interface Metrics {
   eventsPublishFailedTotal: Counter<'type'>;
   eventsDeliveredTotal: Counter<'consumer' | 'outcome'>;
   eventsDeadLetteredTotal: Counter<'consumer'>;
+  slackEffectsTotal: Counter<'kind' | 'outcome'>;
+  slackEffects: Gauge<'state'>;
+  slackEffectsOldestPendingSeconds: Gauge;
+  /** Where the effect gauges read their values at scrape time (the runtime sets it: it has the pool). */
+  observeEffects(read: () => Promise<EffectBacklog>): void;
+}
+
+/** What the effect gauges show: how many effects wait (pending) or gave up (parked), and the oldest wait. */
+export interface EffectBacklog {
+  pending: number;
+  parked: number;
+  oldestPendingSeconds: number;
 }
 
 /**
@@ -25,6 +37,10 @@ export function createMetrics(options: { defaultMetrics?: boolean; labels?: Reco
   if (options.labels) registry.setDefaultLabels(options.labels);
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  let readBacklog: (() => Promise<EffectBacklog>) | null = null;
+  // Both gauges are read in one query per scrape; the second reuses the first's answer.
+  let lastBacklog: Promise<EffectBacklog | null> = Promise.resolve(null);
+  const backlog = () => (readBacklog ? readBacklog().catch(() => null) : Promise.resolve(null));
   return {
     registry,
     runsTotal: new Counter({
@@ -94,5 +110,36 @@ export function createMetrics(options: { defaultMetrics?: boolean; labels?: Reco
       labelNames: ['consumer'],
       registers,
     }),
+    slackEffectsTotal: new Counter({
+      name: 'coffeebuddy_slack_effects_total',
+      help: 'Slack effects (posts, edits, DMs) by kind and outcome (done, retry, rerun, parked)',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    }),
+    slackEffects: new Gauge({
+      name: 'coffeebuddy_slack_effects',
+      help: 'Slack effects waiting to be carried out (pending) or given up for an operator (parked)',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        lastBacklog = backlog();
+        const value = await lastBacklog;
+        if (!value) return;
+        this.set({ state: 'pending' }, value.pending);
+        this.set({ state: 'parked' }, value.parked);
+      },
+    }),
+    slackEffectsOldestPendingSeconds: new Gauge({
+      name: 'coffeebuddy_slack_effects_oldest_pending_seconds',
+      help: 'Age of the oldest Slack effect not yet carried out (0 when none); alert when it grows',
+      registers,
+      async collect() {
+        const value = await lastBacklog;
+        if (value) this.set(value.oldestPendingSeconds);
+      },
+    }),
+    observeEffects(read) {
+      readBacklog = read;
+    },
   };
 }

@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import { baseConfigShape, loadConfig, slackConfigShape } from './config.ts';
 import { pingDb, type Pool } from './db/client.ts';
-import { consumeOnce } from './events/consumer.ts';
+import { consumeOnce, eventEffectKind } from './events/consumer.ts';
+import { enqueueEffect, type EffectExecutor } from './effects/effects.ts';
+import { createEffectWorker, type EffectPolicy, type EffectWorker } from './effects/worker.ts';
 import type { EventType } from './events/catalog.ts';
-import { fromHttp } from './events/cloud-event.ts';
+import { CloudEvent, type CloudEventV1 } from 'cloudevents';
+import type { CoffeeEvent } from './events/cloud-event.ts';
+import { fromHttp } from './events/http-binding.ts';
 import { createEmitter, createOutboxRelay, type OutboxRelay } from './events/outbox.ts';
 import type { EventTransport } from './events/transport.ts';
 import { toAppError } from './errors.ts';
-import { eventPath, type AnyFunction, type FunctionDeps } from './function.ts';
+import { eventPath, type AnyFunction, type EffectsPort, type FunctionDeps } from './function.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { jsonError, type HttpRequest, type HttpResponse, type Route } from './http/types.ts';
 import type { Logger } from './logging.ts';
@@ -34,19 +38,27 @@ export interface RuntimeOptions {
   functions: readonly AnyFunction[];
   config: RuntimeConfig;
   sql: Pool;
+  /** Slack for the 3 s acknowledgement path: short timeouts. */
   slack: SlackPort;
+  /** Slack for effects carried out after commit: longer timeouts, retried by the effect worker. */
+  effectSlack: SlackPort;
   /** Where committed outbox rows go; without one they wait in the outbox for a relay that has one. */
   transport: EventTransport | null;
   log: Logger;
   metrics: Metrics;
   now: () => Date;
-  /** How often the relay sweeps for rows an outage left behind; 0 disables the sweep. */
-  outboxSweepMs: number;
+  /**
+   * How often pending outbox rows and due Slack effects are swept (what an outage left behind);
+   * 0 disables the timer (`POST /sweep` still works).
+   */
+  sweepMs: number;
+  effectPolicy?: EffectPolicy;
 }
 
 export interface Runtime {
   http: HttpServer;
   relay: OutboxRelay | null;
+  effects: EffectWorker;
   routes: readonly Route[];
   /** Drain HTTP, stop the relay, close the transport. The caller owns and closes the pool. */
   close(timeoutMs: number): Promise<void>;
@@ -60,17 +72,47 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const relay = options.transport
     ? createOutboxRelay({ sql: options.sql, transport: options.transport, log: options.log, metrics: options.metrics })
     : null;
+  const executors: Record<string, EffectExecutor> = {};
+  const effectDeps = { sql: options.sql, slack: options.effectSlack, log: options.log, metrics: options.metrics, now: options.now };
+  const worker = createEffectWorker({
+    sql: options.sql,
+    executors,
+    deps: effectDeps,
+    log: options.log.child({ component: 'effects' }),
+    metrics: options.metrics,
+    now: options.now,
+    ...(options.effectPolicy ? { policy: options.effectPolicy } : {}),
+  });
+  const effects: EffectsPort = {
+    enqueue: (tx, request) => enqueueEffect(tx, request, options.now()),
+    runSoon: (ids, budgetMs) => worker.runSoon(ids, budgetMs),
+    async status(id) {
+      const [row] = await options.sql<{ doneAt: Date | null; parkedAt: Date | null; lastError: string | null }[]>`
+        select done_at, parked_at, last_error from slack_effects where id = ${id}`;
+      return { state: row?.doneAt ? 'done' : row?.parkedAt ? 'parked' : 'pending', lastError: row?.lastError ?? null };
+    },
+  };
   const routes: Route[] = [];
   for (const fn of options.functions) {
     const deps: FunctionDeps<unknown> = {
       sql: options.sql,
       slack: options.slack,
       emit: createEmitter(fn.name, { now: options.now }),
+      effects,
       log: options.log.child({ function: fn.name }),
       now: options.now,
       metrics: options.metrics,
       config: options.config,
     };
+    Object.assign(executors, fn.effects ?? {});
+    for (const [type, consumer] of Object.entries(fn.consumes)) {
+      const effect = typeof consumer === 'object' ? consumer.effect : undefined;
+      if (!effect) continue;
+      // An event's effect runs with the background Slack client, from the event as recorded.
+      const effectFnDeps = { ...deps, slack: options.effectSlack };
+      executors[eventEffectKind(fn.name, type)] = (payload, { log }) =>
+        effect(eventFromRecord(payload), { ...effectFnDeps, log: log.child({ function: fn.name }) });
+    }
     for (const route of fn.routes) {
       routes.push({
         method: route.method,
@@ -92,7 +134,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         type: 'event',
         handle: async (request) => {
           try {
-            return await handleEvent(fn, request, deps);
+            return await handleEvent(fn, request, deps, worker);
           } finally {
             relay?.kick();
           }
@@ -101,15 +143,29 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
   }
   const publishes = options.functions.some((fn) => fn.publishes.length > 0);
-  if (relay) {
-    // A PingSource posts here in production so rows an outage left behind go out even when idle.
-    routes.push({
-      method: 'POST',
-      path: '/outbox/sweep',
-      type: 'event',
-      handle: async () => ({ status: 200, body: { published: await relay.flush() } }),
-    });
-  }
+  // A PingSource posts here in production, so outbox rows and Slack effects an outage left behind
+  // go out even while no request arrives (and a function scaled to zero wakes up for them).
+  routes.push({
+    method: 'POST',
+    path: '/sweep',
+    type: 'event',
+    handle: async () => {
+      const [published, effectsDone] = await Promise.all([relay?.flush() ?? 0, worker.sweep()]);
+      return { status: 200, body: { published, effects: effectsDone } };
+    },
+  });
+  options.metrics.observeEffects(async () => {
+    const [row] = await options.sql<{ pending: number; parked: number; oldest: Date | null }[]>`
+      select
+        count(*) filter (where done_at is null and parked_at is null)::int as pending,
+        count(*) filter (where parked_at is not null)::int as parked,
+        min(created_at) filter (where done_at is null and parked_at is null) as oldest
+      from slack_effects
+      where done_at is null
+    `;
+    const oldest = row?.oldest ? (options.now().getTime() - new Date(row.oldest).getTime()) / 1000 : 0;
+    return { pending: row?.pending ?? 0, parked: row?.parked ?? 0, oldestPendingSeconds: Math.max(0, oldest) };
+  });
   const http = createHttpServer({
     routes,
     log: options.log,
@@ -120,17 +176,30 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       ...(publishes && options.transport ? { events: await options.transport.ready() } : {}),
     }),
   });
-  if (relay && options.outboxSweepMs > 0) relay.startSweep(options.outboxSweepMs);
+  if (options.sweepMs > 0) {
+    relay?.startSweep(options.sweepMs);
+    worker.startSweep(options.sweepMs);
+  }
   return {
     http,
     relay,
+    effects: worker,
     routes,
     async close(timeoutMs) {
       await http.close(timeoutMs);
+      await worker.stop();
       await relay?.stop();
       await options.transport?.close();
     },
   };
+}
+
+/** How long an event delivery waits for its effect before answering (KafkaSource's timeout is longer). */
+const eventEffectBudgetMs = 5_000;
+
+/** An event as its effect recorded it (CloudEvent JSON), rebuilt without re-validating. */
+function eventFromRecord(payload: unknown): CoffeeEvent {
+  return new CloudEvent(payload as CloudEventV1<unknown>, false) as CoffeeEvent;
 }
 
 /**
@@ -138,7 +207,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
  * transaction. Answers follow KafkaSource: 200 done or duplicate, 400/422 poison (dead-lettered
  * at once), 503 retry.
  */
-async function handleEvent(fn: AnyFunction, request: HttpRequest, deps: FunctionDeps<unknown>): Promise<HttpResponse> {
+async function handleEvent(fn: AnyFunction, request: HttpRequest, deps: FunctionDeps<unknown>, worker: EffectWorker): Promise<HttpResponse> {
   let log = deps.log;
   try {
     const event = fromHttp(request.headers, request.rawBody);
@@ -147,8 +216,18 @@ async function handleEvent(fn: AnyFunction, request: HttpRequest, deps: Function
     // A KafkaSource delivers every record on its topics: ours that this function does not use are
     // done (2xx), not poison, or they would all land in the dead-letter sink.
     if (!handler) return { status: 200, body: { status: 'ignored' } };
-    const result = await consumeOnce({ sql: deps.sql, consumer: fn.name, event, deps: { ...deps, log }, handle: handler });
+    const { result, effectIds } = await consumeOnce({
+      sql: deps.sql,
+      consumer: fn.name,
+      event,
+      deps: { ...deps, log },
+      handle: handler,
+      enqueue: deps.effects.enqueue,
+    });
     log.info(result === 'duplicate' ? 'duplicate event ignored' : 'event processed');
+    // The effect is durable now, so the delivery is done whatever Slack does; trying it at once
+    // (bounded) keeps a healthy run quick and one channel's posts in the order of its events.
+    await worker.runSoon(effectIds, eventEffectBudgetMs);
     return { status: 200, body: { status: result } };
   } catch (error) {
     const appError = toAppError(error);

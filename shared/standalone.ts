@@ -1,5 +1,5 @@
 import { ConfigError } from './config.ts';
-import { createDb } from './db/client.ts';
+import { createDbFromConfig } from './db/client.ts';
 import type { AnyFunction } from './function.ts';
 import { createKafkaClient, parseBrokers } from './events/kafka-client.ts';
 import { createKafkaTransport } from './events/kafka-transport.ts';
@@ -7,7 +7,7 @@ import { createLogger } from './logging.ts';
 import { createMetrics } from './metrics.ts';
 import { createRuntime, loadFunctionsConfig } from './runtime.ts';
 import { slackNotConfigured } from './slack/not-configured.ts';
-import { createSlackWebApi } from './slack/web-api.ts';
+import { createSlackPorts } from './slack/web-api.ts';
 
 /**
  * Start one function alone on `$PORT`, as its Knative Service does. Start-up is lazy: no
@@ -26,16 +26,17 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
   }
   const log = createLogger({ level: config.LOG_LEVEL, fields: { function: fn.name } });
   const metrics = createMetrics({ defaultMetrics: true, labels: { function: fn.name } });
-  const sql = createDb(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
-  const slack = fn.usesSlack
-    ? createSlackWebApi({
+  const sql = createDbFromConfig(config, `coffeebuddy-${fn.name}`);
+  const { slack, effectSlack } = fn.usesSlack
+    ? createSlackPorts({
         token: String(config.SLACK_BOT_TOKEN),
-        ...(config.SLACK_API_URL ? { apiUrl: String(config.SLACK_API_URL) } : {}),
-        timeoutMs: Number(config.SLACK_TIMEOUT_MS),
+        apiUrl: config.SLACK_API_URL ? String(config.SLACK_API_URL) : undefined,
+        ackTimeoutMs: Number(config.SLACK_TIMEOUT_MS),
+        effectTimeoutMs: Number(config.SLACK_EFFECT_TIMEOUT_MS),
         log,
         metrics,
       })
-    : slackNotConfigured;
+    : { slack: slackNotConfigured, effectSlack: slackNotConfigured };
   const transport =
     fn.publishes.length > 0 && config.KAFKA_BROKERS
       ? createKafkaTransport({
@@ -52,11 +53,12 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
     config,
     sql,
     slack,
+    effectSlack,
     transport,
     log,
     metrics,
     now: () => new Date(),
-    outboxSweepMs: config.OUTBOX_SWEEP_MS,
+    sweepMs: config.SWEEP_INTERVAL_MS,
   });
   const port = await runtime.http.listen(config.PORT);
   log.info('listening', { port });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineFunction } from '../../shared/function.ts';
+import { runSyncRunMessage, syncRunMessageKind } from '../../shared/domain/run-message-effect.ts';
 import { announceCanceled, announceRunner, handleCloseRequested, showCompleted } from './handler.ts';
 
 /** close-run: freezes orders, posts the summary and the runner's DM, keeps the run message true. */
@@ -11,9 +12,10 @@ export const closeRun = defineFunction({
   routes: [],
   consumes: {
     'com.coffeebuddy.run.close_requested': handleCloseRequested,
-    'com.coffeebuddy.runner.assigned': { afterCommit: announceRunner },
-    'com.coffeebuddy.run.completed': { afterCommit: showCompleted },
-    'com.coffeebuddy.run.canceled': { afterCommit: announceCanceled },
+    'com.coffeebuddy.runner.assigned': { effect: announceRunner },
+    'com.coffeebuddy.run.completed': { effect: showCompleted },
+    'com.coffeebuddy.run.canceled': { effect: announceCanceled },
   },
   publishes: ['com.coffeebuddy.run.closed'],
+  effects: { [syncRunMessageKind]: runSyncRunMessage },
 });

@@ -1,4 +1,5 @@
 import { defineFunction } from '../../shared/function.ts';
+import { runSyncRunMessage, syncRunMessageKind } from '../../shared/domain/run-message-effect.ts';
 import { handleInteractionRequest } from './http.ts';
 import { interactionConfig } from './schema.ts';
 
@@ -19,4 +20,5 @@ export const interaction = defineFunction({
     'com.coffeebuddy.run.completed',
     'com.coffeebuddy.runner.declined',
   ],
+  effects: { [syncRunMessageKind]: runSyncRunMessage },
 });

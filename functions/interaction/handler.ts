@@ -1,10 +1,16 @@
 import { runActions } from '../../shared/domain/run-message.ts';
 import type { OrderSpec } from '../../shared/domain/orders.ts';
 import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission } from './modal.ts';
-import { confirmation, recordOrder, refreshRunMessage, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
+import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
 import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type RunRow } from './queries.ts';
 import { handleRunControl, handleRunnerAction } from './run-actions.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
+
+/**
+ * How long an interaction waits for the run-message refresh before answering: Slack needs the
+ * answer within 3 s, and the refresh goes on in the background after this.
+ */
+const refreshBudgetMs = 500;
 
 interface Actor {
   slackUserId: string;
@@ -22,9 +28,14 @@ export async function handleBlockAction(payload: BlockActionsPayload, deps: Inte
   const channel = payload.channel?.id;
   const actor = actorOf(payload);
   // Answers are ephemeral, in the channel (or DM) of the clicked message, else at its response_url.
+  // They only report what already happened, so one that Slack does not take changes nothing.
   const tell = async (text: string) => {
-    if (channel) await deps.slack.postEphemeral({ channel, user: actor.slackUserId, text });
-    else if (payload.response_url) await deps.slack.respond(payload.response_url, { text });
+    try {
+      if (channel) await deps.slack.postEphemeral({ channel, user: actor.slackUserId, text });
+      else if (payload.response_url) await deps.slack.respond(payload.response_url, { text });
+    } catch (error) {
+      deps.log.warn('ephemeral answer not delivered', { error });
+    }
   };
   switch (action.action_id) {
     case runActions.closeRun:
@@ -71,9 +82,9 @@ export async function handleBlockAction(payload: BlockActionsPayload, deps: Inte
     case runActions.withdrawOrder: {
       const result = await withdrawOrder(run, actor, deps);
       if (result === null) await tell(refusalFor({ ...run, status: 'closed' })!);
-      else if (result === 'none') await tell("You don't have an order in this run, so there's nothing to withdraw.");
+      else if (result.result === 'none') await tell("You don't have an order in this run, so there's nothing to withdraw.");
       else {
-        await refreshRunMessage(run, deps);
+        await deps.effects.runSoon([result.effectId], refreshBudgetMs);
         await tell('Your order is withdrawn. Changed your mind? *Place order* again any time before the run closes.');
       }
     }
@@ -91,14 +102,26 @@ async function openModal(run: RunRow, actor: Actor, triggerId: string, deps: Int
   await deps.slack.openView({ triggerId, view });
 }
 
+/**
+ * Record the order, refresh the run message (within a short budget; it is retried in the
+ * background if Slack is slow or rate-limited) and confirm ephemerally. True once the order is
+ * saved, whatever Slack does after.
+ */
 async function placeAndConfirm(run: RunRow, actor: Actor, order: OrderSpec, deps: InteractionDeps): Promise<boolean> {
-  const change = await recordOrder(run, actor, order, deps);
-  if (!change) {
-    await deps.slack.postEphemeral({ channel: run.slackChannelId, user: actor.slackUserId, text: refusalFor({ ...run, status: 'closed' })! });
+  const recorded = await recordOrder(run, actor, order, deps);
+  const tell = async (message: { text: string; blocks?: Record<string, unknown>[] }) => {
+    try {
+      await deps.slack.postEphemeral({ channel: run.slackChannelId, user: actor.slackUserId, ...message });
+    } catch (error) {
+      deps.log.warn('order confirmation not delivered', { error, runId: run.id });
+    }
+  };
+  if (!recorded) {
+    await tell({ text: refusalFor({ ...run, status: 'closed' })! });
     return false;
   }
-  await refreshRunMessage(run, deps);
-  await deps.slack.postEphemeral({ channel: run.slackChannelId, user: actor.slackUserId, ...confirmation(run, order, change) });
+  await deps.effects.runSoon([recorded.effectId], refreshBudgetMs);
+  await tell(confirmation(run, order, recorded.change));
   return true;
 }
 

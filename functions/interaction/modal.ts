@@ -8,6 +8,7 @@ import {
   sizes,
   type OrderSpec,
 } from '../../shared/domain/orders.ts';
+import { isStorableText } from '../../shared/text.ts';
 import { truncate } from '../../shared/slack/text.ts';
 
 /** The order modal's callback id; submissions are routed on it. */
@@ -98,6 +99,9 @@ export const viewStateValues = z.record(
 );
 export type ViewStateValues = z.infer<typeof viewStateValues>;
 
+/** Typed text Postgres cannot store (NUL, a broken surrogate pair): the user is asked to retype it. */
+const unstorableText = "That text has characters I can't store; please retype it.";
+
 /**
  * Read a submitted modal into an order, or field errors for `response_action: errors`
  * (https://api.slack.com/surfaces/modals#displaying_errors), keyed by block id.
@@ -115,6 +119,7 @@ export function parseOrderSubmission(
 
   const freeText = text('free_text').trim();
   if (freeText) {
+    if (!isStorableText(freeText)) return { ok: false, errors: { free_text: unstorableText } };
     if (freeText.length > maxFreeTextChars) {
       return { ok: false, errors: { free_text: `Keep it to ${maxFreeTextChars} characters (this is ${freeText.length}).` } };
     }
@@ -131,6 +136,8 @@ export function parseOrderSubmission(
   if (!size || !(sizes as readonly string[]).includes(size)) errors.size = 'Choose a size.';
   if (customizations.length > maxCustomizationChars) {
     errors.customizations = `Keep it to ${maxCustomizationChars} characters (this is ${customizations.length}).`;
+  } else if (!isStorableText(customizations)) {
+    errors.customizations = unstorableText;
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, order: orderSpec.parse({ kind: 'structured', drink, size, customizations: customizations.trim() }) };

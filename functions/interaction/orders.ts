@@ -1,14 +1,12 @@
 import { describeOrder, type OrderSpec } from '../../shared/domain/orders.ts';
-import { runActions, runMessage } from '../../shared/domain/run-message.ts';
+import { runActions } from '../../shared/domain/run-message.ts';
+import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
-import { listActiveOrders } from '../../shared/domain/run-queries.ts';
 import { escapeMrkdwn } from '../../shared/slack/text.ts';
 import {
-  bumpOrdersVersion,
   ensureUser,
   lockRun,
-  ordersVersion,
   saveLastOrder,
   upsertActiveOrder,
   withdrawActiveOrder,
@@ -44,22 +42,23 @@ class RunNotOpen extends AppError {
 
 /**
  * Record the user's order (place or replace) with its event, their last order for the channel,
- * and the run's orders version, all in one transaction under the run's row lock — so an order
- * never slips in after the run closed. Returns null if the run is no longer open.
+ * and the run-message refresh, all in one transaction under the run's row lock — so an order
+ * never slips in after the run closed. Returns null if the run is no longer open, else the change
+ * and the refresh effect to run.
  */
 export async function recordOrder(
   run: RunRow,
   who: { slackUserId: string; slackTeamId: string },
   order: OrderSpec,
   deps: InteractionDeps,
-): Promise<'placed' | 'updated' | null> {
+): Promise<{ change: 'placed' | 'updated'; effectId: string } | null> {
   try {
-    const change = await deps.sql.begin(async (tx) => {
+    const { change, effectId } = await deps.sql.begin(async (tx) => {
       if ((await lockRun(tx, run.id)) !== 'open') throw new RunNotOpen();
       const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId);
       const saved = await upsertActiveOrder(tx, { runId: run.id, userId, order });
       await saveLastOrder(tx, { userId, channelId: run.channelId, order });
-      await bumpOrdersVersion(tx, run.id);
+      const effectId = await deps.effects.enqueue(tx, syncRunMessage(run.id));
       const type = saved.inserted ? 'com.coffeebuddy.order.placed' : 'com.coffeebuddy.order.updated';
       await deps.emit(tx, {
         type,
@@ -68,42 +67,11 @@ export async function recordOrder(
         correlationId: run.id,
         data: { runId: run.id, orderId: saved.id, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId, order },
       });
-      return saved.inserted ? ('placed' as const) : ('updated' as const);
+      return { change: saved.inserted ? ('placed' as const) : ('updated' as const), effectId };
     });
     deps.metrics.ordersTotal.inc({ drink: order.kind === 'free_text' ? 'free_text' : order.drink, change });
     deps.log.info(`order ${change}`, { runId: run.id, user: who.slackUserId });
-    return change;
-  } catch (error) {
-    if (error instanceof RunNotOpen) return null;
-    throw error;
-  }
-}
-
-/** Withdraw the user's active order; 'none' if they had none, null if the run is no longer open. */
-export async function withdrawOrder(
-  run: RunRow,
-  who: { slackUserId: string; slackTeamId: string },
-  deps: InteractionDeps,
-): Promise<'withdrawn' | 'none' | null> {
-  try {
-    const result = await deps.sql.begin(async (tx) => {
-      if ((await lockRun(tx, run.id)) !== 'open') throw new RunNotOpen();
-      const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId);
-      const orderId = await withdrawActiveOrder(tx, run.id, userId);
-      if (!orderId) return 'none' as const;
-      await bumpOrdersVersion(tx, run.id);
-      await deps.emit(tx, {
-        type: 'com.coffeebuddy.order.withdrawn',
-        subject: run.id,
-        partitionKey: run.slackChannelId,
-        correlationId: run.id,
-        data: { runId: run.id, orderId, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId },
-      });
-      return 'withdrawn' as const;
-    });
-    if (result === 'withdrawn') deps.metrics.ordersTotal.inc({ drink: 'any', change: 'withdrawn' });
-    deps.log.info(result === 'withdrawn' ? 'order withdrawn' : 'withdraw without an order', { runId: run.id, user: who.slackUserId });
-    return result;
+    return { change, effectId };
   } catch (error) {
     if (error instanceof RunNotOpen) return null;
     throw error;
@@ -111,20 +79,37 @@ export async function withdrawOrder(
 }
 
 /**
- * Re-render the run message from the database. Renders race when many people order at once, so
- * after each update it checks the orders version it rendered is still current, and renders again
- * if not: whoever updates last has seen the latest state.
+ * Withdraw the user's active order (with the run-message refresh); 'none' if they had none, null
+ * if the run is no longer open.
  */
-export async function refreshRunMessage(run: RunRow, deps: InteractionDeps): Promise<void> {
-  if (!run.messageChannel || !run.messageTs) return;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const version = await ordersVersion(deps.sql, run.id);
-    const orders = await listActiveOrders(deps.sql, run.id);
-    const message = runMessage({ ...run, runId: run.id, orders });
-    await deps.slack.updateMessage({ channel: run.messageChannel, ts: run.messageTs, ...message });
-    if ((await ordersVersion(deps.sql, run.id)) === version) return;
+export async function withdrawOrder(
+  run: RunRow,
+  who: { slackUserId: string; slackTeamId: string },
+  deps: InteractionDeps,
+): Promise<{ result: 'withdrawn'; effectId: string } | { result: 'none' } | null> {
+  try {
+    const result = await deps.sql.begin(async (tx) => {
+      if ((await lockRun(tx, run.id)) !== 'open') throw new RunNotOpen();
+      const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId);
+      const orderId = await withdrawActiveOrder(tx, run.id, userId);
+      if (!orderId) return { result: 'none' as const };
+      const effectId = await deps.effects.enqueue(tx, syncRunMessage(run.id));
+      await deps.emit(tx, {
+        type: 'com.coffeebuddy.order.withdrawn',
+        subject: run.id,
+        partitionKey: run.slackChannelId,
+        correlationId: run.id,
+        data: { runId: run.id, orderId, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId },
+      });
+      return { result: 'withdrawn' as const, effectId };
+    });
+    if (result.result === 'withdrawn') deps.metrics.ordersTotal.inc({ drink: 'any', change: 'withdrawn' });
+    deps.log.info(result.result === 'withdrawn' ? 'order withdrawn' : 'withdraw without an order', { runId: run.id, user: who.slackUserId });
+    return result;
+  } catch (error) {
+    if (error instanceof RunNotOpen) return null;
+    throw error;
   }
-  deps.log.warn('run message still changing after 5 refreshes; the next order change refreshes it again', { runId: run.id });
 }
 
 /** The ephemeral confirmation: exactly what was recorded, and how to change it. */

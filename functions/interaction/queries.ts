@@ -14,7 +14,6 @@ export interface RunRow {
   messageChannel: string | null;
   messageTs: string | null;
   fairnessWindowRuns: number;
-  ordersVersion: number;
 }
 
 /**
@@ -26,8 +25,7 @@ export async function findRunInChannel(sql: Sql, runId: string, slackChannelId: 
   const [row] = await sql<RunRow[]>`
     select
       r.id, r.channel_id, r.status, c.slack_channel_id, u.slack_user_id as initiator_slack_user_id,
-      r.pickup_at, r.time_zone, r.note, r.message_channel, r.message_ts, c.fairness_window_runs,
-      r.orders_version
+      r.pickup_at, r.time_zone, r.note, r.message_channel, r.message_ts, c.fairness_window_runs
     from runs r
     join channels c on c.id = r.channel_id
     join users u on u.id = r.initiator_id
@@ -101,17 +99,6 @@ export async function withdrawActiveOrder(sql: Sql, runId: string, userId: strin
     returning id
   `;
   return row?.id;
-}
-
-/** Note that the run's orders changed, so run-message refreshes can tell stale renders apart. */
-export async function bumpOrdersVersion(sql: Sql, runId: string): Promise<void> {
-  await sql`update runs set orders_version = orders_version + 1, updated_at = now() where id = ${runId}`;
-}
-
-/** The run's current orders version. */
-export async function ordersVersion(sql: Sql, runId: string): Promise<number> {
-  const [row] = await sql<{ ordersVersion: number }[]>`select orders_version from runs where id = ${runId}`;
-  return row?.ordersVersion ?? 0;
 }
 
 /** The user's last confirmed order in a channel. */

@@ -1,25 +1,58 @@
 import { z } from 'zod';
-import { slackIngressConfigShape } from '../../shared/config.ts';
+import { slackAckDeadlineMs, slackIngressConfigShape } from '../../shared/config.ts';
+import { slackId, slackText } from '../../shared/slack/http.ts';
+import { isStorableText } from '../../shared/text.ts';
 import { viewStateValues } from './modal.ts';
 
 /** What interaction reads beyond the shared variables. */
 export const interactionConfig = z.object({
   SLACK_SIGNING_SECRET: slackIngressConfigShape.SLACK_SIGNING_SECRET,
+  SLACK_ACK_DEADLINE_MS: slackAckDeadlineMs,
 });
 export type InteractionConfig = z.infer<typeof interactionConfig>;
 
-const user = z.object({ id: z.string().min(1), team_id: z.string().optional() });
-const team = z.object({ id: z.string().min(1) }).nullable().optional();
+// Ids are checked here: a payload whose ids are not Slack's is refused (400) before any query.
+const user = z.object({ id: slackId, team_id: slackId.optional() });
+const team = z.object({ id: slackId }).nullable().optional();
+
+/**
+ * `private_metadata` is ours (the modal was opened with it), so text in it that Postgres could not
+ * store means the payload is not from our modal: refused like any malformed payload.
+ */
+const privateMetadata = z.string().max(3000).refine(metadataIsStorable, 'private_metadata with text that cannot be stored');
+
+function metadataIsStorable(text: string): boolean {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // Not JSON at all: the handler answers that the form is out of date.
+    return isStorableText(text);
+  }
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === 'string' && !isStorableText(item)) return false;
+    if (typeof item === 'object' && item !== null) {
+      for (const [key, child] of Object.entries(item)) {
+        if (!isStorableText(key)) return false;
+        pending.push(child);
+      }
+    }
+  }
+  return true;
+}
 
 /** A button click (https://api.slack.com/reference/interaction-payloads/block-actions). */
 export const blockActionsPayload = z.object({
   type: z.literal('block_actions'),
   user,
   team,
-  channel: z.object({ id: z.string().min(1) }).optional(),
-  trigger_id: z.string().min(1),
-  response_url: z.url().optional(),
-  actions: z.array(z.object({ action_id: z.string().max(255), value: z.string().max(2000).optional() })).min(1),
+  channel: z.object({ id: slackId }).optional(),
+  trigger_id: z.string().min(1).max(255),
+  response_url: z.url().max(2048).optional(),
+  // Block Kit: action_id up to 255 characters, a button value up to 2000.
+  actions: z.array(z.object({ action_id: slackText(255), value: slackText(2000).optional() })).min(1).max(25),
 });
 export type BlockActionsPayload = z.infer<typeof blockActionsPayload>;
 
@@ -29,8 +62,8 @@ export const viewSubmissionPayload = z.object({
   user,
   team,
   view: z.object({
-    callback_id: z.string(),
-    private_metadata: z.string().max(3000),
+    callback_id: z.string().max(255),
+    private_metadata: privateMetadata,
     state: z.object({ values: viewStateValues }),
   }),
 });

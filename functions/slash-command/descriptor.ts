@@ -1,4 +1,5 @@
 import { defineFunction } from '../../shared/function.ts';
+import { runSyncRunMessage, syncRunMessageKind } from '../../shared/domain/run-message-effect.ts';
 import { handleCommandRequest } from './http.ts';
 import { slashCommandConfig } from './schema.ts';
 
@@ -11,4 +12,5 @@ export const slashCommand = defineFunction({
   routes: [{ method: 'POST', path: '/slack/commands', type: 'slash', handle: handleCommandRequest }],
   consumes: {},
   publishes: ['com.coffeebuddy.run.created', 'com.coffeebuddy.run.failed', 'com.coffeebuddy.run.close_requested', 'com.coffeebuddy.run.canceled'],
+  effects: { [syncRunMessageKind]: runSyncRunMessage },
 });

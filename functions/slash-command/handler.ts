@@ -1,20 +1,20 @@
 import { isTimeZone } from '../../shared/config.ts';
 import { isUniqueViolation } from '../../shared/db/client.ts';
-import { AppError } from '../../shared/errors.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import {
   alreadyOpenReply,
   disabledReply,
   helpReply,
+  messageDelayedReply,
   notYetReply,
   postFailedReply,
   usageReply,
 } from './messages.ts';
 import { parseRunText } from '../../shared/domain/pickup-time.ts';
 import { cancelRun, findCurrentRun, refuseControl, requestClose } from '../../shared/domain/run-control.ts';
-import { runMessage } from '../../shared/domain/run-message.ts';
+import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { historyReply, statsReply } from './reports.ts';
-import { failOpenRun, findChannel, findOpenRun, insertRun, setRunMessage, upsertChannel, upsertUser } from './queries.ts';
+import { failOpenRun, findChannel, findOpenRun, insertRun, upsertChannel, upsertUser } from './queries.ts';
 import type { EphemeralReply, SlashCommand, SlashCommandConfig } from './schema.ts';
 
 export type SlashCommandDeps = FunctionDeps<SlashCommandConfig>;
@@ -22,6 +22,8 @@ export type SlashCommandDeps = FunctionDeps<SlashCommandConfig>;
 /** Subcommands that belong to features not in this release; answered honestly, never run as notes. */
 const laterSubcommands = new Set(['admin']);
 const defaultWindowRuns = 5;
+/** How long `/coffee` waits for the run message before answering; Slack gives 3 s in all. */
+const runMessageBudgetMs = 1_500;
 
 /**
  * `/coffee …`: help, or start a run. Returns the ephemeral reply for the user, or null when the
@@ -108,7 +110,8 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
         startedAt: now.toISOString(),
       },
     });
-    return { kind: 'created' as const, runId, fairnessWindowRuns: channel.fairnessWindowRuns };
+    const effectId = await deps.effects.enqueue(tx, syncRunMessage(runId));
+    return { kind: 'created' as const, runId, effectId };
   }).catch(async (error: unknown) => {
     // Two `/coffee` at the same instant: the unique index lets one win; the other is told.
     if (!isUniqueViolation(error, 'runs_one_open_per_channel')) throw error;
@@ -124,27 +127,20 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
   }
 
   const log = deps.log.child({ runId: created.runId });
-  const message = runMessage({
-    runId: created.runId,
-    initiatorSlackUserId: command.user_id,
-    pickupAt: parsed.pickupAt,
-    timeZone,
-    note: parsed.note,
-    orders: [],
-    fairnessWindowRuns: created.fairnessWindowRuns,
-  });
-  try {
-    const posted = await deps.slack.postMessage({ channel: command.channel_id, ...message });
-    await setRunMessage(deps.sql, created.runId, posted);
-  } catch (error) {
-    const reason = error instanceof AppError ? error.message : 'run message could not be posted';
-    log.warn('run message not posted; run marked failed', { reason });
+  // The run message is a durable effect written with the run: tried now within the ack budget,
+  // retried after if Slack is slow or down, and never posted twice.
+  await deps.effects.runSoon([created.effectId], runMessageBudgetMs);
+  const effect = await deps.effects.status(created.effectId);
+  if (effect.state === 'parked') {
+    // Slack refused it for good (not in the channel, archived…): the run cannot work here.
+    const reason = effect.lastError ?? 'run message could not be posted';
+    log.warn('run message refused by Slack; run marked failed', { reason });
     await markFailed(created.runId, command.channel_id, reason, deps);
     return postFailedReply(reason);
   }
   deps.metrics.runsTotal.inc({ status: 'open' });
-  log.info('run started', { channel: command.channel_id, hasPickup: parsed.pickupAt !== null });
-  return null;
+  log.info('run started', { channel: command.channel_id, hasPickup: parsed.pickupAt !== null, messagePosted: effect.state === 'done' });
+  return effect.state === 'done' ? null : messageDelayedReply;
 }
 
 async function markFailed(runId: string, slackChannelId: string, reason: string, deps: SlashCommandDeps): Promise<void> {

@@ -1,9 +1,10 @@
 import { AppError, toAppError } from '../../shared/errors.ts';
+import { isDatabaseUnavailable, pingDb } from '../../shared/db/client.ts';
 import { jsonError, type HttpRequest, type HttpResponse } from '../../shared/http/types.ts';
-import { assertFromSlack, parseForm } from '../../shared/slack/http.ts';
+import { assertFromSlack, isSslCheck, parseForm } from '../../shared/slack/http.ts';
 import { handleSlashCommand, type SlashCommandDeps } from './handler.ts';
-import { genericFailureReply } from './messages.ts';
-import { slashCommandPayload, type EphemeralReply } from './schema.ts';
+import { databaseSlowReply, databaseUnavailableReply, genericFailureReply } from './messages.ts';
+import { parseSlashCommand, type EphemeralReply } from './schema.ts';
 
 /**
  * `POST /slack/commands`: verify, validate, then answer Slack within its 3 s window. If the work
@@ -16,14 +17,25 @@ export async function handleCommandRequest(request: HttpRequest, deps: SlashComm
   } catch (error) {
     return jsonError(401, 'unauthorized', (error as AppError).message);
   }
-  const parsed = slashCommandPayload.safeParse(parseForm(request.rawBody));
-  if (!parsed.success) {
-    deps.log.warn('malformed slash command', { requestId: request.requestId, fields: parsed.error.issues.map((i) => i.path.join('.')) });
+  const form = parseForm(request.rawBody);
+  if (isSslCheck(form)) return { status: 200 };
+  const parsed = parseSlashCommand(form);
+  if (!parsed.ok && parsed.reply) {
+    deps.log.info('slash command text refused', { requestId: request.requestId, reason: parsed.reason });
+    return toSlackResponse(parsed.reply);
+  }
+  if (!parsed.ok) {
+    deps.log.warn('malformed slash command', { requestId: request.requestId, fields: parsed.fields });
     return jsonError(400, 'validation', 'Malformed slash command payload');
   }
-  const command = parsed.data;
+  const command = parsed.command;
   const log = deps.log.child({ requestId: request.requestId, channel: command.channel_id });
   const work = handleSlashCommand(command, { ...deps, log }).catch((error: unknown): EphemeralReply => {
+    if (isDatabaseUnavailable(error)) {
+      deps.metrics.errorsTotal.inc({ type: 'slash_database_unavailable' });
+      log.warn('database unavailable; the user is asked to try again', { error });
+      return databaseUnavailableReply;
+    }
     const appError = toAppError(error);
     deps.metrics.errorsTotal.inc({ type: `slash_${appError.code}` });
     log.error('slash command failed', { error });
@@ -38,14 +50,17 @@ export async function handleCommandRequest(request: HttpRequest, deps: SlashComm
   clearTimeout(timer);
   if (first !== 'late') return toSlackResponse(first);
 
-  log.warn('slash command slower than the ack deadline; replying via response_url');
+  // Still working at the deadline. If the database is what hangs (a partition holds queries until
+  // it heals), say so now; the command may still complete, and its answer follows at response_url.
+  const databaseAnswers = await pingDb(deps.sql, 250);
+  log.warn('slash command slower than the ack deadline; replying via response_url', { databaseAnswers });
   void work.then(async (reply) => {
     if (!reply) return;
     await deps.slack.respond(command.response_url, { ...reply, responseType: 'ephemeral' }).catch((error: unknown) => {
       log.error('response_url reply failed', { error });
     });
   });
-  return { status: 200 };
+  return databaseAnswers ? { status: 200 } : toSlackResponse(databaseSlowReply);
 }
 
 function toSlackResponse(reply: EphemeralReply | null): HttpResponse {

@@ -51,6 +51,31 @@ export function postFailedReply(slackError: string): EphemeralReply {
   return { text: "Slack didn't accept the run message just now, so no run was started. Please try again in a moment." };
 }
 
+/** The run is started but Slack has not taken its message yet; it is being retried. */
+export const messageDelayedReply: EphemeralReply = {
+  text: 'Your coffee run is started. Slack is slow to show its message right now; it will appear here shortly.',
+};
+
+/** The database refused or timed out: nothing was done. */
+export const databaseUnavailableReply: EphemeralReply = {
+  text: "CoffeeBuddy can't reach its database right now, so nothing was done. Please try again in a minute.",
+};
+
+/** The database hangs at the ack deadline: the command may still go through later. */
+export const databaseSlowReply: EphemeralReply = {
+  text: "CoffeeBuddy's database isn't answering right now. Please try again in a minute; if this command still goes through, I'll tell you here.",
+};
+
+/** The text after `/coffee` has characters Postgres cannot store (NUL, a broken surrogate pair). */
+export const unstorableTextReply: EphemeralReply = {
+  text: "That text has characters I can't store (invisible control characters or broken emoji), so nothing was done. Please retype it and try again.",
+};
+
+/** The text after `/coffee` is longer than anything it can mean. */
+export function textTooLongReply(length: number, max: number): EphemeralReply {
+  return usageReply(`That's too long for \`/coffee\` (${length} characters; the most it takes is ${max}), so nothing was done.`);
+}
+
 export const genericFailureReply: EphemeralReply = {
   text: 'Something went wrong on our side and no run was started. Please try again in a moment.',
 };

@@ -80,15 +80,6 @@ export async function insertRun(
   return row!.id;
 }
 
-/** Remember where the run message was posted, so later updates edit it in place. */
-export async function setRunMessage(sql: Sql, runId: string, message: { channel: string; ts: string }): Promise<void> {
-  await sql`
-    update runs
-    set message_channel = ${message.channel}, message_ts = ${message.ts}, updated_at = now()
-    where id = ${runId}
-  `;
-}
-
 /** Mark an open run failed (its message could not be posted); true if this call changed it. */
 export async function failOpenRun(sql: Sql, runId: string, reason: string): Promise<boolean> {
   const rows = await sql`

@@ -3,11 +3,12 @@ import type { PersonOrder } from './order-list.ts';
 import { orderFromRow } from './orders.ts';
 
 /**
- * Whether a value from a button or private_metadata can be a run id at all: anything else is
- * refused before it reaches a uuid column (where Postgres would raise an error).
+ * Whether a value from a button or private_metadata can be a run id at all: a UUID in Postgres's
+ * canonical 8-4-4-4-12 hex form. Anything else is refused before it reaches a uuid column (where
+ * Postgres would raise `invalid input syntax for type uuid`).
  */
 export function isRunId(value: string): boolean {
-  return /^[0-9a-f-]{36}$/i.test(value);
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
 /** Every active order of a run, oldest first: the list the run message, summary and DM show. */

@@ -1,7 +1,7 @@
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CoffeeEvent } from './cloud-event.ts';
-import { toBinaryHttp } from './cloud-event.ts';
+import { toBinaryHttp } from './http-binding.ts';
 
 /**
  * KafkaSource's delivery contract, shared by the in-process bus and the Kafka dispatcher:

@@ -88,6 +88,12 @@ export function createKafkaDispatcher(options: {
         const consumer = options.kafka.consumer({
           groupId: `${options.groupPrefix ?? 'coffeebuddy-'}${source.consumer}`,
           allowAutoTopicCreation: false,
+          // A local run killed without leaving its groups (kill -9, a crash) is forgotten after
+          // this; kafkajs's 30 s default stalled the next start for a minute. 6 s is the broker's
+          // minimum (group.min.session.timeout.ms); heartbeats every second keep a live one in.
+          sessionTimeout: 6_000,
+          heartbeatInterval: 1_000,
+          rebalanceTimeout: 10_000,
         });
         consumers.push(consumer);
         joined.push(

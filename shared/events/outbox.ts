@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics.ts';
 import type { EventType } from './catalog.ts';
 import { buildEvent, type CoffeeEvent, type EventDraft } from './cloud-event.ts';
 import type { EventTransport } from './transport.ts';
+import { coalesced } from '../coalesce.ts';
 
 /** Writes an event to the outbox inside the caller's transaction; returns the built event. */
 export type Emit = <T extends EventType>(tx: Sql, draft: EventDraft<T>) => Promise<CoffeeEvent<T>>;
@@ -68,8 +69,6 @@ export function createOutboxRelay(options: {
   batchSize?: number;
 }): OutboxRelay {
   const batchSize = options.batchSize ?? 100;
-  let running: Promise<number> | null = null;
-  let again = false;
   let timer: NodeJS.Timeout | undefined;
 
   async function publishBatch(): Promise<number> {
@@ -113,25 +112,7 @@ export function createOutboxRelay(options: {
     }
   }
 
-  function flush(): Promise<number> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      let total = 0;
-      try {
-        do {
-          again = false;
-          total += await drain();
-        } while (again);
-        return total;
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  }
+  const flush = coalesced(drain);
 
   return {
     flush,
@@ -144,7 +125,7 @@ export function createOutboxRelay(options: {
     },
     async stop() {
       clearInterval(timer);
-      await running?.catch(() => undefined);
+      await flush.current()?.catch(() => undefined);
     },
   };
 }

@@ -35,6 +35,11 @@ export interface EmulatedFailure {
   retryAfterSeconds?: number;
   /** How many consecutive calls fail (default 1). */
   times?: number;
+  /**
+   * Answer this late instead of failing: the call takes effect at once (a message is posted) but
+   * the answer comes after `delayMs`, as when Slack is slow.
+   */
+  delayMs?: number;
 }
 
 /** The current state of a message posted through `chat.postMessage`. */
@@ -44,6 +49,8 @@ export interface EmulatedMessage {
   text?: string;
   blocks?: unknown;
   thread_ts?: string;
+  /** `metadata` as posted (`{ event_type, event_payload }`). */
+  metadata?: unknown;
   /** How many times `chat.update` changed it. */
   edits: number;
 }
@@ -54,6 +61,8 @@ export interface SlackEmulatorOptions {
   host?: string;
   users?: Record<string, EmulatedUser>;
   onCall?: (call: RecordedCall) => void;
+  /** The clock message timestamps come from (Slack's clock; a test's clock in tests). */
+  now?: () => Date;
 }
 
 /** A running emulator. Pass `url` to `new WebClient(token, { slackApiUrl })`. */
@@ -68,6 +77,8 @@ export interface SlackEmulator {
   messages(channel?: string): EmulatedMessage[];
   setUser(id: string, user: EmulatedUser): void;
   failNext(method: string, failure: EmulatedFailure): void;
+  /** While true, every Web API call answers HTTP 503, as during a Slack outage. */
+  setOutage(down: boolean): void;
   /** Clears recorded calls and pending failures (posted messages and users are kept). */
   reset(): void;
   close(): Promise<void>;
@@ -90,6 +101,8 @@ const REQUIRED: Record<string, string[]> = {
   'views.open': ['trigger_id', 'view'],
   'views.push': ['trigger_id', 'view'],
   'views.update': ['view'],
+  'conversations.history': ['channel'],
+  'conversations.replies': ['channel', 'ts'],
 };
 
 /** Starts a Slack Web API emulator on 127.0.0.1 (a free port unless `port` is given). */
@@ -99,11 +112,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const calls: RecordedCall[] = [];
   const failures = new Map<string, { failure: EmulatedFailure; remaining: number }[]>();
   const channels = new Map<string, Map<string, EmulatedMessage>>();
-  let tsCounter = 0;
+  const now = options.now ?? (() => new Date());
+  let lastMicros = 0;
   let idCounter = 0;
+  // A message ts is the post time in epoch seconds with microseconds, as on Slack, kept unique.
   const nextTs = (): string => {
-    const micros = ++tsCounter * 100;
-    return `${1_700_000_000 + Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
+    lastMicros = Math.max(lastMicros + 1, now().getTime() * 1000);
+    return `${Math.floor(lastMicros / 1e6)}.${String(lastMicros % 1e6).padStart(6, '0')}`;
   };
 
   const takeFailure = (method: string): EmulatedFailure | undefined => {
@@ -125,7 +140,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       }
       const channel = dmChannel(String(args.channel));
       const message: EmulatedMessage = { channel, ts: nextTs(), edits: 0 };
-      Object.assign(message, pick(args, ['text', 'blocks', 'thread_ts']));
+      Object.assign(message, pick(args, ['text', 'blocks', 'thread_ts', 'metadata']));
       const store = channels.get(channel) ?? new Map<string, EmulatedMessage>();
       channels.set(channel, store.set(message.ts, message));
       return { channel, ts: message.ts, message: slackMessage(message) };
@@ -166,6 +181,21 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       if (ids.length === 0) return { ok: false, error: 'invalid_arguments' };
       return { channel: { id: ids.length === 1 ? `D${ids[0]}` : `G${ids.join('')}` } };
     },
+    // Newest first, as Slack lists them; thread replies stay out of the channel's history.
+    'conversations.history': (args) => ({
+      messages: listMessages(String(args.channel), args)
+        .filter((m) => !m.thread_ts || m.thread_ts === m.ts)
+        .reverse()
+        .map((m) => slackMessage(m, args.include_all_metadata)),
+      has_more: false,
+    }),
+    // The parent first, then its replies oldest first.
+    'conversations.replies': (args) => {
+      const parent = channels.get(dmChannel(String(args.channel)))?.get(String(args.ts));
+      if (!parent) return { ok: false, error: 'thread_not_found' };
+      const replies = listMessages(String(args.channel), args).filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts);
+      return { messages: [parent, ...replies].map((m) => slackMessage(m, args.include_all_metadata)), has_more: false };
+    },
     'views.open': (args) => ({ view: slackView(args, `V${String(++idCounter).padStart(8, '0')}`) }),
     'views.push': (args) => ({ view: slackView(args, `V${String(++idCounter).padStart(8, '0')}`) }),
     'views.update': (args) => {
@@ -173,6 +203,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       return { view: slackView(args, String(args.view_id ?? `V${String(++idCounter).padStart(8, '0')}`)) };
     },
   };
+
+  /** A channel's messages in post order, at or after `args.oldest` when given. */
+  const listMessages = (channel: string, args: Args): EmulatedMessage[] => {
+    const oldest = Number(args.oldest ?? 0);
+    return [...(channels.get(dmChannel(channel))?.values() ?? [])].filter((m) => Number(m.ts) >= oldest);
+  };
+  let outage = false;
 
   const record = (call: RecordedCall): void => {
     calls.push(call);
@@ -202,7 +239,17 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     delete args.token;
     record(token === undefined ? { method, args, at: new Date() } : { method, args, token, at: new Date() });
 
+    if (outage) return send(res, 503, { ok: false, error: 'service_unavailable' });
     const failure = takeFailure(method);
+    if (failure?.delayMs !== undefined) {
+      // Slow, not failing: the call takes effect now, the answer comes late (or never reaches a
+      // client that gave up).
+      const handler = handlers[method];
+      const reply = handler && token !== undefined ? { ok: true, ...handler(args) } : { ok: false, error: 'not_authed' };
+      await new Promise((resolve) => setTimeout(resolve, failure.delayMs));
+      if (!res.destroyed) send(res, 200, reply);
+      return;
+    }
     if (failure) {
       const status = failure.status ?? 200;
       if (status === 429) res.setHeader('Retry-After', String(failure.retryAfterSeconds ?? 1));
@@ -245,6 +292,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       return stores.flatMap((store) => [...store.values()].map((m) => ({ ...m })));
     },
     setUser: (id, user) => void users.set(id, user),
+    setOutage: (down) => {
+      outage = down;
+    },
     failNext: (method, failure) => {
       const queue = failures.get(method) ?? [];
       failures.set(method, [...queue, { failure, remaining: Math.max(1, failure.times ?? 1) }]);
@@ -252,6 +302,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     reset: () => {
       calls.length = 0;
       failures.clear();
+      outage = false;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -325,8 +376,12 @@ function pick(args: Args, keys: string[]): Args {
   return Object.fromEntries(keys.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
 }
 
-function slackMessage(m: EmulatedMessage): Reply {
-  return { type: 'message', user: BOT_USER_ID, bot_id: 'B000BOT', text: m.text ?? '', blocks: m.blocks, ts: m.ts, thread_ts: m.thread_ts };
+function slackMessage(m: EmulatedMessage, includeMetadata?: unknown): Reply {
+  const withMetadata = includeMetadata === true || includeMetadata === 'true' || includeMetadata === '1';
+  return {
+    type: 'message', user: BOT_USER_ID, bot_id: 'B000BOT', text: m.text ?? '', blocks: m.blocks, ts: m.ts, thread_ts: m.thread_ts,
+    ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
+  };
 }
 
 function slackView(args: Args, id: string): Reply {

@@ -1,3 +1,5 @@
+import { isStorableText } from '../text.ts';
+import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
 import type { Logger } from '../logging.ts';
@@ -35,3 +37,21 @@ export function assertFromSlack(
 export function parseForm(rawBody: Buffer): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(rawBody.toString('utf8')));
 }
+
+/**
+ * Slack's certificate check: a signed `ssl_check=1&token=…` POST (no command, no payload) that
+ * Slack may send to any request URL; it wants an empty 200 and nothing done
+ * (https://api.slack.com/interactivity/slash-commands, as bolt's `SslCheck` middleware answers it).
+ */
+export function isSslCheck(form: Record<string, string>): boolean {
+  return form.ssl_check === '1';
+}
+
+/**
+ * A Slack id (team, channel, user) as Slack sends it: short printable ASCII. Anything else is not
+ * from Slack, and is refused before it reaches a query or an index.
+ */
+export const slackId = z.string().regex(/^[\x21-\x7e]{1,64}$/, 'not a Slack id');
+
+/** Free text from Slack that is stored (names, metadata): bounded and storable. */
+export const slackText = (max: number) => z.string().max(max).refine(isStorableText, 'text with characters that cannot be stored');

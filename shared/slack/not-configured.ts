@@ -14,4 +14,5 @@ export const slackNotConfigured: SlackPort = {
   openDirectMessage: refuse,
   getUser: refuse,
   respond: refuse,
+  findMessage: refuse,
 };

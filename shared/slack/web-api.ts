@@ -2,12 +2,13 @@ import { ErrorCode as SlackErrorCode, WebClient, WebClientEvent, type WebAPICall
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
-import type { SlackPort, SlackUser } from './port.ts';
+import { SlackCallError, type SlackPort, type SlackUser } from './port.ts';
 
 interface Options {
   token: string;
   /** Base URL of the Web API (`slackApiUrl`); an emulator in tests and `npm start`. */
   apiUrl?: string;
+  /** Per-call timeout. */
   timeoutMs: number;
   log: Logger;
   metrics: Metrics;
@@ -18,19 +19,28 @@ interface Options {
 }
 
 /**
- * The Slack port over `@slack/web-api`. Errors come back as AppError `upstream` carrying Slack's
- * error string; rate limits (HTTP 429) are retried by the SDK after `Retry-After`.
+ * Slack errors that say Slack itself failed part-way (https://api.slack.com/methods/chat.postMessage#errors):
+ * the call may or may not have taken effect.
+ */
+const transientSlackErrors = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+
+/**
+ * The Slack port over `@slack/web-api`. The SDK never retries and never queues: it would post a
+ * message again after a late answer (duplicates), and on HTTP 429 it pauses every call of the
+ * client, so one channel's rate limit would stall other users' `views.open` past its 3 s
+ * trigger. Failures come back as {@link SlackCallError} saying whether the call may have
+ * happened; callers that must succeed go through the durable effects, which retry with care.
  */
 export function createSlackWebApi(options: Options): SlackPort {
   const client = new WebClient(options.token, {
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
     timeout: options.timeoutMs,
-    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000, randomize: true },
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
     // The SDK logs through its own logger; keep it quiet, we log outcomes ourselves.
     logger: { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => 'error' as never, setName() {} },
   });
   client.on(WebClientEvent.RATE_LIMITED, (retryAfter: number, { url }: { url: string }) => {
-    options.metrics.slackCallsTotal.inc({ method: methodOf(url), outcome: 'rate_limited' });
     options.log.warn('slack rate limited', { method: methodOf(url), retryAfterSeconds: retryAfter });
   });
   const now = options.now ?? Date.now;
@@ -44,15 +54,23 @@ export function createSlackWebApi(options: Options): SlackPort {
       options.metrics.slackCallsTotal.inc({ method, outcome: 'ok' });
       return result;
     } catch (error) {
-      options.metrics.slackCallsTotal.inc({ method, outcome: 'error' });
-      throw toUpstreamError(method, error);
+      const failure = toSlackCallError(method, error);
+      options.metrics.slackCallsTotal.inc({ method, outcome: failure.failure === 'rate_limited' ? 'rate_limited' : 'error' });
+      throw failure;
     }
   }
 
   return {
-    async postMessage({ channel, text, blocks, threadTs }) {
+    async postMessage({ channel, text, blocks, threadTs, metadata }) {
       const result = await call('chat.postMessage', () =>
-        client.chat.postMessage({ channel, text, blocks: blocks as never, thread_ts: threadTs, unfurl_links: false }),
+        client.chat.postMessage({
+          channel,
+          text,
+          blocks: blocks as never,
+          thread_ts: threadTs,
+          unfurl_links: false,
+          ...(metadata ? { metadata: { event_type: metadata.eventType, event_payload: metadata.payload } } : {}),
+        }),
       );
       return { channel: result.channel ?? channel, ts: String(result.ts) };
     },
@@ -68,8 +86,25 @@ export function createSlackWebApi(options: Options): SlackPort {
     async openDirectMessage(userId) {
       const result = await call('conversations.open', () => client.conversations.open({ users: userId }));
       const id = result.channel?.id;
-      if (!id) throw new AppError('upstream', 'Slack did not return a DM channel');
+      if (!id) throw new SlackCallError('conversations.open', 'refused', { slackError: 'no_channel_returned' });
       return id;
+    },
+    async findMessage({ channel, threadTs, since, metadata }) {
+      const oldest = (since.getTime() / 1000).toFixed(6);
+      // A thread's replies are not in the channel's history; conversations.replies lists them.
+      const result = threadTs
+        ? await call('conversations.replies', () =>
+            client.conversations.replies({ channel, ts: threadTs, oldest, limit: 200, include_all_metadata: true }),
+          )
+        : await call('conversations.history', () =>
+            client.conversations.history({ channel, oldest, limit: 200, include_all_metadata: true }),
+          );
+      const found = (result.messages ?? []).find((message) => {
+        const meta = message.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
+        if (meta?.event_type !== metadata.eventType) return false;
+        return Object.entries(metadata.payload).every(([key, value]) => meta.event_payload?.[key] === value);
+      });
+      return found?.ts ? { channel, ts: found.ts } : null;
     },
     async getUser(userId) {
       const cached = users.get(userId);
@@ -87,7 +122,7 @@ export function createSlackWebApi(options: Options): SlackPort {
             }
           : null;
       } catch (error) {
-        if (error instanceof AppError && error.message.includes('user_not_found')) user = null;
+        if (error instanceof SlackCallError && error.slackError === 'user_not_found') user = null;
         else throw error;
       }
       users.set(userId, { user, expires: now() + ttl });
@@ -125,17 +160,34 @@ function methodOf(url: string): string {
   return url.split('/').pop() ?? url;
 }
 
-function toUpstreamError(method: string, error: unknown): AppError {
-  const e = error as { code?: string; data?: { error?: string }; retryAfter?: number };
+/** What a failed SDK call means for a retry (see {@link SlackCallError}). */
+function toSlackCallError(method: string, error: unknown): SlackCallError {
+  const e = error as { code?: string; data?: { error?: string }; retryAfter?: number; statusCode?: number };
   if (e.code === SlackErrorCode.PlatformError) {
-    // Errors such as channel_not_found or not_in_channel do not heal by retrying.
-    return new AppError('upstream', `Slack ${method} failed: ${e.data?.error ?? 'unknown_error'}`, {
-      retryable: false,
-      cause: error,
-    });
+    const slackError = e.data?.error ?? 'unknown_error';
+    if (slackError === 'ratelimited') return new SlackCallError(method, 'rate_limited', { slackError, retryAfterSeconds: 1, cause: error });
+    if (transientSlackErrors.has(slackError)) return new SlackCallError(method, 'uncertain', { slackError, cause: error });
+    // channel_not_found, not_in_channel, invalid_blocks…: retrying the same call cannot help.
+    return new SlackCallError(method, 'refused', { slackError, cause: error });
   }
   if (e.code === SlackErrorCode.RateLimitedError) {
-    return new AppError('upstream', `Slack ${method} rate limited`, { retryable: true, cause: error });
+    return new SlackCallError(method, 'rate_limited', { retryAfterSeconds: e.retryAfter ?? 1, cause: error });
   }
-  return new AppError('upstream', `Slack ${method} unavailable`, { retryable: true, cause: error });
+  // Timeouts, connection errors and HTTP 5xx: Slack may have acted before failing to answer.
+  return new SlackCallError(method, 'uncertain', { cause: error });
+}
+
+/**
+ * The two Slack clients a runtime needs: one for the 3 s acknowledgement path (short timeout) and
+ * one for effects after commit (longer timeout: a late answer is better than an uncertain post).
+ */
+export function createSlackPorts(config: { token: string; apiUrl?: string | undefined; ackTimeoutMs: number; effectTimeoutMs: number; log: Logger; metrics: Metrics }): {
+  slack: SlackPort;
+  effectSlack: SlackPort;
+} {
+  const common = { token: config.token, ...(config.apiUrl ? { apiUrl: config.apiUrl } : {}), log: config.log, metrics: config.metrics };
+  return {
+    slack: createSlackWebApi({ ...common, timeoutMs: config.ackTimeoutMs }),
+    effectSlack: createSlackWebApi({ ...common, timeoutMs: config.effectTimeoutMs }),
+  };
 }

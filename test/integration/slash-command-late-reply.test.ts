@@ -13,8 +13,9 @@ describe('/coffee slower than the ack deadline', () => {
   });
 
   it('answers Slack at once with an empty 200 and sends the reply to the response_url', async () => {
-    // Slack struggling: the SDK retries with backoff, well past the 100 ms deadline, then gives up.
-    stack.slack.failNext('chat.postMessage', { status: 503, times: 3 });
+    // Slack slow to say who the user is (past the 100 ms deadline), then refusing the post.
+    stack.slack.failNext('users.info', { delayMs: 300 });
+    stack.slack.failNext('chat.postMessage', { error: 'not_in_channel' });
     const body = slashCommandBody({ text: 'in 10m', channelId: 'CLATE', responseUrl: stack.slack.responseUrl('late') });
     const response = await stack.postSigned('/slack/commands', body);
     expect(response.status).toBe(200);
@@ -22,7 +23,7 @@ describe('/coffee slower than the ack deadline', () => {
     await expect.poll(() => stack.slack.callsTo('response_url').length, { timeout: 10_000 }).toBe(1);
     const reply = stack.slack.callsTo('response_url')[0]!;
     expect(reply.args).toMatchObject({ response_type: 'ephemeral' });
-    expect(String(reply.args.text)).toContain('no run was started');
+    expect(String(reply.args.text)).toContain('/invite @CoffeeBuddy');
     const runs = await stack.db.sql<{ status: string }[]>`select status from runs`;
     expect(runs).toEqual([{ status: 'failed' }]);
   });

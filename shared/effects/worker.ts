@@ -1,0 +1,236 @@
+import type { Pool } from '../db/client.ts';
+import { toAppError } from '../errors.ts';
+import type { Logger } from '../logging.ts';
+import type { Metrics } from '../metrics.ts';
+import { SlackCallError } from '../slack/port.ts';
+import type { EffectDeps, EffectExecutor } from './effects.ts';
+import { coalesced } from '../coalesce.ts';
+
+/** How effects are retried. */
+export interface EffectPolicy {
+  /** First retry delay; doubled each attempt up to `maxDelayMs`, with ±20 % jitter. */
+  baseDelayMs: number;
+  /**
+   * Longest wait between attempts. Kept short (30 s) so that after an outage of any length the
+   * effect lands within a minute of Slack coming back.
+   */
+  maxDelayMs: number;
+  /** After this long undelivered an effect is parked for an operator (at least an hour). */
+  maxAgeMs: number;
+  /** How long a claim lasts; longer than any Slack call an effect makes. */
+  leaseMs: number;
+}
+
+export const defaultEffectPolicy: EffectPolicy = {
+  baseDelayMs: 1_000,
+  maxDelayMs: 30_000,
+  maxAgeMs: 24 * 60 * 60 * 1000,
+  leaseMs: 60_000,
+};
+
+export interface EffectWorker {
+  /**
+   * Run these effects now if they are next in their scope, waiting at most `budgetMs` for them
+   * (they go on in the background after that). Failures are recorded, never thrown.
+   */
+  runSoon(ids: readonly string[], budgetMs: number): Promise<void>;
+  /** Run everything due; resolves with how many effects completed. */
+  sweep(): Promise<number>;
+  /** Start a sweep without waiting; concurrent kicks coalesce. */
+  kick(): void;
+  startSweep(intervalMs: number): void;
+  /** Stop sweeping and wait for effects in flight. */
+  stop(): Promise<void>;
+}
+
+interface Claimed {
+  id: string;
+  kind: string;
+  payload: unknown;
+  generation: number;
+  attempts: number;
+  createdAt: Date;
+}
+
+/**
+ * Carries out the effects whose kinds `executors` knows. A claim is a lease written in its own
+ * short statement (never a lock held across a Slack call), so no connection is held while waiting
+ * for another and instances never run the same effect at once. Only the oldest pending effect of a
+ * scope can be claimed, so one run's posts keep their order. Failed effects are retried with
+ * exponential backoff (rate limits after Slack's `Retry-After`) until `maxAgeMs`, then parked.
+ */
+export function createEffectWorker(options: {
+  sql: Pool;
+  executors: Readonly<Record<string, EffectExecutor>>;
+  deps: EffectDeps;
+  log: Logger;
+  metrics: Metrics;
+  now: () => Date;
+  policy?: EffectPolicy;
+  /** How many effects of different scopes run at once. */
+  concurrency?: number;
+}): EffectWorker {
+  const policy = options.policy ?? defaultEffectPolicy;
+  const concurrency = options.concurrency ?? 4;
+  const inFlight = new Set<Promise<unknown>>();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  async function claim(ids: readonly string[] | null, limit: number): Promise<Claimed[]> {
+    const kinds = Object.keys(options.executors);
+    if (kinds.length === 0) return [];
+    const now = options.now();
+    const leaseUntil = new Date(now.getTime() + policy.leaseMs);
+    const sql = options.sql;
+    return sql<Claimed[]>`
+      with candidates as (
+        select e.id
+        from slack_effects e
+        where e.done_at is null
+          and e.parked_at is null
+          and e.kind in ${sql(kinds)}
+          and e.next_attempt_at <= ${now}
+          and (e.lease_until is null or e.lease_until < ${now})
+          and e.id = (
+            select min(o.id) from slack_effects o
+            where o.scope = e.scope and o.done_at is null and o.parked_at is null
+          )
+          ${ids ? sql`and e.id in ${sql(ids.map(String))}` : sql``}
+        order by e.id
+        limit ${limit}
+        for update skip locked
+      )
+      update slack_effects s
+      set lease_until = ${leaseUntil}, attempts = s.attempts + 1
+      from candidates c
+      where s.id = c.id
+      returning s.id, s.kind, s.payload, s.generation, s.attempts, s.created_at
+    `;
+  }
+
+  /** Run one claimed effect and record the outcome; true when it completed. */
+  async function execute(effect: Claimed): Promise<boolean> {
+    const log = options.log.child({ effect: effect.kind, effectId: String(effect.id) });
+    const executor = options.executors[effect.kind]!;
+    const sql = options.sql;
+    try {
+      await executor(effect.payload, { ...options.deps, log });
+    } catch (error) {
+      await recordFailure(effect, error, log);
+      return false;
+    }
+    const [done] = await sql`
+      update slack_effects set done_at = ${options.now()}, lease_until = null, last_error = null
+      where id = ${effect.id} and generation = ${effect.generation}
+      returning id
+    `;
+    if (!done) {
+      // Asked for again while running: what was rendered may be stale, so it runs once more.
+      await sql`update slack_effects set lease_until = null, attempts = 0, next_attempt_at = ${options.now()} where id = ${effect.id}`;
+      options.metrics.slackEffectsTotal.inc({ kind: effect.kind, outcome: 'rerun' });
+      return false;
+    }
+    options.metrics.slackEffectsTotal.inc({ kind: effect.kind, outcome: 'done' });
+    return true;
+  }
+
+  async function recordFailure(effect: Claimed, error: unknown, log: Logger): Promise<void> {
+    const appError = toAppError(error);
+    const now = options.now();
+    const tooOld = now.getTime() - new Date(effect.createdAt).getTime() >= policy.maxAgeMs;
+    const reason = appError.message.slice(0, 500);
+    if (!appError.retryable || tooOld) {
+      await options.sql`
+        update slack_effects set parked_at = ${now}, lease_until = null, last_error = ${reason}
+        where id = ${effect.id}
+      `;
+      options.metrics.slackEffectsTotal.inc({ kind: effect.kind, outcome: 'parked' });
+      // Slack refusing (not in the channel, archived…) is the workspace's doing, a warning; giving
+      // up after a day of failures, or a bug, needs an operator.
+      const refused = appError.code === 'upstream' && !tooOld;
+      log[refused ? 'warn' : 'error']('slack effect parked; an operator can replay it with npm run dead-letters', {
+        reason,
+        attempts: effect.attempts,
+        ...(appError.code === 'internal' ? { error } : {}),
+      });
+      return;
+    }
+    const delay = retryDelayMs(effect.attempts, error, policy);
+    await options.sql`
+      update slack_effects
+      set lease_until = null, last_error = ${reason}, next_attempt_at = ${new Date(now.getTime() + delay)}
+      where id = ${effect.id}
+    `;
+    options.metrics.slackEffectsTotal.inc({ kind: effect.kind, outcome: 'retry' });
+    log.warn('slack effect failed; will retry', { reason, attempts: effect.attempts, retryInMs: delay });
+  }
+
+  /** Run claimed effects, then look for what they unblocked (the next effect of each scope). */
+  async function runClaimed(claimed: Claimed[]): Promise<number> {
+    const results = await Promise.all(claimed.map((effect) => execute(effect)));
+    const completed = results.filter(Boolean).length;
+    if (claimed.length > 0) kick();
+    return completed;
+  }
+
+  function track<T>(promise: Promise<T>): Promise<T> {
+    inFlight.add(promise);
+    void promise.finally(() => inFlight.delete(promise)).catch(() => undefined);
+    return promise;
+  }
+
+  async function drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const claimed = await claim(null, concurrency);
+      if (claimed.length === 0) return total;
+      total += await track(Promise.all(claimed.map((effect) => execute(effect)))).then((r) => r.filter(Boolean).length);
+    }
+  }
+
+  const sweep = coalesced(drain, () => !stopped);
+
+  function kick(): void {
+    if (stopped) return;
+    sweep().catch((error: unknown) => options.log.warn('effects sweep failed; the next sweep retries', { error }));
+  }
+
+  return {
+    async runSoon(ids, budgetMs) {
+      if (ids.length === 0 || stopped) return;
+      const work = track(
+        claim(ids, ids.length)
+          .then((claimed) => (claimed.length === 0 ? (kick(), 0) : runClaimed(claimed)))
+          .catch((error: unknown) => {
+            options.log.warn('effects could not be started now; the sweep retries them', { error });
+            return 0;
+          }),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const budget = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, budgetMs);
+      });
+      await Promise.race([work, budget]);
+      clearTimeout(timer);
+    },
+    sweep,
+    kick,
+    startSweep(intervalMs) {
+      timer = setInterval(kick, intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await Promise.allSettled([...inFlight, sweep.current()]);
+    },
+  };
+}
+
+/** Exponential backoff with jitter; a rate limit waits at least what Slack asked. */
+export function retryDelayMs(attempts: number, error: unknown, policy: EffectPolicy): number {
+  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempts - 1));
+  const jittered = exponential * (0.8 + Math.random() * 0.4);
+  const retryAfterMs = error instanceof SlackCallError && error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : 0;
+  return Math.round(Math.max(jittered, retryAfterMs));
+}

@@ -1,0 +1,7 @@
+/**
+ * Whether Postgres can store `text` as typed: no NUL (a `text` column refuses U+0000) and no UTF-16
+ * surrogate without its pair (not Unicode, so not UTF-8 either: it would be stored as U+FFFD).
+ */
+export function isStorableText(text: string): boolean {
+  return !/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+}
