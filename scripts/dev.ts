@@ -7,9 +7,10 @@
 import { registry } from '../functions/registry.ts';
 import { ConfigError } from '../shared/config.ts';
 import { createDbFromConfig } from '../shared/db/client.ts';
-import { createKafkaClient, parseBrokers } from '../shared/events/kafka-client.ts';
-import { ensureTopics } from '../shared/events/kafka-topics.ts';
+import { createKafkaClient, kafkaClientOptionsFromConfig } from '../shared/events/kafka-client.ts';
+import { ensureTopics, topicOptionsFromConfig } from '../shared/events/kafka-topics.ts';
 import { migrate } from '../shared/db/migrate.ts';
+import { startLocalIssuer, type LocalIssuer } from '../shared/auth/local-issuer.ts';
 import { startLocalStack } from '../shared/local-stack.ts';
 import { createLogger } from '../shared/logging.ts';
 import { createMetrics } from '../shared/metrics.ts';
@@ -41,7 +42,12 @@ async function main(): Promise<void> {
   // Before anything starts: a signal during start-up (initdb takes a second) still stops what did.
   process.on('SIGTERM', () => void shutdown(0, 'SIGTERM: draining and stopping'));
   process.on('SIGINT', () => void shutdown(0, 'SIGINT: draining and stopping'));
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: process.env.PORT ?? '3000' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: process.env.PORT ?? '3000',
+    // The Kafka next to `npm start` is usually scripts/kafka-broker.sh's single node.
+    KAFKA_REPLICATION_FACTOR: process.env.KAFKA_REPLICATION_FACTOR ?? '1',
+  };
 
   if (!env.DATABASE_URL) {
     const dataDir = env.COFFEEBUDDY_DATA_DIR ?? '.data/postgres';
@@ -72,6 +78,20 @@ async function main(): Promise<void> {
     env.SLACK_SIGNING_SECRET = devSigningSecret;
     say(`Signing secret: none set, using the local dev secret "${devSigningSecret}"`);
   }
+  // /events/* and /sweep check bearer tokens as in production; a local issuer stands in for the
+  // cluster's, and the event bus (or Kafka dispatcher) sends its tokens, as KafkaSources do.
+  let issuer: LocalIssuer | undefined;
+  if (env.AUTH_DISABLED === 'true') {
+    say('Internal endpoints: AUTH_DISABLED=true, so /events/* and /sweep take requests without a token');
+  } else {
+    if (env.AUTH_OIDC_ISSUER || env.AUTH_OIDC_JWKS_URL) say('Internal endpoints: AUTH_OIDC_ISSUER / AUTH_OIDC_JWKS_URL are ignored here; npm start runs its own issuer');
+    issuer = await startLocalIssuer();
+    const running = issuer;
+    cleanups.push(() => running.close());
+    for (const name of ['AUTH_OIDC_ISSUER_FILE', 'AUTH_OIDC_JWKS_URL', 'AUTH_OIDC_JWKS_URL_FILE']) delete env[name];
+    env.AUTH_OIDC_ISSUER = issuer.url;
+    say(`Internal endpoints: /events/* and /sweep take bearer tokens from a local OIDC issuer at ${issuer.url} (AUTH_DISABLED=true turns the check off)`);
+  }
 
   const config = loadFunctionsConfig(registry, env);
   const log = createLogger({ level: config.LOG_LEVEL, fields: { process: 'coffeebuddy-local' } });
@@ -90,9 +110,10 @@ async function main(): Promise<void> {
     metrics,
   });
   let kafka;
-  if (config.KAFKA_BROKERS) {
-    kafka = createKafkaClient({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID, log });
-    const created = await ensureTopics(kafka, { prefix: config.KAFKA_TOPIC_PREFIX });
+  const kafkaConnection = kafkaClientOptionsFromConfig(config);
+  if (kafkaConnection) {
+    kafka = createKafkaClient({ ...kafkaConnection, log });
+    const created = await ensureTopics(kafka, topicOptionsFromConfig(config));
     say(`Events: Kafka at ${config.KAFKA_BROKERS}${created.length ? ` (created ${created.join(', ')})` : ''}, delivered by a KafkaSource-like dispatcher`);
   } else {
     say('Events: in-process bus (set KAFKA_BROKERS to use Kafka)');
@@ -109,6 +130,7 @@ async function main(): Promise<void> {
     host: env.HOST ?? '127.0.0.1',
     sweepMs: config.SWEEP_INTERVAL_MS,
     ...(kafka ? { kafka: { kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX } } : {}),
+    ...(issuer ? { tokens: issuer } : {}),
   });
   cleanups.unshift(() => stack.close());
 

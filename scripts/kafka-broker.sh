@@ -2,11 +2,19 @@
 # Single-node Apache Kafka broker (KRaft, combined broker+controller) for tests and
 # local development, run straight from Maven Central jars (no Docker, no tarball).
 #
-#   scripts/kafka-broker.sh start [--dir DIR]
-#       Start a fresh broker on two free loopback ports. DIR (default: mktemp -d)
+#   scripts/kafka-broker.sh start [--dir DIR] [--sasl]
+#       Start a fresh broker on two free loopback ports (four with --sasl). DIR (default: mktemp -d)
 #       must be missing or empty. On success prints exactly one line to stdout:
 #         KAFKA_BROKERS=127.0.0.1:<port> KAFKA_DIR=<dir>
 #       so callers can `eval "$(scripts/kafka-broker.sh start)"`. Progress goes to stderr.
+#       --sasl also opens two SCRAM listeners (SCRAM-SHA-512 and SCRAM-SHA-256) on two
+#       more free loopback ports, one SASL_PLAINTEXT and one SASL_SSL (a self-signed
+#       certificate for 127.0.0.1 made with keytool; its PEM is DIR/tls/ca.pem), and
+#       appends them to the line:
+#         ... KAFKA_SASL_BROKERS=127.0.0.1:<port> KAFKA_SASL_SSL_BROKERS=127.0.0.1:<port>
+#       The one SCRAM user, created when the storage is formatted, is "coffeebuddy" with
+#       password "coffeebuddy-local-password" (SASL_USER / SASL_PASSWORD below). The
+#       PLAINTEXT listener stays as it is, without authentication.
 #   scripts/kafka-broker.sh stop --dir DIR [--keep]
 #       TERM the broker (KILL after 20 s) and remove DIR unless --keep.
 #   scripts/kafka-broker.sh restart-same --dir DIR
@@ -22,7 +30,8 @@
 #   KAFKA_HEAP           max heap (default: 512m)
 #   KAFKA_CDS            0 = never dump a class-data (AppCDS) archive (default: 1)
 #
-# Files in DIR: server.properties, log4j.properties, broker.log, broker.pid, logs/ (data).
+# Files in DIR: server.properties, log4j.properties, broker.log, broker.pid, logs/ (data),
+# and with --sasl tls/ (broker.p12 keystore, ca.pem).
 # The cache also holds an AppCDS archive (kafka-*.jsa, ~45 MB) made by the first broker.
 set -euo pipefail
 
@@ -38,16 +47,22 @@ STOP_TIMEOUT=20
 # directories that carry it.
 MARKER="# written by scripts/kafka-broker.sh"
 READY_MSG="Kafka Server started"
+# The SCRAM user of --sasl brokers (test and local credentials, not a secret).
+SASL_USER=coffeebuddy
+SASL_PASSWORD=coffeebuddy-local-password
+# Password of the --sasl broker's PKCS12 keystore (local, self-signed).
+KEYSTORE_PASSWORD=coffeebuddy-local-keystore
 
 usage() {
   cat >&2 <<'EOF'
-usage: kafka-broker.sh start [--dir DIR]
+usage: kafka-broker.sh start [--dir DIR] [--sasl]
        kafka-broker.sh stop --dir DIR [--keep]
        kafka-broker.sh restart-same --dir DIR
        kafka-broker.sh fetch
 
 start         start a fresh single-node KRaft broker on free loopback ports; prints
-              "KAFKA_BROKERS=127.0.0.1:<port> KAFKA_DIR=<dir>" on stdout
+              "KAFKA_BROKERS=127.0.0.1:<port> KAFKA_DIR=<dir>" on stdout; --sasl adds
+              SCRAM listeners, printed as KAFKA_SASL_BROKERS= and KAFKA_SASL_SSL_BROKERS=
 stop          stop the broker in DIR and delete DIR (keep it with --keep)
 restart-same  stop the broker in DIR and start it again on the same ports and data
 fetch         only download the jars into the cache (KAFKA_JAR_CACHE, default
@@ -94,10 +109,10 @@ fetch_jars() {
 
 # --- helpers ------------------------------------------------------------------------
 
-# Prints "<broker port> <controller port> <cluster id>": two distinct free loopback
-# ports (both bound at once, then released) and a Kafka Uuid (16 random bytes,
-# base64url without padding, not starting with '-', as kafka.tools.StorageTool
-# random-uuid makes it, without starting a JVM for it).
+# Prints "<port> ... <cluster id>": COUNT distinct free loopback ports (all bound at
+# once, then released) and a Kafka Uuid (16 random bytes, base64url without padding,
+# not starting with '-', as kafka.tools.StorageTool random-uuid makes it, without
+# starting a JVM for it).
 pick_ports_and_id() {
   # shellcheck disable=SC2016  # JavaScript template literal, not shell
   node -e '
@@ -107,12 +122,13 @@ pick_ports_and_id() {
       s.listen(0, "127.0.0.1", () => ok(s));
     });
     (async () => {
-      const a = await listen(), b = await listen();
+      const servers = [];
+      for (let i = 0; i < Number(process.argv[1]); i++) servers.push(await listen());
       let id; do { id = crypto.randomBytes(16).toString("base64url"); } while (id.startsWith("-"));
-      process.stdout.write(`${a.address().port} ${b.address().port} ${id}\n`);
-      a.close(); b.close();
+      process.stdout.write(`${servers.map((s) => s.address().port).join(" ")} ${id}\n`);
+      for (const s of servers) s.close();
     })().catch((e) => { console.error(e); process.exit(1); });
-  '
+  ' "$1"
 }
 
 # AppCDS archive of the classes a broker loads; it cuts JVM start-up by a third to a
@@ -181,8 +197,11 @@ is_our_broker() {
   [[ "$args" == *kafka.Kafka* && "$args" == *"$dir/server.properties"* ]]
 }
 
+# Port of LISTENER (default PLAINTEXT) in DIR's server.properties; empty if it has none.
 broker_port_of() {
-  sed -n 's|^advertised.listeners=PLAINTEXT://127.0.0.1:\([0-9]*\)$|\1|p' "$1/server.properties"
+  local listener="${2:-PLAINTEXT}"
+  sed -n 's|^advertised.listeners=.*|&,|p' "$1/server.properties" |
+    sed -n "s|.*[=,]$listener://127.0.0.1:\([0-9]*\),.*|\1|p"
 }
 
 tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -194,17 +213,23 @@ check_dir_name() {
 
 abs_dir() { mkdir -p "$1" && (cd "$1" && pwd -P); }
 
+# write_configs DIR PORT CPORT [SASL_PORT SASL_SSL_PORT]
 write_configs() {
-  local dir="$1" port="$2" cport="$3"
+  local dir="$1" port="$2" cport="$3" sport="${4:-}" tport="${5:-}"
+  local listeners="PLAINTEXT://127.0.0.1:$port" map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  if [[ -n "$sport" ]]; then
+    listeners+=",SASL_PLAINTEXT://127.0.0.1:$sport,SASL_SSL://127.0.0.1:$tport"
+    map+=",SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
+  fi
   cat >"$dir/server.properties" <<EOF
 $MARKER
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listeners,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=$listeners
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$map
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/logs
 offsets.topic.replication.factor=1
@@ -218,6 +243,21 @@ auto.create.topics.enable=false
 num.network.threads=2
 num.io.threads=4
 EOF
+  if [[ -n "$sport" ]]; then
+    local jaas="org.apache.kafka.common.security.scram.ScramLoginModule required;" listener mechanism
+    {
+      echo "# SCRAM on the SASL listeners; the users live in the metadata log (format --add-scram)."
+      echo "sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256"
+      for listener in sasl_plaintext sasl_ssl; do
+        for mechanism in scram-sha-512 scram-sha-256; do
+          echo "listener.name.$listener.$mechanism.sasl.jaas.config=$jaas"
+        done
+      done
+      echo "listener.name.sasl_ssl.ssl.keystore.type=PKCS12"
+      echo "listener.name.sasl_ssl.ssl.keystore.location=$dir/tls/broker.p12"
+      echo "listener.name.sasl_ssl.ssl.keystore.password=$KEYSTORE_PASSWORD"
+    } >>"$dir/server.properties"
+  fi
   cat >"$dir/log4j.properties" <<'EOF'
 # Broker log: warnings and errors, plus the server's start/stop lines.
 log4j.rootLogger=WARN, stdout
@@ -228,12 +268,36 @@ log4j.logger.kafka.server.KafkaRaftServer=INFO
 EOF
 }
 
+# A self-signed certificate for 127.0.0.1 in DIR/tls/broker.p12 (the SASL_SSL
+# listener's keystore) and its PEM in DIR/tls/ca.pem (what clients trust).
+make_keystore() {
+  local dir="$1" out keytool
+  # The keytool beside the java binary in use, else the one on PATH.
+  keytool="$(dirname "$(readlink -f "$(command -v "$JAVA" || echo "$JAVA")" 2>/dev/null || echo .)")/keytool"
+  [[ -x "$keytool" ]] || keytool=keytool
+  mkdir -p "$dir/tls"
+  if ! out="$("$keytool" -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -genkeypair -alias broker \
+        -keyalg EC -groupname secp256r1 -validity 3650 -dname CN=127.0.0.1 \
+        -ext SAN=ip:127.0.0.1,dns:localhost -storetype PKCS12 -keystore "$dir/tls/broker.p12" \
+        -storepass "$KEYSTORE_PASSWORD" -keypass "$KEYSTORE_PASSWORD" 2>&1 &&
+      "$keytool" -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -exportcert -rfc -alias broker \
+        -keystore "$dir/tls/broker.p12" -storepass "$KEYSTORE_PASSWORD" -file "$dir/tls/ca.pem" 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    log "error: keytool failed to make the SASL_SSL listener's certificate"
+    return 1
+  fi
+}
+
 format_storage() {
-  local dir="$1" cluster_id="$2" out
+  local dir="$1" cluster_id="$2" out scram=()
+  if [[ -n "$(broker_port_of "$dir" SASL_PLAINTEXT)" ]]; then
+    scram=(--add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASSWORD]"
+           --add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$SASL_PASSWORD]")
+  fi
   # Static controller.quorum.voters => plain format (no --standalone / --initial-controllers).
   # shellcheck disable=SC2046
   if ! out="$("$JAVA" $(java_opts "$dir" tool) -cp "$CACHE/*" kafka.tools.StorageTool format \
-        -t "$cluster_id" -c "$dir/server.properties" 2>&1)"; then
+        -t "$cluster_id" -c "$dir/server.properties" ${scram[@]+"${scram[@]}"} 2>&1)"; then
     printf '%s\n' "$out" >&2
     log "error: kafka-storage format failed"
     return 1
@@ -283,7 +347,12 @@ launch_and_wait() {
   done
   trap - INT TERM HUP
   log "ready in $(( $(now_ms) - t0 )) ms"
-  printf 'KAFKA_BROKERS=127.0.0.1:%s KAFKA_DIR=%s\n' "$port" "$dir"
+  local sport tport extra=""
+  sport="$(broker_port_of "$dir" SASL_PLAINTEXT)"
+  tport="$(broker_port_of "$dir" SASL_SSL)"
+  [[ -z "$sport" ]] || extra+=" KAFKA_SASL_BROKERS=127.0.0.1:$sport"
+  [[ -z "$tport" ]] || extra+=" KAFKA_SASL_SSL_BROKERS=127.0.0.1:$tport"
+  printf 'KAFKA_BROKERS=127.0.0.1:%s KAFKA_DIR=%s%s\n' "$port" "$dir" "$extra"
 }
 
 # TERM, wait up to STOP_TIMEOUT s, then KILL. Returns 1 if KILL was needed.
@@ -319,10 +388,11 @@ stop_broker_in() {
 # --- subcommands --------------------------------------------------------------------
 
 cmd_start() {
-  local dir="" created=0
+  local dir="" created=0 sasl=0
   while (( $# )); do
     case "$1" in
       --dir) [[ $# -ge 2 ]] || die "--dir needs a value"; dir="$2"; shift 2 ;;
+      --sasl) sasl=1; shift ;;
       *) usage; exit 2 ;;
     esac
   done
@@ -337,11 +407,20 @@ cmd_start() {
   check_dir_name "$dir"
 
   fetch_jars
-  local ports port cport cluster_id
-  ports="$(pick_ports_and_id)"
-  read -r port cport cluster_id <<<"$ports"
-  write_configs "$dir" "$port" "$cport"
-  if ! format_storage "$dir" "$cluster_id" || ! launch_and_wait "$dir"; then
+  local ports port cport sport="" tport="" cluster_id keystore_pid="" ok=1
+  if (( sasl )); then
+    ports="$(pick_ports_and_id 4)"
+    read -r port cport sport tport cluster_id <<<"$ports"
+  else
+    ports="$(pick_ports_and_id 2)"
+    read -r port cport cluster_id <<<"$ports"
+  fi
+  write_configs "$dir" "$port" "$cport" "$sport" "$tport"
+  # keytool (a JVM of its own) runs while the storage is formatted.
+  if (( sasl )); then make_keystore "$dir" & keystore_pid=$!; fi
+  format_storage "$dir" "$cluster_id" || ok=0
+  if [[ -n "$keystore_pid" ]]; then wait "$keystore_pid" || ok=0; fi
+  if (( ! ok )) || ! launch_and_wait "$dir"; then
     if (( created )); then rm -rf "$dir"; fi
     exit 1
   fi

@@ -23,8 +23,25 @@ describe('configuration', () => {
         'DATABASE_URL: required but not set',
         'SLACK_BOT_TOKEN: required but not set',
         'SLACK_SIGNING_SECRET: required but not set',
+        'AUTH_OIDC_ISSUER: required but not set',
       ]),
     );
+  });
+
+  it('requires an OIDC issuer for the internal endpoints unless AUTH_DISABLED=true', () => {
+    const base = { DATABASE_URL: 'postgres://x@127.0.0.1/db', SLACK_BOT_TOKEN: 't', SLACK_SIGNING_SECRET: 's' };
+    expect(() => loadFunctionsConfig(slash, base)).toThrowError(/AUTH_OIDC_ISSUER: required but not set/);
+    expect(() => loadFunctionsConfig(slash, { ...base, AUTH_OIDC_ISSUER: 'not a url' })).toThrowError(/AUTH_OIDC_ISSUER: Invalid URL/);
+    expect(() => loadFunctionsConfig(slash, { ...base, AUTH_DISABLED: 'yes' })).toThrowError(/AUTH_DISABLED: [\s\S]*AUTH_OIDC_ISSUER: required/);
+    const disabled = loadFunctionsConfig(slash, { ...base, AUTH_DISABLED: 'true' });
+    expect(disabled.AUTH_DISABLED).toBe(true);
+    expect(disabled.AUTH_OIDC_ISSUER).toBeUndefined();
+    const config = loadFunctionsConfig(slash, {
+      ...base,
+      AUTH_OIDC_ISSUER: 'https://kubernetes.default.svc.cluster.local',
+      AUTH_OIDC_JWKS_URL: 'https://kubernetes.default.svc/openid/v1/jwks',
+    });
+    expect(config).toMatchObject({ AUTH_DISABLED: false, AUTH_OIDC_ISSUER: 'https://kubernetes.default.svc.cluster.local' });
   });
 
   it('reads secrets from NAME_FILE (Vault agent files), an explicit NAME winning', () => {
@@ -36,6 +53,7 @@ describe('configuration', () => {
       SLACK_BOT_TOKEN_FILE: join(dir, 'token'),
       SLACK_SIGNING_SECRET: 'explicit',
       SLACK_SIGNING_SECRET_FILE: join(dir, 'secret'),
+      AUTH_OIDC_ISSUER: 'https://kubernetes.default.svc.cluster.local',
     });
     expect(config.SLACK_BOT_TOKEN).toBe('xoxb-from-file');
     expect(config.SLACK_SIGNING_SECRET).toBe('explicit');

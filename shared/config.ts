@@ -35,17 +35,22 @@ export function resolveFileVariables(
 }
 
 /**
- * Read configuration once: validate `env` against `schema`, resolving `NAME_FILE` for every key
- * of the schema, and throw one ConfigError naming every missing or invalid variable.
+ * Read configuration once: validate `env` against `schema` and the checks across variables
+ * (`combinationChecks`), resolving `NAME_FILE` for every key of the schema, and throw one
+ * ConfigError naming every missing or invalid variable.
  */
 export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const names = Object.keys(schema.shape);
   const { env: resolved, problems } = resolveFileVariables(env, names);
+  for (const [name, check] of Object.entries(combinationChecks)) {
+    if (names.includes(name)) problems.push(...check(resolved));
+  }
   const parsed = schema.safeParse(resolved);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = issue.path.join('.') || '(config)';
-      problems.push(resolved[name] === undefined ? `${name}: required but not set` : `${name}: ${issue.message}`);
+      const fromFile = env[name] === undefined && env[`${name}_FILE`] !== undefined ? ` (read from ${name}_FILE)` : '';
+      problems.push(resolved[name] === undefined ? `${name}: required but not set` : `${name}${fromFile}: ${issue.message}`);
     }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
@@ -56,16 +61,104 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.url().optional();
 
-/** Kafka: where events are published (optional under `npm start`, which has an in-process bus). */
+/** An empty value (a ConfigMap key left blank) counts as not set. */
+const blankAsUnset = <S extends z.ZodType>(schema: S) => z.preprocess((value) => (value === '' ? undefined : value), schema);
+const flag = (fallback: boolean) =>
+  blankAsUnset(z.stringbool({ truthy: ['true'], falsy: ['false'], error: 'must be true or false' }).default(fallback));
+
+/**
+ * Kafka: where events are published (optional under `npm start`, which has an in-process bus),
+ * how to authenticate (SASL) and encrypt (TLS), and how topics are created. The password and the
+ * CA certificate can come from files (`KAFKA_SASL_PASSWORD_FILE`, `KAFKA_TLS_CA_FILE`), read once
+ * at start like every `NAME_FILE`.
+ */
 export const kafkaConfigShape = {
   KAFKA_BROKERS: z.string().optional(),
   KAFKA_TOPIC_PREFIX: z.string().default(''),
   KAFKA_CLIENT_ID: z.string().default('coffeebuddy'),
+  // Any case: Kafka's own configuration spells them SCRAM-SHA-512.
+  KAFKA_SASL_MECHANISM: z.preprocess(
+    (value) => (value === '' ? undefined : typeof value === 'string' ? value.toLowerCase() : value),
+    z.enum(['plain', 'scram-sha-256', 'scram-sha-512'], { error: 'must be plain, scram-sha-256 or scram-sha-512' }).optional(),
+  ),
+  KAFKA_SASL_USERNAME: blankAsUnset(z.string().optional()),
+  KAFKA_SASL_PASSWORD: blankAsUnset(z.string().optional()),
+  KAFKA_TLS: flag(false),
+  /** PEM certificates to trust instead of the default CAs; usually given as `KAFKA_TLS_CA_FILE`. */
+  KAFKA_TLS_CA: blankAsUnset(z.string().includes('-----BEGIN CERTIFICATE-----', { error: 'must hold PEM certificates' }).optional()),
+  KAFKA_TLS_REJECT_UNAUTHORIZED: flag(true),
+  /** Partitions of every topic created; unset: each topic's own default (shared/events/topics.ts). */
+  KAFKA_TOPIC_PARTITIONS: blankAsUnset(z.coerce.number().int().min(1).optional()),
+  /** Replicas of every topic created: 3 for a production cluster; a single local broker needs 1. */
+  KAFKA_REPLICATION_FACTOR: blankAsUnset(z.coerce.number().int().min(1).default(3)),
 };
+
+/** The Kafka variables, as loaded. */
+export type KafkaSettings = z.infer<z.ZodObject<typeof kafkaConfigShape>>;
+
+/**
+ * Kafka variables that only make sense together: a SASL mechanism needs a user name and a
+ * password (and they need a mechanism); a CA or certificate check setting needs `KAFKA_TLS=true`.
+ */
+export function kafkaCombinationProblems(env: Record<string, string | undefined>): string[] {
+  const isSet = (name: string) => env[name] !== undefined && env[name] !== '';
+  const problems: string[] = [];
+  if (isSet('KAFKA_SASL_MECHANISM')) {
+    for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']) {
+      // An unreadable NAME_FILE is reported already.
+      if (!isSet(name) && !isSet(`${name}_FILE`)) problems.push(`${name}: required when KAFKA_SASL_MECHANISM is set`);
+    }
+  } else if (isSet('KAFKA_SASL_USERNAME') || isSet('KAFKA_SASL_PASSWORD')) {
+    problems.push('KAFKA_SASL_MECHANISM: required when KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is set (plain, scram-sha-256 or scram-sha-512)');
+  }
+  if (env.KAFKA_TLS?.toLowerCase() !== 'true') {
+    for (const name of ['KAFKA_TLS_CA', 'KAFKA_TLS_REJECT_UNAUTHORIZED']) {
+      const given = isSet(`${name}_FILE`) ? `${name}_FILE` : isSet(name) ? name : null;
+      if (given) problems.push(`KAFKA_TLS: must be true when ${given} is set`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Checks across variables, keyed by a variable that names their group: loadConfig runs a check
+ * on the resolved environment when the schema has that variable, so its problems join the one
+ * ConfigError.
+ */
+const combinationChecks: Record<string, (env: Record<string, string | undefined>) => string[]> = {
+  KAFKA_SASL_MECHANISM: kafkaCombinationProblems,
+};
+
+/**
+ * Who may call the internal endpoints (`/events/<name>`, `/sweep`): a bearer JWT from this OIDC
+ * issuer (Knative Eventing's sender identity, or Ory Hydra) for the function's audience.
+ */
+export const authConfigShape = {
+  AUTH_OIDC_ISSUER: optionalUrl,
+  AUTH_OIDC_JWKS_URL: optionalUrl,
+  /** A token file sent with discovery/JWKS requests (a path read at each fetch, not a `_FILE` secret). */
+  AUTH_OIDC_BEARER_TOKEN_PATH: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_DISABLED: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+};
+
+/**
+ * Without an issuer no token could be verified, so it is required unless auth is switched off on
+ * purpose (`AUTH_DISABLED=true`). Checked even when other variables are wrong, so that the one
+ * ConfigError lists it with the rest.
+ */
+export function requireAuthIssuer<S extends z.ZodObject>(schema: S): S {
+  return schema.refine((config: Record<string, unknown>) => config.AUTH_DISABLED === true || typeof config.AUTH_OIDC_ISSUER === 'string', {
+    path: ['AUTH_OIDC_ISSUER'],
+    message: 'required unless AUTH_DISABLED=true',
+    when: () => true,
+  });
+}
 
 /** Variables every function reads. */
 export const baseConfigShape = {
   ...kafkaConfigShape,
+  ...authConfigShape,
   PORT: port.default(8080),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DATABASE_URL: z.string().min(1),

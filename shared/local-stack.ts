@@ -13,6 +13,8 @@ import type { Metrics } from './metrics.ts';
 import { createRuntime, type Runtime, type RuntimeConfig } from './runtime.ts';
 import type { SlackPort } from './slack/port.ts';
 import type { EffectPolicy } from './effects/worker.ts';
+import { audienceFor } from './auth/event-auth.ts';
+import type { TokenSource } from './auth/local-issuer.ts';
 
 export interface LocalStack {
   url: string;
@@ -44,9 +46,19 @@ export async function startLocalStack(options: {
   busPolicy?: RetryPolicy;
   sweepMs?: number;
   effectPolicy?: EffectPolicy;
+  /**
+   * The issuer whose tokens the bus or dispatcher sends to each function's event endpoint, for its
+   * audience (shared/auth/local-issuer.ts, the one `AUTH_OIDC_ISSUER` names). None when auth is disabled.
+   */
+  tokens?: TokenSource;
 }): Promise<LocalStack> {
   let baseUrl = '';
   const consumers = options.functions.filter((fn) => Object.keys(fn.consumes).length > 0);
+  const tokens = options.tokens;
+  const token = tokens ? (consumer: string) => tokens.token(audienceFor(consumer, options.config)) : undefined;
+  if (!token && !options.config.AUTH_DISABLED) {
+    options.log.warn('no token issuer given: events are delivered without a token and refused (401)');
+  }
   const transport = options.kafka
     ? createKafkaTransport({ kafka: options.kafka.kafka, topicPrefix: options.kafka.topicPrefix, log: options.log })
     : undefined;
@@ -59,6 +71,7 @@ export async function startLocalStack(options: {
         log: options.log.child({ component: 'event-bus' }),
         metrics: options.metrics,
         ...(options.busPolicy ? { policy: options.busPolicy } : {}),
+        ...(token ? { token } : {}),
       });
   const runtime = createRuntime({
     functions: options.functions,
@@ -89,6 +102,7 @@ export async function startLocalStack(options: {
         ...(options.busPolicy ? { policy: options.busPolicy } : {}),
         log: options.log.child({ component: 'kafka-dispatcher' }),
         metrics: options.metrics,
+        ...(token ? { token } : {}),
         // A new consumer group starts at the beginning so nothing published while it was joining
         // is skipped; consumers are idempotent, so a replay is harmless.
         fromBeginning: true,

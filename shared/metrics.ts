@@ -7,6 +7,7 @@ export interface Metrics {
   runDurationSeconds: Histogram;
   requestsTotal: Counter<'type'>;
   errorsTotal: Counter<'type'>;
+  unauthorizedRequestsTotal: Counter<'route' | 'reason'>;
   ordersTotal: Counter<'drink' | 'change'>;
   requestDurationSeconds: Histogram<'route' | 'status'>;
   slackCallsTotal: Counter<'method' | 'outcome'>;
@@ -65,6 +66,12 @@ export function createMetrics(options: { defaultMetrics?: boolean; labels?: Reco
       name: 'coffeebuddy_errors_total',
       help: 'Errors by type',
       labelNames: ['type'],
+      registers,
+    }),
+    unauthorizedRequestsTotal: new Counter({
+      name: 'coffeebuddy_unauthorized_requests_total',
+      help: 'Requests to internal endpoints (/events/*, /sweep) refused for a missing or bad bearer token, by route and reason',
+      labelNames: ['route', 'reason'],
       registers,
     }),
     ordersTotal: new Counter({

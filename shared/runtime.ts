@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigShape, loadConfig, slackConfigShape } from './config.ts';
+import { baseConfigShape, loadConfig, requireAuthIssuer, slackConfigShape } from './config.ts';
 import { pingDb, type Pool } from './db/client.ts';
 import { consumeOnce, eventEffectKind } from './events/consumer.ts';
 import { enqueueEffect, type EffectExecutor } from './effects/effects.ts';
@@ -13,7 +13,8 @@ import type { EventTransport } from './events/transport.ts';
 import { toAppError } from './errors.ts';
 import { eventPath, type AnyFunction, type EffectsPort, type FunctionDeps } from './function.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
-import { jsonError, type HttpRequest, type HttpResponse, type Route } from './http/types.ts';
+import { jsonError, type HttpRequest, type HttpResponse, type Route, type RouteAuth } from './http/types.ts';
+import { audienceFor, createAuthenticate } from './auth/event-auth.ts';
 import type { Logger } from './logging.ts';
 import type { Metrics } from './metrics.ts';
 import type { SlackPort } from './slack/port.ts';
@@ -23,7 +24,7 @@ export function configSchemaFor(functions: readonly AnyFunction[]) {
   let shape: z.ZodRawShape = { ...baseConfigShape };
   if (functions.some((fn) => fn.usesSlack)) shape = { ...shape, ...slackConfigShape };
   for (const fn of functions) shape = { ...shape, ...fn.config.shape };
-  return z.object(shape);
+  return requireAuthIssuer(z.object(shape));
 }
 
 /** Read and validate the configuration of `functions` from `env`, listing every problem at once. */
@@ -93,6 +94,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   };
   const routes: Route[] = [];
+  // Internal endpoints take a token for the function's own audience (`coffeebuddy-<name>`); the
+  // sweep, shared by every function in this process, takes any of theirs.
+  const bearer = (audiences: readonly string[]): RouteAuth => ({ kind: 'bearer', audiences: [...new Set(audiences)] });
   for (const fn of options.functions) {
     const deps: FunctionDeps<unknown> = {
       sql: options.sql,
@@ -118,6 +122,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         method: route.method,
         path: route.path,
         type: route.type,
+        // Slack routes verify Slack's signature over the raw body themselves (shared/slack/http.ts).
+        auth: { kind: 'slack-signature' },
         handle: async (request) => {
           try {
             return await route.handle(request, deps);
@@ -132,6 +138,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         method: 'POST',
         path: eventPath(fn.name),
         type: 'event',
+        auth: bearer([audienceFor(fn.name, options.config)]),
         handle: async (request) => {
           try {
             return await handleEvent(fn, request, deps, worker);
@@ -149,6 +156,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     method: 'POST',
     path: '/sweep',
     type: 'event',
+    auth: bearer(options.functions.map((fn) => audienceFor(fn.name, options.config))),
     handle: async () => {
       const [published, effectsDone] = await Promise.all([relay?.flush() ?? 0, worker.sweep()]);
       return { status: 200, body: { published, effects: effectsDone } };
@@ -171,6 +179,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     log: options.log,
     metrics: options.metrics,
     bodyLimitBytes: options.config.HTTP_BODY_LIMIT_BYTES,
+    authenticate: createAuthenticate({ settings: options.config, now: options.now, log: options.log, metrics: options.metrics }),
+    advisoryChecks: ['events'],
     readiness: async () => ({
       database: await pingDb(options.sql),
       ...(publishes && options.transport ? { events: await options.transport.ready() } : {}),

@@ -1,7 +1,7 @@
 import { ConfigError } from './config.ts';
 import { createDbFromConfig } from './db/client.ts';
 import type { AnyFunction } from './function.ts';
-import { createKafkaClient, parseBrokers } from './events/kafka-client.ts';
+import { createKafkaClient, kafkaClientOptionsFromConfig } from './events/kafka-client.ts';
 import { createKafkaTransport } from './events/kafka-transport.ts';
 import { createLogger } from './logging.ts';
 import { createMetrics } from './metrics.ts';
@@ -37,10 +37,11 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
         metrics,
       })
     : { slack: slackNotConfigured, effectSlack: slackNotConfigured };
+  const kafkaConnection = kafkaClientOptionsFromConfig(config);
   const transport =
-    fn.publishes.length > 0 && config.KAFKA_BROKERS
+    fn.publishes.length > 0 && kafkaConnection
       ? createKafkaTransport({
-          kafka: createKafkaClient({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: `${config.KAFKA_CLIENT_ID}-${fn.name}`, log }),
+          kafka: createKafkaClient({ ...kafkaConnection, clientId: `${kafkaConnection.clientId}-${fn.name}`, log }),
           topicPrefix: config.KAFKA_TOPIC_PREFIX,
           log,
         })

@@ -29,11 +29,20 @@ export interface RetryPolicy {
 
 export const defaultRetryPolicy: RetryPolicy = { retries: 5, backoffDelayMs: 200, timeoutMs: 10_000 };
 
+/**
+ * Where a sender gets the bearer token for a consumer's sink, as a Knative source requests one for
+ * the sink's audience (Knative Eventing OIDC sender identity). Asked before every attempt, so a
+ * retry after a long backoff carries a fresh token; the provider caches.
+ */
+export type SinkTokenProvider = (consumer: string) => Promise<string>;
+
 /** POST one event to a sink in HTTP binary mode until it is done or must be dead-lettered. */
 export async function deliverWithRetry(args: {
   event: CoffeeEvent;
   url: string;
   policy: RetryPolicy;
+  /** The bearer token to send (`Authorization: Bearer …`); none when absent. */
+  token?: () => Promise<string>;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   onRetry?: (attempt: number, reason: string) => void;
@@ -45,9 +54,11 @@ export async function deliverWithRetry(args: {
   let lastStatus: number | null = null;
   for (let attempt = 1; attempt <= args.policy.retries + 1; attempt++) {
     try {
+      // A token that cannot be had is like a sink that cannot be reached: retried.
+      const authorization: Record<string, string> = args.token ? { authorization: `Bearer ${await args.token()}` } : {};
       const response = await doFetch(args.url, {
         method: 'POST',
-        headers,
+        headers: { ...headers, ...authorization },
         body,
         signal: AbortSignal.timeout(args.policy.timeoutMs),
       });
@@ -81,13 +92,16 @@ export async function deliverToConsumer(args: {
   policy: RetryPolicy;
   log: Logger;
   metrics: Metrics;
+  /** Tokens for the consumer's sink; without one the POST carries no `Authorization`. */
+  token?: SinkTokenProvider;
   fetch?: typeof fetch;
 }): Promise<DeliveryOutcome> {
-  const { consumer, metrics, log } = args;
+  const { consumer, metrics, log, token } = args;
   const outcome = await deliverWithRetry({
     event: args.event,
     url: args.url,
     policy: args.policy,
+    ...(token ? { token: () => token(consumer) } : {}),
     ...(args.fetch ? { fetch: args.fetch } : {}),
     onRetry: (attempt, reason) => {
       metrics.eventsDeliveredTotal.inc({ consumer, outcome: 'retry' });

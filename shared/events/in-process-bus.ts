@@ -1,7 +1,7 @@
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CoffeeEvent } from './cloud-event.ts';
-import { defaultRetryPolicy, deliverToConsumer, type RetryPolicy } from './delivery.ts';
+import { defaultRetryPolicy, deliverToConsumer, type RetryPolicy, type SinkTokenProvider } from './delivery.ts';
 import type { EventTransport } from './transport.ts';
 
 /** A consuming function as KafkaSource sees it: a consumer group, the types it wants, a sink URL. */
@@ -37,6 +37,8 @@ export function createInProcessBus(options: {
   log: Logger;
   metrics: Metrics;
   policy?: RetryPolicy;
+  /** Bearer tokens for the sinks, as a KafkaSource with OIDC sends them. */
+  token?: SinkTokenProvider;
   fetch?: typeof fetch;
 }): InProcessBus {
   const policy = options.policy ?? defaultRetryPolicy;
@@ -52,6 +54,7 @@ export function createInProcessBus(options: {
       policy,
       log: options.log.child({ consumer: subscription.consumer, eventId: event.id, eventType: event.type }),
       metrics: options.metrics,
+      ...(options.token ? { token: options.token } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     if (outcome.kind === 'dead_letter') await options.deadLetter({ consumer: subscription.consumer, event, ...outcome });

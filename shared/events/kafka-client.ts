@@ -1,17 +1,62 @@
-import { Kafka, Partitioners, logLevel, type KafkaConfig, type Producer } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, Partitioners, logLevel, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import type { KafkaSettings } from '../config.ts';
 import type { Logger } from '../logging.ts';
 
-/** A kafkajs client whose own logs go through ours (warnings and errors only). */
-export function createKafkaClient(options: {
+/** Where the brokers are and how to talk to them: everything a Kafka client needs but a logger. */
+export interface KafkaConnection {
   brokers: string[];
   clientId: string;
-  log: Logger;
-  retry?: KafkaConfig['retry'];
-}): Kafka {
+  /** SASL authentication (PLAIN or SCRAM); the password is never logged. */
+  sasl?: SASLOptions;
+  /** TLS; absent for plaintext. */
+  ssl?: ConnectionOptions;
+}
+
+/**
+ * The connection every Kafka client of CoffeeBuddy makes, from the `KAFKA_*` variables (null
+ * without `KAFKA_BROKERS`). The CA certificate was read once with the rest of the configuration;
+ * callers override `clientId` to tell their clients apart.
+ */
+export function kafkaClientOptionsFromConfig(config: KafkaSettings): KafkaConnection | null {
+  if (!config.KAFKA_BROKERS) return null;
+  const connection: KafkaConnection = { brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID };
+  // loadConfig refuses a mechanism without user name and password, so both are set here.
+  if (config.KAFKA_SASL_MECHANISM) {
+    connection.sasl = {
+      mechanism: config.KAFKA_SASL_MECHANISM,
+      username: config.KAFKA_SASL_USERNAME ?? '',
+      password: config.KAFKA_SASL_PASSWORD ?? '',
+    };
+  }
+  if (config.KAFKA_TLS) {
+    // A CA given replaces Node's default trust store (a corporate cluster's own CA).
+    connection.ssl = {
+      rejectUnauthorized: config.KAFKA_TLS_REJECT_UNAUTHORIZED,
+      ...(config.KAFKA_TLS_CA ? { ca: [config.KAFKA_TLS_CA] } : {}),
+    };
+  }
+  return connection;
+}
+
+/**
+ * A kafkajs client whose own logs go through ours (warnings and errors only). Only the message,
+ * error text and broker address of kafkajs's log entries are passed on, so neither the SASL
+ * password nor a request payload can reach a log line.
+ */
+export function createKafkaClient(options: KafkaConnection & { log: Logger; retry?: KafkaConfig['retry'] }): Kafka {
   const log = options.log.child({ component: 'kafka' });
+  if (options.sasl?.mechanism === 'plain' && !options.ssl) {
+    log.warn('Kafka SASL PLAIN without TLS: the password crosses the network in clear text (set KAFKA_TLS=true)');
+  }
+  if (options.ssl?.rejectUnauthorized === false) {
+    log.warn('Kafka TLS without certificate checks (KAFKA_TLS_REJECT_UNAUTHORIZED=false): anyone in the path can read and forge events');
+  }
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...(options.sasl ? { sasl: options.sasl } : {}),
+    ...(options.ssl ? { ssl: options.ssl } : {}),
     connectionTimeout: 3000,
     requestTimeout: 10_000,
     retry: options.retry ?? { initialRetryTime: 200, retries: 5, maxRetryTime: 5000 },

@@ -4,7 +4,7 @@ import { createProducer } from './kafka-client.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CoffeeEvent } from './cloud-event.ts';
-import { defaultRetryPolicy, deliverToConsumer, type RetryPolicy } from './delivery.ts';
+import { defaultRetryPolicy, deliverToConsumer, type RetryPolicy, type SinkTokenProvider } from './delivery.ts';
 import { topicName } from './topics.ts';
 
 /** One KafkaSource: a consumer group reading topics and POSTing every record to a sink. */
@@ -38,6 +38,8 @@ export function createKafkaDispatcher(options: {
   log: Logger;
   metrics: Metrics;
   fromBeginning?: boolean;
+  /** Bearer tokens for the sinks, as a KafkaSource with OIDC sends them. */
+  token?: SinkTokenProvider;
 }): KafkaDispatcher {
   const policy = options.policy ?? defaultRetryPolicy;
   const consumers: Consumer[] = [];
@@ -53,6 +55,7 @@ export function createKafkaDispatcher(options: {
       policy,
       log: options.log.child({ consumer: source.consumer, eventId: event.id, eventType: event.type, partition, offset: message.offset }),
       metrics: options.metrics,
+      ...(options.token ? { token: options.token } : {}),
     });
     if (outcome.kind === 'delivered') return;
     // Knative attaches the failure as extensions (knativeerrorcode, knativeerrordest, knativeerrordata).
@@ -94,6 +97,9 @@ export function createKafkaDispatcher(options: {
           sessionTimeout: 6_000,
           heartbeatInterval: 1_000,
           rebalanceTimeout: 10_000,
+          // A fetch waits at most this for records: it bounds how long stopping takes (kafkajs's
+          // 5 s default held every shutdown for 5 s).
+          maxWaitTimeInMs: 1_000,
         });
         consumers.push(consumer);
         joined.push(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
-import { jsonError, type HttpRequest, type HttpResponse, type Route } from './types.ts';
+import { jsonError, type Authenticate, type HttpRequest, type HttpResponse, type Route } from './types.ts';
 
 /** A readiness check: name → whether that dependency answers now. */
 export type ReadinessCheck = () => Promise<Record<string, boolean>>;
@@ -17,16 +17,27 @@ export interface HttpServer {
 class BodyTooLarge extends Error {}
 
 /**
- * The HTTP adapter shared by every function: routes, raw-body reading with a size limit (413),
- * `/health/live`, `/health/ready`, `/metrics`, JSON errors without internals, and a drain on close.
+ * The HTTP adapter shared by every function: routes, bearer-token checks on the routes that ask
+ * for them (before the body is read), raw-body reading with a size limit (413), `/health/live`,
+ * `/health/ready`, `/metrics` (open), JSON errors without internals, and a drain on close.
  */
 export function createHttpServer(options: {
   routes: readonly Route[];
   readiness: ReadinessCheck;
+  /**
+   * Checks reported but not required for readiness: a dependency whose outage the function rides
+   * out (Kafka: events wait in the outbox), so Knative keeps routing Slack's requests to it.
+   */
+  advisoryChecks?: readonly string[];
   log: Logger;
   metrics: Metrics;
   bodyLimitBytes: number;
+  /** Required when any route asks for a bearer token. */
+  authenticate?: Authenticate;
 }): HttpServer {
+  const authenticate = options.authenticate;
+  const unguarded = options.routes.find((route) => route.auth.kind === 'bearer' && !authenticate);
+  if (unguarded) throw new Error(`${unguarded.path} needs a bearer token but the server has no authenticate`);
   const routes = new Map(options.routes.map((route) => [`${route.method} ${route.path}`, route]));
   const paths = new Set(options.routes.map((route) => route.path));
   let inFlight = 0;
@@ -38,7 +49,8 @@ export function createHttpServer(options: {
     '/health/ready': async () => {
       if (draining) return { status: 503, body: { status: 'draining' } };
       const checks = await options.readiness().catch(() => ({ readiness: false }));
-      const ok = Object.values(checks).every(Boolean);
+      const advisory = new Set(options.advisoryChecks ?? []);
+      const ok = Object.entries(checks).every(([name, up]) => up || advisory.has(name));
       return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'unavailable', checks } };
     },
     '/metrics': async () => ({
@@ -69,8 +81,12 @@ export function createHttpServer(options: {
     if (declared > options.bodyLimitBytes) {
       return { response: tooLarge(options.bodyLimitBytes), label: match.path };
     }
-    const rawBody = await readBody(req, options.bodyLimitBytes);
     options.metrics.requestsTotal.inc({ type: match.type });
+    if (match.auth.kind === 'bearer') {
+      const refused = await authenticate!({ path: url.pathname, headers: req.headers, requestId }, match.auth.audiences);
+      if (refused) return { response: refused, label: match.path };
+    }
+    const rawBody = await readBody(req, options.bodyLimitBytes);
     const request: HttpRequest = {
       method,
       path: url.pathname,

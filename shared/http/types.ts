@@ -17,13 +17,28 @@ export interface HttpResponse {
   body?: unknown;
 }
 
+/**
+ * Who may call a route, declared with it so that no route is open by omission: a bearer JWT for
+ * one of `audiences` (internal endpoints: CloudEvents from KafkaSource, PingSource ticks), checked
+ * by the server before the body is read; or Slack's request signature, which the route's handler
+ * checks over the raw body.
+ */
+export type RouteAuth = { kind: 'bearer'; audiences: readonly string[] } | { kind: 'slack-signature' };
+
 /** One HTTP route of a function. `type` labels `coffeebuddy_requests_total`. */
 export interface Route {
   method: 'GET' | 'POST';
   path: string;
   type: string;
+  auth: RouteAuth;
   handle(request: HttpRequest): Promise<HttpResponse>;
 }
+
+/**
+ * Checks a request against a `bearer` route's audiences: `null` lets it through, a response
+ * (401, or 503 when the issuer cannot be reached) answers it instead.
+ */
+export type Authenticate = (request: Pick<HttpRequest, 'path' | 'headers' | 'requestId'>, audiences: readonly string[]) => Promise<HttpResponse | null>;
 
 /** A JSON body for an error: a stable code and a message safe to show, never internals. */
 export function jsonError(status: number, code: string, message: string): HttpResponse {

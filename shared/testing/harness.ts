@@ -1,7 +1,9 @@
 import type { RetryPolicy } from '../events/delivery.ts';
-import { createKafkaClient, parseBrokers } from '../events/kafka-client.ts';
-import { ensureTopics } from '../events/kafka-topics.ts';
-import type { AnyFunction } from '../function.ts';
+import { createKafkaClient, kafkaClientOptionsFromConfig } from '../events/kafka-client.ts';
+import { ensureTopics, topicOptionsFromConfig } from '../events/kafka-topics.ts';
+import { audienceFor } from '../auth/event-auth.ts';
+import { startLocalIssuer, type LocalIssuer } from '../auth/local-issuer.ts';
+import { eventPath, type AnyFunction, type FunctionName } from '../function.ts';
 import { startLocalStack, type LocalStack } from '../local-stack.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
@@ -26,12 +28,22 @@ export interface TestStack extends LocalStack {
   clock: { now: Date };
   /** POST a form body signed as Slack would sign it now. */
   postSigned(path: string, body: string, options?: { secret?: string; at?: Date }): Promise<Response>;
+  /**
+   * The OIDC issuer the stack trusts (`AUTH_OIDC_ISSUER`) and its event bus sends tokens from, on
+   * the stack's clock; null when the test set `AUTH_DISABLED=true`. `mint` makes refused tokens.
+   */
+  issuer: LocalIssuer | null;
+  /** The `Authorization` header a KafkaSource sends to `fn`'s event endpoint (empty when auth is disabled). */
+  eventHeaders(fn: FunctionName): Promise<Record<string, string>>;
+  /** POST a CloudEvent (HTTP binary or structured mode) to `fn`'s event endpoint with a valid token, as KafkaSource does. */
+  postEvent(fn: FunctionName, request: { headers: Record<string, string>; body: string | Buffer }): Promise<Response>;
 }
 
 /** Start the given functions against a fresh database and a fresh Slack emulator. */
 export async function startTestStack(options: {
   functions: readonly AnyFunction[];
   users?: Record<string, EmulatedUser>;
+  /** Variables on top of the test defaults (`KAFKA_SASL_*`, `KAFKA_TLS*` reach the Kafka client). */
   env?: Record<string, string>;
   busPolicy?: RetryPolicy;
   kafka?: { brokers: string; topicPrefix: string };
@@ -55,19 +67,24 @@ export async function startTestStack(options: {
   const slack = await startSlackEmulator({ users: options.users ?? {}, now: () => clock.now });
   const log = options.log ?? silentLogger;
   const metrics = createMetrics();
+  // The same verification as production, against a local issuer on the stack's clock.
+  const issuer = options.env?.AUTH_DISABLED === 'true' ? null : await startLocalIssuer({ now: () => clock.now });
   const config = loadFunctionsConfig(options.functions, {
+    ...(issuer ? { AUTH_OIDC_ISSUER: issuer.url } : {}),
     PORT: '0',
     DATABASE_URL: db.url,
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     SLACK_API_URL: slack.url,
     SLACK_SIGNING_SECRET: testSigningSecret,
     SHUTDOWN_TIMEOUT_MS: '2000',
+    // The test broker is a single node.
+    KAFKA_REPLICATION_FACTOR: '1',
     ...options.env,
+    ...(options.kafka ? { KAFKA_BROKERS: options.kafka.brokers, KAFKA_TOPIC_PREFIX: options.kafka.topicPrefix } : {}),
   });
-  const kafka = options.kafka
-    ? createKafkaClient({ brokers: parseBrokers(options.kafka.brokers), clientId: 'coffeebuddy-test', log })
-    : undefined;
-  if (kafka) await ensureTopics(kafka, { prefix: options.kafka!.topicPrefix });
+  const kafkaConnection = kafkaClientOptionsFromConfig(config);
+  const kafka = options.kafka && kafkaConnection ? createKafkaClient({ ...kafkaConnection, clientId: 'coffeebuddy-test', log }) : undefined;
+  if (kafka) await ensureTopics(kafka, topicOptionsFromConfig(config));
   const ownPool = options.ownPool
     ? createDbFromConfig({ ...config, DATABASE_URL: options.ownPool.urlFor?.(db.url) ?? db.url }, 'coffeebuddy-test')
     : null;
@@ -90,7 +107,10 @@ export async function startTestStack(options: {
     effectPolicy: options.effectPolicy ?? { baseDelayMs: 50, maxDelayMs: 500, maxAgeMs: 60 * 60 * 1000, leaseMs: 10_000 },
     ...(options.busPolicy ? { busPolicy: options.busPolicy } : {}),
     ...(kafka ? { kafka: { kafka, topicPrefix: options.kafka!.topicPrefix, groupPrefix: `${options.kafka!.topicPrefix}coffeebuddy-` } } : {}),
+    ...(issuer ? { tokens: issuer } : {}),
   });
+  const eventHeaders = async (fn: FunctionName): Promise<Record<string, string>> =>
+    issuer ? { authorization: `Bearer ${await issuer.token(audienceFor(fn, config))}` } : {};
   return {
     ...stack,
     db,
@@ -104,8 +124,13 @@ export async function startTestStack(options: {
         headers: slackHeaders(signOptions.secret ?? testSigningSecret, body, signOptions.at ?? clock.now),
         body,
       }),
+    issuer,
+    eventHeaders,
+    postEvent: async (fn, request) =>
+      fetch(`${stack.url}${eventPath(fn)}`, { method: 'POST', headers: { ...request.headers, ...(await eventHeaders(fn)) }, body: request.body }),
     async close() {
       await stack.close();
+      await issuer?.close();
       await ownPool?.end({ timeout: 1 });
       await slack.close();
       await db.drop();

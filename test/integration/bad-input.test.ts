@@ -3,7 +3,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
 import { buildEvent } from '../../shared/events/cloud-event.ts';
 import { toBinaryHttp } from '../../shared/events/http-binding.ts';
-import { eventPath } from '../../shared/function.ts';
 import { createLogger } from '../../shared/logging.ts';
 import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
 import { createRunDriver } from '../../shared/testing/run-driver.ts';
@@ -79,7 +78,7 @@ describe('bad input gets a 4xx or a clear answer, never a 5xx or an error log', 
         if (value === undefined) delete headers[name];
         else headers[name] = value;
       }
-      return fetch(`${stack.url}${eventPath(consumer.name)}`, { method: 'POST', headers, body });
+      return stack.postEvent(consumer.name, { headers, body });
     };
     const processedEvents = async () => (await stack.db.sql<{ n: number }[]>`select count(*)::int as n from processed_events`)[0]!.n;
 
@@ -137,7 +136,7 @@ describe('bad input gets a 4xx or a clear answer, never a 5xx or an error log', 
           { id: randomUUID(), source: 'slash-command', time: morning },
         ),
       );
-      const response = await fetch(`${stack.url}${eventPath(consumer.name)}`, { method: 'POST', headers: other.headers, body: other.body });
+      const response = await stack.postEvent(consumer.name, other);
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ status: 'ignored' });
     });

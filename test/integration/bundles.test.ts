@@ -46,7 +46,7 @@ describe('npm run build: one bundle per function, each starting alone', () => {
   });
 
   it.each(registry.map((fn) => fn.name))(
-    '%s answers /health/live with Postgres, Kafka and Slack unreachable, reports not ready, and drains on SIGTERM',
+    '%s answers /health/live with Postgres, Kafka, Slack and the OIDC issuer unreachable, reports not ready, refuses /sweep without a token, and drains on SIGTERM',
     async (name) => {
       const port = await freePort();
       const child = spawn(process.execPath, [join(outRoot, name, 'index.mjs')], {
@@ -58,6 +58,8 @@ describe('npm run build: one bundle per function, each starting alone', () => {
           SLACK_API_URL: 'http://127.0.0.1:1/api/',
           SLACK_SIGNING_SECRET: 'unused',
           KAFKA_BROKERS: '127.0.0.1:1',
+          // Nothing is fetched from the issuer before a token arrives (start-up stays lazy).
+          AUTH_OIDC_ISSUER: 'http://127.0.0.1:1/issuer',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -72,9 +74,15 @@ describe('npm run build: one bundle per function, each starting alone', () => {
         expect(ready.status).toBe(503);
         const { checks } = (await ready.json()) as { checks: Record<string, boolean> };
         expect(checks.database).toBe(false);
-        // Kafka is a readiness condition only for functions that publish events.
+        // Kafka is reported for functions that publish events (advisory: the outbox rides out an outage).
         const publishes = registry.find((fn) => fn.name === name)!.publishes.length > 0;
         expect(checks.events).toBe(publishes ? false : undefined);
+        // Refused before the issuer is asked or the database touched.
+        for (const authorization of [undefined, 'Bearer a.b.c']) {
+          const sweep = await fetch(`${url}/sweep`, { method: 'POST', headers: authorization ? { authorization } : {} });
+          expect(sweep.status).toBe(401);
+          expect(await sweep.json()).toMatchObject({ error: 'unauthorized' });
+        }
         child.kill('SIGTERM');
         const [code] = await once(child, 'exit');
         expect(code).toBe(0);
@@ -94,6 +102,33 @@ describe('npm run build: one bundle per function, each starting alone', () => {
     const [code] = await once(child, 'exit');
     expect(code).toBe(1);
     for (const name of ['DATABASE_URL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']) expect(stderr).toContain(name);
+    expect(stderr).toContain('AUTH_OIDC_ISSUER: required but not set');
     expect(stderr).not.toContain('    at ');
+  });
+
+  it('refuses to start without an OIDC issuer unless AUTH_DISABLED=true, which it warns about', async () => {
+    const start = (extra: Record<string, string>) =>
+      spawn(process.execPath, [join(outRoot, 'close-run', 'index.mjs')], {
+        env: { PATH: process.env.PATH, PORT: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere', SLACK_BOT_TOKEN: 'xoxb-unused', ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    const refused = start({});
+    let stderr = '';
+    refused.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    refused.stdout!.resume();
+    const [code] = await once(refused, 'exit');
+    expect(code).toBe(1);
+    expect(stderr).toContain('close-run: Invalid configuration:\n  - AUTH_OIDC_ISSUER: required but not set');
+
+    const disabled = start({ AUTH_DISABLED: 'true' });
+    let stdout = '';
+    disabled.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      await expect.poll(() => stdout, { timeout: 10_000 }).toContain('"msg":"listening"');
+      expect(stdout).toMatch(/"level":"warn","msg":"AUTH_DISABLED=true: \/events\/\* and \/sweep accept requests without a token/);
+    } finally {
+      disabled.kill('SIGTERM');
+      await once(disabled, 'exit');
+    }
   });
 });

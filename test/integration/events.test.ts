@@ -162,8 +162,7 @@ describe('in-process bus: the KafkaSource delivery contract over binary-mode HTT
   });
 
   it('refuses a request that is not one of our CloudEvents with 400', async () => {
-    const response = await fetch(`${stack.url}/events/reminder-due`, {
-      method: 'POST',
+    const response = await stack.postEvent('reminder-due', {
       headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': '1', 'ce-type': 'com.example.other', 'ce-source': 'x' },
       body: '{}',
     });

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
 import type { EventType } from '../../shared/events/catalog.ts';
-import { eventPath } from '../../shared/function.ts';
+import { startLocalIssuer, type LocalIssuer } from '../../shared/auth/local-issuer.ts';
+import { eventPath, type FunctionName } from '../../shared/function.ts';
 import { createLogger } from '../../shared/logging.ts';
 import { signSlackRequest } from '../../shared/slack/verify-request.ts';
 import { startTestStack, testSigningSecret, type TestStack } from '../../shared/testing/harness.ts';
@@ -25,7 +26,15 @@ interface FuzzRequest {
   body: Buffer;
   /** Sign it as Slack would (`/slack/*`), at the stack's clock. */
   signed: boolean;
+  /** The bearer token of an internal endpoint's request: mostly valid, sometimes not (then 401, and nothing else). */
+  token?: TokenKind;
 }
+
+type TokenKind = 'valid' | 'missing' | 'garbage' | 'expired' | 'wrong_audience' | 'foreign_key';
+const tokenKind: fc.Arbitrary<TokenKind> = fc.oneof(
+  { weight: 20, arbitrary: fc.constant<TokenKind>('valid') },
+  { weight: 5, arbitrary: fc.constantFrom<TokenKind>('missing', 'garbage', 'expired', 'wrong_audience', 'foreign_key') },
+);
 
 // ---------- strings that have broken things before ----------
 
@@ -266,8 +275,12 @@ const rawEvent = fc
   .tuple(fc.constantFrom('application/cloudevents+json', 'application/json'), fc.oneof(fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)), fc.json().map((j) => Buffer.from(j))))
   .map(([contentType, body]): Omit<FuzzRequest, 'path'> => ({ headers: { 'content-type': contentType, 'ce-id': '1' }, body, signed: false }));
 const eventRequest: fc.Arbitrary<FuzzRequest> = fc
-  .tuple(fc.constantFrom(...consumers), fc.oneof({ weight: 5, arbitrary: binaryEvent }, { weight: 4, arbitrary: structuredEvent }, { weight: 1, arbitrary: rawEvent }))
-  .map(([path, requestParts]) => ({ path, ...requestParts }));
+  .tuple(
+    fc.oneof({ weight: 30, arbitrary: fc.constantFrom(...consumers) }, { weight: 1, arbitrary: fc.constant('/sweep') }),
+    fc.oneof({ weight: 5, arbitrary: binaryEvent }, { weight: 4, arbitrary: structuredEvent }, { weight: 1, arbitrary: rawEvent }),
+    tokenKind,
+  )
+  .map(([path, requestParts, token]) => ({ path, ...requestParts, token }));
 
 // ---------- sending ----------
 
@@ -288,8 +301,9 @@ function withResponseUrl(body: Buffer, url: string): Buffer {
   return parts.length === 0 ? body : Buffer.concat([...parts, rest]);
 }
 
-function send(base: URL, agent: Agent, fuzz: FuzzRequest, now: Date): Promise<Answer> {
+function send(base: URL, agent: Agent, fuzz: FuzzRequest, now: Date, authorization: string | undefined): Promise<Answer> {
   const headers: Record<string, string> = { ...fuzz.headers, 'content-length': String(fuzz.body.length) };
+  if (authorization !== undefined) headers.authorization = authorization;
   if (fuzz.signed) {
     const timestamp = String(Math.floor(now.getTime() / 1000));
     headers['x-slack-request-timestamp'] = timestamp;
@@ -309,17 +323,48 @@ function send(base: URL, agent: Agent, fuzz: FuzzRequest, now: Date): Promise<An
 
 describe('fuzz: malformed requests never get a 5xx', () => {
   let stack: TestStack;
+  /** An issuer the stack does not trust, whose tokens claim to be from the trusted one. */
+  let impostor: LocalIssuer;
   const errorLines: string[] = [];
 
   beforeAll(async () => {
     const log = createLogger({ level: 'error', write: (line) => errorLines.push(line) });
     stack = await startTestStack({ functions: registry, now: morning, log, users: { U0001: { name: 'ana', tz: 'Europe/Berlin' } } });
+    impostor = await startLocalIssuer({ now: () => stack.clock.now });
   });
   afterAll(async () => {
     await stack.close();
+    await impostor.close();
   });
 
-  it(`answers ${slackRequests} signed malformed Slack requests and ${cloudEvents} malformed CloudEvents with no 5xx and no error log`, async () => {
+  /** The `Authorization` header for a request's token kind (the sweep takes any function's audience). */
+  async function authorizationFor(fuzz: FuzzRequest, index: number): Promise<string | undefined> {
+    if (!fuzz.token || fuzz.token === 'missing') return undefined;
+    const issuer = stack.issuer!;
+    const fn = (fuzz.path === '/sweep' ? 'admin' : fuzz.path.slice('/events/'.length)) as FunctionName;
+    const audience = `coffeebuddy-${fn}`;
+    const valid = await issuer.token(audience);
+    switch (fuzz.token) {
+      case 'valid':
+        return `Bearer ${valid}`;
+      case 'expired':
+        return `Bearer ${await issuer.mint({ audience, issuedAt: new Date(stack.clock.now.getTime() - 7200_000), expiresInSeconds: 3600 })}`;
+      case 'wrong_audience':
+        // Another function's audience; the sweep takes every function's in this one process.
+        return `Bearer ${await issuer.token(fuzz.path === '/sweep' ? 'coffeebuddy-billing' : fn === 'close-run' ? 'coffeebuddy-fairness-assign' : 'coffeebuddy-close-run')}`;
+      case 'foreign_key':
+        return `Bearer ${await impostor.mint({ audience, issuer: issuer.url })}`;
+      case 'garbage': {
+        const [header, payload, signature] = valid.split('.') as [string, string, string];
+        const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;
+        const flipped = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+        const choices = ['Bearer', 'Bearer ', 'Bearer x.y.z', `Basic ${valid}`, valid, `Bearer ${valid}.x`, `Bearer ${none}`, `Bearer ${flipped}`, `Bearer ${'a'.repeat(9000)}`, 'Bearer \u00e9'];
+        return choices[index % choices.length];
+      }
+    }
+  }
+
+  it(`answers ${slackRequests} signed malformed Slack requests and ${cloudEvents} malformed CloudEvents (a fifth without a valid token) with no 5xx and no error log`, async () => {
     const responseUrl = stack.slack.responseUrl('fuzz');
     const requests = [
       ...fc.sample(slackRequest, { seed, numRuns: slackRequests }).map((fuzz) => ({ ...fuzz, body: withResponseUrl(fuzz.body, responseUrl) })),
@@ -335,9 +380,12 @@ describe('fuzz: malformed requests never get a 5xx', () => {
         while (next < requests.length) {
           const index = next++;
           const fuzz = requests[index]!;
-          const answer = await send(base, agent, fuzz, stack.clock.now).catch((error: Error) => ({ status: `client error ${error.message}`, body: '' }));
+          const authorization = await authorizationFor(fuzz, index);
+          const answer = await send(base, agent, fuzz, stack.clock.now, authorization).catch((error: Error) => ({ status: `client error ${error.message}`, body: '' }));
           if (typeof answer.status === 'number') statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-          if (typeof answer.status !== 'number' || answer.status >= 500) {
+          // A request without a valid token is refused (401) before anything else; one with a valid token never is.
+          const authWrong = fuzz.token !== undefined && (fuzz.token === 'valid') === (answer.status === 401);
+          if (typeof answer.status !== 'number' || answer.status >= 500 || authWrong) {
             const request = JSON.stringify({ headers: fuzz.headers, body: fuzz.body.toString('utf8').slice(0, 300) });
             failures.push({ index, path: fuzz.path, status: answer.status, body: answer.body.slice(0, 200), request });
           }
@@ -346,11 +394,12 @@ describe('fuzz: malformed requests never get a 5xx', () => {
     );
     agent.destroy();
 
-    expect(failures.slice(0, 10), `seed ${seed}: ${failures.length} requests answered 5xx`).toEqual([]);
+    expect(failures.slice(0, 10), `seed ${seed}: ${failures.length} requests answered 5xx, or 401 for a valid token, or not 401 for a bad one`).toEqual([]);
     expect(errorLines.slice(0, 5)).toEqual([]);
     // Bad input was refused (4xx) or answered (200), and the server is still fine.
     expect([...statuses.keys()].every((status) => status < 500)).toBe(true);
     expect(statuses.get(400)).toBeGreaterThan(cloudEvents / 2);
+    expect(statuses.get(401)).toBe(requests.filter((r) => r.token !== undefined && r.token !== 'valid').length);
     expect((await fetch(`${stack.url}/health/live`)).status).toBe(200);
   }, 60_000);
 });

@@ -130,7 +130,7 @@ describe('the KafkaSource-equivalent dispatcher, seen from a raw HTTP sink', () 
   it('POSTs binary-mode CloudEvents with the record’s attributes, partition, offset and key, in order per channel', async () => {
     const prefix = uniquePrefix();
     const kafka = createKafkaClient({ brokers: parseBrokers(brokers), clientId: 'dispatch-test', log: silentLogger });
-    await ensureTopics(kafka, { prefix });
+    await ensureTopics(kafka, { prefix, replicationFactor: 1 });
     const dispatcher = createKafkaDispatcher({
       kafka,
       topicPrefix: prefix,
@@ -140,6 +140,8 @@ describe('the KafkaSource-equivalent dispatcher, seen from a raw HTTP sink', () 
       log: silentLogger,
       metrics: createMetrics(),
       fromBeginning: true,
+      // What a KafkaSource with OIDC sends: a token for the sink's audience, asked per attempt.
+      token: async (consumer) => `token-for-${consumer}`,
     });
     const transport = createKafkaTransport({ kafka, topicPrefix: prefix, log: silentLogger });
     await dispatcher.start();
@@ -169,6 +171,7 @@ describe('the KafkaSource-equivalent dispatcher, seen from a raw HTTP sink', () 
         'ce-partitionkey': 'C-ORDER',
         'ce-knativekafkaoffset': '0',
         'content-type': 'application/json',
+        authorization: 'Bearer token-for-reminder-due',
       });
       expect(JSON.parse(first.body)).toMatchObject({ reason: 'r1' });
       // The 503 was retried before the next record of the partition was sent.

@@ -3,7 +3,6 @@ import { registry } from '../../functions/registry.ts';
 import { CloudEvent } from 'cloudevents';
 import { toBinaryHttp } from '../../shared/events/http-binding.ts';
 import { listParked, replayParked } from '../../shared/events/dead-letters.ts';
-import { eventPath } from '../../shared/function.ts';
 import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
 import { createRunDriver } from '../../shared/testing/run-driver.ts';
 
@@ -92,7 +91,7 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
       for (const fn of registry.filter((f) => row.type in f.consumes)) {
         for (let i = 0; i < 2; i++) {
           const { headers, body } = toBinaryHttp(event);
-          const response = await fetch(`${stack.url}${eventPath(fn.name)}`, { method: 'POST', headers, body });
+          const response = await stack.postEvent(fn.name, { headers, body });
           expect(response.status).toBe(200);
           expect(await response.json()).toEqual({ status: 'duplicate' });
         }

@@ -1,0 +1,72 @@
+/**
+ * Every deployment file, generated from the registry and the options: path (relative to the
+ * repository root) → content. Pure: `npm run manifests` writes the result, the manifests test
+ * compares it with the committed files.
+ */
+import type { AnyFunction } from '../../shared/function.ts';
+import { podMonitor, prometheusRule } from './alerts.ts';
+import { dashboard } from './dashboard.ts';
+import { commonConfigData, kafkaConfigData } from './environment.ts';
+import { namespace, serviceAccounts } from './identities.ts';
+import { deadLetterSink, kafkaSource } from './kafka-source.ts';
+import { kongPlugins, slackIngress, upstreamService } from './kong.ts';
+import { kservice } from './kservice.ts';
+import { kustomization, kustomizeInputs, nameReferences } from './kustomization.ts';
+import { servesSlack } from './names.ts';
+import type { ManifestOptions } from './options.ts';
+import { sweepPingSource } from './ping-source.ts';
+import { renderEnvFile, renderJson, renderYaml } from './render.ts';
+import { setupJob } from './setup-job.ts';
+import { slackAppManifest } from './slack-app.ts';
+
+/** The directories whose every file is generated: a file there that the generator does not make is stale. */
+export const generatedDirectories = ['knative', 'kafka-sources'] as const;
+
+/** Generated files outside those directories. */
+export const generatedRootFiles = ['kustomization.yaml', 'slack-app-manifest.yaml'] as const;
+
+/** Generate every file. */
+export function generateManifests(functions: readonly AnyFunction[], options: ManifestOptions): Map<string, string> {
+  const files = new Map<string, string>();
+  // Files kustomize applies, in the order they are listed (namespace and identities first).
+  const resources: string[] = [];
+  const resource = (path: string, content: string) => {
+    files.set(path, content);
+    resources.push(path);
+  };
+
+  resource('knative/namespace.yaml', renderYaml([namespace(options)]));
+  resource('knative/service-accounts.yaml', renderYaml(serviceAccounts(functions, options)));
+  resource(
+    'knative/setup-job.yaml',
+    renderYaml([{ comment: 'Migrations and Kafka topics; run before the functions when a release brings a migration.', value: setupJob(options) }]),
+  );
+  for (const fn of functions) {
+    resource(`knative/${fn.name}.yaml`, renderYaml([{ comment: `${fn.name}: ${fn.description}`, value: kservice(fn, options) }]));
+  }
+  const pings = functions.flatMap((fn) => sweepPingSource(fn, options) ?? []);
+  if (pings.length > 0) resource('knative/ping-sources.yaml', renderYaml(pings));
+
+  resource('kafka-sources/dead-letter-sink.yaml', renderYaml([deadLetterSink(options)]));
+  for (const fn of functions) {
+    const source = kafkaSource(fn, options);
+    if (source) resource(`kafka-sources/${fn.name}.yaml`, renderYaml([source]));
+  }
+
+  const slackFunctions = functions.filter(servesSlack);
+  resource(
+    'knative/kong.yaml',
+    renderYaml([...kongPlugins(options), ...slackFunctions.flatMap((fn) => [upstreamService(fn, options), slackIngress(fn, options)])]),
+  );
+
+  resource('knative/observability/pod-monitor.yaml', renderYaml([podMonitor(options)]));
+  resource('knative/observability/prometheus-rule.yaml', renderYaml([prometheusRule(options)]));
+  files.set(kustomizeInputs.dashboard, renderJson(dashboard()));
+  files.set(kustomizeInputs.commonEnv, renderEnvFile(commonConfigData(options)));
+  files.set(kustomizeInputs.kafkaEnv, renderEnvFile(kafkaConfigData(options)));
+  files.set(kustomizeInputs.nameReferences, renderYaml([nameReferences()]));
+
+  files.set('kustomization.yaml', kustomization(resources, options));
+  files.set('slack-app-manifest.yaml', slackAppManifest(functions, options));
+  return files;
+}

@@ -1,0 +1,94 @@
+/**
+ * One Knative Service per function (serving.knative.dev/v1). Every one is cluster-local: Slack
+ * reaches the two Slack functions only through Kong (kong.ts), which is where TLS, the rate limit
+ * and the size limit live; a public Knative route would bypass all three.
+ */
+import type { AnyFunction } from '../../shared/function.ts';
+import { configMapsFor, functionEnv, secretFilesFor } from './environment.ts';
+import type { KService } from './knative-types.ts';
+import { functionLabels, serviceAccountFor, servesSlack } from './names.ts';
+import type { ManifestOptions } from './options.ts';
+import { appContainer, secretDelivery } from './secret-delivery.ts';
+
+/** The port the runtime listens on (`$PORT`, which Knative sets from `containerPort`). */
+export const containerPort = 8080;
+
+/**
+ * Instances per function are capped so the Postgres connection budget holds: each instance
+ * opens up to `DATABASE_POOL_MAX` (5) connections; 2 × 4 + 4 × 2 instances × 5 = 80, under
+ * Postgres's default `max_connections` of 100 with room for migrations and operators.
+ */
+const maxScale = { slack: 4, event: 2 } as const;
+
+/**
+ * Autoscaling (https://knative.dev/docs/serving/autoscaling/). Slack gives 3 s and a cold start
+ * eats most of it, so the Slack functions keep one instance warm; event consumers scale to zero
+ * (KafkaSource retries while one starts).
+ */
+function autoscaling(fn: AnyFunction): Record<string, string> {
+  const slack = servesSlack(fn);
+  return {
+    'autoscaling.knative.dev/min-scale': slack ? '1' : '0',
+    'autoscaling.knative.dev/max-scale': String(slack ? maxScale.slack : maxScale.event),
+  };
+}
+
+/** The function's KService. */
+export function kservice(fn: AnyFunction, options: ManifestOptions): KService {
+  const labels = functionLabels(fn);
+  const secrets = secretDelivery(secretFilesFor(fn, options), serviceAccountFor(fn), options);
+  return {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: {
+      name: fn.name,
+      namespace: options.namespace,
+      labels: { ...labels, 'networking.knative.dev/visibility': 'cluster-local' },
+      annotations: { 'coffeebuddy.dev/description': fn.description },
+    },
+    spec: {
+      template: {
+        metadata: {
+          labels,
+          annotations: { ...autoscaling(fn), ...secrets.annotations },
+        },
+        spec: {
+          serviceAccountName: serviceAccountFor(fn),
+          // Requests in flight per instance: 4× the pool of 5 connections; more queue in the
+          // queue-proxy and count toward scaling out instead of waiting on the pool.
+          containerConcurrency: 20,
+          // Slack requests end by SLACK_ACK_DEADLINE_MS (2.5 s) and an event delivery times out
+          // at 10 s (delivery.ts); a sweep that has a backlog may take longer.
+          timeoutSeconds: 60,
+          containers: [
+            {
+              name: appContainer,
+              image: options.image.name,
+              ports: [{ name: 'http1', containerPort }],
+              env: functionEnv(fn, options),
+              envFrom: configMapsFor(fn).map((name) => ({ configMapRef: { name } })),
+              // Probes hit the container port only (Knative rejects any other). The readiness
+              // probe has no period: Knative then probes aggressively while an instance starts,
+              // which is what a cold start's latency depends on.
+              livenessProbe: { httpGet: { path: '/health/live', port: containerPort }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: '/health/ready', port: containerPort } },
+              resources: {
+                requests: { cpu: '100m', memory: '128Mi' },
+                limits: { memory: '256Mi' },
+              },
+              securityContext: {
+                runAsNonRoot: true,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              ...(secrets.volumeMounts.length > 0 ? { volumeMounts: secrets.volumeMounts } : {}),
+            },
+          ],
+          ...(secrets.volumes.length > 0 ? { volumes: secrets.volumes } : {}),
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,377 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parser as promql } from '@prometheus-io/lezer-promql';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { z } from 'zod';
+import { registry } from '../../functions/registry.ts';
+import { kafkaCombinationProblems, kafkaConfigShape, resolveFileVariables } from '../../shared/config.ts';
+import { defaultRetryPolicy } from '../../shared/events/delivery.ts';
+import { topicKeyFor, topicName } from '../../shared/events/topics.ts';
+import { eventPath, type AnyFunction } from '../../shared/function.ts';
+import { createMetrics } from '../../shared/metrics.ts';
+import { configSchemaFor } from '../../shared/runtime.ts';
+import { panels } from '../../scripts/manifests/dashboard.ts';
+import { compare, readCommitted } from '../../scripts/manifests/files.ts';
+import { generateManifests } from '../../scripts/manifests/generate.ts';
+import { audienceFor, consumedTypes, needsSweep, servesSlack } from '../../scripts/manifests/names.ts';
+import { defaultManifestOptions, type ManifestOptions } from '../../scripts/manifests/options.ts';
+import { botScopes } from '../../scripts/manifests/slack-app.ts';
+
+const root = join(import.meta.dirname, '../..');
+const crdDir = join(root, 'test/fixtures/crds');
+
+type Doc = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: any;
+};
+
+// --- schemas -------------------------------------------------------------------------------
+
+/**
+ * A CRD's structural schema as the API server applies it with strict field validation
+ * (`kubectl apply --validate=strict`): an object that lists its properties and does not say
+ * `x-kubernetes-preserve-unknown-fields` takes no other field.
+ */
+function refuseUnknownFields(schema: any, isRoot = true): any {
+  if (Array.isArray(schema)) return schema.map((item) => refuseUnknownFields(item, false));
+  if (!schema || typeof schema !== 'object') return schema;
+  const copy: any = {};
+  for (const [key, value] of Object.entries(schema)) {
+    // `properties` maps names to schemas: recurse into each, never treat the map itself as one.
+    copy[key] = key === 'properties'
+      ? Object.fromEntries(Object.entries(value as object).map(([name, sub]) => [name, isRoot && name === 'metadata' ? sub : refuseUnknownFields(sub, false)]))
+      : refuseUnknownFields(value, false);
+  }
+  if (copy.properties && copy.additionalProperties === undefined && !copy['x-kubernetes-preserve-unknown-fields']) {
+    copy.additionalProperties = false;
+  }
+  // Every object has these at its root, whether or not its CRD's schema lists them.
+  if (isRoot) copy.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...copy.properties };
+  return copy;
+}
+
+/** CRD patterns are Go (RE2) expressions: read RE2's inline case-insensitive flag as JavaScript's `i`. */
+const goRegExp = Object.assign(
+  (pattern: string, flags: string) => {
+    const inline = /^(\^?)\(\?i\)/.exec(pattern);
+    return inline ? new RegExp(inline[1] + pattern.slice(inline[0].length), `${flags}i`) : new RegExp(pattern, flags);
+  },
+  { code: 'goRegExp' },
+);
+// strictTypes off: the KafkaSink CRD puts minLength on an array, which Kubernetes ignores too.
+const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, validateFormats: false, code: { regExp: goRegExp } });
+ajv.addVocabulary([
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-validations',
+  'x-kubernetes-embedded-resource',
+]);
+
+/** The strict validator of each custom kind, by `apiVersion/kind`. */
+const crdValidators = new Map<string, ValidateFunction>(
+  readdirSync(crdDir)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => {
+      const [group, kind, version] = file.replace(/\.json$/, '').split('_') as [string, string, string];
+      const { $comment: _source, ...schema } = JSON.parse(readFileSync(join(crdDir, file), 'utf8'));
+      const compiled = ajv.compile(refuseUnknownFields(schema));
+      const kindName = { service: 'Service', pingsource: 'PingSource', kafkasource: 'KafkaSource', kafkasink: 'KafkaSink', kongplugin: 'KongPlugin', prometheusrule: 'PrometheusRule', podmonitor: 'PodMonitor' }[kind];
+      return [`${group}/${version}/${kindName}`, compiled] as const;
+    }),
+);
+
+/** Core kinds, checked by kubernetes-models (types and required fields; it does not refuse extra fields). */
+const coreModels: Record<string, (doc: Doc) => { validate(): void }> = {
+  'v1/Namespace': (doc) => new Namespace(doc as never),
+  'v1/ServiceAccount': (doc) => new ServiceAccount(doc as never),
+  'v1/Service': (doc) => new Service(doc as never),
+  'networking.k8s.io/v1/Ingress': (doc) => new Ingress(doc as never),
+  'batch/v1/Job': (doc) => new Job(doc as never),
+};
+
+/** Problems with one object: schema errors of its kind, or an unknown kind. */
+function validate({ file: _file, ...doc }: Doc & { file?: string }): string[] {
+  const key = `${doc.apiVersion}/${doc.kind}`;
+  const metadataKeys = Object.keys(doc.metadata ?? {}).filter((name) => !['name', 'namespace', 'labels', 'annotations'].includes(name));
+  const problems = metadataKeys.map((name) => `metadata.${name} is not expected`);
+  const crd = crdValidators.get(key);
+  if (crd) {
+    if (!crd(doc)) problems.push(...crd.errors!.map((error) => `${error.instancePath} ${error.message} ${JSON.stringify(error.params)}`));
+    return problems;
+  }
+  const model = coreModels[key];
+  if (!model) return [...problems, `no schema for ${key}`];
+  try {
+    model(doc).validate();
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  return problems;
+}
+
+// --- generated objects ---------------------------------------------------------------------
+
+function documentsOf(files: ReadonlyMap<string, string>): (Doc & { file: string })[] {
+  return [...files]
+    .filter(([path]) => path.endsWith('.yaml') && path !== 'kustomization.yaml' && path !== 'slack-app-manifest.yaml' && !path.endsWith('kustomize-config.yaml'))
+    .flatMap(([path, content]) =>
+      parseAllDocuments(content).map((document) => {
+        expect(document.errors, path).toEqual([]);
+        return { ...(document.toJS() as Doc), file: path };
+      }),
+    );
+}
+
+function envFile(content: string): Record<string, string> {
+  return Object.fromEntries(
+    content
+      .split('\n')
+      .filter((line) => line && !line.startsWith('#'))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+const variants: [string, ManifestOptions][] = [
+  ['production defaults (Vault, SASL + TLS)', defaultManifestOptions],
+  ['Secret volumes instead of Vault', { ...defaultManifestOptions, secrets: { ...defaultManifestOptions.secrets, delivery: 'secret-volume' } }],
+  ['Kafka without SASL or TLS', { ...defaultManifestOptions, kafka: { ...defaultManifestOptions.kafka, sasl: null, tls: false } }],
+];
+
+const committed = generateManifests(registry, defaultManifestOptions);
+const docs = documentsOf(committed);
+const find = (kind: string, name: string) => docs.find((doc) => doc.kind === kind && doc.metadata.name === name);
+const kserviceOf = (fn: AnyFunction) => docs.find((doc) => doc.apiVersion === 'serving.knative.dev/v1' && doc.metadata.name === fn.name)!;
+const envOf = (fn: AnyFunction): Record<string, string> =>
+  Object.fromEntries(kserviceOf(fn).spec.template.spec.containers[0].env.map((env: { name: string; value: string }) => [env.name, env.value]));
+
+describe('deployment manifests (npm run manifests)', () => {
+  it('the committed files are exactly what the registry generates', async () => {
+    const drift = compare(committed, await readCommitted(root));
+    // On failure: run `npm run manifests` and commit the result.
+    expect(drift).toEqual({ changed: [], missing: [], stale: [] });
+  });
+
+  describe.each(variants)('%s', (_name, options) => {
+    const variantDocs = documentsOf(generateManifests(registry, options));
+
+    it('every object is valid against its Knative, Kong, Prometheus or Kubernetes schema, unknown fields refused', () => {
+      const problems = variantDocs.flatMap((doc) => validate(doc).map((problem) => `${doc.file} ${doc.kind}/${doc.metadata.name}: ${problem}`));
+      expect(problems).toEqual([]);
+      expect(new Set(variantDocs.map((doc) => doc.kind))).toEqual(
+        new Set(['Namespace', 'ServiceAccount', 'Job', 'Service', 'PingSource', 'KafkaSource', 'KafkaSink', 'KongPlugin', 'Ingress', 'PodMonitor', 'PrometheusRule']),
+      );
+    });
+
+    it('every function\'s configuration loads from what its manifests give it', () => {
+      const files = generateManifests(registry, options);
+      const common = envFile(files.get('knative/config/common.env')!);
+      const kafka = envFile(files.get('knative/config/kafka.env')!);
+      const platform = new Set(['FUNCTION', 'NODE_EXTRA_CA_CERTS']);
+      const readByAny = new Set(registry.flatMap((fn) => Object.keys(configSchemaFor([fn]).shape)));
+      for (const fn of registry) {
+        const kservice = variantDocs.find((doc) => doc.apiVersion === 'serving.knative.dev/v1' && doc.metadata.name === fn.name)!;
+        const container = kservice.spec.template.spec.containers[0];
+        const fromMaps = Object.assign({}, ...container.envFrom.map((from: { configMapRef: { name: string } }) =>
+          from.configMapRef.name === 'coffeebuddy-config' ? common : from.configMapRef.name === 'coffeebuddy-kafka-config' ? kafka : {}));
+        const env: Record<string, string> = { ...fromMaps, ...Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value])) };
+        const schema = configSchemaFor([fn]);
+        const names = Object.keys(schema.shape);
+        // Every variable set for this function is one it reads (or its NAME_FILE), so a typo
+        // cannot hide; a shared ConfigMap's may be read by another function.
+        const own = container.env.map((e: { name: string }) => e.name) as string[];
+        const unknown = own.filter((name) => !platform.has(name) && !names.includes(name) && !names.includes(name.replace(/_FILE$/, '')));
+        expect(unknown, fn.name).toEqual([]);
+        for (const name of Object.keys(fromMaps)) expect(readByAny, name).toContain(name);
+        // Secret files stand in for what Vault or the Secret would write.
+        const secret = (path: string) => (path.endsWith('.crt') ? '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' : `secret from ${path}`);
+        const { env: resolved, problems } = resolveFileVariables(env, names, secret);
+        expect([...problems, ...kafkaCombinationProblems(resolved)], fn.name).toEqual([]);
+        const parsed = schema.safeParse(resolved);
+        expect(parsed.success ? [] : parsed.error.issues, fn.name).toEqual([]);
+      }
+      // The setup job: scripts/create-topics.ts reads the Kafka variables, migrate the database URL.
+      const job = variantDocs.find((doc) => doc.kind === 'Job')!.spec.template.spec.containers[0];
+      const jobEnv = { ...kafka, ...Object.fromEntries(job.env.map((e: { name: string; value: string }) => [e.name, e.value])) };
+      const kafkaNames = Object.keys(kafkaConfigShape);
+      const { env: jobResolved, problems: jobProblems } = resolveFileVariables(jobEnv, [...kafkaNames, 'DATABASE_URL'], (path) =>
+        path.endsWith('.crt') ? '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' : 'secret');
+      expect([...jobProblems, ...kafkaCombinationProblems(jobResolved)]).toEqual([]);
+      expect(jobResolved.DATABASE_URL).toBeDefined();
+      expect(z.object(kafkaConfigShape).safeParse(jobResolved).success).toBe(true);
+    });
+  });
+
+  it('every consumed event type reaches its function through its KafkaSource', () => {
+    for (const fn of registry) {
+      const source = find('KafkaSource', fn.name);
+      if (consumedTypes(fn).length === 0) {
+        expect(source, `${fn.name} consumes nothing`).toBeUndefined();
+        continue;
+      }
+      expect(source, fn.name).toBeDefined();
+      for (const type of consumedTypes(fn)) expect(source!.spec.topics, `${fn.name} ← ${type}`).toContain(topicName(topicKeyFor(type)));
+      expect(source!.spec.sink).toEqual({
+        ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: fn.name },
+        uri: eventPath(fn.name),
+        audience: audienceFor(fn),
+      });
+      expect(source!.spec.consumerGroup).toBe(`coffeebuddy-${fn.name}`);
+      expect(source!.spec).toMatchObject({ initialOffset: 'earliest', ordering: 'ordered' });
+    }
+  });
+
+  it('KafkaSource delivery is the code\'s contract, dead letters going to the dead-letter KafkaSink', () => {
+    const seconds = (iso: string) => Number(/^PT(\d+(?:\.\d+)?)S$/.exec(iso)![1]);
+    const sink = find('KafkaSink', 'coffeebuddy-dead-letter')!;
+    expect(sink.spec.topic).toBe(topicName('deadLetter'));
+    for (const source of docs.filter((doc) => doc.kind === 'KafkaSource')) {
+      const { delivery } = source.spec;
+      expect(delivery.retry).toBe(defaultRetryPolicy.retries);
+      expect(delivery.backoffPolicy).toBe('exponential');
+      expect(seconds(delivery.backoffDelay) * 1000).toBe(defaultRetryPolicy.backoffDelayMs);
+      expect(seconds(delivery.timeout) * 1000).toBe(defaultRetryPolicy.timeoutMs);
+      expect(delivery.deadLetterSink).toEqual({ ref: { apiVersion: sink.apiVersion, kind: 'KafkaSink', name: sink.metadata.name } });
+      expect(source.spec.net).toEqual({
+        sasl: {
+          enable: true,
+          user: { secretKeyRef: { name: 'coffeebuddy-kafka', key: 'user' } },
+          password: { secretKeyRef: { name: 'coffeebuddy-kafka', key: 'password' } },
+          type: { secretKeyRef: { name: 'coffeebuddy-kafka', key: 'sasl.mechanism' } },
+        },
+        tls: { enable: true, caCert: { secretKeyRef: { name: 'coffeebuddy-kafka', key: 'ca.crt' } } },
+      });
+    }
+  });
+
+  it('every function with outbox rows or Slack effects is swept by a PingSource', () => {
+    const pings = docs.filter((doc) => doc.kind === 'PingSource');
+    expect(pings.map((ping) => ping.spec.sink.ref.name).sort()).toEqual(registry.filter(needsSweep).map((fn) => fn.name).sort());
+    for (const ping of pings) {
+      const fn = registry.find((candidate) => candidate.name === ping.spec.sink.ref.name)!;
+      expect(ping.spec.sink).toMatchObject({ uri: '/sweep', audience: audienceFor(fn) });
+    }
+  });
+
+  it('every KService is cluster-local, and its internal routes require its own audience', () => {
+    for (const fn of registry) {
+      const kservice = kserviceOf(fn);
+      expect(kservice.metadata.labels!['networking.knative.dev/visibility'], fn.name).toBe('cluster-local');
+      expect(envOf(fn).AUTH_AUDIENCE).toBe(audienceFor(fn));
+      expect(envOf(fn).FUNCTION).toBe(fn.name);
+    }
+    // Every sender of events or ticks asks for the audience of the function it calls.
+    for (const source of docs.filter((doc) => doc.kind === 'KafkaSource' || doc.kind === 'PingSource')) {
+      const target = registry.find((fn) => fn.name === source.spec.sink.ref.name)!;
+      expect(source.spec.sink.audience, `${source.kind}/${source.metadata.name}`).toBe(audienceFor(target));
+    }
+  });
+
+  it('only the Slack routes are reachable from outside: Kong, HTTPS, exact paths, rate and size limits', () => {
+    const ingresses = docs.filter((doc) => doc.kind === 'Ingress');
+    const exposed = ingresses.flatMap((ingress) => ingress.spec.rules.flatMap((rule: any) => rule.http.paths.map((path: any) => ({ ingress, path }))));
+    const slackRoutes = registry.flatMap((fn) => fn.routes.map((route) => ({ fn, route })));
+    expect(exposed.map(({ path }) => path.path).sort()).toEqual(slackRoutes.map(({ route }) => route.path).sort());
+    expect(slackRoutes.map(({ route }) => route.path).sort()).toEqual(['/slack/commands', '/slack/interactions']);
+    for (const { fn, route } of slackRoutes) {
+      const { ingress, path } = exposed.find((entry) => entry.path.path === route.path)!;
+      expect(path.pathType).toBe('Exact');
+      expect(ingress.spec.ingressClassName).toBe('kong');
+      expect(ingress.spec.tls).toEqual([{ hosts: [defaultManifestOptions.publicHost], secretName: defaultManifestOptions.tlsSecretName }]);
+      expect(ingress.metadata.annotations).toMatchObject({ 'konghq.com/protocols': 'https', 'konghq.com/methods': route.method });
+      const plugins = ingress.metadata.annotations['konghq.com/plugins'].split(',');
+      expect(plugins.map((name: string) => find('KongPlugin', name)?.plugin).sort()).toEqual(['rate-limiting', 'request-size-limiting']);
+      // The backend is the function's own cluster-local address, with Knative's Host header.
+      const upstream = find('Service', path.backend.service.name)!;
+      const host = `${fn.name}.${defaultManifestOptions.namespace}.svc.${defaultManifestOptions.clusterDomain}`;
+      expect(upstream.spec).toMatchObject({ type: 'ExternalName', externalName: host });
+      expect(upstream.metadata.annotations).toMatchObject({ 'konghq.com/host-header': host, 'konghq.com/retries': '0' });
+    }
+    // No other way in: no LoadBalancer or NodePort Service, no other route kind.
+    const services = docs.filter((doc) => doc.apiVersion === 'v1' && doc.kind === 'Service');
+    expect(services.filter((service) => service.spec.type !== 'ExternalName')).toEqual([]);
+    expect(docs.filter((doc) => ['HTTPRoute', 'Gateway', 'DomainMapping'].includes(doc.kind))).toEqual([]);
+  });
+
+  it('the Slack functions keep an instance warm and the event consumers scale to zero; probes use the container port', () => {
+    for (const fn of registry) {
+      const template = kserviceOf(fn).spec.template;
+      expect(template.metadata.annotations['autoscaling.knative.dev/min-scale'], fn.name).toBe(servesSlack(fn) ? '1' : '0');
+      const [container] = template.spec.containers;
+      expect(container.ports).toEqual([{ name: 'http1', containerPort: 8080 }]);
+      expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 8080 });
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 8080 });
+    }
+  });
+
+  it('alert and dashboard queries are valid PromQL over metrics the code defines', async () => {
+    const rule = find('PrometheusRule', 'coffeebuddy')!;
+    const queries = [
+      ...rule.spec.groups.flatMap((group: any) => group.rules.map((alert: any) => alert.expr as string)),
+      ...panels.flatMap((panel) => panel.targets.map((target) => target.expr.replaceAll('$__rate_interval', '5m'))),
+    ];
+    const defined = new Set(
+      (await createMetrics().registry.getMetricsAsJSON()).flatMap((metric) =>
+        String(metric.type) === 'histogram' ? [`${metric.name}_bucket`, `${metric.name}_count`, `${metric.name}_sum`] : [metric.name],
+      ),
+    );
+    for (const query of queries) {
+      let error = false;
+      promql.parse(query).iterate({ enter: (node) => void (node.type.isError && (error = true)) });
+      expect(error, query).toBe(false);
+      for (const name of query.match(/\bcoffeebuddy_[a-z_]+/g) ?? []) expect(defined, `${name} in ${query}`).toContain(name);
+    }
+  });
+
+  it('the Slack app manifest points at the Kong routes and asks for the justified scopes only', () => {
+    const manifest = committed.get('slack-app-manifest.yaml')!;
+    const app = parseYaml(manifest);
+    const url = (path: string) => `https://${defaultManifestOptions.publicHost}${path}`;
+    expect(app.features.slash_commands).toEqual([expect.objectContaining({ command: '/coffee', url: url('/slack/commands') })]);
+    expect(app.settings.interactivity).toEqual({ is_enabled: true, request_url: url('/slack/interactions') });
+    expect(app.oauth_config.scopes.bot).toEqual(botScopes.map((entry) => entry.scope));
+    for (const { why } of botScopes) expect(manifest).toContain(`# ${why}`);
+  });
+
+  it('kustomization.yaml lists every manifest once; the image is the one the Dockerfile builds', () => {
+    const kustomization = parseYaml(committed.get('kustomization.yaml')!);
+    const manifestFiles = [...committed.keys()].filter((path) => /^(knative|kafka-sources)\/.*\.yaml$/.test(path) && !path.endsWith('kustomize-config.yaml'));
+    expect([...kustomization.resources].sort()).toEqual(manifestFiles.sort());
+    const images = docs.flatMap((doc) => doc.spec?.template?.spec?.containers?.map((container: { image: string }) => container.image) ?? []);
+    expect(new Set(images)).toEqual(new Set([kustomization.images[0].name]));
+    // The Dockerfile runs the bundle FUNCTION names, which each KService sets (checked above).
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain('dist/${FUNCTION:?');
+  });
+
+  // kubectl's built-in kustomize, where installed: the real build, image and ConfigMap hash rewriting.
+  const kubectl = (() => {
+    try {
+      execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!kubectl)('kubectl kustomize builds it, with the image and the hashed ConfigMap names filled in', () => {
+    const built = parseAllDocuments(execFileSync('kubectl', ['kustomize', root], { encoding: 'utf8' })).map((doc) => doc.toJS() as Doc);
+    const configMaps = built.filter((doc) => doc.kind === 'ConfigMap').map((doc) => doc.metadata.name);
+    for (const doc of built.filter((candidate) => candidate.apiVersion === 'serving.knative.dev/v1')) {
+      const [container] = doc.spec.template.spec.containers;
+      expect(container.image).toBe(`${defaultManifestOptions.image.newName}:${defaultManifestOptions.image.newTag}`);
+      for (const from of container.envFrom) expect(configMaps).toContain(from.configMapRef.name);
+    }
+    expect(built.length).toBe(docs.length + 3);
+  });
+});
