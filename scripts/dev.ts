@@ -10,6 +10,7 @@ import { createDbFromConfig } from '../shared/db/client.ts';
 import { createKafkaClient, kafkaClientOptionsFromConfig } from '../shared/events/kafka-client.ts';
 import { ensureTopics, topicOptionsFromConfig } from '../shared/events/kafka-topics.ts';
 import { migrate } from '../shared/db/migrate.ts';
+import { audienceFor } from '../shared/auth/event-auth.ts';
 import { startLocalIssuer, type LocalIssuer } from '../shared/auth/local-issuer.ts';
 import { startLocalStack } from '../shared/local-stack.ts';
 import { createLogger } from '../shared/logging.ts';
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
     PORT: process.env.PORT ?? '3000',
     // The Kafka next to `npm start` is usually scripts/kafka-broker.sh's single node.
     KAFKA_REPLICATION_FACTOR: process.env.KAFKA_REPLICATION_FACTOR ?? '1',
+    // Timers (reminders, scheduled close) tick every 15 s here: what PingSources do in a cluster.
+    TICK_INTERVAL_MS: process.env.TICK_INTERVAL_MS ?? '15000',
   };
 
   if (!env.DATABASE_URL) {
@@ -153,6 +156,11 @@ async function main(): Promise<void> {
       at: new Date(),
     }),
   );
+  say('');
+  // Timers tick by themselves here; this is the PingSource's request, for trying it by hand.
+  const tickToken = issuer ? await issuer.mint({ audience: audienceFor('reminder-due', config), expiresInSeconds: 3600 }) : null;
+  say('Run the reminder tick now (token valid for an hour; npm start also ticks every TICK_INTERVAL_MS):');
+  say(`curl -sS -X POST ${stack.url}/ticks/reminders${tickToken ? ` -H 'authorization: Bearer ${tickToken}'` : ''}`);
   say('');
 }
 

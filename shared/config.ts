@@ -166,6 +166,8 @@ export const baseConfigShape = {
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Timers tick in-process this often (npm start); 0: only when a PingSource posts a tick. */
+  TICK_INTERVAL_MS: z.coerce.number().int().min(0).default(0),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 };

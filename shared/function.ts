@@ -58,6 +58,24 @@ export interface FunctionRoute<C> {
 }
 
 /**
+ * Work a function does on a schedule: a PingSource posts a tick to `POST /ticks/<name>` in a
+ * cluster, `npm start` runs it on a timer. Ticks may arrive late or twice: `run` catches up on
+ * everything due and must be safe to run concurrently.
+ */
+export interface FunctionTimer<C> {
+  name: string;
+  /** Cron schedule of its PingSource, in UTC. */
+  schedule: string;
+  /** Do what is due; returns counts of what it did (for the tick's answer and logs). */
+  run(deps: FunctionDeps<C>): Promise<Record<string, number>>;
+}
+
+/** The path a timer's ticks are posted to. */
+export function tickPath(timer: { name: string }): string {
+  return `/ticks/${timer.name}`;
+}
+
+/**
  * A function's descriptor: the single source from which the local runner's wiring, the esbuild
  * entry points and the Knative YAML are derived.
  */
@@ -75,6 +93,8 @@ export interface FunctionDescriptor<C> {
   publishes: readonly EventType[];
   /** Slack effects it carries out (beyond its events' own), by kind. */
   effects?: Readonly<Record<string, EffectExecutor>>;
+  /** Scheduled work (each becomes a PingSource and a tick route). */
+  timers?: readonly FunctionTimer<C>[];
 }
 
 /** Declare a descriptor with its config type inferred from the schema. */

@@ -84,6 +84,7 @@ export async function startLocalStack(options: {
     metrics: options.metrics,
     now: options.now,
     sweepMs: options.sweepMs ?? 5_000,
+    tickMs: options.config.TICK_INTERVAL_MS,
     ...(options.effectPolicy ? { effectPolicy: options.effectPolicy } : {}),
   });
   const host = options.host ?? '127.0.0.1';

@@ -16,6 +16,8 @@ export interface Metrics {
   eventsDeliveredTotal: Counter<'consumer' | 'outcome'>;
   eventsDeadLetteredTotal: Counter<'consumer'>;
   slackEffectsTotal: Counter<'kind' | 'outcome'>;
+  remindersTotal: Counter<'kind' | 'outcome' | 'reason'>;
+  reminderLatenessSeconds: Histogram<'kind'>;
   slackEffects: Gauge<'state'>;
   slackEffectsOldestPendingSeconds: Gauge;
   /** Where the effect gauges read their values at scrape time (the runtime sets it: it has the pool). */
@@ -115,6 +117,19 @@ export function createMetrics(options: { defaultMetrics?: boolean; labels?: Reco
       name: 'coffeebuddy_events_dead_lettered_total',
       help: 'Events parked in the dead-letter store, by consumer',
       labelNames: ['consumer'],
+      registers,
+    }),
+    remindersTotal: new Counter({
+      name: 'coffeebuddy_reminders_total',
+      help: 'Reminders and last calls by kind and outcome (scheduled, sent, skipped, canceled), with the reason for skips',
+      labelNames: ['kind', 'outcome', 'reason'],
+      registers,
+    }),
+    reminderLatenessSeconds: new Histogram({
+      name: 'coffeebuddy_reminder_lateness_seconds',
+      help: 'How long after its due time a reminder or last call was sent',
+      labelNames: ['kind'],
+      buckets: [1, 5, 15, 30, 60, 120, 300, 900],
       registers,
     }),
     slackEffectsTotal: new Counter({

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { baseConfigShape, loadConfig, requireAuthIssuer, slackConfigShape } from './config.ts';
-import { pingDb, type Pool } from './db/client.ts';
+import { pingDb, type Pool, type Sql } from './db/client.ts';
 import { consumeOnce, eventEffectKind } from './events/consumer.ts';
-import { enqueueEffect, type EffectExecutor } from './effects/effects.ts';
+import { enqueueEffect, type EffectExecutor, type EffectRequest } from './effects/effects.ts';
 import { createEffectWorker, type EffectPolicy, type EffectWorker } from './effects/worker.ts';
 import type { EventType } from './events/catalog.ts';
 import { CloudEvent, type CloudEventV1 } from 'cloudevents';
@@ -11,7 +11,8 @@ import { fromHttp } from './events/http-binding.ts';
 import { createEmitter, createOutboxRelay, type OutboxRelay } from './events/outbox.ts';
 import type { EventTransport } from './events/transport.ts';
 import { toAppError } from './errors.ts';
-import { eventPath, type AnyFunction, type EffectsPort, type FunctionDeps } from './function.ts';
+import { eventPath, tickPath, type AnyFunction, type EffectsPort, type FunctionDeps } from './function.ts';
+import { coalesced } from './coalesce.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { jsonError, type HttpRequest, type HttpResponse, type Route, type RouteAuth } from './http/types.ts';
 import { audienceFor, createAuthenticate } from './auth/event-auth.ts';
@@ -53,6 +54,8 @@ export interface RuntimeOptions {
    * 0 disables the timer (`POST /sweep` still works).
    */
   sweepMs: number;
+  /** How often timers tick in-process (npm start); 0 or unset: only `POST /ticks/<name>`. */
+  tickMs?: number;
   effectPolicy?: EffectPolicy;
 }
 
@@ -94,6 +97,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   };
   const routes: Route[] = [];
+  const ticks: { name: string; tick: () => Promise<number>; log: Logger }[] = [];
   // Internal endpoints take a token for the function's own audience (`coffeebuddy-<name>`); the
   // sweep, shared by every function in this process, takes any of theirs.
   const bearer = (audiences: readonly string[]): RouteAuth => ({ kind: 'bearer', audiences: [...new Set(audiences)] });
@@ -127,6 +131,28 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         handle: async (request) => {
           try {
             return await route.handle(request, deps);
+          } finally {
+            relay?.kick();
+          }
+        },
+      });
+    }
+    for (const timer of fn.timers ?? []) {
+      const tick = coalesced(async () => {
+        const done = await timer.run(deps);
+        const total = Object.values(done).reduce((sum, n) => sum + n, 0);
+        if (total > 0) deps.log.info('tick', { timer: timer.name, ...done });
+        return total;
+      });
+      ticks.push({ name: timer.name, tick, log: deps.log });
+      routes.push({
+        method: 'POST',
+        path: tickPath(timer),
+        type: 'event',
+        auth: bearer([audienceFor(fn.name, options.config)]),
+        handle: async () => {
+          try {
+            return { status: 200, body: { done: await tick() } };
           } finally {
             relay?.kick();
           }
@@ -190,12 +216,23 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     relay?.startSweep(options.sweepMs);
     worker.startSweep(options.sweepMs);
   }
+  // In a cluster PingSources post the ticks; a local run (npm start) ticks itself.
+  const tickTimers = (options.tickMs ?? 0) > 0
+    ? ticks.map(({ name, tick, log }) => {
+        const timer = setInterval(() => {
+          tick().then(() => relay?.kick()).catch((error: unknown) => log.warn('tick failed; the next one catches up', { timer: name, error }));
+        }, options.tickMs);
+        timer.unref();
+        return timer;
+      })
+    : [];
   return {
     http,
     relay,
     effects: worker,
     routes,
     async close(timeoutMs) {
+      for (const timer of tickTimers) clearInterval(timer);
       await http.close(timeoutMs);
       await worker.stop();
       await relay?.stop();
@@ -226,18 +263,22 @@ async function handleEvent(fn: AnyFunction, request: HttpRequest, deps: Function
     // A KafkaSource delivers every record on its topics: ours that this function does not use are
     // done (2xx), not poison, or they would all land in the dead-letter sink.
     if (!handler) return { status: 200, body: { status: 'ignored' } };
-    const { result, effectIds } = await consumeOnce({
-      sql: deps.sql,
-      consumer: fn.name,
-      event,
-      deps: { ...deps, log },
-      handle: handler,
-      enqueue: deps.effects.enqueue,
-    });
+    // Every effect the delivery asks for (its event's own, and any its handler asks for) is tried
+    // right after commit.
+    const asked: string[] = [];
+    const effects = {
+      ...deps.effects,
+      enqueue: async (tx: Sql, request: EffectRequest) => {
+        const id = await deps.effects.enqueue(tx, request);
+        asked.push(id);
+        return id;
+      },
+    };
+    const { result } = await consumeOnce({ sql: deps.sql, consumer: fn.name, event, deps: { ...deps, log, effects }, handle: handler, enqueue: effects.enqueue });
     log.info(result === 'duplicate' ? 'duplicate event ignored' : 'event processed');
-    // The effect is durable now, so the delivery is done whatever Slack does; trying it at once
+    // The effects are durable now, so the delivery is done whatever Slack does; trying them at once
     // (bounded) keeps a healthy run quick and one channel's posts in the order of its events.
-    await worker.runSoon(effectIds, eventEffectBudgetMs);
+    await worker.runSoon(asked, eventEffectBudgetMs);
     return { status: 200, body: { status: result } };
   } catch (error) {
     const appError = toAppError(error);

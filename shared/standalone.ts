@@ -60,6 +60,7 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
     metrics,
     now: () => new Date(),
     sweepMs: config.SWEEP_INTERVAL_MS,
+    tickMs: config.TICK_INTERVAL_MS,
   });
   const port = await runtime.http.listen(config.PORT);
   log.info('listening', { port });

@@ -1,27 +1,9 @@
-import { orderLines, totalsLine, type PersonOrder } from '../../shared/domain/order-list.ts';
+import { orderBlocks } from '../../shared/domain/order-blocks.ts';
+import type { PersonOrder } from '../../shared/domain/order-list.ts';
 import { pickupText, runActions } from '../../shared/domain/run-message.ts';
 import type { RunView } from '../../shared/domain/run-queries.ts';
 import type { Block } from '../../shared/slack/port.ts';
 import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
-
-// A section holds 3000 characters; long lists are split over several sections.
-function listSections(lines: string[], blockId: string): Block[] {
-  const sections: string[] = [];
-  for (const line of lines) {
-    const last = sections.at(-1);
-    if (last !== undefined && last.length + 1 + line.length <= 3000) sections[sections.length - 1] = `${last}\n${line}`;
-    else sections.push(line);
-  }
-  return sections.slice(0, 40).map((text, index) => ({ type: 'section', block_id: `${blockId}.${index}`, text: { type: 'mrkdwn', text } }));
-}
-
-/** The order list and totals, identical in the channel summary and the runner's DM. */
-function orderBlocks(orders: readonly PersonOrder[]): Block[] {
-  return [
-    ...listSections(orderLines(orders), 'orders'),
-    { type: 'section', block_id: 'totals', text: { type: 'mrkdwn', text: `*Totals:* ${totalsLine(orders)}` } },
-  ];
-}
 
 const heading = (run: RunView) => {
   const note = run.note ? ` · ${escapeMrkdwn(run.note)}` : '';

@@ -93,7 +93,15 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
     });
     const open = await findOpenRun(tx, channel.id);
     if (open) return { kind: 'already_open' as const, open };
-    const runId = await insertRun(tx, { channelId: channel.id, initiatorId, pickupAt: parsed.pickupAt, note: parsed.note, timeZone, startedAt: now });
+    const runId = await insertRun(tx, {
+      channelId: channel.id,
+      initiatorId,
+      pickupAt: parsed.pickupAt,
+      closesAt: parsed.closesAt,
+      note: parsed.note,
+      timeZone,
+      startedAt: now,
+    });
     await deps.emit(tx, {
       type: 'com.coffeebuddy.run.created',
       subject: runId,
@@ -105,6 +113,7 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
         slackChannelId: command.channel_id,
         initiatorSlackUserId: command.user_id,
         pickupAt: parsed.pickupAt?.toISOString() ?? null,
+        closesAt: parsed.closesAt?.toISOString() ?? null,
         note: parsed.note,
         timeZone,
         startedAt: now.toISOString(),

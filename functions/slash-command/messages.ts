@@ -10,6 +10,8 @@ export function helpReply(windowRuns: number): EphemeralReply {
       '*CoffeeBuddy* runs the office coffee run.',
       '• `/coffee [pickup time] [note]` starts a run here, e.g. `/coffee 10:30 Lobby cafe` or `/coffee in 15m`.',
       '   Times: `10:30`, `10:30am`, `2pm`, `in 15m`, `15m`, `1h30m`, read in your Slack time zone.',
+      '   End with `closes 10:15` or `closes in 10m` to close ordering by itself (with a last call a few minutes before).',
+      '• The runner gets a reminder DM a few minutes before pickup.',
       '• On the run message: *Place order* (a drink, size and customizations, or type your order), *Use my last order* (one click),',
       "   *Withdraw my order*, *I'll go* (volunteer), *Close run* and *Cancel run*. Ordering again edits your order.",
       '• `/coffee close`: close the open run (whoever started it, or a channel admin). The runner gets a DM with *Mark done* and *I can\'t go*.',

@@ -70,11 +70,11 @@ export async function findOpenRun(sql: Sql, channelId: string): Promise<OpenRunR
 /** Insert an open run; the partial unique index refuses a second open run in the channel. */
 export async function insertRun(
   sql: Sql,
-  run: { channelId: string; initiatorId: string; pickupAt: Date | null; note: string; timeZone: string; startedAt: Date },
+  run: { channelId: string; initiatorId: string; pickupAt: Date | null; closesAt: Date | null; note: string; timeZone: string; startedAt: Date },
 ): Promise<string> {
   const [row] = await sql<{ id: string }[]>`
-    insert into runs (channel_id, initiator_id, pickup_at, note, time_zone, started_at)
-    values (${run.channelId}, ${run.initiatorId}, ${run.pickupAt}, ${run.note}, ${run.timeZone}, ${run.startedAt})
+    insert into runs (channel_id, initiator_id, pickup_at, closes_at, note, time_zone, started_at)
+    values (${run.channelId}, ${run.initiatorId}, ${run.pickupAt}, ${run.closesAt}, ${run.note}, ${run.timeZone}, ${run.startedAt})
     returning id
   `;
   return row!.id;

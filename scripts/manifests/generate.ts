@@ -14,7 +14,7 @@ import { kservice } from './kservice.ts';
 import { kustomization, kustomizeInputs, nameReferences } from './kustomization.ts';
 import { servesSlack } from './names.ts';
 import type { ManifestOptions } from './options.ts';
-import { sweepPingSource } from './ping-source.ts';
+import { sweepPingSource, timerPingSource } from './ping-source.ts';
 import { renderEnvFile, renderJson, renderYaml } from './render.ts';
 import { setupJob } from './setup-job.ts';
 import { slackAppManifest } from './slack-app.ts';
@@ -44,7 +44,10 @@ export function generateManifests(functions: readonly AnyFunction[], options: Ma
   for (const fn of functions) {
     resource(`knative/${fn.name}.yaml`, renderYaml([{ comment: `${fn.name}: ${fn.description}`, value: kservice(fn, options) }]));
   }
-  const pings = functions.flatMap((fn) => sweepPingSource(fn, options) ?? []);
+  const pings = functions.flatMap((fn) => [
+    ...(sweepPingSource(fn, options) ? [sweepPingSource(fn, options)!] : []),
+    ...(fn.timers ?? []).map((timer) => timerPingSource(fn, timer, options)),
+  ]);
   if (pings.length > 0) resource('knative/ping-sources.yaml', renderYaml(pings));
 
   resource('kafka-sources/dead-letter-sink.yaml', renderYaml([deadLetterSink(options)]));

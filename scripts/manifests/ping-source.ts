@@ -3,7 +3,7 @@
  * something to catch up on: `POST /sweep` publishes outbox rows a Kafka outage left behind and
  * retries due Slack effects (shared/runtime.ts).
  */
-import type { AnyFunction } from '../../shared/function.ts';
+import { tickPath, type AnyFunction, type FunctionTimer } from '../../shared/function.ts';
 import type { PingSource } from './knative-types.ts';
 import { audienceFor, functionLabels, needsSweep, servesSlack } from './names.ts';
 import type { ManifestOptions } from './options.ts';
@@ -37,6 +37,26 @@ export function sweepPingSource(fn: AnyFunction, options: ManifestOptions): Ping
       sink: {
         ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: fn.name },
         uri: sweepPath,
+        audience: audienceFor(fn),
+      },
+    },
+  };
+}
+
+/** The PingSource of a function's timer: posts a tick to `POST /ticks/<name>` on its schedule (UTC). */
+export function timerPingSource(fn: AnyFunction, timer: FunctionTimer<unknown>, options: ManifestOptions): PingSource {
+  return {
+    apiVersion: 'sources.knative.dev/v1',
+    kind: 'PingSource',
+    metadata: { name: `${fn.name}-${timer.name}`, namespace: options.namespace, labels: { ...functionLabels(fn), 'app.kubernetes.io/component': 'event-source' } },
+    spec: {
+      schedule: timer.schedule,
+      timezone: 'Etc/UTC',
+      contentType: 'application/json',
+      data: JSON.stringify({ task: timer.name }),
+      sink: {
+        ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: fn.name },
+        uri: tickPath(timer),
         audience: audienceFor(fn),
       },
     },

@@ -237,3 +237,40 @@ describe('formatPickup', () => {
     expect(formatPickup(new Date(iso), zone)).toBe(expected);
   });
 });
+
+describe('parseRunText: ordering that closes by itself', () => {
+  const at = (text: string, nowIso = '2026-11-30T09:00:00Z', zone = 'Europe/Berlin') => parseRunText(text, new Date(nowIso), zone);
+
+  it('reads `closes <clock>` and `closes in <duration>` after the pickup time and note', () => {
+    const clock = at('10:30 Lobby cafe closes 10:15');
+    expect(clock).toMatchObject({ ok: true, note: 'Lobby cafe' });
+    if (!clock.ok) throw new Error('expected ok');
+    expect(clock.pickupAt?.toISOString()).toBe('2026-11-30T09:30:00.000Z');
+    expect(clock.closesAt?.toISOString()).toBe('2026-11-30T09:15:00.000Z');
+    const relative = at('in 45m closes in 10m');
+    if (!relative.ok) throw new Error('expected ok');
+    expect(relative.closesAt?.toISOString()).toBe('2026-11-30T09:10:00.000Z');
+    expect(relative.note).toBe('');
+    const withAt = at('11:00 closes at 10:45am');
+    expect(withAt.ok && withAt.closesAt?.toISOString()).toBe('2026-11-30T09:45:00.000Z');
+  });
+
+  it('has no scheduled close unless asked, and keeps "closes" that is not followed by a time in the note', () => {
+    expect(at('10:30 Lobby')).toMatchObject({ ok: true, closesAt: null });
+    expect(at('10:30 the cafe closes early')).toMatchObject({ ok: true, note: 'the cafe closes early', closesAt: null });
+  });
+
+  it('refuses a closing time after pickup, one already past, and one it cannot read', () => {
+    expect(at('10:30 closes 10:45')).toMatchObject({ ok: false, message: expect.stringContaining('Ordering has to close before pickup') });
+    expect(at('10:30 closes 09:30')).toMatchObject({ ok: false, reason: 'past', message: expect.stringContaining("can't close at 09:30") });
+    expect(at('10:30 closes 25:00')).toMatchObject({ ok: false, reason: 'syntax', message: expect.stringContaining("couldn't read `25:00` as a closing time") });
+  });
+
+  it('reads the closing clock time in the user zone on a DST day', () => {
+    // 29 March 2026: Berlin springs forward at 02:00 → 03:00 (UTC+1 → UTC+2).
+    const r = at('04:30 closes 03:30', '2026-03-29T00:30:00Z');
+    if (!r.ok) throw new Error(r.message);
+    expect(r.closesAt?.toISOString()).toBe('2026-03-29T01:30:00.000Z');
+    expect(r.pickupAt?.toISOString()).toBe('2026-03-29T02:30:00.000Z');
+  });
+});

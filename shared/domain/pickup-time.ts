@@ -1,6 +1,9 @@
-/** Result of parsing the text after `/coffee`: a pickup time (or none) plus a note, or a user-facing refusal. */
+/**
+ * Result of parsing the text after `/coffee`: a pickup time (or none), a note, and when ordering
+ * closes by itself (or never), or a user-facing refusal.
+ */
 export type PickupParse =
-  | { ok: true; pickupAt: Date | null; note: string }
+  | { ok: true; pickupAt: Date | null; note: string; closesAt: Date | null }
   | { ok: false; reason: 'syntax' | 'past'; message: string };
 
 /** Wall-clock fields of a local date and time; `month` is 1-based. */
@@ -107,7 +110,51 @@ function pastTime(at: Date, now: Date, timeZone: string, note: string): PickupPa
  * @throws RangeError for an unknown `timeZone` (a configuration error, not user input).
  */
 export function parseRunText(text: string, now: Date, timeZone: string): PickupParse {
-  const s = text.trim().replace(/\s+/g, ' ');
+  const full = text.trim().replace(/\s+/g, ' ');
+  const clause = closingClause(full);
+  const parsed = parsePickupAndNote(clause ? full.slice(0, clause.index).trimEnd() : full, now, timeZone);
+  if (!parsed.ok || !clause) return parsed;
+  const closesAt = parseClosingTime(clause.time, now, timeZone);
+  if ('message' in closesAt) return closesAt;
+  if (closesAt.at.getTime() <= now.getTime()) {
+    return { ok: false, reason: 'past', message: `Ordering can't close at ${formatPickup(closesAt.at, timeZone)}: that has already passed today in ${timeZone}.` };
+  }
+  if (parsed.pickupAt && closesAt.at.getTime() > parsed.pickupAt.getTime()) {
+    return {
+      ok: false,
+      reason: 'syntax',
+      message: `Ordering has to close before pickup: ${formatPickup(closesAt.at, timeZone)} is after ${formatPickup(parsed.pickupAt, timeZone)}. ${CLOSES_USAGE}`,
+    };
+  }
+  return { ...parsed, closesAt: closesAt.at };
+}
+
+const CLOSES_USAGE = 'To close ordering by itself, end with e.g. `closes 10:15` or `closes in 10m`.';
+
+/** A trailing `closes <time>` (or `closes at <time>`) whose time reads as one; otherwise it is part of the note. */
+function closingClause(s: string): { index: number; time: string } | null {
+  const match = /(?:^| )closes(?: at)? (.+)$/i.exec(s);
+  if (!match) return null;
+  const time = match[1]!;
+  if (!CLOCK.test(time) && !RELATIVE.test(time) && !LOOKS_LIKE_TIME.test(time)) return null;
+  return { index: match.index, time };
+}
+
+/** The closing time of a `closes …` clause: a clock time today or a relative time from now. */
+function parseClosingTime(time: string, now: Date, timeZone: string): { at: Date } | Extract<PickupParse, { ok: false }> {
+  const refuse = (): Extract<PickupParse, { ok: false }> => ({
+    ok: false,
+    reason: 'syntax',
+    message: `I couldn't read \`${tick(time)}\` as a closing time. ${CLOSES_USAGE}`,
+  });
+  // A past clock time is refused by the caller with closing-time wording.
+  const parsed = parsePickupAndNote(time, now, timeZone, { allowPast: true });
+  if (!parsed.ok || !parsed.pickupAt || parsed.note !== '') return refuse();
+  return { at: parsed.pickupAt };
+}
+
+/** `[pickup time] [note]`: the part of the text before any `closes …` clause. */
+function parsePickupAndNote(s: string, now: Date, timeZone: string, options: { allowPast?: boolean } = {}): PickupParse {
   let pickupAt: Date | null = null;
   let rest = s;
   let isClock = false;
@@ -140,6 +187,6 @@ export function parseRunText(text: string, now: Date, timeZone: string): PickupP
   if (length > NOTE_MAX) {
     return { ok: false, reason: 'syntax', message: `That note is too long (${length} characters); please keep it to ${NOTE_MAX} characters or fewer.` };
   }
-  if (isClock && pickupAt && pickupAt.getTime() < now.getTime() - MINUTE) return pastTime(pickupAt, now, timeZone, note);
-  return { ok: true, pickupAt, note };
+  if (isClock && pickupAt && !options.allowPast && pickupAt.getTime() < now.getTime() - MINUTE) return pastTime(pickupAt, now, timeZone, note);
+  return { ok: true, pickupAt, note, closesAt: null };
 }

@@ -30,6 +30,8 @@ export interface RunMessageInput {
   runId: string;
   initiatorSlackUserId: string;
   pickupAt: Date | null;
+  /** When ordering closes by itself, if it does. */
+  closesAt?: Date | null;
   timeZone: string;
   note: string;
   fairnessWindowRuns: number;
@@ -50,6 +52,7 @@ export function pickupText(pickupAt: Date | null, timeZone: string): string {
 export function runMessage(run: RunMessageInput): { text: string; blocks: Block[] } {
   const pickup = pickupText(run.pickupAt, run.timeZone);
   const note = run.note ? `\n*Note:* ${escapeMrkdwn(run.note)}` : '';
+  const closes = run.closesAt ? `\n*Ordering closes:* ${pickupText(run.closesAt, run.timeZone)}` : '';
   const count = run.orders.length;
   const participants = `${count} ${count === 1 ? 'person has' : 'people have'} ordered`;
   const button = (text: string, actionId: string, style?: 'primary') => ({
@@ -67,7 +70,7 @@ export function runMessage(run: RunMessageInput): { text: string; blocks: Block[
         block_id: 'run.summary',
         text: {
           type: 'mrkdwn',
-          text: `:coffee: *Coffee run* started by ${mention(run.initiatorSlackUserId)}\n*Pickup:* ${pickup}${note}`,
+          text: `:coffee: *Coffee run* started by ${mention(run.initiatorSlackUserId)}\n*Pickup:* ${pickup}${closes}${note}`,
         },
       },
       { type: 'context', block_id: 'run.participants', elements: [{ type: 'mrkdwn', text: participants }] },

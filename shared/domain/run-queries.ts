@@ -31,6 +31,8 @@ export interface RunView {
   runnerSlackUserId: string | null;
   runnerReason: string | null;
   pickupAt: Date | null;
+  /** When ordering closes by itself; null when only by hand. */
+  closesAt: Date | null;
   timeZone: string;
   note: string;
   fairnessWindowRuns: number;
@@ -44,7 +46,7 @@ export async function findRunView(sql: Sql, runId: string): Promise<RunView | un
   const [row] = await sql<RunView[]>`
     select
       r.id, r.status, c.slack_channel_id, i.slack_user_id as initiator_slack_user_id,
-      ru.slack_user_id as runner_slack_user_id, r.runner_reason, r.pickup_at, r.time_zone, r.note,
+      ru.slack_user_id as runner_slack_user_id, r.runner_reason, r.pickup_at, r.closes_at, r.time_zone, r.note,
       c.fairness_window_runs, r.message_channel, r.message_ts, r.canceled_by
     from runs r
     join channels c on c.id = r.channel_id

@@ -21,6 +21,8 @@ export const eventCatalog = {
     slackChannelId: z.string().min(1),
     initiatorSlackUserId: z.string().min(1),
     pickupAt: z.iso.datetime().nullable(),
+    // Added with scheduled close; events written before it have none.
+    closesAt: z.iso.datetime().nullable().default(null),
     note: z.string(),
     timeZone: z.string().min(1),
     startedAt: z.iso.datetime(),

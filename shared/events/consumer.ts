@@ -30,7 +30,7 @@ export function eventEffect(consumer: string, event: CoffeeEvent): EffectRequest
 /**
  * Handle an event at most once per (consumer, event id): the `processed_events` row, the
  * handler's changes and the event's effect are written in one transaction, so a redelivered
- * event changes nothing and an effect is never lost or doubled. Returns the ids of effects to run.
+ * event changes nothing and an effect is never lost or doubled.
  */
 export async function consumeOnce<D>(args: {
   sql: Pool;
@@ -39,7 +39,7 @@ export async function consumeOnce<D>(args: {
   deps: D;
   handle: EventConsumer<D>;
   enqueue: EnqueueEffect;
-}): Promise<{ result: 'processed' | 'duplicate'; effectIds: string[] }> {
+}): Promise<{ result: 'processed' | 'duplicate' }> {
   const { transaction, effect } = typeof args.handle === 'function' ? { transaction: args.handle, effect: undefined } : args.handle;
   return args.sql.begin(async (tx) => {
     const inserted = await tx`
@@ -48,9 +48,9 @@ export async function consumeOnce<D>(args: {
       on conflict do nothing
       returning event_id
     `;
-    if (inserted.length === 0) return { result: 'duplicate' as const, effectIds: [] };
-    const effectIds = effect ? [await args.enqueue(tx, eventEffect(args.consumer, args.event))] : [];
+    if (inserted.length === 0) return { result: 'duplicate' as const };
+    if (effect) await args.enqueue(tx, eventEffect(args.consumer, args.event));
     await transaction?.(args.event, tx, args.deps);
-    return { result: 'processed' as const, effectIds };
+    return { result: 'processed' as const };
   });
 }

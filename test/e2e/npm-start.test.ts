@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import postgres from 'postgres';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { slackHeaders, slashCommandBody, viewSubmissionBody } from '../../shared/testing/slack-requests.ts';
+import { blockActionBody, slackHeaders, slashCommandBody, viewSubmissionBody } from '../../shared/testing/slack-requests.ts';
 import { createTestDatabase, type TestDatabase } from '../../shared/testing/test-db.ts';
 
 const devSecret = 'coffeebuddy-local-dev-signing-secret';
@@ -215,4 +215,25 @@ describe('npm start', () => {
     await expect.poll(second.output, { timeout: 30_000, interval: 200 }).toMatch(/\[slack\] chat\.postMessage channel=CE2E6 ":coffee: Coffee run closed/);
     expect(performance.now() - started).toBeLessThan(15_000);
   }, 120_000);
+
+  it('reminds the runner on time: pickup in 2 minutes, reminder 1 minute before, from the in-process tick', async () => {
+    const app = await npmStart({ COFFEEBUDDY_DATA_DIR: await tempDataDir(), REMINDER_OFFSET_MINUTES: '1', TICK_INTERVAL_MS: '2000' });
+    stopOnCleanup(app.child);
+    const db = embeddedDatabase(app.output());
+    const startedAt = Date.now();
+    expect((await coffee(app.url, 'in 2m Lobby', 'CE2E7')).status).toBe(200);
+    const [run] = await db<{ id: string; pickupAt: Date }[]>`
+      select r.id, r.pickup_at as "pickupAt" from runs r join channels c on c.id = r.channel_id where c.slack_channel_id = 'CE2E7' and r.status = 'open'`;
+    const privateMetadata = JSON.stringify({ runId: run!.id, channelId: 'CE2E7', usuals: [] });
+    const post = (body: string) => fetch(`${app.url}/slack/interactions`, { method: 'POST', headers: slackHeaders(devSecret, body, new Date()), body });
+    expect((await post(viewSubmissionBody({ userId: 'UREMIND', privateMetadata, input: { drink: 'Latte', size: 'Small' } }))).status).toBe(200);
+    expect((await post(blockActionBody({ userId: 'U0001', channelId: 'CE2E7', actionId: 'run.close', value: run!.id }))).status).toBe(200);
+
+    const due = run!.pickupAt.getTime() - 60_000;
+    await expect.poll(app.output, { timeout: 100_000, interval: 500 }).toMatch(/\[slack\] chat\.postMessage channel=DUREMIND ":alarm_clock: Reminder: pickup for <#CE2E7>/);
+    const sentAt = Date.now();
+    // Within the ±1 minute the spec allows (here within a tick of 2 s).
+    expect(Math.abs(sentAt - due)).toBeLessThan(10_000);
+    expect(sentAt - startedAt).toBeGreaterThan(40_000);
+  }, 150_000);
 });

@@ -21,6 +21,7 @@ const runCreated = (runId: string) => ({
     slackChannelId: 'C1',
     initiatorSlackUserId: 'U1',
     pickupAt: null,
+    closesAt: null,
     note: '',
     timeZone: 'UTC',
     startedAt: new Date().toISOString(),

@@ -15,7 +15,7 @@ import { registry } from '../../functions/registry.ts';
 import { kafkaCombinationProblems, kafkaConfigShape, resolveFileVariables } from '../../shared/config.ts';
 import { defaultRetryPolicy } from '../../shared/events/delivery.ts';
 import { topicKeyFor, topicName } from '../../shared/events/topics.ts';
-import { eventPath, type AnyFunction } from '../../shared/function.ts';
+import { eventPath, tickPath, type AnyFunction } from '../../shared/function.ts';
 import { createMetrics } from '../../shared/metrics.ts';
 import { configSchemaFor } from '../../shared/runtime.ts';
 import { panels } from '../../scripts/manifests/dashboard.ts';
@@ -257,11 +257,21 @@ describe('deployment manifests (npm run manifests)', () => {
   });
 
   it('every function with outbox rows or Slack effects is swept by a PingSource', () => {
-    const pings = docs.filter((doc) => doc.kind === 'PingSource');
-    expect(pings.map((ping) => ping.spec.sink.ref.name).sort()).toEqual(registry.filter(needsSweep).map((fn) => fn.name).sort());
-    for (const ping of pings) {
+    const sweeps = docs.filter((doc) => doc.kind === 'PingSource' && doc.spec.sink.uri === '/sweep');
+    expect(sweeps.map((ping) => ping.spec.sink.ref.name).sort()).toEqual(registry.filter(needsSweep).map((fn) => fn.name).sort());
+    for (const ping of sweeps) {
       const fn = registry.find((candidate) => candidate.name === ping.spec.sink.ref.name)!;
-      expect(ping.spec.sink).toMatchObject({ uri: '/sweep', audience: audienceFor(fn) });
+      expect(ping.spec.sink.audience).toBe(audienceFor(fn));
+    }
+  });
+
+  it("every function's timer ticks by a PingSource on its schedule, to its tick route, with its audience", () => {
+    const timers = registry.flatMap((fn) => (fn.timers ?? []).map((timer) => ({ fn, timer })));
+    expect(timers.length).toBeGreaterThan(0);
+    for (const { fn, timer } of timers) {
+      const ping = docs.find((doc) => doc.kind === 'PingSource' && doc.spec.sink.ref.name === fn.name && doc.spec.sink.uri === tickPath(timer));
+      expect(ping, `${fn.name} ${timer.name}`).toBeDefined();
+      expect(ping!.spec).toMatchObject({ schedule: timer.schedule, sink: { audience: audienceFor(fn) } });
     }
   });
 

@@ -1,0 +1,51 @@
+import { findRunView, listActiveOrders } from '../../shared/domain/run-queries.ts';
+import type { EffectDeps, EffectRequest } from '../../shared/effects/effects.ts';
+import { postOnce } from '../../shared/effects/slack-posts.ts';
+import { lastCall, runnerReminder } from './messages.ts';
+import { missingRegulars } from './queries.ts';
+import { lastCallPayload, runnerReminderPayload } from './schema.ts';
+
+export const effectKinds = { runnerReminder: 'reminder.runner_dm', lastCall: 'reminder.last_call' } as const;
+
+/** The runner's reminder DM, as a durable effect (retried, never posted twice). */
+export function runnerReminderEffect(payload: { reminderId: string; runId: string; runnerSlackUserId: string; late: boolean }): EffectRequest {
+  return { kind: effectKinds.runnerReminder, key: `reminder:${payload.reminderId}`, scope: payload.runId, payload };
+}
+
+/** A run's last call in its thread, as a durable effect. */
+export function lastCallEffect(runId: string): EffectRequest {
+  return { kind: effectKinds.lastCall, key: `last_call:${runId}`, scope: runId, payload: { runId } };
+}
+
+/** Send the reminder unless the run moved on meanwhile (done, canceled, another runner). */
+export async function sendRunnerReminder(payload: unknown, deps: EffectDeps): Promise<void> {
+  const { reminderId, runId, runnerSlackUserId, late } = runnerReminderPayload.parse(payload);
+  const run = await findRunView(deps.sql, runId);
+  if (!run || run.status !== 'closed' || run.runnerSlackUserId !== runnerSlackUserId || !run.pickupAt) {
+    deps.log.info('reminder no longer current; not sent', { runId, status: run?.status });
+    return;
+  }
+  const orders = await listActiveOrders(deps.sql, runId);
+  const channel = await deps.slack.openDirectMessage(runnerSlackUserId);
+  const message = runnerReminder(run, orders, { late, now: deps.now() });
+  await postOnce(deps.sql, deps.slack, { runId, kind: `reminder:${reminderId}`, channel, message, now: deps.now() });
+}
+
+/** Post the last call in the run's thread while the run still takes orders. */
+export async function sendLastCall(payload: unknown, deps: EffectDeps): Promise<void> {
+  const { runId } = lastCallPayload.parse(payload);
+  const run = await findRunView(deps.sql, runId);
+  if (!run || run.status !== 'open' || !run.closesAt || !run.messageChannel || !run.messageTs) {
+    deps.log.info('last call no longer useful; not sent', { runId, status: run?.status });
+    return;
+  }
+  const missing = await missingRegulars(deps.sql, runId);
+  await postOnce(deps.sql, deps.slack, {
+    runId,
+    kind: 'last_call',
+    channel: run.messageChannel,
+    threadTs: run.messageTs,
+    message: lastCall(run, missing, deps.now()),
+    now: deps.now(),
+  });
+}
