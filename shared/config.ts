@@ -172,6 +172,14 @@ export const baseConfigShape = {
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 };
 
+/** A channel's reminder timings until its admins set their own (reminder-due sends, admin shows them). */
+export const reminderDefaultsShape = {
+  /** The runner is reminded this long before pickup. */
+  REMINDER_OFFSET_MINUTES: z.coerce.number().int().min(0).max(120).default(5),
+  /** A last call goes to the run's thread this long before a scheduled close. */
+  LAST_CALL_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
+};
+
 /** Variables of functions that call Slack. */
 export const slackConfigShape = {
   SLACK_BOT_TOKEN: z.string().min(1),

@@ -1,4 +1,6 @@
+import { adminResetConfirmAction, adminSettingsCallbackId } from '../../shared/domain/admin-views.ts';
 import { runActions } from '../../shared/domain/run-message.ts';
+import { handleAdminSubmission, handleResetConfirm } from './admin.ts';
 import type { OrderSpec } from '../../shared/domain/orders.ts';
 import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission } from './modal.ts';
 import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
@@ -38,6 +40,8 @@ export async function handleBlockAction(payload: BlockActionsPayload, deps: Inte
     }
   };
   switch (action.action_id) {
+    case adminResetConfirmAction:
+      return handleResetConfirm(payload, deps, tell);
     case runActions.closeRun:
     case runActions.volunteer:
     case runActions.cancelRun:
@@ -127,6 +131,7 @@ async function placeAndConfirm(run: RunRow, actor: Actor, order: OrderSpec, deps
 
 /** The order modal submitted: field errors, a "run closed" view, or the order recorded (modal closes). */
 export async function handleViewSubmission(payload: ViewSubmissionPayload, deps: InteractionDeps): Promise<ViewSubmissionResponse> {
+  if (payload.view.callback_id === adminSettingsCallbackId) return handleAdminSubmission(payload, deps);
   if (payload.view.callback_id !== orderModalCallbackId) {
     deps.log.info('view submission not handled by this release', { callbackId: payload.view.callback_id });
     return null;

@@ -94,6 +94,9 @@ export const viewStateValues = z.record(
       type: z.string(),
       value: z.string().nullable().optional(),
       selected_option: z.object({ value: z.string() }).nullable().optional(),
+      // Checkboxes and a users select (the admin settings modal).
+      selected_options: z.array(z.object({ value: z.string().max(75) })).max(10).nullable().optional(),
+      selected_users: z.array(z.string().regex(/^[UW][A-Z0-9]{1,20}$/)).max(100).nullable().optional(),
     }),
   ),
 );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { slackAckDeadlineMs, slackIngressConfigShape } from '../../shared/config.ts';
+import { reminderDefaultsShape, slackAckDeadlineMs, slackIngressConfigShape } from '../../shared/config.ts';
+import { adminBoundsShape } from '../../shared/domain/channel-admin.ts';
 import { slackId, slackText } from '../../shared/slack/http.ts';
 import { isStorableText } from '../../shared/text.ts';
 import { viewStateValues } from './modal.ts';
@@ -8,6 +9,8 @@ import { viewStateValues } from './modal.ts';
 export const interactionConfig = z.object({
   SLACK_SIGNING_SECRET: slackIngressConfigShape.SLACK_SIGNING_SECRET,
   SLACK_ACK_DEADLINE_MS: slackAckDeadlineMs,
+  ...reminderDefaultsShape,
+  ...adminBoundsShape,
 });
 export type InteractionConfig = z.infer<typeof interactionConfig>;
 

@@ -6,21 +6,19 @@ import {
   disabledReply,
   helpReply,
   messageDelayedReply,
-  notYetReply,
   postFailedReply,
   usageReply,
 } from './messages.ts';
 import { parseRunText } from '../../shared/domain/pickup-time.ts';
 import { cancelRun, findCurrentRun, refuseControl, requestClose } from '../../shared/domain/run-control.ts';
 import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
+import { handleAdminCommand } from './admin.ts';
 import { historyReply, statsReply } from './reports.ts';
 import { failOpenRun, findChannel, findOpenRun, insertRun, upsertChannel, upsertUser } from './queries.ts';
 import type { EphemeralReply, SlashCommand, SlashCommandConfig } from './schema.ts';
 
 export type SlashCommandDeps = FunctionDeps<SlashCommandConfig>;
 
-/** Subcommands that belong to features not in this release; answered honestly, never run as notes. */
-const laterSubcommands = new Set(['admin']);
 const defaultWindowRuns = 5;
 /** How long `/coffee` waits for the run message before answering; Slack gives 3 s in all. */
 const runMessageBudgetMs = 1_500;
@@ -36,7 +34,7 @@ export async function handleSlashCommand(command: SlashCommand, deps: SlashComma
     const channel = await findChannel(deps.sql, command.channel_id);
     return helpReply(channel?.fairnessWindowRuns ?? defaultWindowRuns);
   }
-  if (laterSubcommands.has(subcommand)) return notYetReply(subcommand);
+  if (subcommand === 'admin') return handleAdminCommand(command, text.split(/\s+/).slice(1).map((word, i) => (i === 2 ? word : word.toLowerCase())), deps);
   if (subcommand === 'close' || subcommand === 'cancel') return controlRun(command, subcommand, deps);
   if (subcommand === 'history') {
     const page = text.split(/\s+/)[1] ?? '1';

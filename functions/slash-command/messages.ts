@@ -40,11 +40,6 @@ export function alreadyOpenReply(initiatorSlackUserId: string, pickupAt: Date | 
   };
 }
 
-/** A subcommand whose feature is not part of this release. */
-export function notYetReply(subcommand: string): EphemeralReply {
-  return { text: `\`/coffee ${subcommand}\` is not available in this version of CoffeeBuddy yet. See \`/coffee help\` for what works today.` };
-}
-
 /** The run message could not be posted. */
 export function postFailedReply(slackError: string): EphemeralReply {
   if (/not_in_channel|channel_not_found|is_archived/.test(slackError)) {

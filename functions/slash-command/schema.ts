@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { slackAckDeadlineMs, slackIngressConfigShape } from '../../shared/config.ts';
+import { reminderDefaultsShape, slackAckDeadlineMs, slackIngressConfigShape } from '../../shared/config.ts';
+import { adminBoundsShape } from '../../shared/domain/channel-admin.ts';
 import { slackId, slackText } from '../../shared/slack/http.ts';
 import { isStorableText } from '../../shared/text.ts';
 import { textTooLongReply, unstorableTextReply } from './messages.ts';
@@ -7,6 +8,8 @@ import { textTooLongReply, unstorableTextReply } from './messages.ts';
 /** What slash-command reads beyond the shared variables. */
 export const slashCommandConfig = z.object({
   ...slackIngressConfigShape,
+  ...reminderDefaultsShape,
+  ...adminBoundsShape,
   SLACK_ACK_DEADLINE_MS: slackAckDeadlineMs,
 });
 export type SlashCommandConfig = z.infer<typeof slashCommandConfig>;

@@ -76,6 +76,18 @@ export const eventCatalog = {
     canceledBySlackUserId: z.string().min(1),
     previousStatus: z.enum(['open', 'closed']),
   }),
+  // Channel administration (`/coffee admin`): the audit row is written with the change; these
+  // carry the work that happens after it.
+  'com.coffeebuddy.admin.settings_changed': z.object({
+    slackChannelId: z.string().min(1),
+    changedBySlackUserId: z.string().min(1),
+    changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+  }),
+  'com.coffeebuddy.channel.reset_requested': z.object({
+    slackChannelId: z.string().min(1),
+    requestedBySlackUserId: z.string().min(1),
+    requestedAt: z.iso.datetime(),
+  }),
 } as const;
 
 export type EventType = keyof typeof eventCatalog;

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { adminResetConfirmAction, parseAdminSubmission, type AdminViewState } from '../../shared/domain/admin-views.ts';
+import { changeChannelSettings, describeSettings, requestChannelReset } from '../../shared/domain/channel-admin.ts';
+import type { InteractionDeps } from './orders.ts';
+import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
+
+const metadataSchema = z.object({ slackChannelId: z.string().regex(/^[A-Z0-9]{1,64}$/) });
+
+/** The admin settings modal submitted: bounds checked, the actor authorized again, changes audited. */
+export async function handleAdminSubmission(payload: ViewSubmissionPayload, deps: InteractionDeps): Promise<ViewSubmissionResponse> {
+  let metadata: z.infer<typeof metadataSchema>;
+  try {
+    metadata = metadataSchema.parse(JSON.parse(payload.view.private_metadata));
+  } catch {
+    return { response_action: 'errors', errors: { switches: 'This settings form is out of date. Run `/coffee admin` again.' } };
+  }
+  const defaults = { reminderOffsetMinutes: deps.config.REMINDER_OFFSET_MINUTES, lastCallMinutes: deps.config.LAST_CALL_MINUTES };
+  const parsed = parseAdminSubmission(payload.view.state.values as AdminViewState, deps.config, defaults);
+  if (!parsed.ok) return { response_action: 'errors', errors: parsed.errors };
+  const outcome = await changeChannelSettings({
+    sql: deps.sql,
+    slack: deps.slack,
+    emit: deps.emit,
+    channel: { slackChannelId: metadata.slackChannelId, slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown' },
+    actorSlackUserId: payload.user.id,
+    action: 'settings',
+    now: deps.now(),
+    change: parsed.apply,
+  });
+  if (outcome.kind === 'refused') {
+    return { response_action: 'errors', errors: { switches: `Only ${outcome.who} can change CoffeeBuddy's settings here. Nothing was changed.` } };
+  }
+  const text = outcome.kind === 'changed' ? `Settings saved.\n${describeSettings(outcome.settings, defaults)}` : 'Nothing changed.';
+  await deps.slack.postEphemeral({ channel: metadata.slackChannelId, user: payload.user.id, text }).catch((error: unknown) => {
+    deps.log.warn('settings confirmation not delivered', { error });
+  });
+  return null;
+}
+
+/** Reset confirmed (the button from `/coffee admin reset`, valid 5 minutes). */
+export async function handleResetConfirm(payload: BlockActionsPayload, deps: InteractionDeps, tell: (text: string) => Promise<void>): Promise<void> {
+  const action = payload.actions[0]!;
+  const channel = payload.channel?.id;
+  const expiresAt = new Date(action.value ?? '');
+  if (!channel || action.action_id !== adminResetConfirmAction) return;
+  if (Number.isNaN(expiresAt.getTime()) || deps.now().getTime() > expiresAt.getTime()) {
+    return tell('This reset button has expired (it works for 5 minutes). Run `/coffee admin reset` again.');
+  }
+  const outcome = await requestChannelReset({
+    sql: deps.sql,
+    slack: deps.slack,
+    emit: deps.emit,
+    channel: { slackChannelId: channel, slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown' },
+    actorSlackUserId: payload.user.id,
+    now: deps.now(),
+  });
+  if (outcome === 'open_run') return tell("There's an open coffee run here now. Close or cancel it first, then reset.");
+  if (typeof outcome === 'object') return tell(`Only ${outcome.refused} can reset CoffeeBuddy here. Nothing was changed.`);
+  deps.log.info('channel reset requested', { channel, by: payload.user.id });
+  return tell("Resetting this channel's CoffeeBuddy data. A notice follows in the channel.");
+}

@@ -1,0 +1,157 @@
+import { findChannelSettings, hasOpenRun, listAdminActions } from '../../shared/domain/channel-admin-queries.ts';
+import {
+  changeChannelSettings,
+  defaultChannelSettings,
+  describeSettings,
+  mayAdminister,
+  numericSettings,
+  outOfBounds,
+  whoMayAdminister,
+  type ChannelSettings,
+  type NumericSetting,
+} from '../../shared/domain/channel-admin.ts';
+import { adminResetConfirmAction, adminSettingsModal } from '../../shared/domain/admin-views.ts';
+import { mention, slackTime } from '../../shared/slack/text.ts';
+import type { SlashCommandDeps } from './handler.ts';
+import type { EphemeralReply, SlashCommand } from './schema.ts';
+
+const usage = [
+  '`/coffee admin` opens the settings. As text:',
+  '`/coffee admin show` · `enable` · `disable` · `reminders on|off` · `offset <minutes>` · `lastcall on|off` · `lastcall <minutes>`',
+  '`/coffee admin window <runs>` · `retention <days>` · `admins add|remove @user` · `reset` · `log [page]`',
+].join('\n');
+
+/** How a text command changes the settings, or why it can't. */
+type Parsed = { action: string; change: (s: ChannelSettings) => ChannelSettings } | { reply: string };
+
+function parseChange(words: string[], deps: SlashCommandDeps): Parsed {
+  const [verb = '', arg = '', value = ''] = words;
+  const onOff = (text: string) => (text === 'on' ? true : text === 'off' ? false : null);
+  const number = (setting: NumericSetting, text: string): Parsed | number => {
+    const n = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
+    const problem = outOfBounds(setting, n, deps.config);
+    return problem ? { reply: problem } : n;
+  };
+  const set = <K extends keyof ChannelSettings>(action: string, key: K, to: ChannelSettings[K]): Parsed => ({ action, change: (s) => ({ ...s, [key]: to }) });
+  switch (verb) {
+    case 'enable':
+    case 'disable':
+      return set(verb, 'enabled', verb === 'enable');
+    case 'reminders': {
+      const on = onOff(arg);
+      return on === null ? { reply: 'Say `/coffee admin reminders on` or `/coffee admin reminders off`.' } : set(`reminders ${arg}`, 'remindersEnabled', on);
+    }
+    case 'lastcall': {
+      const on = onOff(arg);
+      if (on !== null) return set(`lastcall ${arg}`, 'lastCallEnabled', on);
+      const n = number('lastCallMinutes', arg);
+      return typeof n === 'number' ? set('lastcall minutes', 'lastCallMinutes', n) : n;
+    }
+    case 'offset':
+    case 'window':
+    case 'retention': {
+      const key = ({ offset: 'reminderOffsetMinutes', window: 'fairnessWindowRuns', retention: 'dataRetentionDays' } as const)[verb];
+      if (!arg) return { reply: `Say which value, e.g. \`/coffee admin ${verb} ${numericSettings(deps.config)[key].min + 4}\`.` };
+      const n = number(key, arg);
+      return typeof n === 'number' ? set(verb, key, n) : n;
+    }
+    case 'admins': {
+      // Slack escapes mentions in command text as <@U123|name>; a bare U123 is accepted too.
+      const user = /^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$/.exec(value)?.[1] ?? (/^[UW][A-Z0-9]{1,20}$/.test(value) ? value : null);
+      if ((arg !== 'add' && arg !== 'remove') || !user) return { reply: 'Say `/coffee admin admins add @someone` or `/coffee admin admins remove @someone`.' };
+      return {
+        action: `admins ${arg}`,
+        change: (s) => ({
+          ...s,
+          adminSlackUserIds: arg === 'add' ? [...new Set([...s.adminSlackUserIds, user])] : s.adminSlackUserIds.filter((id) => id !== user),
+        }),
+      };
+    }
+    default:
+      return { reply: `I don't know \`/coffee admin ${verb}\`.\n${usage}` };
+  }
+}
+
+/** `/coffee admin …`: the settings modal, the settings as text, a change, the reset, or the audit log. */
+export async function handleAdminCommand(command: SlashCommand, words: string[], deps: SlashCommandDeps): Promise<EphemeralReply> {
+  const [verb = ''] = words;
+  const defaults = { reminderOffsetMinutes: deps.config.REMINDER_OFFSET_MINUTES, lastCallMinutes: deps.config.LAST_CALL_MINUTES };
+  const current = await findChannelSettings(deps.sql, command.channel_id);
+  const settings = current ?? defaultChannelSettings;
+  if (verb === '' || verb === 'show' || verb === 'help') {
+    if (verb === '' && command.trigger_id) {
+      // trigger_id expires 3 s after the command and works once: the modal opens in this request.
+      await deps.slack.openView({ triggerId: command.trigger_id, view: adminSettingsModal({ slackChannelId: command.channel_id, settings, defaults, bounds: deps.config }) });
+      return { text: 'Opening the CoffeeBuddy settings for this channel…' };
+    }
+    return { text: `${describeSettings(settings, defaults)}\n\n${usage}` };
+  }
+  if (verb === 'log' || verb === 'reset') {
+    if (!(await mayAdminister(deps.slack, current, command.user_id))) {
+      return { text: `Only ${whoMayAdminister(settings)} can ${verb === 'log' ? "see CoffeeBuddy's admin log" : 'reset CoffeeBuddy'} here.` };
+    }
+    return verb === 'log' ? adminLog(command, words[1] ?? '1', deps) : resetPrompt(command, deps);
+  }
+  const parsed = parseChange(words, deps);
+  if ('reply' in parsed) return { text: parsed.reply };
+  const outcome = await changeChannelSettings({
+    sql: deps.sql,
+    slack: deps.slack,
+    emit: deps.emit,
+    channel: { slackChannelId: command.channel_id, slackTeamId: command.team_id },
+    actorSlackUserId: command.user_id,
+    action: parsed.action,
+    now: deps.now(),
+    change: parsed.change,
+  });
+  if (outcome.kind === 'refused') return { text: `Only ${outcome.who} can change CoffeeBuddy's settings here. Nothing was changed.` };
+  if (outcome.kind === 'unchanged') return { text: `Nothing to change: that is the setting already.\n${describeSettings(outcome.settings, defaults)}` };
+  deps.log.info('channel settings changed', { channel: command.channel_id, by: command.user_id, fields: Object.keys(outcome.changes) });
+  return { text: `Done. ${describeSettings(outcome.settings, defaults)}` };
+}
+
+async function adminLog(command: SlashCommand, pageText: string, deps: SlashCommandDeps): Promise<EphemeralReply> {
+  if (!/^[1-9]\d{0,3}$/.test(pageText)) return { text: `\`${pageText}\` is not a page number. Try \`/coffee admin log\` or \`/coffee admin log 2\`.` };
+  const page = Number(pageText);
+  const pageSize = 15;
+  const { entries, total } = await listAdminActions(deps.sql, command.channel_id, page, pageSize);
+  if (entries.length === 0) return { text: page === 1 ? 'No admin actions here yet.' : `There is no page ${page}.` };
+  const lines = entries.map((entry) => {
+    const changes = Object.entries(entry.changes).map(([field, change]) => `${field}: ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`);
+    return `• ${slackTime(entry.createdAt, entry.createdAt.toISOString())} ${mention(entry.actorSlackUserId)} *${entry.action}*${changes.length ? ` (${changes.join('; ')})` : ''}`;
+  });
+  const pages = Math.ceil(total / pageSize);
+  return { text: [`*Admin log* (page ${page} of ${pages}, newest first)`, ...lines].join('\n') };
+}
+
+async function resetPrompt(command: SlashCommand, deps: SlashCommandDeps): Promise<EphemeralReply> {
+  if (await hasOpenRun(deps.sql, command.channel_id)) {
+    return { text: "There's an open coffee run here. Close or cancel it first; then `/coffee admin reset` deletes this channel's runs, orders, preferences and stats." };
+  }
+  const expiresAt = new Date(deps.now().getTime() + 5 * 60_000);
+  const text = ":warning: This deletes this channel's coffee runs, orders, saved orders and stats. Settings and the admin log stay. The button works for 5 minutes.";
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Reset this channel' },
+            action_id: adminResetConfirmAction,
+            value: expiresAt.toISOString(),
+            confirm: {
+              title: { type: 'plain_text', text: 'Reset CoffeeBuddy?' },
+              text: { type: 'mrkdwn', text: 'All runs, orders and stats of this channel are deleted for good.' },
+              confirm: { type: 'plain_text', text: 'Reset' },
+              deny: { type: 'plain_text', text: 'Keep' },
+            },
+          },
+        ],
+      },
+    ],
+  };
+}

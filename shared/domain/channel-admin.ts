@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import type { Pool } from '../db/client.ts';
+import type { Emit } from '../events/outbox.ts';
+import type { SlackPort } from '../slack/port.ts';
+import { mention } from '../slack/text.ts';
+import { lockChannelSettings, recordAdminAction, saveChannelSettings } from './channel-admin-queries.ts';
+
+/** A channel's settings (null offsets and minutes: the deployment's defaults). */
+export interface ChannelSettings {
+  enabled: boolean;
+  remindersEnabled: boolean;
+  reminderOffsetMinutes: number | null;
+  lastCallEnabled: boolean;
+  lastCallMinutes: number | null;
+  fairnessWindowRuns: number;
+  dataRetentionDays: number;
+  adminSlackUserIds: string[];
+}
+
+/** The ranges admins may choose from, set per deployment (env). */
+export const adminBoundsShape = {
+  ADMIN_MAX_REMINDER_OFFSET_MINUTES: z.coerce.number().int().min(0).max(120).default(60),
+  ADMIN_MAX_FAIRNESS_WINDOW_RUNS: z.coerce.number().int().min(1).max(100).default(50),
+  ADMIN_MAX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+};
+export type AdminBounds = { [K in keyof typeof adminBoundsShape]: number };
+
+/** The numeric settings, their bounds and how people call them. */
+export function numericSettings(bounds: AdminBounds) {
+  return {
+    reminderOffsetMinutes: { label: 'reminder offset (minutes before pickup)', min: 0, max: bounds.ADMIN_MAX_REMINDER_OFFSET_MINUTES },
+    lastCallMinutes: { label: 'last call (minutes before a scheduled close)', min: 1, max: 60 },
+    fairnessWindowRuns: { label: 'fairness window (runs)', min: 1, max: bounds.ADMIN_MAX_FAIRNESS_WINDOW_RUNS },
+    dataRetentionDays: { label: 'retention (days)', min: 1, max: bounds.ADMIN_MAX_RETENTION_DAYS },
+  } as const;
+}
+export type NumericSetting = keyof ReturnType<typeof numericSettings>;
+
+/** A range check in words, or null when the value is allowed. */
+export function outOfBounds(setting: NumericSetting, value: number, bounds: AdminBounds): string | null {
+  const { label, min, max } = numericSettings(bounds)[setting];
+  if (Number.isInteger(value) && value >= min && value <= max) return null;
+  return `The ${label} must be a whole number from ${min} to ${max}.`;
+}
+
+/** Who may administer the channel, in words, for a refusal. */
+export function whoMayAdminister(settings: Pick<ChannelSettings, 'adminSlackUserIds'>): string {
+  const admins = settings.adminSlackUserIds.map(mention);
+  return admins.length > 0 ? `${admins.join(', ')} or a workspace admin` : 'a workspace admin';
+}
+
+/**
+ * Whether `slackUserId` may change this channel's CoffeeBuddy settings: a workspace admin or owner
+ * (`users.info`), one of the channel's configured admins, or anyone while the channel has none (the
+ * first to configure it becomes its admin). Checked on the server for every change.
+ */
+export async function mayAdminister(slack: SlackPort, settings: Pick<ChannelSettings, 'adminSlackUserIds'> | undefined, slackUserId: string): Promise<boolean> {
+  if (!settings || settings.adminSlackUserIds.length === 0) return true;
+  if (settings.adminSlackUserIds.includes(slackUserId)) return true;
+  try {
+    return (await slack.getUser(slackUserId))?.isAdmin ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** What changed between two settings, as the audit trail records it: field → { from, to }. */
+export function diffSettings(before: ChannelSettings, after: ChannelSettings): Record<string, { from: unknown; to: unknown }> {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of Object.keys(after) as (keyof ChannelSettings)[]) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { from: before[key], to: after[key] };
+  }
+  return changes;
+}
+
+export type AdminOutcome = { kind: 'changed'; changes: Record<string, { from: unknown; to: unknown }>; settings: ChannelSettings } | { kind: 'unchanged'; settings: ChannelSettings } | { kind: 'refused'; who: string };
+
+/**
+ * Apply a change to a channel's settings, authorized and audited in one transaction: the row is
+ * locked, the actor checked against the current admins, the change and its audit row (old → new)
+ * committed together, and an event emitted for what happens after. A refusal is audited too.
+ * A channel without admins gets the actor as its first admin.
+ */
+export async function changeChannelSettings(args: {
+  sql: Pool;
+  slack: SlackPort;
+  emit: Emit;
+  channel: { slackChannelId: string; slackTeamId: string };
+  actorSlackUserId: string;
+  action: string;
+  now: Date;
+  change: (current: ChannelSettings) => ChannelSettings;
+}): Promise<AdminOutcome> {
+  // users.info before the transaction: no row lock held across a Slack call.
+  const workspaceAdmin = await args.slack.getUser(args.actorSlackUserId).then((user) => user?.isAdmin ?? false, () => false);
+  return args.sql.begin(async (tx) => {
+    const current = await lockChannelSettings(tx, args.channel);
+    const { id, ...settings } = current;
+    const allowed = workspaceAdmin || settings.adminSlackUserIds.length === 0 || settings.adminSlackUserIds.includes(args.actorSlackUserId);
+    const audit = (action: string, changes: Record<string, unknown>) =>
+      recordAdminAction(tx, { channelId: id, slackChannelId: args.channel.slackChannelId, actorSlackUserId: args.actorSlackUserId, action, changes, at: args.now });
+    if (!allowed) {
+      await audit(`refused:${args.action}`, {});
+      return { kind: 'refused' as const, who: whoMayAdminister(settings) };
+    }
+    let next = args.change(settings);
+    if (next.adminSlackUserIds.length === 0 && settings.adminSlackUserIds.length === 0 && !workspaceAdmin) {
+      // The first to configure an unadministered channel becomes its admin (else anyone could undo it).
+      next = { ...next, adminSlackUserIds: [args.actorSlackUserId] };
+    }
+    const changes = diffSettings(settings, next);
+    if (Object.keys(changes).length === 0) return { kind: 'unchanged' as const, settings };
+    await saveChannelSettings(tx, id, next, args.now);
+    await audit(args.action, changes);
+    await args.emit(tx, {
+      type: 'com.coffeebuddy.admin.settings_changed',
+      subject: args.channel.slackChannelId,
+      partitionKey: args.channel.slackChannelId,
+      correlationId: args.channel.slackChannelId,
+      data: { slackChannelId: args.channel.slackChannelId, changedBySlackUserId: args.actorSlackUserId, changes },
+    });
+    return { kind: 'changed' as const, changes, settings: next };
+  });
+}
+
+/** The settings as text, with the defaults a null stands for. */
+export function describeSettings(settings: ChannelSettings, defaults: { reminderOffsetMinutes: number; lastCallMinutes: number }): string {
+  const onOff = (value: boolean) => (value ? 'on' : 'off');
+  const offset = settings.reminderOffsetMinutes ?? defaults.reminderOffsetMinutes;
+  const lastCall = settings.lastCallMinutes ?? defaults.lastCallMinutes;
+  return [
+    `*CoffeeBuddy here:* ${settings.enabled ? 'enabled' : 'disabled'}`,
+    `*Runner reminders:* ${onOff(settings.remindersEnabled)}, ${offset} min before pickup${settings.reminderOffsetMinutes === null ? ' (default)' : ''}`,
+    `*Last call:* ${onOff(settings.lastCallEnabled)}, ${lastCall} min before a scheduled close${settings.lastCallMinutes === null ? ' (default)' : ''}`,
+    `*Fairness window:* last ${settings.fairnessWindowRuns} runs`,
+    `*Retention:* ${settings.dataRetentionDays} days`,
+    `*Channel admins:* ${settings.adminSlackUserIds.length > 0 ? settings.adminSlackUserIds.map(mention).join(', ') : 'none yet (anyone may configure; the first to do so becomes admin)'} · workspace admins always may`,
+  ].join('\n');
+}
+
+/** Channel defaults for a channel CoffeeBuddy has not seen yet. */
+export const defaultChannelSettings: ChannelSettings = {
+  enabled: true,
+  remindersEnabled: true,
+  reminderOffsetMinutes: null,
+  lastCallEnabled: true,
+  lastCallMinutes: null,
+  fairnessWindowRuns: 5,
+  dataRetentionDays: 90,
+  adminSlackUserIds: [],
+};
+
+/**
+ * Ask for a channel's data to be reset, authorized and audited in one transaction with the event
+ * the admin function acts on. An open run blocks it (said, not done).
+ */
+export async function requestChannelReset(args: {
+  sql: Pool;
+  slack: SlackPort;
+  emit: Emit;
+  channel: { slackChannelId: string; slackTeamId: string };
+  actorSlackUserId: string;
+  now: Date;
+}): Promise<'requested' | 'open_run' | { refused: string }> {
+  const workspaceAdmin = await args.slack.getUser(args.actorSlackUserId).then((user) => user?.isAdmin ?? false, () => false);
+  return args.sql.begin(async (tx) => {
+    const { id, ...settings } = await lockChannelSettings(tx, args.channel);
+    const audit = (action: string) =>
+      recordAdminAction(tx, { channelId: id, slackChannelId: args.channel.slackChannelId, actorSlackUserId: args.actorSlackUserId, action, changes: {}, at: args.now });
+    const allowed = workspaceAdmin || settings.adminSlackUserIds.length === 0 || settings.adminSlackUserIds.includes(args.actorSlackUserId);
+    if (!allowed) {
+      await audit('refused:reset');
+      return { refused: whoMayAdminister(settings) };
+    }
+    const [open] = await tx`select 1 from runs where channel_id = ${id} and status = 'open' limit 1`;
+    if (open) return 'open_run' as const;
+    await audit('reset');
+    await args.emit(tx, {
+      type: 'com.coffeebuddy.channel.reset_requested',
+      subject: args.channel.slackChannelId,
+      partitionKey: args.channel.slackChannelId,
+      correlationId: args.channel.slackChannelId,
+      data: { slackChannelId: args.channel.slackChannelId, requestedBySlackUserId: args.actorSlackUserId, requestedAt: args.now.toISOString() },
+    });
+    return 'requested' as const;
+  });
+}

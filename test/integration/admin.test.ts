@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registry } from '../../functions/registry.ts';
+import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
+import { createRunDriver } from '../../shared/testing/run-driver.ts';
+import { blockActionBody, interactionBody } from '../../shared/testing/slack-requests.ts';
+
+describe('/coffee admin: settings, authorization, audit and reset requests', () => {
+  let stack: TestStack;
+  let drive: ReturnType<typeof createRunDriver>;
+  let seq = 0;
+  const newChannel = () => `CADM${++seq}`;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ functions: registry, users: { UOWNER: { is_admin: true }, UALICE: {}, UBOB: {}, UCAROL: {} } });
+    drive = createRunDriver(stack);
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  const admin = (channel: string, text: string, user: string) => drive.command(channel, `admin ${text}`.trim(), user);
+  const settings = async (channel: string) =>
+    (await stack.db.sql<{ enabled: boolean; remindersEnabled: boolean; reminderOffsetMinutes: number | null; fairnessWindowRuns: number; dataRetentionDays: number; adminSlackUserIds: string[] }[]>`
+      select enabled, reminders_enabled, reminder_offset_minutes, fairness_window_runs, data_retention_days, admin_slack_user_ids
+      from channels where slack_channel_id = ${channel}`)[0];
+  const audit = (channel: string) =>
+    stack.db.sql<{ actorSlackUserId: string; action: string; changes: Record<string, { from: unknown; to: unknown }> }[]>`
+      select actor_slack_user_id, action, changes from channel_admin_actions where slack_channel_id = ${channel} order by created_at, id`;
+
+  it('the first to configure a channel becomes its admin; others are refused (audited, nothing changed); workspace admins may always', async () => {
+    const channel = newChannel();
+    expect(await admin(channel, 'window 8', 'UALICE')).toContain('Fairness window:* last 8 runs');
+    expect(await settings(channel)).toMatchObject({ fairnessWindowRuns: 8, adminSlackUserIds: ['UALICE'] });
+
+    expect(await admin(channel, 'window 3', 'UBOB')).toBe("Only <@UALICE> or a workspace admin can change CoffeeBuddy's settings here. Nothing was changed.");
+    expect((await settings(channel))!.fairnessWindowRuns).toBe(8);
+
+    expect(await admin(channel, 'admins add <@UBOB|bob>', 'UOWNER')).toContain('<@UALICE>, <@UBOB>');
+    expect(await admin(channel, 'retention 30', 'UBOB')).toContain('Retention:* 30 days');
+    expect(await audit(channel)).toEqual([
+      { actorSlackUserId: 'UALICE', action: 'window', changes: { fairnessWindowRuns: { from: 5, to: 8 }, adminSlackUserIds: { from: [], to: ['UALICE'] } } },
+      { actorSlackUserId: 'UBOB', action: 'refused:window', changes: {} },
+      { actorSlackUserId: 'UOWNER', action: 'admins add', changes: { adminSlackUserIds: { from: ['UALICE'], to: ['UALICE', 'UBOB'] } } },
+      { actorSlackUserId: 'UBOB', action: 'retention', changes: { dataRetentionDays: { from: 90, to: 30 } } },
+    ]);
+    const events = await stack.db.sql`select 1 from outbox where type = 'com.coffeebuddy.admin.settings_changed' and subject = ${channel}`;
+    expect(events).toHaveLength(3);
+  });
+
+  it('refuses values outside the bounds with the allowed range, and writes nothing', async () => {
+    const channel = newChannel();
+    expect(await admin(channel, 'offset 90', 'UOWNER')).toBe('The reminder offset (minutes before pickup) must be a whole number from 0 to 60.');
+    expect(await admin(channel, 'window 0', 'UOWNER')).toBe('The fairness window (runs) must be a whole number from 1 to 50.');
+    expect(await admin(channel, 'retention 400', 'UOWNER')).toBe('The retention (days) must be a whole number from 1 to 365.');
+    expect(await admin(channel, 'retention lots', 'UOWNER')).toContain('from 1 to 365');
+    expect(await admin(channel, 'frobnicate', 'UOWNER')).toContain("I don't know `/coffee admin frobnicate`");
+    expect(await audit(channel)).toEqual([]);
+  });
+
+  it('disable stops /coffee in the channel with an honest hint, enable brings it back; show lists every setting', async () => {
+    const channel = newChannel();
+    await admin(channel, 'disable', 'UOWNER');
+    expect(await drive.command(channel, 'in 10m Lobby', 'UCAROL')).toBe('CoffeeBuddy is disabled here. A channel admin can turn it back on with `/coffee admin`.');
+    await admin(channel, 'enable', 'UOWNER');
+    expect(await drive.command(channel, 'in 10m Lobby', 'UCAROL')).toBe('');
+    await admin(channel, 'reminders off', 'UOWNER');
+    const shown = await admin(channel, 'show', 'UCAROL');
+    expect(shown).toContain('*CoffeeBuddy here:* enabled');
+    expect(shown).toContain('*Runner reminders:* off, 5 min before pickup (default)');
+    expect(shown).toContain('*Last call:* on, 5 min before a scheduled close (default)');
+  });
+
+  it('opens the settings modal with the current values, and a submission is bounds-checked, re-authorized and audited', async () => {
+    const channel = newChannel();
+    await admin(channel, 'admins add <@UALICE|alice>', 'UOWNER');
+    expect(await admin(channel, '', 'UALICE')).toContain('Opening the CoffeeBuddy settings');
+    const view = stack.slack.callsTo('views.open').at(-1)!.args.view as { callback_id: string; private_metadata: string; blocks: { block_id: string }[] };
+    expect(view.callback_id).toBe('admin.settings');
+    expect(view.blocks.map((b) => b.block_id)).toEqual(['switches', 'offset', 'lastcall_minutes', 'window', 'retention', 'admins']);
+
+    const submit = (user: string, values: { window: string; offset: string; switches: string[] }) => {
+      const body = interactionBody({
+        type: 'view_submission',
+        user: { id: user, team_id: 'T0001' },
+        team: { id: 'T0001' },
+        view: {
+          id: 'V1',
+          callback_id: 'admin.settings',
+          private_metadata: view.private_metadata,
+          state: {
+            values: {
+              switches: { value: { type: 'checkboxes', selected_options: values.switches.map((value) => ({ value })) } },
+              offset: { value: { type: 'number_input', value: values.offset } },
+              lastcall_minutes: { value: { type: 'number_input', value: '5' } },
+              window: { value: { type: 'number_input', value: values.window } },
+              retention: { value: { type: 'number_input', value: '90' } },
+              admins: { value: { type: 'multi_users_select', selected_users: ['UALICE'] } },
+            },
+          },
+        },
+      });
+      return stack.postSigned('/slack/interactions', body).then(async (r) => ({ status: r.status, body: await r.text() }));
+    };
+    const tooBig = await submit('UALICE', { window: '51', offset: '5', switches: ['enabled', 'reminders', 'lastcall'] });
+    expect(JSON.parse(tooBig.body)).toEqual({ response_action: 'errors', errors: { window: 'The fairness window (runs) must be a whole number from 1 to 50.' } });
+    const refused = await submit('UBOB', { window: '7', offset: '5', switches: ['enabled'] });
+    expect(JSON.parse(refused.body).errors.switches).toContain('Only <@UALICE> or a workspace admin');
+    const saved = await submit('UALICE', { window: '7', offset: '10', switches: ['enabled', 'lastcall'] });
+    expect(saved).toEqual({ status: 200, body: '' });
+    expect(await settings(channel)).toMatchObject({ fairnessWindowRuns: 7, reminderOffsetMinutes: 10, remindersEnabled: false, enabled: true });
+    expect((await audit(channel)).map((a) => a.action)).toEqual(['admins add', 'refused:settings', 'settings']);
+  });
+
+  it('reset: blocked by an open run; confirmed by an admin within 5 minutes it is audited and requested once; an expired button does nothing', async () => {
+    const channel = newChannel();
+    const runId = await drive.startRun(channel, 'in 20m Lobby', 'UALICE');
+    expect(await admin(channel, 'reset', 'UOWNER')).toContain("There's an open coffee run here");
+    await drive.click('UALICE', channel, 'run.cancel', runId);
+
+    const prompt = await stack.postSigned('/slack/commands', new URLSearchParams({
+      token: 't', team_id: 'T0001', team_domain: 'x', channel_id: channel, channel_name: 'c', user_id: 'UOWNER', user_name: 'o',
+      command: '/coffee', text: 'admin reset', response_url: stack.slack.responseUrl('reset'), trigger_id: '1.2.3',
+    }).toString());
+    const { blocks } = (await prompt.json()) as { blocks: { elements?: { action_id: string; value: string }[] }[] };
+    const button = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'admin.reset_confirm')!;
+    const click = (user: string, value: string) => stack.postSigned('/slack/interactions', blockActionBody({ userId: user, channelId: channel, actionId: 'admin.reset_confirm', value }));
+
+    await click('UOWNER', new Date(stack.clock.now.getTime() - 1000).toISOString());
+    expect(drive.lastEphemeral('UOWNER')).toContain('This reset button has expired');
+    await click('UALICE', button.value);
+    expect(drive.lastEphemeral('UALICE')).toContain("Resetting this channel's CoffeeBuddy data");
+    const requests = await stack.db.sql`select 1 from outbox where type = 'com.coffeebuddy.channel.reset_requested' and subject = ${channel}`;
+    expect(requests).toHaveLength(1);
+    expect((await audit(channel)).map((a) => a.action)).toContain('reset');
+  });
+
+  it('the admin log lists actions newest first, for admins only', async () => {
+    const channel = newChannel();
+    await admin(channel, 'window 6', 'UALICE');
+    await admin(channel, 'offset 3', 'UALICE');
+    const log = await admin(channel, 'log', 'UALICE');
+    expect(log.indexOf('*offset*')).toBeLessThan(log.indexOf('*window*'));
+    expect(log).toContain('reminderOffsetMinutes: null → 3');
+    expect(await admin(channel, 'log', 'UBOB')).toBe("Only <@UALICE> or a workspace admin can see CoffeeBuddy's admin log here.");
+  });
+});
