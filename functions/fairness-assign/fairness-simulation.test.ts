@@ -32,6 +32,7 @@ interface SimulatedRun {
   participants: string[];
   volunteers: string[];
   previousRunner: string | null;
+  away: readonly string[];
   decision: FairnessDecision;
 }
 
@@ -41,8 +42,11 @@ function closedAt(day: number, slot: number): Date {
   return new Date(Date.UTC(2025, 10, 3 + calendarDay, slot === 0 ? 9 : 14, 30));
 }
 
+/** Who is away (`/coffee away`) on workday `day`; ordering as usual all the same. */
+type AwayOn = (day: number) => readonly string[];
+
 /** Four weeks of coffee runs, each run's history fed back into the next, as the bot does. */
-function simulate(seed: number): { runs: SimulatedRun[]; attended: Map<string, number> } {
+function simulate(seed: number, awayOn: AwayOn = () => []): { runs: SimulatedRun[]; attended: Map<string, number> } {
   const random = mulberry32(seed);
   const history: ServedRun[] = [];
   const runs: SimulatedRun[] = [];
@@ -56,8 +60,9 @@ function simulate(seed: number): { runs: SimulatedRun[]; attended: Map<string, n
       const runId = `run-${day}-${slot}`;
       const previousRunner = history.at(-1)?.runnerId ?? null;
       // Volunteering is how someone opts in to running again (as the handler wires it).
-      const decision = chooseRunner({ runId, participants, history, windowRuns, volunteers, repeatOptIns: volunteers, excluded: [] });
-      runs.push({ runId, participants, volunteers, previousRunner, decision });
+      const away = awayOn(day);
+      const decision = chooseRunner({ runId, participants, history, windowRuns, volunteers, repeatOptIns: volunteers, excluded: [], away });
+      runs.push({ runId, participants, volunteers, previousRunner, away, decision });
       if (decision.kind === 'assigned') history.push({ runId, runnerId: decision.runnerId, closedAt: closedAt(day, slot) });
     }
   }
@@ -98,5 +103,32 @@ describe('fairness over four weeks of coffee runs (7 regulars, 2 runs a workday,
       if (run.decision.kind !== 'assigned' || run.decision.runnerId !== run.previousRunner) continue;
       expect(run.volunteers.includes(run.decision.runnerId) || run.participants.length === 1, run.runId).toBe(true);
     }
+  });
+});
+
+describe('the same four weeks with someone opted out for good and someone away for the second week', () => {
+  // U_FIN opted out (`/coffee away`, no end) but keeps ordering; U_ANA is away days 5–9 and orders too.
+  const awayOn: AwayOn = (day) => (day >= 5 && day < 10 ? ['U_FIN', 'U_ANA'] : ['U_FIN']);
+  const { runs, attended } = simulate(20251103, awayOn);
+  const assigned = runs.filter((run) => run.decision.kind === 'assigned');
+
+  it('an away person runs only when they volunteered, and nobody is left without a runner while someone else can go', () => {
+    console.log(distributionTable(runs, attended));
+    for (const run of runs) {
+      if (run.decision.kind !== 'assigned') {
+        expect(run.participants.every((id) => run.away.includes(id)), run.runId).toBe(true);
+        continue;
+      }
+      if (run.away.includes(run.decision.runnerId)) expect(run.decision.rule, run.runId).toBe('volunteer');
+      // A volunteer wins outright, so nobody is passed over then.
+      else if (run.decision.rule !== 'volunteer') expect(run.decision.skippedAway, run.runId).toEqual(run.participants.filter((id) => run.away.includes(id)).sort());
+    }
+    expect(runs.some((run) => run.decision.kind === 'assigned' && run.decision.skippedAway.includes('U_ANA'))).toBe(true);
+  });
+
+  it('the others share the runs: nobody serves more than a quarter of them', () => {
+    const served = new Map<string, number>();
+    for (const run of assigned) if (run.decision.kind === 'assigned') served.set(run.decision.runnerId, (served.get(run.decision.runnerId) ?? 0) + 1);
+    for (const [id, count] of served) expect(count / assigned.length, `${id} served ${count} of ${assigned.length}`).toBeLessThanOrEqual(0.25);
   });
 });

@@ -18,6 +18,7 @@ const input = (overrides: Partial<FairnessInput>): FairnessInput => ({
   volunteers: [],
   repeatOptIns: [],
   excluded: [],
+  away: [],
   ...overrides,
 });
 
@@ -139,6 +140,59 @@ const examples: Example[] = [
     },
     expected: { runnerId: 'ana', rule: 'fewest_served', explanation: '<@ana>: 0 of the last 2 runs, the fewest (next: <@cy> with 1).' },
   },
+  {
+    name: 'someone away is passed over though fairest, and the explanation says so',
+    input: { participants: ['ana', 'cy', 'dee'], away: ['ana'], history },
+    expected: {
+      kind: 'assigned',
+      runnerId: 'cy',
+      rule: 'fewest_served',
+      skippedAway: ['ana'],
+      explanation: '<@cy>: 1 of the last 4 runs, the fewest (next: <@dee> with 2). <@ana> is away, so was skipped.',
+    },
+  },
+  {
+    name: 'the previous runner and two away people skipped, named in one explanation',
+    input: { participants: ['ana', 'bo', 'cy', 'dee', 'eve'], away: ['eve', 'ana', 'zed'], history },
+    expected: {
+      runnerId: 'cy',
+      skippedAway: ['ana', 'eve'],
+      explanation: '<@cy>: 1 of the last 4 runs, the fewest (next: <@dee> with 2). <@bo> ran last time, so was skipped. <@ana> and <@eve> are away, so were skipped.',
+    },
+  },
+  {
+    name: 'the only one left when the others are away',
+    input: { participants: ['ana', 'cy', 'dee'], away: ['ana', 'cy'], history },
+    expected: {
+      runnerId: 'dee',
+      rule: 'only_candidate',
+      explanation: '<@dee>: 2 of the last 4 runs; the only one who can go. <@ana> and <@cy> are away, so were skipped.',
+    },
+  },
+  {
+    name: 'last time’s runner runs again rather than someone away',
+    input: { participants: ['ana', 'bo'], away: ['ana'], history },
+    expected: {
+      runnerId: 'bo',
+      rule: 'only_candidate',
+      explanation: '<@bo>: 1 of the last 4 runs; ran last time, but is the only one who can go. <@ana> is away, so was skipped.',
+    },
+  },
+  {
+    name: 'an away volunteer still wins: volunteering is asking for this run',
+    input: { participants: ['ana', 'cy'], volunteers: ['cy'], away: ['cy'], history },
+    expected: { kind: 'assigned', runnerId: 'cy', rule: 'volunteer', skippedAway: [], explanation: '<@cy> volunteered (1 of the last 4 runs).' },
+  },
+  {
+    name: 'everyone who ordered is away: nobody is picked',
+    input: { participants: ['cy', 'ana'], away: ['ana', 'cy'], history },
+    expected: { kind: 'no_runner', reason: 'everyone_away', explanation: 'Everyone who ordered is away from runs here: <@ana> and <@cy>.' },
+  },
+  {
+    name: "everyone who ordered is away or can't go",
+    input: { participants: ['bo', 'cy'], excluded: ['bo'], away: ['cy', 'bo'], history },
+    expected: { kind: 'no_runner', reason: 'everyone_away', explanation: "Nobody who ordered can go: <@cy> is away from runs here and the others said they can't go." },
+  },
 ];
 
 describe('chooseRunner: examples', () => {
@@ -189,6 +243,13 @@ describe('chooseRunner: examples', () => {
     expect(decision.kind === 'assigned' && decision.ranking.map((s) => s.userId)).toEqual(['dee', 'ana', 'cy', 'bo']);
   });
 
+  it('names at most ten people skipped as away', () => {
+    const crowd = Array.from({ length: 13 }, (_, i) => `U${String(i + 10)}`);
+    const decision = chooseRunner(input({ participants: ['ana', ...crowd], away: crowd }));
+    expect(decision).toMatchObject({ runnerId: 'ana', skippedAway: crowd });
+    expect(decision.explanation).toBe(`<@ana>: no runs here yet; the only one who can go. ${crowd.slice(0, 9).map((id) => `<@${id}>`).join(', ')} and 4 others are away, so were skipped.`);
+  });
+
   it('treats a window below 1 as 1 and does not alias the history dates', () => {
     const decision = chooseRunner(input({ participants: ['cy', 'dee'], history, windowRuns: 0 }));
     expect(decision).toMatchObject({ runnerId: 'cy', explanation: expect.stringContaining('0 of the last 1 run,') });
@@ -215,12 +276,17 @@ function inputs({ sameMinute }: { sameMinute: boolean }): fc.Arbitrary<FairnessI
       volunteers: fc.oneof(fc.constant([]), fc.array(fc.constantFrom(...pool, 'UOUT'), { maxLength: 3 })),
       repeatOptIns: fc.oneof(fc.constant([]), fc.subarray(pool)),
       excluded: fc.oneof(fc.constant([]), fc.array(user, { maxLength: 4 })),
+      away: fc.oneof(fc.constant([]), fc.array(fc.constantFrom(...pool, 'UOUT'), { maxLength: 5 })),
     });
   });
 }
 const inputArb = inputs({ sameMinute: false });
 
+/** Who ordered and didn't say they can't go. */
 const candidatesOf = (i: FairnessInput) => [...new Set(i.participants)].filter((id) => !i.excluded.includes(id));
+const firstVolunteerOf = (i: FairnessInput) => i.volunteers.find((id) => candidatesOf(i).includes(id));
+/** The candidates the rule may pick: everyone not away, and the first volunteer even if away. */
+const availableOf = (i: FairnessInput) => candidatesOf(i).filter((id) => !i.away.includes(id) || id === firstVolunteerOf(i));
 const previousRunnerOf = (i: FairnessInput) =>
   [...i.history].sort((a, b) => b.closedAt.getTime() - a.closedAt.getTime())[0]?.runnerId ?? null;
 const permutation = <T>(items: readonly T[]) => fc.shuffledSubarray([...items], { minLength: items.length, maxLength: items.length });
@@ -230,9 +296,10 @@ describe('chooseRunner: properties', () => {
     fc.assert(
       fc.property(inputArb, (i) => {
         const decision = chooseRunner(i);
-        const candidates = candidatesOf(i);
+        const candidates = availableOf(i);
         if (candidates.length === 0) {
-          expect(decision).toMatchObject({ kind: 'no_runner', reason: i.participants.length === 0 ? 'no_participants' : 'everyone_excluded' });
+          const reason = i.participants.length === 0 ? 'no_participants' : candidatesOf(i).length === 0 ? 'everyone_excluded' : 'everyone_away';
+          expect(decision).toMatchObject({ kind: 'no_runner', reason });
           return;
         }
         if (decision.kind !== 'assigned') throw new Error('expected a runner');
@@ -248,7 +315,16 @@ describe('chooseRunner: properties', () => {
 
   it('is deterministic, whatever the order of participants, history, exclusions and opt-ins', () => {
     const shuffled = fc.oneof(inputArb, inputs({ sameMinute: true })).chain((i) =>
-      fc.tuple(fc.constant(i), fc.record({ participants: permutation(i.participants), history: permutation(i.history), excluded: permutation(i.excluded), repeatOptIns: permutation(i.repeatOptIns) })),
+      fc.tuple(
+        fc.constant(i),
+        fc.record({
+          participants: permutation(i.participants),
+          history: permutation(i.history),
+          excluded: permutation(i.excluded),
+          repeatOptIns: permutation(i.repeatOptIns),
+          away: permutation(i.away),
+        }),
+      ),
     );
     fc.assert(
       fc.property(shuffled, ([i, reordered]) => {
@@ -264,7 +340,7 @@ describe('chooseRunner: properties', () => {
       fc.property(inputArb, (i) => {
         const decision = chooseRunner(i);
         const previous = previousRunnerOf(i);
-        if (decision.kind !== 'assigned' || decision.runnerId !== previous || candidatesOf(i).length === 1) return;
+        if (decision.kind !== 'assigned' || decision.runnerId !== previous || availableOf(i).length === 1) return;
         expect(i.volunteers.includes(previous) || i.repeatOptIns.includes(previous)).toBe(true);
       }),
     );
@@ -278,6 +354,37 @@ describe('chooseRunner: properties', () => {
         const decision = chooseRunner(i);
         if (first === undefined) expect(decision.kind === 'assigned' && decision.rule).not.toBe('volunteer');
         else expect(decision).toMatchObject({ kind: 'assigned', runnerId: first, rule: 'volunteer' });
+      }),
+    );
+  });
+
+  it('never picks someone away while someone not away can go, unless they were the first to volunteer; and says who was skipped', () => {
+    fc.assert(
+      fc.property(inputArb, (i) => {
+        const decision = chooseRunner(i);
+        const candidates = candidatesOf(i);
+        const present = candidates.filter((id) => !i.away.includes(id));
+        if (decision.kind === 'no_runner') {
+          if (candidates.length > 0) expect(present).toEqual([]);
+          return;
+        }
+        if (i.away.includes(decision.runnerId)) expect(decision).toMatchObject({ rule: 'volunteer', runnerId: firstVolunteerOf(i) });
+        else expect(present).toContain(decision.runnerId);
+        if (decision.rule === 'volunteer') return;
+        const skipped = candidates.filter((id) => i.away.includes(id)).sort();
+        expect(decision.skippedAway).toEqual(skipped);
+        for (const id of skipped) expect(decision.explanation).toContain(`<@${id}>`);
+        if (skipped.length > 0) expect(decision.explanation).toMatch(/away, so (was|were) skipped\.$/);
+      }),
+    );
+  });
+
+  it('being away from runs one has not ordered in changes nothing', () => {
+    const extra = inputArb.chain((i) => fc.tuple(fc.constant(i), fc.array(fc.constantFrom('UOUT', 'UGONE', 'UELSE'), { minLength: 1, maxLength: 3 })));
+    fc.assert(
+      fc.property(extra, ([i, outsiders]) => {
+        const elsewhere = outsiders.filter((id) => !i.participants.includes(id));
+        expect(chooseRunner({ ...i, away: [...i.away, ...elsewhere] })).toEqual(chooseRunner(i));
       }),
     );
   });

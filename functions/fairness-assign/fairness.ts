@@ -24,6 +24,12 @@ export interface FairnessInput {
   repeatOptIns: readonly string[];
   /** People who pressed "I can't go" for this run; never picked. */
   excluded: readonly string[];
+  /**
+   * People away from this channel's runs (`/coffee away`) when the runner is chosen: passed over,
+   * and named as skipped, unless they pressed "I'll go" (volunteering is asking for this run).
+   * Nobody is picked when everyone who can go is away: away is also how people opt out for good.
+   */
+  away: readonly string[];
 }
 
 /** One candidate's standing under the rule, as shown in `ranking`. */
@@ -40,6 +46,12 @@ export interface CandidateScore {
 }
 
 /**
+ * Why nobody was picked: nobody ordered, everyone who ordered said they can't go, or everyone who
+ * could go is away.
+ */
+export type NoRunnerReason = 'no_participants' | 'everyone_excluded' | 'everyone_away';
+
+/**
  * Why the runner was picked: `volunteer` (first candidate to press "I'll go"), `only_candidate`
  * (nobody else could go, the previous runner included), `previous_runner_skipped` (everyone else
  * who could go ran last time and didn't opt in), or the criterion that separated the winner from
@@ -49,14 +61,23 @@ export type AssignedRule = 'volunteer' | 'fewest_served' | 'longest_since' | 'ti
 
 /** The outcome of the fairness rule, with a Slack mrkdwn explanation for the channel. */
 export type FairnessDecision =
-  | { kind: 'assigned'; runnerId: string; rule: AssignedRule; ranking: CandidateScore[]; explanation: string }
-  | { kind: 'no_runner'; reason: 'no_participants' | 'everyone_excluded'; explanation: string };
+  | {
+      kind: 'assigned';
+      runnerId: string;
+      rule: AssignedRule;
+      /** Everyone who could be picked, in rule order (a skipped previous runner last), the runner first; nobody away. */
+      ranking: CandidateScore[];
+      /** Participants passed over because they are away, sorted by id. */
+      skippedAway: string[];
+      explanation: string;
+    }
+  | { kind: 'no_runner'; reason: NoRunnerReason; explanation: string };
 
 /**
- * Choose the runner for a run by the transparent fairness rule: first volunteer; else skip last
- * time's runner (unless they opted in or nobody else can go) and take the fewest runs served in
- * the window, then longest since last served, then the smallest sha256 of `${runId}:${userId}`.
- * Deterministic: the same input in any order gives the same decision.
+ * Choose the runner for a run by the transparent fairness rule: first volunteer; else pass over
+ * everyone away, skip last time's runner (unless they opted in or nobody else can go) and take the
+ * fewest runs served in the window, then longest since last served, then the smallest sha256 of
+ * `${runId}:${userId}`. Deterministic: the same input in any order gives the same decision.
  */
 export function chooseRunner(input: FairnessInput): FairnessDecision {
   const participants = [...new Set(input.participants)];
@@ -68,30 +89,42 @@ export function chooseRunner(input: FairnessInput): FairnessDecision {
   if (candidates.length === 0) {
     return { kind: 'no_runner', reason: 'everyone_excluded', explanation: "Everyone who ordered said they can't go." };
   }
+  const volunteerId = input.volunteers.find((id) => candidates.includes(id));
+  const away = new Set(input.away);
+  const skippedAway = candidates.filter((id) => away.has(id) && id !== volunteerId).sort(compareText);
+  const available = candidates.filter((id) => !skippedAway.includes(id));
+  if (available.length === 0) {
+    const who = listOf(skippedAway.map(mention));
+    const explanation =
+      candidates.length < participants.length
+        ? `Nobody who ordered can go: ${who} ${skippedAway.length === 1 ? 'is' : 'are'} away from runs here and the others said they can't go.`
+        : `Everyone who ordered is away from runs here: ${who}.`;
+    return { kind: 'no_runner', reason: 'everyone_away', explanation };
+  }
 
   const history = newestFirst(input.history);
   const window = Math.min(history.length, windowSize(input.windowRuns));
-  const scores = scoreCandidates(input.runId, candidates, history, window).sort(compareScores);
+  const scores = scoreCandidates(input.runId, available, history, window).sort(compareScores);
   const previous = scores.find((score) => score.ranLastTime);
   const skipped = previous !== undefined && scores.length > 1 && !input.repeatOptIns.includes(previous.userId) ? previous : undefined;
   const pool = scores.filter((score) => score !== skipped);
   const ranking = skipped ? [...pool, skipped] : pool;
 
-  const volunteerId = input.volunteers.find((id) => candidates.includes(id));
   const volunteer = ranking.find((score) => score.userId === volunteerId);
   if (volunteer) {
-    return assigned(volunteer, 'volunteer', [volunteer, ...ranking.filter((score) => score !== volunteer)], window);
+    // Volunteering wins outright, away or not, so nobody was passed over.
+    const explained = { winner: volunteer, runnerUp: undefined, skipped: undefined, skippedAway: [], window };
+    return assigned('volunteer', explained, [volunteer, ...ranking.filter((score) => score !== volunteer)]);
   }
   const [winner, runnerUp] = pool;
   if (!winner) throw new Error('unreachable: the pool always keeps at least one candidate');
-  if (!runnerUp) {
-    return assigned(winner, skipped ? 'previous_runner_skipped' : 'only_candidate', ranking, window, skipped);
-  }
-  return assigned(winner, separatingRule(winner, runnerUp), ranking, window, skipped, runnerUp);
+  const rule = runnerUp ? separatingRule(winner, runnerUp) : skipped ? 'previous_runner_skipped' : 'only_candidate';
+  return assigned(rule, { winner, runnerUp, skipped, skippedAway, window }, ranking);
 }
 
-function assigned(winner: CandidateScore, rule: AssignedRule, ranking: CandidateScore[], window: number, skipped?: CandidateScore, runnerUp?: CandidateScore): FairnessDecision {
-  return { kind: 'assigned', runnerId: winner.userId, rule, ranking, explanation: explain(rule, { winner, runnerUp, skipped, window }) };
+function assigned(rule: AssignedRule, explained: Explained, ranking: CandidateScore[]): FairnessDecision {
+  const { winner, skippedAway } = explained;
+  return { kind: 'assigned', runnerId: winner.userId, rule, ranking, skippedAway, explanation: explain(rule, explained) };
 }
 
 function windowSize(windowRuns: number): number {
@@ -152,7 +185,19 @@ interface Explained {
   winner: CandidateScore;
   runnerUp: CandidateScore | undefined;
   skipped: CandidateScore | undefined;
+  /** Away participants passed over (none when a volunteer won: nobody was passed over then). */
+  skippedAway: string[];
   window: number;
+}
+
+/** At most this many names in a list; a 40-person run still fits Slack's 3,000-character context text. */
+const maxListed = 10;
+
+/** "a", "a and b", "a, b and c"; past `maxListed`, "a, b, … and 7 others". */
+function listOf(items: readonly string[]): string {
+  const shown = items.length > maxListed ? [...items.slice(0, maxListed - 1), `${items.length - maxListed + 1} others`] : [...items];
+  const last = shown.pop();
+  return shown.length === 0 ? (last ?? '') : `${shown.join(', ')} and ${last}`;
 }
 
 function ran(score: CandidateScore, window: number): string {
@@ -173,15 +218,16 @@ function sinceText(winner: CandidateScore, runnerUp: CandidateScore): string {
   return `${w} went longest ago (${day(winner.lastServedAt, theirs)} vs ${day(theirs, winner.lastServedAt)})`;
 }
 
-function explain(rule: AssignedRule, { winner, runnerUp, skipped, window }: Explained): string {
+function explain(rule: AssignedRule, { winner, runnerUp, skipped, skippedAway, window }: Explained): string {
   const w = mention(winner.userId);
   const head = `${w}: ${ran(winner, window)}`;
-  const skipNote = skipped ? ` ${mention(skipped.userId)} ran last time, so was skipped.` : '';
+  const awayNote = skippedAway.length === 0 ? '' : ` ${listOf(skippedAway.map(mention))} ${skippedAway.length === 1 ? 'is away, so was' : 'are away, so were'} skipped.`;
+  const skipNote = `${skipped ? ` ${mention(skipped.userId)} ran last time, so was skipped.` : ''}${awayNote}`;
   switch (rule) {
     case 'volunteer':
       return `${w} volunteered (${ran(winner, window)}).`;
     case 'only_candidate':
-      return winner.ranLastTime ? `${head}; ran last time, but is the only one who can go.` : `${head}; the only one who can go.`;
+      return `${head}; ${winner.ranLastTime ? 'ran last time, but is the only one who can go' : 'the only one who can go'}.${skipNote}`;
     case 'previous_runner_skipped':
       return `${head}.${skipNote}`;
   }

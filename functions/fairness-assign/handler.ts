@@ -2,6 +2,7 @@ import type { Sql } from '../../shared/db/client.ts';
 import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import type { EventData } from '../../shared/events/catalog.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
+import { isForgotten } from '../../shared/domain/forgotten.ts';
 import { chooseRunner } from './fairness.ts';
 import { lockAssignmentContext, servedHistory, setRunner } from './queries.ts';
 
@@ -9,10 +10,14 @@ export type FairnessDeps = FunctionDeps<Record<string, never>>;
 
 /**
  * Choose the runner for a run and emit runner.assigned. Used on run.closed (first pick) and on
- * runner.declined (the next fairest, excluding everyone who said they can't go).
+ * runner.declined (the next fairest, excluding everyone who said they can't go). Anyone away is
+ * passed over unless they volunteered (see `chooseRunner`).
  */
 async function assign(tx: Sql, deps: FairnessDeps, args: { runId: string; slackChannelId: string; replaces: string | null }): Promise<void> {
-  const context = await lockAssignmentContext(tx, args.runId);
+  // Who is away is asked at the moment of choosing: right after close for the first pick, and
+  // now for a re-pick after "I can't go" (someone back since close can be picked then).
+  const at = deps.now();
+  const context = await lockAssignmentContext(tx, args.runId, at);
   if (!context || context.status !== 'closed') {
     deps.log.info('run is not closed; no runner to choose', { runId: args.runId, status: context?.status });
     return;
@@ -33,10 +38,12 @@ async function assign(tx: Sql, deps: FairnessDeps, args: { runId: string; slackC
     volunteers: context.volunteers,
     // Volunteering is how someone opts in to running again right after their last run.
     repeatOptIns: context.volunteers,
-    excluded: context.declined,
+    // Someone who said `/coffee forget-me` after ordering keeps their order but can't be asked to go.
+    excluded: [...context.declined, ...context.participants.filter(isForgotten)],
+    away: context.away,
   });
   const runner = decision.kind === 'assigned' ? decision.runnerId : null;
-  await setRunner(tx, args.runId, runner, decision.explanation);
+  await setRunner(tx, args.runId, runner, decision.explanation, at);
   await deps.emit(tx, {
     type: 'com.coffeebuddy.runner.assigned',
     subject: args.runId,
@@ -51,7 +58,12 @@ async function assign(tx: Sql, deps: FairnessDeps, args: { runId: string; slackC
       explanation: decision.explanation,
     },
   });
-  deps.log.info('runner chosen', { runId: args.runId, runner, rule: decision.kind === 'assigned' ? decision.rule : decision.reason });
+  deps.log.info('runner chosen', {
+    runId: args.runId,
+    runner,
+    rule: decision.kind === 'assigned' ? decision.rule : decision.reason,
+    skippedAway: decision.kind === 'assigned' ? decision.skippedAway.length : context.away.length,
+  });
 }
 
 /** run.closed → choose the runner. */

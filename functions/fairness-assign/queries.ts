@@ -24,10 +24,15 @@ export interface AssignmentContext {
   participants: string[];
   volunteers: string[];
   declined: string[];
+  /** Participants away from this channel's runs at `at` (`/coffee away`). */
+  away: string[];
 }
 
-/** The run being assigned, locked: its participants, volunteers (in click order) and decliners. */
-export async function lockAssignmentContext(sql: Sql, runId: string): Promise<AssignmentContext | undefined> {
+/**
+ * The run being assigned, locked: its participants, volunteers (in click order), decliners, and
+ * the participants who are away at `at` (open-ended, or until a later instant).
+ */
+export async function lockAssignmentContext(sql: Sql, runId: string, at: Date): Promise<AssignmentContext | undefined> {
   const [run] = await sql<{ status: string; runnerSlackUserId: string | null; windowRuns: number }[]>`
     select r.status, ru.slack_user_id as runner_slack_user_id, c.fairness_window_runs as window_runs
     from runs r join channels c on c.id = r.channel_id left join users ru on ru.id = r.runner_id
@@ -46,17 +51,25 @@ export async function lockAssignmentContext(sql: Sql, runId: string): Promise<As
       where v.run_id = ${runId} order by v.created_at, u.slack_user_id`),
     declined: await ids(sql<{ slackUserId: string }[]>`
       select u.slack_user_id from run_declines d join users u on u.id = d.user_id where d.run_id = ${runId}`),
+    away: await ids(sql<{ slackUserId: string }[]>`
+      select u.slack_user_id
+      from runs r
+      join away_periods a on a.channel_id = r.channel_id
+      join users u on u.id = a.user_id
+      where r.id = ${runId}
+        and (a.away_until is null or a.away_until > ${at})
+        and exists (select 1 from orders o where o.run_id = r.id and o.user_id = a.user_id and o.status = 'active')`),
   };
 }
 
-/** Record the chosen runner (or none) and why. */
-export async function setRunner(sql: Sql, runId: string, runnerSlackUserId: string | null, reason: string): Promise<void> {
+/** Record the chosen runner (or none), why, and when (`at`, the function's clock). */
+export async function setRunner(sql: Sql, runId: string, runnerSlackUserId: string | null, reason: string, at: Date): Promise<void> {
   await sql`
     update runs set
       runner_id = (select id from users where slack_user_id = ${runnerSlackUserId}),
       runner_reason = ${reason},
-      runner_assigned_at = now(),
-      updated_at = now()
+      runner_assigned_at = ${at},
+      updated_at = ${at}
     where id = ${runId}
   `;
 }

@@ -14,6 +14,7 @@ import { cancelRun, findCurrentRun, refuseControl, requestClose } from '../../sh
 import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { handleAdminCommand } from './admin.ts';
 import { historyReply, statsReply } from './reports.ts';
+import { awayCommand, backCommand, forgetMeCommand, lookUpUser } from './people.ts';
 import { failOpenRun, findChannel, findOpenRun, insertRun, upsertChannel, upsertUser } from './queries.ts';
 import type { EphemeralReply, SlashCommand, SlashCommandConfig } from './schema.ts';
 
@@ -30,6 +31,10 @@ const runMessageBudgetMs = 1_500;
 export async function handleSlashCommand(command: SlashCommand, deps: SlashCommandDeps): Promise<EphemeralReply | null> {
   const text = command.text.trim();
   const subcommand = text.split(/\s+/)[0]?.toLowerCase() ?? '';
+  if (subcommand === 'away') return awayCommand(command, deps);
+  // Only a bare `back`: `/coffee back door` stays a run with a note, as before.
+  if (text.toLowerCase() === 'back') return backCommand(command, deps);
+  if (subcommand === 'forget-me' || /^forget\s+me$/i.test(text)) return forgetMeCommand(command, deps);
   if (subcommand === 'help') {
     const channel = await findChannel(deps.sql, command.channel_id);
     return helpReply(channel?.fairnessWindowRuns ?? defaultWindowRuns);
@@ -162,14 +167,4 @@ async function markFailed(runId: string, slackChannelId: string, reason: string,
     });
   });
   deps.metrics.runsTotal.inc({ status: 'failed' });
-}
-
-/** The initiator's Slack profile; a Slack outage falls back to the default zone rather than failing. */
-async function lookUpUser(slackUserId: string, deps: SlashCommandDeps) {
-  try {
-    return await deps.slack.getUser(slackUserId);
-  } catch (error) {
-    deps.log.warn('users.info failed; using the default time zone', { error });
-    return null;
-  }
 }

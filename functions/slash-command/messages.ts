@@ -17,6 +17,8 @@ export function helpReply(windowRuns: number): EphemeralReply {
       '• `/coffee close`: close the open run (whoever started it, or a channel admin). The runner gets a DM with *Mark done* and *I can\'t go*.',
       '• `/coffee cancel`: cancel the current run (whoever started it, the runner, or a channel admin); not after it is done.',
       '• `/coffee history [page]`: past runs here. `/coffee stats`: who ran how often, cups carried and received.',
+      "• `/coffee away [for 2w | until friday]`: sit out this channel's runs (you still order, you're not picked); `/coffee back` ends it. `/coffee forget-me` deletes what CoffeeBuddy keeps about you.",
+      '• `/coffee admin`: channel settings (admins only); `/coffee admin show` for everyone.',
       '• `/coffee help` shows this.',
       `*How the runner is chosen:* ${fairnessRule(windowRuns)}`,
     ].join('\n'),

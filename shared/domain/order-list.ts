@@ -23,7 +23,10 @@ export function totalsLine(orders: readonly PersonOrder[]): string {
     .join(', ');
 }
 
-/** One line per person, escaped: the list the channel summary and the runner's DM both show. */
+/**
+ * One line per person, escaped: the list the channel summary and the runner's DM both show.
+ * Someone who said `/coffee forget-me` shows as "(a former member)".
+ */
 export function orderLines(orders: readonly PersonOrder[]): string[] {
   return orders.map(({ slackUserId, order }) => `• ${mention(slackUserId)} ${renderOrder(order)}`);
 }

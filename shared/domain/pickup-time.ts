@@ -39,7 +39,7 @@ const LOOKS_LIKE_TIME = new RegExp(
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** Wall-clock fields (to the second) of `at` in `timeZone`; throws RangeError for an unknown zone. */
-function wallParts(at: Date, timeZone: string): WallTime & { second: number } {
+export function wallParts(at: Date, timeZone: string): WallTime & { second: number } {
   let f = formatters.get(timeZone);
   if (!f) {
     const numeric = 'numeric' as const;

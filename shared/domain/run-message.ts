@@ -22,7 +22,8 @@ export const runActions = {
 export function fairnessRule(windowRuns: number): string {
   return (
     `Whoever presses "I'll go" first runs; otherwise it's whoever served fewest of this channel's last ${windowRuns} runs, ` +
-    `then whoever went longest ago, then a fixed tiebreak, and last time's runner is skipped unless they volunteer or nobody else can go.`
+    `then whoever went longest ago, then a fixed tiebreak, and last time's runner is skipped unless they volunteer or nobody else can go. ` +
+    'Anyone away (`/coffee away`) is skipped unless they volunteer.'
   );
 }
 

@@ -1,3 +1,4 @@
+import { formerMember, isForgotten } from '../domain/forgotten.ts';
 /**
  * Escape user text for Slack mrkdwn: `&`, `<` and `>` are the only control characters
  * (https://api.slack.com/reference/surfaces/formatting#escaping). Escaping them means `<!channel>`
@@ -9,15 +10,17 @@ export function escapeMrkdwn(text: string): string {
 
 /** A user mention (`<@U123>`), which Slack renders as the user's current name. */
 export function mention(slackUserId: string): string {
-  return `<@${slackUserId}>`;
+  // Someone who used `/coffee forget-me` has a tombstone id: there is nobody to mention.
+  return isForgotten(slackUserId) ? formerMember : `<@${slackUserId}>`;
 }
 
 /**
  * A date Slack renders in each reader's own time zone
- * (https://api.slack.com/reference/surfaces/formatting#date-formatting), with a fallback.
+ * (https://api.slack.com/reference/surfaces/formatting#date-formatting), with a fallback. `format`
+ * is Slack's token string: the time by default, e.g. `{date_short_pretty} {time}` for a day too.
  */
-export function slackTime(at: Date, fallback: string): string {
-  return `<!date^${Math.floor(at.getTime() / 1000)}^{time}|${escapeMrkdwn(fallback)}>`;
+export function slackTime(at: Date, fallback: string, format = '{time}'): string {
+  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${escapeMrkdwn(fallback)}>`;
 }
 
 /** Cut text to `max` characters, marking the cut, so Block Kit limits are never exceeded. */

@@ -1,0 +1,149 @@
+import { isTimeZone } from '../../shared/config.ts';
+import { formerMember, tombstoneId } from '../../shared/domain/forgotten.ts';
+import { zonedWallTimeToUtc } from '../../shared/domain/pickup-time.ts';
+import { slackTime } from '../../shared/slack/text.ts';
+import { parseAway, type LocalDay } from './away-text.ts';
+import type { SlashCommandDeps } from './handler.ts';
+import { endAway, forgetPerson, setAway, type ForgetOutcome } from './people-queries.ts';
+import { upsertChannel, upsertUser } from './queries.ts';
+import type { EphemeralReply, SlashCommand } from './schema.ts';
+
+// `/coffee away`, `/coffee back` and `/coffee forget-me`: what a person says about themselves.
+
+const channelLink = (slackChannelId: string) => `<#${slackChannelId}>`;
+
+/** Direct messages have no runs: away is per channel (`D…` ids are DMs). */
+const isDirectMessage = (slackChannelId: string) => slackChannelId.startsWith('D');
+
+/** Slack date tokens for an instant a few days out: "Friday at 14:00", "Dec 24, 2026 at 00:00". */
+const dayAndTime = '{date_short_pretty} at {time}';
+
+/**
+ * `/coffee away [for <duration> | until <day>]`: not picked as this channel's runner until then (or
+ * until `/coffee back`), while still ordering as usual. Per channel: people take part in several
+ * channels' runs and may step out of one only. Days are read in the user's Slack time zone.
+ */
+export async function awayCommand(command: SlashCommand, deps: SlashCommandDeps): Promise<EphemeralReply> {
+  if (isDirectMessage(command.channel_id)) {
+    return { text: 'Away works per channel: say `/coffee away` in the channel whose coffee runs you want to sit out.' };
+  }
+  const user = await lookUpUser(command.user_id, deps);
+  const timeZone = user?.timeZone && isTimeZone(user.timeZone) ? user.timeZone : deps.config.DEFAULT_TIME_ZONE;
+  const now = deps.now();
+  const parsed = parseAway(command.text.trim().replace(/^\S+/, ''), now, timeZone);
+  if (!parsed.ok) return { text: parsed.message };
+  await deps.sql.begin(async (tx) => {
+    const channel = await upsertChannel(tx, { slackChannelId: command.channel_id, slackTeamId: command.team_id, name: command.channel_name ?? null });
+    const userId = await upsertUser(tx, {
+      slackUserId: command.user_id,
+      slackTeamId: command.team_id,
+      displayName: user?.name ?? command.user_name ?? null,
+      timeZone: user?.timeZone ?? null,
+    });
+    await setAway(tx, { userId, channelId: channel.id, until: parsed.until, at: now });
+  });
+  deps.log.info('away set', { channel: command.channel_id, openEnded: parsed.until === null });
+  return awayReply(command.channel_id, parsed.until, 'lastDay' in parsed ? parsed.lastDay : undefined, timeZone);
+}
+
+/** `/coffee back`: can be picked as this channel's runner again, from now. */
+export async function backCommand(command: SlashCommand, deps: SlashCommandDeps): Promise<EphemeralReply> {
+  if (isDirectMessage(command.channel_id)) return { text: 'Away works per channel: say `/coffee back` in the channel whose coffee runs you sat out.' };
+  const here = channelLink(command.channel_id);
+  const { wasAway, endedAt } = await endAway(deps.sql, { slackUserId: command.user_id, slackChannelId: command.channel_id, at: deps.now() });
+  if (wasAway) return { text: `Welcome back! You can be picked as the coffee runner in ${here} again.` };
+  const ended = endedAt ? ` (your away time ended ${slackTime(endedAt, endedAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC', dayAndTime)})` : '';
+  return { text: `You weren't away from coffee runs in ${here}${ended}, so you can already be picked as runner here.` };
+}
+
+/**
+ * `/coffee forget-me`: delete what CoffeeBuddy stores about the person everywhere; past orders and
+ * the runs they carried stay, anonymous (see `forgetPerson`). Idempotent. Refused while they are
+ * part of an open run, which needs them by name until it closes.
+ */
+export async function forgetMeCommand(command: SlashCommand, deps: SlashCommandDeps): Promise<EphemeralReply> {
+  const now = deps.now();
+  const outcome = await deps.sql.begin((tx) => forgetPerson(tx, { slackUserId: command.user_id, tombstoneId: tombstoneId(), at: now }));
+  deps.log.info('forget-me', { outcome: outcome.kind });
+  return forgetReply(outcome);
+}
+
+/** `Thu, 24 Dec 2026, 00:00 (Europe/Berlin)`: the fallback where Slack cannot render a date token. */
+function fallback(at: Date, timeZone: string): string {
+  const text = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+  return `${text} (${timeZone})`;
+}
+
+function awayReply(slackChannelId: string, until: Date | null, lastDay: LocalDay | undefined, timeZone: string): EphemeralReply {
+  const here = channelLink(slackChannelId);
+  const still = "You can still order; *I'll go* still makes you the runner.";
+  if (until === null) {
+    return { text: `You're away from coffee runs in ${here} until you say \`/coffee back\`: you won't be picked as runner. ${still}` };
+  }
+  const when = slackTime(until, fallback(until, timeZone), dayAndTime);
+  if (lastDay) {
+    // The last day away, shown as a date: its noon where the user is, which Slack shows in their zone.
+    const day = zonedWallTimeToUtc({ ...lastDay, hour: 12, minute: 0 }, timeZone);
+    const through = slackTime(day, `${lastDay.year}-${String(lastDay.month).padStart(2, '0')}-${String(lastDay.day).padStart(2, '0')}`, '{date_long_pretty}');
+    return {
+      text: `You're away from coffee runs in ${here} through ${through}: you won't be picked as runner until ${when}. ${still} \`/coffee back\` ends it sooner.`,
+    };
+  }
+  return { text: `You're away from coffee runs in ${here} until ${when}: you won't be picked as runner before then. ${still} \`/coffee back\` ends it sooner.` };
+}
+
+function forgetReply(outcome: ForgetOutcome): EphemeralReply {
+  if (outcome.kind === 'nothing_stored') {
+    return { text: 'CoffeeBuddy has nothing stored about you, so there was nothing to forget.' };
+  }
+  if (outcome.kind === 'in_open_run') {
+    const where = outcome.slackChannelIds.map(channelLink).join(', ');
+    return {
+      text:
+        `Nothing was deleted yet: you're part of an open coffee run in ${where} (you ordered in it or started it). ` +
+        'Withdraw your order (or close or cancel the run you started), then say `/coffee forget-me` again.',
+    };
+  }
+  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const deleted = [
+    outcome.preferences > 0 ? `your saved last order (${count(outcome.preferences, 'channel', 'channels')})` : null,
+    outcome.awayPeriods > 0 ? `your away settings (${count(outcome.awayPeriods, 'channel', 'channels')})` : null,
+    outcome.volunteerAndDecline > 0 ? `${count(outcome.volunteerAndDecline, "*I'll go* / *I can't go* record", "*I'll go* / *I can't go* records")}` : null,
+    'your name and time zone',
+  ].filter((part): part is string => part !== null);
+  const kept = [
+    outcome.pastOrders > 0 ? `${count(outcome.pastOrders, 'past order', 'past orders')} of yours ${outcome.pastOrders === 1 ? 'shows' : 'show'} as "${formerMember}"` : null,
+    outcome.runsCarried > 0 ? `${count(outcome.runsCarried, 'run', 'runs')} you carried ${outcome.runsCarried === 1 ? 'counts' : 'count'} toward fairness, anonymously` : null,
+  ].filter((part): part is string => part !== null);
+  const listed = (parts: string[]) => (parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? ''));
+  return {
+    text: [
+      `Done: CoffeeBuddy has forgotten you. Deleted: ${listed(deleted)}.`,
+      kept.length > 0 ? `Kept, without your name: ${listed(kept)}.` : null,
+      // The audit trail of channel settings is the channel's record, kept as it was written.
+      outcome.adminActions > 0 ? "The channel settings changes you made stay in the channel's admin audit log." : null,
+      'Messages already posted in Slack are not changed. If you use CoffeeBuddy again, it starts from scratch.',
+    ]
+      .filter((line): line is string => line !== null)
+      .join('\n'),
+  };
+}
+
+/** The user's Slack profile (for their time zone); a Slack outage falls back to the default zone. */
+export async function lookUpUser(slackUserId: string, deps: SlashCommandDeps) {
+  try {
+    return await deps.slack.getUser(slackUserId);
+  } catch (error) {
+    deps.log.warn('users.info failed; using the default time zone', { error });
+    return null;
+  }
+}
