@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: figures, not pass/fail. Latency of `/coffee` over signed HTTP against the real
- * Postgres (DATABASE_URL or 127.0.0.1:5432) and the Slack emulator, and each bundle's size and
- * cold start to `/health/live`.
+ * Postgres (DATABASE_URL or 127.0.0.1:5432) and the Slack emulator, the admin retention tick on
+ * 10,000 expired runs, and each bundle's size and cold start to `/health/live`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { registry } from '../functions/registry.ts';
 import { startTestStack } from '../shared/testing/harness.ts';
 import { createRunDriver } from '../shared/testing/run-driver.ts';
+import { seedRuns } from '../shared/testing/seed-runs.ts';
 import { slashCommandBody } from '../shared/testing/slack-requests.ts';
 import { buildAll } from './bundle.ts';
 
@@ -79,6 +80,25 @@ async function benchOrdersAndClose(people: number): Promise<void> {
   }
 }
 
+async function benchRetention(runs: number): Promise<void> {
+  const stack = await startTestStack({ functions: registry });
+  try {
+    // Each run as a real one leaves it: 2 orders, a reminder, a volunteer, a decline, a message record, an effect.
+    await seedRuns(stack.db.sql, { slackChannelId: 'CBENCHRETENTION', count: runs, startedAt: new Date(stack.clock.now.getTime() - 100 * 24 * 3600 * 1000) });
+    const started = performance.now();
+    const response = await fetch(`${stack.url}/ticks/retention`, { method: 'POST', headers: await stack.eventHeaders('admin') });
+    const { done } = (await response.json()) as { done: number };
+    const seconds = (performance.now() - started) / 1000;
+    if (response.status !== 200) throw new Error(`unexpected status ${response.status}`);
+    console.log(
+      `retention tick on ${runs} expired runs: ${ms(seconds * 1000)}, ${done} rows deleted, ` +
+        `${(done / seconds).toFixed(0)} rows/s (${(runs / seconds).toFixed(0)} runs/s)`,
+    );
+  } finally {
+    await stack.close();
+  }
+}
+
 async function benchBundles(): Promise<void> {
   const out = await mkdtemp(join(tmpdir(), 'coffeebuddy-bench-'));
   try {
@@ -87,7 +107,7 @@ async function benchBundles(): Promise<void> {
       const port = 20_000 + Math.floor(Math.random() * 20_000);
       const started = performance.now();
       const child = spawn(process.execPath, [join(out, name, 'index.mjs')], {
-        env: { PATH: process.env.PATH, PORT: String(port), DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 'x' },
+        env: { PATH: process.env.PATH, PORT: String(port), DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 'x', AUTH_DISABLED: 'true' },
         stdio: 'ignore',
       });
       let coldStart = NaN;
@@ -111,4 +131,5 @@ async function benchBundles(): Promise<void> {
 await benchSlashCommand(200, 1);
 await benchSlashCommand(200, 10);
 await benchOrdersAndClose(30);
+await benchRetention(10_000);
 await benchBundles();

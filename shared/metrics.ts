@@ -20,6 +20,7 @@ export interface Metrics {
   reminderLatenessSeconds: Histogram<'kind'>;
   slackEffects: Gauge<'state'>;
   slackEffectsOldestPendingSeconds: Gauge;
+  retentionDeletedTotal: Counter<'table'>;
   /** Where the effect gauges read their values at scrape time (the runtime sets it: it has the pool). */
   observeEffects(read: () => Promise<EffectBacklog>): void;
 }
@@ -136,6 +137,12 @@ export function createMetrics(options: { defaultMetrics?: boolean; labels?: Reco
       name: 'coffeebuddy_slack_effects_total',
       help: 'Slack effects (posts, edits, DMs) by kind and outcome (done, retry, rerun, parked)',
       labelNames: ['kind', 'outcome'],
+      registers,
+    }),
+    retentionDeletedTotal: new Counter({
+      name: 'coffeebuddy_retention_deleted_total',
+      help: 'Rows deleted by retention (admin daily tick), by table',
+      labelNames: ['table'],
       registers,
     }),
     slackEffects: new Gauge({

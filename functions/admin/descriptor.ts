@@ -1,17 +1,24 @@
-import { z } from 'zod';
 import { defineFunction } from '../../shared/function.ts';
+import { effectKinds, postResetNotice, resetChannel } from './reset.ts';
+import { runRetentionTick } from './retention.ts';
+import { adminConfig } from './schema.ts';
 
 /**
- * admin: Channel settings, data reset, retention and audit (consumes admin.requested).
- * Its event handlers arrive with the events they consume; until then it consumes nothing and
- * serves only health and metrics.
+ * admin: the asynchronous half of `/coffee admin`. A confirmed reset deletes a channel's runs and
+ * remembered orders and says so in the channel; a daily tick deletes what is past its retention
+ * (runs by each channel's setting, and the bookkeeping tables).
  */
 export const admin = defineFunction({
   name: 'admin',
-  description: 'Channel settings, data reset, retention and audit (consumes admin.requested)',
-  config: z.object({}),
-  usesSlack: false,
+  description: 'Channel data reset (consumes channel.reset_requested) and daily retention',
+  config: adminConfig,
+  usesSlack: true,
   routes: [],
-  consumes: {},
+  consumes: {
+    'com.coffeebuddy.channel.reset_requested': resetChannel,
+  },
   publishes: [],
+  effects: { [effectKinds.resetNotice]: postResetNotice },
+  // 03:17 UTC: a quiet hour, off the full hour other jobs crowd.
+  timers: [{ name: 'retention', schedule: '17 3 * * *', run: runRetentionTick }],
 });

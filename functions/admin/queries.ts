@@ -1,0 +1,123 @@
+import type { Sql } from '../../shared/db/client.ts';
+
+/** What deleting runs empties, children first; `runs` last. */
+export const runTables = ['orders', 'reminders', 'run_volunteers', 'run_declines', 'slack_messages', 'slack_effects', 'runs'] as const;
+export type RunTable = (typeof runTables)[number];
+export type RunDeletion = Record<RunTable, number>;
+
+export function noRunsDeleted(): RunDeletion {
+  return { orders: 0, reminders: 0, run_volunteers: 0, run_declines: 0, slack_messages: 0, slack_effects: 0, runs: 0 };
+}
+
+/**
+ * Delete these runs (locked by the caller in `tx`) and everything that hangs off them, counting
+ * rows per table. Children go explicitly, so they are counted and the foreign keys' cascade finds
+ * nothing left; `slack_messages` and `slack_effects` have no foreign key (they must never wait on a
+ * locked run row), so only this removes them. An effect's scope is its run's id.
+ */
+export async function deleteRuns(tx: Sql, runIds: readonly string[]): Promise<RunDeletion> {
+  const deleted = noRunsDeleted();
+  if (runIds.length === 0) return deleted;
+  const ids = tx([...runIds]);
+  deleted.orders = (await tx`delete from orders where run_id in ${ids}`).count;
+  deleted.reminders = (await tx`delete from reminders where run_id in ${ids}`).count;
+  deleted.run_volunteers = (await tx`delete from run_volunteers where run_id in ${ids}`).count;
+  deleted.run_declines = (await tx`delete from run_declines where run_id in ${ids}`).count;
+  deleted.slack_messages = (await tx`delete from slack_messages where run_id in ${ids}`).count;
+  deleted.slack_effects = (await tx`delete from slack_effects where scope in ${ids}`).count;
+  deleted.runs = (await tx`delete from runs where id in ${ids}`).count;
+  return deleted;
+}
+
+/** Statuses of runs that are over: nothing will change them any more. */
+export const finishedStatuses = ['closed', 'completed', 'canceled', 'failed'] as const;
+
+/**
+ * Finished runs started before their channel's retention window (`data_retention_days` before
+ * `now`), locked `skip locked`: two ticks at once take different runs.
+ */
+export async function lockExpiredRuns(tx: Sql, now: Date, limit: number): Promise<string[]> {
+  const rows = await tx<{ id: string }[]>`
+    select r.id
+    from channels c
+    join runs r on r.channel_id = c.id
+    where r.status in ${tx([...finishedStatuses])}
+      and r.started_at < ${now}::timestamptz - make_interval(days => c.data_retention_days)
+    limit ${limit}
+    for update of r skip locked
+  `;
+  return rows.map((row) => row.id);
+}
+
+/**
+ * The channel row, locked until commit; undefined when CoffeeBuddy never saw the channel.
+ * Starting a run references this row (its foreign key takes a share lock on it), so no run
+ * starts in the channel while a reset holds it.
+ */
+export async function lockChannel(tx: Sql, slackChannelId: string): Promise<string | undefined> {
+  const [row] = await tx<{ id: string }[]>`
+    select id from channels where slack_channel_id = ${slackChannelId} for update`;
+  return row?.id;
+}
+
+/**
+ * Whether the channel has a run that takes orders. Asked in its own statement after the lock:
+ * in read committed it then sees a run whose start committed while the lock was awaited.
+ */
+export async function hasOpenRun(tx: Sql, channelId: string): Promise<boolean> {
+  const rows = await tx`select 1 from runs where channel_id = ${channelId} and status = 'open' limit 1`;
+  return rows.length > 0;
+}
+
+/** The channel's runs started at or before `before`, except an open one, locked for deletion. */
+export async function lockChannelRuns(tx: Sql, channelId: string, before: Date, limit: number): Promise<string[]> {
+  const rows = await tx<{ id: string }[]>`
+    select id
+    from runs
+    where channel_id = ${channelId}
+      and started_at <= ${before}
+      and status <> 'open'
+    limit ${limit}
+    for update
+  `;
+  return rows.map((row) => row.id);
+}
+
+/** Everyone's remembered last order in the channel, and who said they are away from its runs. */
+export async function deleteChannelPreferences(tx: Sql, channelId: string): Promise<number> {
+  const away = await tx`delete from away_periods where channel_id = ${channelId}`;
+  return (await tx`delete from user_preferences where channel_id = ${channelId}`).count + away.count;
+}
+
+/**
+ * Bookkeeping tables trimmed by age, with the timestamp their window runs from. A null (an outbox
+ * row not yet published, an effect not done, a dead letter never replayed) is never old enough.
+ */
+export const windowColumns = {
+  outbox: 'published_at',
+  processed_events: 'processed_at',
+  slack_effects: 'done_at',
+  dead_letter_events: 'replayed_at',
+  channel_admin_actions: 'created_at',
+} as const;
+export type WindowTable = keyof typeof windowColumns;
+
+/**
+ * Delete up to `limit` rows of `table` whose window started before `before`; returns how many.
+ * One short statement: the rows are locked `skip locked` (two ticks at once take different rows)
+ * and deleted by ctid, which works whatever the table's key (processed_events has a pair).
+ */
+export async function deleteOlderThan(sql: Sql, table: WindowTable, before: Date, limit: number): Promise<number> {
+  const column = windowColumns[table];
+  const result = await sql`
+    delete from ${sql(table)}
+    where ctid = any(array(
+      select ctid
+      from ${sql(table)}
+      where ${sql(column)} < ${before}
+      limit ${limit}
+      for update skip locked
+    ))
+  `;
+  return result.count;
+}

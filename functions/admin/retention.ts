@@ -1,0 +1,71 @@
+import { deleteOlderThan, deleteRuns, lockExpiredRuns, type WindowTable } from './queries.ts';
+import type { AdminDeps } from './reset.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Rows per batch: each batch is one short transaction, so no lock is held for long. */
+const batch = 1000;
+
+/**
+ * A tick starts no new batch after this long: well inside Knative's 60 s request timeout, so the
+ * PingSource's tick is answered. What is left goes on the next day (a first run on years of data
+ * catches up over a few ticks).
+ */
+const budgetMs = 40_000;
+
+/** Finished effects are kept a week for inspection; parked ones stay for an operator. */
+const doneEffectsDays = 7;
+/** Dead letters an operator replayed are kept a month for the record. */
+const replayedDeadLettersDays = 30;
+
+/**
+ * The daily retention tick: finished runs older than their channel's `data_retention_days` (by
+ * start) with their orders, reminders, Slack message records and effects; then published outbox
+ * rows, dedupe rows, finished effects, replayed dead letters and audit rows past their windows.
+ * "Now" is `deps.now()`. Batched, `skip locked`: a repeated or overlapping tick (two instances,
+ * a late PingSource) deletes each row once and never waits on the other. Returns rows deleted by
+ * table; counts `coffeebuddy_retention_deleted_total{table}`.
+ */
+export async function runRetentionTick(deps: AdminDeps): Promise<Record<string, number>> {
+  const now = deps.now();
+  const stopAt = now.getTime() + budgetMs;
+  const inBudget = () => deps.now().getTime() < stopAt;
+  const deleted: Record<string, number> = {};
+  const count = (table: string, rows: number) => {
+    deleted[table] = (deleted[table] ?? 0) + rows;
+    if (rows > 0) deps.metrics.retentionDeletedTotal.inc({ table }, rows);
+  };
+
+  // Runs first: what people ordered is the data a channel's retention setting promises to drop.
+  let complete = await drain(inBudget, async () => {
+    const removed = await deps.sql.begin(async (tx) => deleteRuns(tx, await lockExpiredRuns(tx, now, batch)));
+    for (const [table, rows] of Object.entries(removed)) count(table, rows);
+    return removed.runs;
+  });
+  const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS);
+  const windows: [WindowTable, Date][] = [
+    ['channel_admin_actions', daysAgo(deps.config.AUDIT_RETENTION_DAYS)],
+    ['processed_events', daysAgo(deps.config.PROCESSED_EVENTS_RETENTION_DAYS)],
+    ['outbox', daysAgo(deps.config.OUTBOX_RETENTION_DAYS)],
+    ['slack_effects', daysAgo(doneEffectsDays)],
+    ['dead_letter_events', daysAgo(replayedDeadLettersDays)],
+  ];
+  for (const [table, before] of windows) {
+    const done = await drain(inBudget, async () => {
+      const rows = await deleteOlderThan(deps.sql, table, before, batch);
+      count(table, rows);
+      return rows;
+    });
+    complete &&= done;
+  }
+  if (!complete) deps.log.warn('retention stopped at its time budget; the next tick goes on', { budgetMs, ...deleted });
+  return deleted;
+}
+
+/** Run `step` (one batch; returns rows deleted) until a batch comes back short; false when the budget ran out first. */
+async function drain(inBudget: () => boolean, step: () => Promise<number>): Promise<boolean> {
+  while (inBudget()) {
+    if ((await step()) < batch) return true;
+  }
+  return false;
+}
