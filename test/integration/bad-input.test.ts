@@ -27,7 +27,10 @@ describe('bad input gets a 4xx or a clear answer, never a 5xx or an error log', 
   afterAll(async () => {
     await stack.close();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
+    // What an earlier test set going (deliveries, Slack effects) finishes before this one looks.
+    await stack.bus?.idle();
+    await stack.runtime.effects.sweep();
     stack.clock.now = morning;
     stack.slack.reset();
     logLines.length = 0;
