@@ -72,17 +72,8 @@ export function kservice(fn: AnyFunction, options: ManifestOptions): KService {
               // which is what a cold start's latency depends on.
               livenessProbe: { httpGet: { path: '/health/live', port: containerPort }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
               readinessProbe: { httpGet: { path: '/health/ready', port: containerPort } },
-              resources: {
-                requests: { cpu: '100m', memory: '128Mi' },
-                limits: { memory: '256Mi' },
-              },
-              securityContext: {
-                runAsNonRoot: true,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
+              resources: containerResources,
+              securityContext: containerSecurityContext,
               ...(secrets.volumeMounts.length > 0 ? { volumeMounts: secrets.volumeMounts } : {}),
             },
           ],
@@ -92,3 +83,15 @@ export function kservice(fn: AnyFunction, options: ManifestOptions): KService {
     },
   };
 }
+
+/** What every CoffeeBuddy container asks for: small, and memory-capped (Node's heap stays well below). */
+export const containerResources = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } };
+
+/** Every CoffeeBuddy container runs unprivileged on a read-only filesystem (the restricted Pod Security profile). */
+export const containerSecurityContext = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' as const },
+};

@@ -3,6 +3,7 @@
  * the same image (`dist/tools/`, Dockerfile). Run it before the functions on every deploy that
  * brings a migration; README "Deploy to Knative" says how.
  */
+import { containerResources, containerSecurityContext } from './kservice.ts';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import { configMapNames, fileVariables, setupSecretFiles } from './environment.ts';
 import { setupServiceAccount } from './identities.ts';
@@ -45,14 +46,8 @@ export function setupJob(options: ManifestOptions): IJob {
               command: ['sh', '-c', script],
               env: fileVariables(files, options),
               envFrom: [{ configMapRef: { name: configMapNames.kafka } }],
-              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-              securityContext: {
-                runAsNonRoot: true,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
+              resources: containerResources,
+              securityContext: containerSecurityContext,
               ...(secrets.volumeMounts.length > 0 ? { volumeMounts: secrets.volumeMounts } : {}),
             },
           ],
