@@ -20,6 +20,7 @@ import { describeCall, startSlackEmulator, type SlackEmulator } from '../shared/
 import { createSlackPorts } from '../shared/slack/web-api.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { curlCommand } from './sign-request.ts';
+import { localSlack } from '../shared/testing/slack-requests.ts';
 
 const devSigningSecret = 'coffeebuddy-local-dev-signing-secret';
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -151,7 +152,8 @@ async function main(): Promise<void> {
       url: `${stack.url}/slack/commands`,
       secret: String(config.SLACK_SIGNING_SECRET),
       text: 'in 15m Lobby',
-      userId: 'U0LOCAL1',
+      userId: localSlack.userId,
+      channelId: localSlack.channelId,
       responseUrl,
       at: new Date(),
     }),

@@ -4,10 +4,14 @@
  *   npm run -s slack:curl -- "10:30 Lobby"                 # against npm start's defaults
  *   SLACK_SIGNING_SECRET=… COFFEEBUDDY_URL=http://…/slack/commands npm run -s slack:curl -- "help"
  *   npm run -s slack:curl -- --body 'payload=%7B…%7D' --path /slack/interactions
+ *   npm run -s slack:curl -- --click suggest.command --value history   # a button click (block_actions)
+ *
+ * Requests come from channel C0LOCAL1 and user U0LOCAL1 (`--channel`, `--user` to change), the
+ * same as the curl `npm start` prints.
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { slackHeaders, slashCommandBody } from '../shared/testing/slack-requests.ts';
+import { blockActionBody, localSlack, slackHeaders, slashCommandBody } from '../shared/testing/slack-requests.ts';
 
 /** A shell-quoted curl command for a signed `/coffee` request (or any form body). */
 export function curlCommand(args: {
@@ -42,18 +46,25 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     allowPositionals: true,
     options: {
       body: { type: 'string' },
+      click: { type: 'string' },
+      value: { type: 'string', default: '' },
       path: { type: 'string', default: '/slack/commands' },
-      user: { type: 'string', default: 'U0LOCAL1' },
-      channel: { type: 'string', default: 'C0LOCAL1' },
+      user: { type: 'string', default: localSlack.userId },
+      channel: { type: 'string', default: localSlack.channelId },
     },
   });
   const base = process.env.COFFEEBUDDY_URL ?? `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
+  // A click is a block_actions payload, posted where Slack posts interactions.
+  const path = values.click ? '/slack/interactions' : values.path!;
+  const body = values.click
+    ? blockActionBody({ userId: values.user!, channelId: values.channel!, actionId: values.click, value: values.value! })
+    : values.body;
   process.stdout.write(
     `${curlCommand({
-      url: base.endsWith(values.path!) ? base : `${base}${values.path}`,
+      url: base.endsWith(path) ? base : `${base}${path}`,
       secret: process.env.SLACK_SIGNING_SECRET ?? 'coffeebuddy-local-dev-signing-secret',
       text: positionals.join(' '),
-      ...(values.body ? { body: values.body } : {}),
+      ...(body ? { body } : {}),
       userId: values.user!,
       channelId: values.channel!,
       at: new Date(),

@@ -21,6 +21,8 @@ export interface Metrics {
   slackEffects: Gauge<'state'>;
   slackEffectsOldestPendingSeconds: Gauge;
   retentionDeletedTotal: Counter<'table'>;
+  /** Answers to a completed run's "How was this run?" prompt, new or changed. */
+  feedbackTotal: Counter<'answer'>;
   /** Where the effect gauges read their values at scrape time (the runtime sets it: it has the pool). */
   observeEffects(read: () => Promise<EffectBacklog>): void;
 }
@@ -143,6 +145,12 @@ export function createMetrics(options: { defaultMetrics?: boolean; labels?: Reco
       name: 'coffeebuddy_retention_deleted_total',
       help: 'Rows deleted by retention (admin daily tick), by table',
       labelNames: ['table'],
+      registers,
+    }),
+    feedbackTotal: new Counter({
+      name: 'coffeebuddy_feedback_total',
+      help: 'Answers to the "How was this run?" prompt (a changed answer counts again), by answer (up, down)',
+      labelNames: ['answer'],
       registers,
     }),
     slackEffects: new Gauge({

@@ -2,12 +2,13 @@ import { runSyncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { findRunView, listActiveOrders } from '../../shared/domain/run-queries.ts';
 import type { Sql } from '../../shared/db/client.ts';
 import { findPosted, postOnce } from '../../shared/effects/slack-posts.ts';
-import { mention } from '../../shared/slack/text.ts';
+import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
 import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import type { EventData } from '../../shared/events/catalog.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import { canceledNotice, releasedDm, runnerDm, summaryMessage } from './messages.ts';
 import { closeOpenRun } from './queries.ts';
+import { feedbackPrompt } from '../../shared/domain/feedback-prompt.ts';
 
 export type CloseRunDeps = FunctionDeps<Record<string, never>>;
 
@@ -76,11 +77,24 @@ export async function announceRunner(event: CoffeeEvent, deps: CloseRunDeps): Pr
 export async function showCompleted(event: CoffeeEvent, deps: CloseRunDeps): Promise<void> {
   const data = event.data as EventData<'com.coffeebuddy.run.completed'>;
   await runSyncRunMessage({ runId: data.runId }, deps);
+  // One optional "How was this run?" prompt in the run's thread, posted once however often this runs.
+  const run = await findRunView(deps.sql, data.runId);
+  if (!run?.messageChannel || !run.messageTs) return;
+  await postOnce(deps.sql, deps.slack, {
+    runId: run.id,
+    kind: 'feedback_prompt',
+    channel: run.messageChannel,
+    threadTs: run.messageTs,
+    message: feedbackPrompt(run.id),
+    now: deps.now(),
+  });
 }
 
 /**
  * The effect of run.canceled: the run message says so, participants are told in its thread (once),
- * and a summary or runner DM already posted is updated.
+ * a summary or runner DM already posted is updated, and the runner (unless they canceled it
+ * themselves) gets a new DM, since an edited DM notifies nobody. The canceller and the runner are
+ * named in the channel without a ping; people who ordered are mentioned, as they need to know.
  */
 export async function announceCanceled(event: CoffeeEvent, deps: CloseRunDeps): Promise<void> {
   const data = event.data as EventData<'com.coffeebuddy.run.canceled'>;
@@ -88,22 +102,46 @@ export async function announceCanceled(event: CoffeeEvent, deps: CloseRunDeps): 
   const run = await findRunView(deps.sql, data.runId);
   if (!run) return;
   const orders = await listActiveOrders(deps.sql, run.id);
+  const canceller = await plainName(deps, data.canceledBySlackUserId);
+  const runner = run.runnerSlackUserId ? { slackUserId: run.runnerSlackUserId, name: await plainName(deps, run.runnerSlackUserId) } : null;
   if (run.messageChannel && run.messageTs) {
     await postOnce(deps.sql, deps.slack, {
       runId: run.id,
       kind: 'canceled_notice',
       channel: run.messageChannel,
       threadTs: run.messageTs,
-      message: { text: canceledNotice(data.canceledBySlackUserId, orders) },
+      message: { text: canceledNotice({ slackUserId: data.canceledBySlackUserId, name: canceller }, runner, orders) },
       now: deps.now(),
     });
   }
   const posted = await findPosted(deps.sql, run.id);
   const summary = posted.get('summary');
   if (summary) {
-    const text = `:no_entry_sign: This coffee run was canceled by ${mention(data.canceledBySlackUserId)}.`;
+    const text = `:no_entry_sign: This coffee run was canceled by ${canceller}.`;
     await deps.slack.updateMessage({ ...summary, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
   }
-  const dm = run.runnerSlackUserId && posted.get(`runner_dm:${run.runnerSlackUserId}`);
+  if (!runner) return;
+  const dm = posted.get(`runner_dm:${runner.slackUserId}`);
   if (dm) await deps.slack.updateMessage({ ...dm, ...releasedDm(run, 'the run was canceled.') });
+  if (runner.slackUserId === data.canceledBySlackUserId) return;
+  const dmChannel = dm?.channel ?? (await deps.slack.openDirectMessage(runner.slackUserId));
+  const text = `:ok_hand: The coffee run in <#${run.slackChannelId}> was canceled by ${canceller}: no need to go.`;
+  await postOnce(deps.sql, deps.slack, { runId: run.id, kind: `canceled_dm:${runner.slackUserId}`, channel: dmChannel, message: { text }, now: deps.now() });
+}
+
+/**
+ * A person's name as plain text (`@Alice`), which names them without a ping: their stored display
+ * name, else Slack's, else a neutral word. Slack being down must not stop the notice.
+ */
+async function plainName(deps: CloseRunDeps, slackUserId: string): Promise<string> {
+  const [row] = await deps.sql<{ displayName: string | null }[]>`select display_name from users where slack_user_id = ${slackUserId}`;
+  let name = row?.displayName ?? null;
+  if (!name) {
+    try {
+      name = (await deps.slack.getUser(slackUserId))?.name ?? null;
+    } catch {
+      name = null;
+    }
+  }
+  return name ? `@${escapeMrkdwn(name)}` : 'a channel member';
 }

@@ -60,8 +60,17 @@ export function releasedDm(run: RunView, reason: string) {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:ok_hand: ${text}` } }] };
 }
 
-/** Told in the run's thread when it is canceled, mentioning everyone who had ordered. */
-export function canceledNotice(canceledBySlackUserId: string, orders: readonly PersonOrder[]): string {
-  const who = orders.map((o) => mention(o.slackUserId)).join(' ');
-  return `:no_entry_sign: This coffee run was canceled by ${mention(canceledBySlackUserId)}.${who ? ` ${who}: your orders won't be picked up.` : ''}`;
+/**
+ * Told in the run's thread when it is canceled. The canceller and the runner are named as plain
+ * text (they know, and the runner gets a DM); everyone else who ordered is mentioned.
+ */
+export function canceledNotice(
+  canceller: { slackUserId: string; name: string },
+  runner: { slackUserId: string; name: string } | null,
+  orders: readonly PersonOrder[],
+): string {
+  const informed = new Set([canceller.slackUserId, runner?.slackUserId]);
+  const who = orders.filter((o) => !informed.has(o.slackUserId)).map((o) => mention(o.slackUserId)).join(' ');
+  const going = runner && runner.slackUserId !== canceller.slackUserId ? ` ${runner.name} was going to pick it up and is told in a DM.` : '';
+  return `:no_entry_sign: This coffee run was canceled by ${canceller.name}.${going}${who ? ` ${who}: your orders won't be picked up.` : ''}`;
 }

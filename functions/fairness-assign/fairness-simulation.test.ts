@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseRunner, type FairnessDecision, type ServedRun } from './fairness.ts';
+import { chooseRunner, type FairnessDecision, type ServedRun, shareHorizonRuns } from './fairness.ts';
 
 /** mulberry32: a tiny seeded PRNG, so the simulation is the same on every run. */
 function mulberry32(seed: number): () => number {
@@ -61,9 +61,9 @@ function simulate(seed: number, awayOn: AwayOn = () => []): { runs: SimulatedRun
       const previousRunner = history.at(-1)?.runnerId ?? null;
       // Volunteering is how someone opts in to running again (as the handler wires it).
       const away = awayOn(day);
-      const decision = chooseRunner({ runId, participants, history, windowRuns, volunteers, repeatOptIns: volunteers, excluded: [], away });
+      const decision = chooseRunner({ runId, participants, history, windowRuns, horizonRuns: shareHorizonRuns, volunteers, repeatOptIns: volunteers, excluded: [], away });
       runs.push({ runId, participants, volunteers, previousRunner, away, decision });
-      if (decision.kind === 'assigned') history.push({ runId, runnerId: decision.runnerId, closedAt: closedAt(day, slot) });
+      if (decision.kind === 'assigned') history.push({ runId, runnerId: decision.runnerId, closedAt: closedAt(day, slot), participantIds: participants });
     }
   }
   return { runs, attended };
@@ -130,5 +130,79 @@ describe('the same four weeks with someone opted out for good and someone away f
     const served = new Map<string, number>();
     for (const run of assigned) if (run.decision.kind === 'assigned') served.set(run.decision.runnerId, (served.get(run.decision.runnerId) ?? 0) + 1);
     for (const [id, count] of served) expect(count / assigned.length, `${id} served ${count} of ${assigned.length}`).toBeLessThanOrEqual(0.25);
+  });
+});
+
+/**
+ * Issue 13's acceptance simulation: the 7 regulars above plus 3 people who join one run in four,
+ * 40 runs (4 weeks, 2 a workday), volunteering as today (5% of runs, a random participant, which
+ * also opts them in to running twice in a row), over 2,000 fixed seeds.
+ */
+describe('fairness for occasional joiners: 7 regulars + 3 who join one run in four, 2,000 seeded 40-run periods', () => {
+  const people: readonly { id: string; attendance: number }[] = [
+    ...regulars,
+    { id: 'U_OCC1', attendance: 0.25 },
+    { id: 'U_OCC2', attendance: 0.25 },
+    { id: 'U_OCC3', attendance: 0.25 },
+  ];
+  const seeds = Array.from({ length: 2000 }, (_, i) => i + 1);
+
+  /** One period: per person, runs served and runs attended, and how many runs had a runner. */
+  function period(seed: number): { served: Map<string, number>; attended: Map<string, number>; total: number } {
+    const random = mulberry32(seed);
+    const history: ServedRun[] = [];
+    const served = new Map<string, number>();
+    const attended = new Map<string, number>();
+    let total = 0;
+    for (let run = 0; run < workdays * runsPerDay; run++) {
+      const participants = people.filter((p) => random() < p.attendance).map((p) => p.id);
+      if (participants.length < 2) continue;
+      for (const id of participants) attended.set(id, (attended.get(id) ?? 0) + 1);
+      const volunteers = random() < volunteerChance ? [participants[Math.floor(random() * participants.length)]!] : [];
+      const runId = `run-${run}`;
+      const decision = chooseRunner({
+        runId,
+        participants,
+        history,
+        windowRuns,
+        horizonRuns: shareHorizonRuns,
+        volunteers,
+        repeatOptIns: volunteers,
+        excluded: [],
+        away: [],
+      });
+      if (decision.kind !== 'assigned') continue;
+      total++;
+      served.set(decision.runnerId, (served.get(decision.runnerId) ?? 0) + 1);
+      history.push({ runId, runnerId: decision.runnerId, closedAt: closedAt(Math.floor(run / runsPerDay), run % runsPerDay), participantIds: participants });
+    }
+    return { served, attended, total };
+  }
+
+  const periods = seeds.map(period);
+
+  it('nobody serves more than 20% of the runs with a runner in any period', () => {
+    let worst = { seed: 0, id: '', share: 0 };
+    for (const [index, { served, total }] of periods.entries()) {
+      for (const [id, count] of served) if (count / total > worst.share) worst = { seed: seeds[index]!, id, share: count / total };
+    }
+    console.log(`largest share of a period's runs: ${(100 * worst.share).toFixed(1)}% (${worst.id}, seed ${worst.seed})`);
+    expect(worst.share, `${worst.id} in seed ${worst.seed}`).toBeLessThanOrEqual(0.2);
+  });
+
+  it('runs served ÷ runs attended, over every period in which someone attended ≥ 8 runs, differ by at most 1.5× between people', () => {
+    const totals = new Map<string, { served: number; attended: number }>();
+    for (const { served, attended } of periods) {
+      for (const [id, count] of attended) {
+        if (count < 8) continue;
+        const sum = totals.get(id) ?? { served: 0, attended: 0 };
+        totals.set(id, { served: sum.served + (served.get(id) ?? 0), attended: sum.attended + count });
+      }
+    }
+    const rates = [...totals].map(([id, t]) => ({ id, rate: t.served / t.attended }));
+    console.log(rates.map((r) => `${r.id} ${(100 * r.rate).toFixed(1)}%`).join('  '));
+    const rateOf = rates.map((r) => r.rate);
+    expect(rates).toHaveLength(people.length);
+    expect(Math.max(...rateOf) / Math.min(...rateOf)).toBeLessThanOrEqual(1.5);
   });
 });

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chooseRunner, type FairnessDecision, type FairnessInput, type ServedRun } from './fairness.ts';
+import { chooseRunner, shareHorizonRuns, type FairnessDecision, type FairnessInput, type ServedRun } from './fairness.ts';
 
 /** A served run closed at `day` (ISO date) 09:30 UTC, or at an explicit ISO instant. */
-const served = (runnerId: string, at: string, runId = `r-${runnerId}-${at}`): ServedRun => ({
+/** Everyone in the examples joined every past run unless told otherwise, so shares follow runs served. */
+const served = (runnerId: string, at: string, runId = `r-${runnerId}-${at}`, participantIds = ['ana', 'bo', 'cy', 'dee', runnerId]): ServedRun => ({
   runId,
   runnerId,
   closedAt: new Date(at.length === 10 ? `${at}T09:30:00Z` : at),
+  participantIds,
 });
 
 const input = (overrides: Partial<FairnessInput>): FairnessInput => ({
@@ -15,6 +17,7 @@ const input = (overrides: Partial<FairnessInput>): FairnessInput => ({
   participants: [],
   history: [],
   windowRuns: 5,
+  horizonRuns: shareHorizonRuns,
   volunteers: [],
   repeatOptIns: [],
   excluded: [],
@@ -70,8 +73,8 @@ const examples: Example[] = [
     },
   },
   {
-    name: 'never served beats any date when the counts tie',
-    input: { participants: ['ana', 'cy', 'dee'], history, windowRuns: 2 },
+    name: 'never served beats any date when the counts and shares tie',
+    input: { participants: ['ana', 'cy', 'dee'], history, windowRuns: 2, horizonRuns: 2 },
     expected: {
       kind: 'assigned',
       runnerId: 'ana',
@@ -81,12 +84,22 @@ const examples: Example[] = [
   },
   {
     name: 'the earlier last run wins when the counts tie, counting history beyond the window',
-    input: { participants: ['cy', 'dee'], history: [...history, served('ana', '2025-11-07')], windowRuns: 1 },
+    input: { participants: ['cy', 'dee'], history: [...history, served('ana', '2025-11-07')], windowRuns: 1, horizonRuns: 1 },
     expected: {
       kind: 'assigned',
       runnerId: 'cy',
       rule: 'longest_since',
       explanation: '<@cy>: 0 of the last 1 run, tied with <@dee>; <@cy> went longest ago (2025-11-04 vs 2025-11-05).',
+    },
+  },
+  {
+    name: 'the smaller share of runs served per run joined beats going longest ago when the counts tie',
+    input: { participants: ['cy', 'eve'], history: [served('eve', '2025-11-01', 'r-eve', ['eve', 'cy', 'dee']), ...history], windowRuns: 1 },
+    expected: {
+      kind: 'assigned',
+      runnerId: 'cy',
+      rule: 'lowest_share',
+      explanation: '<@cy>: 0 of the last 1 run, tied with <@eve>; <@cy> ran 1 of 5 runs they joined of the last 5, a smaller share than <@eve> (1 of 1).',
     },
   },
   {
@@ -230,10 +243,10 @@ describe('chooseRunner: examples', () => {
   it('ranks every candidate in rule order, the skipped previous runner last, with their scores', () => {
     const decision = chooseRunner(input({ participants: ['bo', 'dee', 'ana', 'cy', 'zed'], excluded: ['zed'], history }));
     expect(decision.kind === 'assigned' && decision.ranking).toEqual([
-      { userId: 'ana', servedInWindow: 0, lastServedAt: null, ranLastTime: false, tiebreak: sha('run-1:ana') },
-      { userId: 'cy', servedInWindow: 1, lastServedAt: new Date('2025-11-04T09:30:00Z'), ranLastTime: false, tiebreak: sha('run-1:cy') },
-      { userId: 'dee', servedInWindow: 2, lastServedAt: new Date('2025-11-05T09:30:00Z'), ranLastTime: false, tiebreak: sha('run-1:dee') },
-      { userId: 'bo', servedInWindow: 1, lastServedAt: new Date('2025-11-06T09:30:00Z'), ranLastTime: true, tiebreak: sha('run-1:bo') },
+      { userId: 'ana', servedInWindow: 0, servedInHorizon: 0, attendedInHorizon: 4, lastServedAt: null, ranLastTime: false, tiebreak: sha('run-1:ana') },
+      { userId: 'cy', servedInWindow: 1, servedInHorizon: 1, attendedInHorizon: 4, lastServedAt: new Date('2025-11-04T09:30:00Z'), ranLastTime: false, tiebreak: sha('run-1:cy') },
+      { userId: 'dee', servedInWindow: 2, servedInHorizon: 2, attendedInHorizon: 4, lastServedAt: new Date('2025-11-05T09:30:00Z'), ranLastTime: false, tiebreak: sha('run-1:dee') },
+      { userId: 'bo', servedInWindow: 1, servedInHorizon: 1, attendedInHorizon: 4, lastServedAt: new Date('2025-11-06T09:30:00Z'), ranLastTime: true, tiebreak: sha('run-1:bo') },
     ]);
     expect(decision).toMatchObject({ rule: 'fewest_served', explanation: '<@ana>: 0 of the last 4 runs, the fewest (next: <@cy> with 1). <@bo> ran last time, so was skipped.' });
   });
@@ -266,13 +279,23 @@ const everyone = ['U1', 'U2', 'U3', 'U4', 'U5', 'U6', 'U7'];
 function inputs({ sameMinute }: { sameMinute: boolean }): fc.Arbitrary<FairnessInput> {
   return fc.constantFrom(everyone.slice(0, 3), everyone).chain((pool) => {
     const user = fc.constantFrom(...pool);
-    const row = fc.record({ minute: fc.integer({ min: 0, max: sameMinute ? 5 : 100_000 }), runnerId: fc.constantFrom(...pool, 'UGONE') });
+    const row = fc.record({
+      minute: fc.integer({ min: 0, max: sameMinute ? 5 : 100_000 }),
+      runnerId: fc.constantFrom(...pool, 'UGONE'),
+      participantIds: fc.subarray([...pool, 'UGONE']),
+    });
     const rows = sameMinute ? fc.array(row, { maxLength: 25 }) : fc.uniqueArray(row, { selector: (r) => r.minute, maxLength: 25 });
     return fc.record({
       runId: fc.string({ minLength: 1, maxLength: 12 }),
       participants: fc.array(user, { maxLength: 10 }),
-      history: rows.map((rs) => rs.map((r, i): ServedRun => ({ runId: `r${i}`, runnerId: r.runnerId, closedAt: new Date(Date.UTC(2025, 0, 1) + r.minute * 60_000) }))),
+      history: rows.map((rs) => rs.map((r, i): ServedRun => ({
+          runId: `r${i}`,
+          runnerId: r.runnerId,
+          closedAt: new Date(Date.UTC(2025, 0, 1) + r.minute * 60_000),
+          participantIds: r.participantIds,
+        }))),
       windowRuns: fc.integer({ min: 1, max: 12 }),
+      horizonRuns: fc.integer({ min: 0, max: 30 }),
       volunteers: fc.oneof(fc.constant([]), fc.array(fc.constantFrom(...pool, 'UOUT'), { maxLength: 3 })),
       repeatOptIns: fc.oneof(fc.constant([]), fc.subarray(pool)),
       excluded: fc.oneof(fc.constant([]), fc.array(user, { maxLength: 4 })),
@@ -397,6 +420,9 @@ describe('chooseRunner: properties', () => {
         const winner = decision.ranking[0]!;
         const eligible = decision.ranking.filter((s) => !s.ranLastTime || decision.rule === 'only_candidate' || i.repeatOptIns.includes(s.userId));
         for (const s of eligible) expect(s.servedInWindow).toBeGreaterThanOrEqual(winner.servedInWindow);
+        // Among those tied on the window, nobody has a smaller share of runs served per run joined (+1 for this run).
+        const share = (s: { servedInHorizon: number; attendedInHorizon: number }) => s.servedInHorizon / (s.attendedInHorizon + 1);
+        for (const s of eligible.filter((e) => e.servedInWindow === winner.servedInWindow)) expect(share(s)).toBeGreaterThanOrEqual(share(winner));
         const window = Math.min(i.history.length, i.windowRuns);
         if (window > 0) expect(decision.explanation).toMatch(new RegExp(`of the last ${window} runs?\\b`));
       }),

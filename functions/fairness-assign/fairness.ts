@@ -6,7 +6,15 @@ export interface ServedRun {
   runId: string;
   runnerId: string;
   closedAt: Date;
+  /** Slack user ids of everyone with an active order in that run, the runner included: who attended it. */
+  participantIds: readonly string[];
 }
+
+/**
+ * H, the longer horizon the share tiebreak looks at: the channel's last this-many served runs. Long
+ * enough that someone who joins one run in four has attended about a dozen of them.
+ */
+export const shareHorizonRuns = 50;
 
 /** Everything the fairness rule looks at. Pure data: the rule does no I/O and reads no clock. */
 export interface FairnessInput {
@@ -18,6 +26,11 @@ export interface FairnessInput {
   history: readonly ServedRun[];
   /** N: runs served are counted among the channel's last N served runs (values below 1 count as 1). */
   windowRuns: number;
+  /**
+   * H: runs served ÷ runs attended is counted among the channel's last H served runs (values below
+   * the window count as the window). Callers pass `shareHorizonRuns`.
+   */
+  horizonRuns: number;
   /** Participants who pressed "I'll go" before close, in click order. */
   volunteers: readonly string[];
   /** Participants who opted in to run again even if they ran last time. */
@@ -37,6 +50,10 @@ export interface CandidateScore {
   userId: string;
   /** Runs this person served among the last `windowRuns` served runs. */
   servedInWindow: number;
+  /** Runs this person served among the last `horizonRuns` served runs. */
+  servedInHorizon: number;
+  /** Runs this person had an active order in among the last `horizonRuns` served runs. */
+  attendedInHorizon: number;
   /** When this person last served, over all of the history; null if never. */
   lastServedAt: Date | null;
   /** Whether this person ran the most recent served run. */
@@ -55,9 +72,9 @@ export type NoRunnerReason = 'no_participants' | 'everyone_excluded' | 'everyone
  * Why the runner was picked: `volunteer` (first candidate to press "I'll go"), `only_candidate`
  * (nobody else could go, the previous runner included), `previous_runner_skipped` (everyone else
  * who could go ran last time and didn't opt in), or the criterion that separated the winner from
- * the runner-up: `fewest_served`, `longest_since` or `tiebreak`.
+ * the runner-up: `fewest_served`, `lowest_share`, `longest_since` or `tiebreak`.
  */
-export type AssignedRule = 'volunteer' | 'fewest_served' | 'longest_since' | 'tiebreak' | 'only_candidate' | 'previous_runner_skipped';
+export type AssignedRule = 'volunteer' | 'fewest_served' | 'lowest_share' | 'longest_since' | 'tiebreak' | 'only_candidate' | 'previous_runner_skipped';
 
 /** The outcome of the fairness rule, with a Slack mrkdwn explanation for the channel. */
 export type FairnessDecision =
@@ -76,8 +93,9 @@ export type FairnessDecision =
 /**
  * Choose the runner for a run by the transparent fairness rule: first volunteer; else pass over
  * everyone away, skip last time's runner (unless they opted in or nobody else can go) and take the
- * fewest runs served in the window, then longest since last served, then the smallest sha256 of
- * `${runId}:${userId}`. Deterministic: the same input in any order gives the same decision.
+ * fewest runs served in the window, then the lowest share (runs served ÷ runs attended over the
+ * longer horizon, so people who join rarely serve as often per run as regulars), then longest since
+ * last served, then the smallest sha256 of `${runId}:${userId}`. Deterministic: the same input in any order gives the same decision.
  */
 export function chooseRunner(input: FairnessInput): FairnessDecision {
   const participants = [...new Set(input.participants)];
@@ -104,7 +122,8 @@ export function chooseRunner(input: FairnessInput): FairnessDecision {
 
   const history = newestFirst(input.history);
   const window = Math.min(history.length, windowSize(input.windowRuns));
-  const scores = scoreCandidates(input.runId, available, history, window).sort(compareScores);
+  const horizon = Math.min(history.length, Math.max(window, windowSize(input.horizonRuns)));
+  const scores = scoreCandidates(input.runId, available, history, { window, horizon }).sort(compareScores);
   const previous = scores.find((score) => score.ranLastTime);
   const skipped = previous !== undefined && scores.length > 1 && !input.repeatOptIns.includes(previous.userId) ? previous : undefined;
   const pool = scores.filter((score) => score !== skipped);
@@ -113,13 +132,13 @@ export function chooseRunner(input: FairnessInput): FairnessDecision {
   const volunteer = ranking.find((score) => score.userId === volunteerId);
   if (volunteer) {
     // Volunteering wins outright, away or not, so nobody was passed over.
-    const explained = { winner: volunteer, runnerUp: undefined, skipped: undefined, skippedAway: [], window };
+    const explained = { winner: volunteer, runnerUp: undefined, skipped: undefined, skippedAway: [], window, horizon };
     return assigned('volunteer', explained, [volunteer, ...ranking.filter((score) => score !== volunteer)]);
   }
   const [winner, runnerUp] = pool;
   if (!winner) throw new Error('unreachable: the pool always keeps at least one candidate');
   const rule = runnerUp ? separatingRule(winner, runnerUp) : skipped ? 'previous_runner_skipped' : 'only_candidate';
-  return assigned(rule, { winner, runnerUp, skipped, skippedAway, window }, ranking);
+  return assigned(rule, { winner, runnerUp, skipped, skippedAway, window, horizon }, ranking);
 }
 
 function assigned(rule: AssignedRule, explained: Explained, ranking: CandidateScore[]): FairnessDecision {
@@ -143,11 +162,24 @@ function newestFirst(history: readonly ServedRun[]): ServedRun[] {
   );
 }
 
-function scoreCandidates(runId: string, candidates: readonly string[], newest: readonly ServedRun[], window: number): CandidateScore[] {
+function scoreCandidates(
+  runId: string,
+  candidates: readonly string[],
+  newest: readonly ServedRun[],
+  { window, horizon }: { window: number; horizon: number },
+): CandidateScore[] {
   const served = new Map<string, number>();
+  const servedLong = new Map<string, number>();
+  const attended = new Map<string, number>();
   const lastServed = new Map<string, Date>();
+  const add = (counts: Map<string, number>, id: string) => counts.set(id, (counts.get(id) ?? 0) + 1);
   for (const [index, run] of newest.entries()) {
-    if (index < window) served.set(run.runnerId, (served.get(run.runnerId) ?? 0) + 1);
+    if (index < window) add(served, run.runnerId);
+    if (index < horizon) {
+      add(servedLong, run.runnerId);
+      // The runner attended even if their order was withdrawn later; count each person once a run.
+      for (const id of new Set([...run.participantIds, run.runnerId])) add(attended, id);
+    }
     if (!lastServed.has(run.runnerId)) lastServed.set(run.runnerId, run.closedAt);
   }
   const previousRunner = newest[0]?.runnerId;
@@ -156,6 +188,8 @@ function scoreCandidates(runId: string, candidates: readonly string[], newest: r
     return {
       userId,
       servedInWindow: served.get(userId) ?? 0,
+      servedInHorizon: servedLong.get(userId) ?? 0,
+      attendedInHorizon: attended.get(userId) ?? 0,
       lastServedAt: last ? new Date(last.getTime()) : null,
       ranLastTime: userId === previousRunner,
       tiebreak: createHash('sha256').update(`${runId}:${userId}`).digest('hex'),
@@ -171,12 +205,22 @@ function compareLastServed(a: CandidateScore, b: CandidateScore): number {
   return a.lastServedAt.getTime() - b.lastServedAt.getTime();
 }
 
+/**
+ * Lower share first: runs served ÷ (runs attended + 1) over the horizon, compared exactly by
+ * cross-multiplying. The +1 counts this run, which everyone here attends, so a newcomer's share is
+ * 0 and is never a division by zero.
+ */
+function compareShare(a: CandidateScore, b: CandidateScore): number {
+  return a.servedInHorizon * (b.attendedInHorizon + 1) - b.servedInHorizon * (a.attendedInHorizon + 1);
+}
+
 function compareScores(a: CandidateScore, b: CandidateScore): number {
-  return a.servedInWindow - b.servedInWindow || compareLastServed(a, b) || compareText(a.tiebreak, b.tiebreak) || compareText(a.userId, b.userId);
+  return a.servedInWindow - b.servedInWindow || compareShare(a, b) || compareLastServed(a, b) || compareText(a.tiebreak, b.tiebreak) || compareText(a.userId, b.userId);
 }
 
 function separatingRule(winner: CandidateScore, runnerUp: CandidateScore): AssignedRule {
   if (winner.servedInWindow !== runnerUp.servedInWindow) return 'fewest_served';
+  if (compareShare(winner, runnerUp) !== 0) return 'lowest_share';
   if (compareLastServed(winner, runnerUp) !== 0) return 'longest_since';
   return 'tiebreak';
 }
@@ -188,6 +232,7 @@ interface Explained {
   /** Away participants passed over (none when a volunteer won: nobody was passed over then). */
   skippedAway: string[];
   window: number;
+  horizon: number;
 }
 
 /** At most this many names in a list; a 40-person run still fits Slack's 3,000-character context text. */
@@ -218,7 +263,16 @@ function sinceText(winner: CandidateScore, runnerUp: CandidateScore): string {
   return `${w} went longest ago (${day(winner.lastServedAt, theirs)} vs ${day(theirs, winner.lastServedAt)})`;
 }
 
-function explain(rule: AssignedRule, { winner, runnerUp, skipped, skippedAway, window }: Explained): string {
+/** "<@a> ran 1 of the 6 runs they joined of the last 20, a smaller share than <@b> (2 of 7)". */
+function shareText(winner: CandidateScore, runnerUp: CandidateScore, horizon: number): string {
+  const joined = (score: CandidateScore) => `${score.servedInHorizon} of ${score.attendedInHorizon}`;
+  return (
+    `${mention(winner.userId)} ran ${joined(winner)} run${winner.attendedInHorizon === 1 ? '' : 's'} they joined of the last ${horizon}, ` +
+    `a smaller share than ${mention(runnerUp.userId)} (${joined(runnerUp)})`
+  );
+}
+
+function explain(rule: AssignedRule, { winner, runnerUp, skipped, skippedAway, window, horizon }: Explained): string {
   const w = mention(winner.userId);
   const head = `${w}: ${ran(winner, window)}`;
   const awayNote = skippedAway.length === 0 ? '' : ` ${listOf(skippedAway.map(mention))} ${skippedAway.length === 1 ? 'is away, so was' : 'are away, so were'} skipped.`;
@@ -236,6 +290,8 @@ function explain(rule: AssignedRule, { winner, runnerUp, skipped, skippedAway, w
   switch (rule) {
     case 'fewest_served':
       return `${head}, the fewest (next: ${r} with ${runnerUp.servedInWindow}).${skipNote}`;
+    case 'lowest_share':
+      return `${head}, tied with ${r}; ${shareText(winner, runnerUp, horizon)}.${skipNote}`;
     case 'longest_since':
       return `${head}, tied with ${r}; ${sinceText(winner, runnerUp)}.${skipNote}`;
     case 'tiebreak': {

@@ -3,8 +3,8 @@ import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import type { EventData } from '../../shared/events/catalog.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import { isForgotten } from '../../shared/domain/forgotten.ts';
-import { chooseRunner } from './fairness.ts';
-import { lockAssignmentContext, servedHistory, setRunner } from './queries.ts';
+import { chooseRunner, shareHorizonRuns } from './fairness.ts';
+import { lockAssignmentContext, servedHistory, setRunner, withAttendance } from './queries.ts';
 
 export type FairnessDeps = FunctionDeps<Record<string, never>>;
 
@@ -33,8 +33,9 @@ async function assign(tx: Sql, deps: FairnessDeps, args: { runId: string; slackC
   const decision = chooseRunner({
     runId: args.runId,
     participants: context.participants,
-    history: await servedHistory(tx, args.slackChannelId, args.runId),
+    history: await withAttendance(tx, await servedHistory(tx, args.slackChannelId, args.runId), Math.max(shareHorizonRuns, context.windowRuns)),
     windowRuns: context.windowRuns,
+    horizonRuns: shareHorizonRuns,
     volunteers: context.volunteers,
     // Volunteering is how someone opts in to running again right after their last run.
     repeatOptIns: context.volunteers,

@@ -1,9 +1,12 @@
 import type { Sql } from '../../shared/db/client.ts';
 import type { ServedRun } from './fairness.ts';
 
+/** A served run as stored, before its attendance is joined in (`withAttendance`). */
+export type ServedRunRow = Omit<ServedRun, 'participantIds'>;
+
 /** The channel's served runs (closed or completed with a runner), canceled ones never counted. */
-export async function servedHistory(sql: Sql, slackChannelId: string, excludeRunId: string): Promise<ServedRun[]> {
-  return sql<ServedRun[]>`
+export async function servedHistory(sql: Sql, slackChannelId: string, excludeRunId: string): Promise<ServedRunRow[]> {
+  return sql<ServedRunRow[]>`
     select r.id as run_id, u.slack_user_id as runner_id, r.closed_at
     from runs r
     join channels c on c.id = r.channel_id
@@ -15,6 +18,31 @@ export async function servedHistory(sql: Sql, slackChannelId: string, excludeRun
     order by r.closed_at desc
     limit 500
   `;
+}
+
+/**
+ * The newest `horizonRuns` of `history` with who attended each (everyone with an active order in
+ * it), for the share tiebreak; older runs keep an empty list, as the rule never counts them.
+ */
+export async function withAttendance(sql: Sql, history: readonly ServedRunRow[], horizonRuns: number): Promise<ServedRun[]> {
+  const newest = [...history]
+    .sort((a, b) => b.closedAt.getTime() - a.closedAt.getTime() || (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0))
+    .slice(0, horizonRuns);
+  const rows =
+    newest.length === 0
+      ? []
+      : await sql<{ runId: string; participantIds: string[] }[]>`
+          select
+            o.run_id,
+            array_agg(u.slack_user_id order by u.slack_user_id) as participant_ids
+          from orders o
+          join users u on u.id = o.user_id
+          where o.run_id in ${sql(newest.map((run) => run.runId))}
+            and o.status = 'active'
+          group by o.run_id
+        `;
+  const attended = new Map(rows.map((row) => [row.runId, row.participantIds]));
+  return history.map((run) => ({ ...run, participantIds: attended.get(run.runId) ?? [] }));
 }
 
 export interface AssignmentContext {

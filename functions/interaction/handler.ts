@@ -6,6 +6,10 @@ import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmiss
 import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
 import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type RunRow } from './queries.ts';
 import { handleRunControl, handleRunnerAction } from './run-actions.ts';
+import { feedbackActions } from '../../shared/domain/feedback-prompt.ts';
+import { handleFeedbackAction } from './feedback.ts';
+import { suggestionActions } from '../slash-command/suggest.ts';
+import { handleSuggestionAction } from './suggestion-actions.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
 
 /**
@@ -45,10 +49,18 @@ export async function handleBlockAction(payload: BlockActionsPayload, deps: Inte
     case runActions.closeRun:
     case runActions.volunteer:
     case runActions.cancelRun:
+    case runActions.volunteerAnyway:
+    case runActions.volunteerToo:
+    case runActions.withdrawVolunteer:
+    case runActions.confirmCancel:
       return handleRunControl(payload, deps, tell);
     case runActions.markDone:
     case runActions.cannotGo:
       return handleRunnerAction(payload, deps, tell);
+    case suggestionActions.runCommand:
+    case suggestionActions.startRun:
+      return handleSuggestionAction(payload, deps, tell);
+    case feedbackActions.up: case feedbackActions.down: return handleFeedbackAction(payload, deps, tell);
     case runActions.placeOrder:
     case runActions.useLastOrder:
     case runActions.withdrawOrder:

@@ -1,14 +1,18 @@
-import type { Sql } from '../../shared/db/client.ts';
-import { cancelRun, findControlledRun, refuseControl, requestClose, type ControlledRun } from '../../shared/domain/run-control.ts';
+import { cancelPrompt, cancelRun, findControlledRun, refuseControl, requestClose, type ControlledRun } from '../../shared/domain/run-control.ts';
 import { runActions } from '../../shared/domain/run-message.ts';
+import type { SlackMessage } from '../../shared/slack/port.ts';
+import { mention } from '../../shared/slack/text.ts';
 import { refusalFor, type InteractionDeps } from './orders.ts';
-import { ensureUser } from './queries.ts';
+import { askToVolunteer, confirmVolunteer, withdrawVolunteer } from './volunteers.ts';
 import type { BlockActionsPayload } from './schema.ts';
 import { isRunId } from '../../shared/domain/run-queries.ts';
 
 type Reply = (text: string) => Promise<void>;
 
-/** Close run, I'll go and Cancel run on the run message. */
+/**
+ * Close run, I'll go and Cancel run on the run message, and the ephemeral confirmations they lead
+ * to (Go too, Volunteer anyway, I can't go after all, Cancel the run).
+ */
 export async function handleRunControl(payload: BlockActionsPayload, deps: InteractionDeps, reply: Reply): Promise<void> {
   const action = payload.actions[0]!;
   const user = payload.user.id;
@@ -16,34 +20,53 @@ export async function handleRunControl(payload: BlockActionsPayload, deps: Inter
   if (!run) return reply(refusalFor(undefined)!);
   const log = deps.log.child({ runId: run.id });
   log.info('button', { actionId: action.action_id, user });
-  if (action.action_id === runActions.closeRun) {
-    if (run.status !== 'open') return reply(refusalFor(run)!);
-    const refusal = await refuseControl(deps.slack, run, user, 'close');
-    if (refusal) return reply(refusal);
-    const result = await requestClose(deps.sql, deps.emit, run, user);
-    if (result === 'not_open') return reply(refusalFor({ status: 'closed' })!);
-    return reply(result === 'requested' ? 'Closing the run: the runner will be announced here in a moment.' : 'This run is already closing.');
-  }
-  if (action.action_id === runActions.volunteer) {
-    if (run.status !== 'open') return reply(refusalFor(run)!);
-    await volunteer(deps.sql, run, payload);
-    return reply("Thanks! You're going when the run closes (as long as you have an order in).");
+  const who = { slackUserId: user, slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown' };
+  const answer = answerWithBlocks(payload, deps, reply);
+  switch (action.action_id) {
+    case runActions.closeRun: {
+      if (run.status !== 'open') return reply(refusalFor(run)!);
+      const refusal = await refuseControl(deps.slack, run, user, 'close');
+      if (refusal) return reply(refusal);
+      const result = await requestClose(deps.sql, deps.emit, run, user);
+      if (result === 'not_open') return reply(refusalFor({ status: 'closed' })!);
+      return reply(result === 'requested' ? 'Closing the run: the runner will be announced here in a moment.' : 'This run is already closing.');
+    }
+    case runActions.volunteer:
+      return askToVolunteer(run, who, deps, answer);
+    case runActions.volunteerAnyway:
+    case runActions.volunteerToo:
+      if (run.status !== 'open') return reply(refusalFor(run)!);
+      return confirmVolunteer(run, who, deps, answer);
+    case runActions.withdrawVolunteer:
+      return withdrawVolunteer(run, who, deps, answer);
   }
   const refusal = await refuseControl(deps.slack, run, user, 'cancel');
   if (refusal) return reply(refusal);
+  // A run with its runner already assigned is only canceled after a confirmation naming them.
+  if (action.action_id === runActions.cancelRun && run.status === 'closed') return answer(cancelPrompt(run));
   const result = await cancelRun(deps.sql, deps.emit, run, user);
   if (result === 'canceled') deps.metrics.runsTotal.inc({ status: 'canceled' });
-  return reply(result === 'canceled' ? 'The run is canceled; everyone who ordered is told in its thread.' : cannotCancel(run));
+  if (result !== 'canceled') return reply(cannotCancel(run));
+  const told = run.runnerSlackUserId && run.runnerSlackUserId !== user ? ` ${mention(run.runnerSlackUserId)} is told in a DM that there's no need to go.` : '';
+  return reply(`The run is canceled; everyone who ordered is told in its thread.${told}`);
+}
+
+/** Ephemeral answers with buttons: in the clicked message's channel, else at its response_url. */
+function answerWithBlocks(payload: BlockActionsPayload, deps: InteractionDeps, reply: Reply) {
+  return async (message: SlackMessage): Promise<void> => {
+    if (!message.blocks) return reply(message.text);
+    try {
+      if (payload.channel) await deps.slack.postEphemeral({ channel: payload.channel.id, user: payload.user.id, ...message });
+      else if (payload.response_url) await deps.slack.respond(payload.response_url, message);
+    } catch (error) {
+      deps.log.warn('ephemeral answer not delivered', { error });
+    }
+  };
 }
 
 function cannotCancel(run: ControlledRun): string {
   if (run.status === 'completed') return 'This run is already done, so it can no longer be canceled.';
   return 'This run is already canceled.';
-}
-
-async function volunteer(sql: Sql, run: ControlledRun, payload: BlockActionsPayload): Promise<void> {
-  const userId = await ensureUser(sql, payload.user.id, payload.team?.id ?? payload.user.team_id ?? 'unknown');
-  await sql`insert into run_volunteers (run_id, user_id) values (${run.id}, ${userId}) on conflict do nothing`;
 }
 
 /**

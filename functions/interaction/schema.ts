@@ -8,6 +8,8 @@ import { viewStateValues } from './modal.ts';
 /** What interaction reads beyond the shared variables. */
 export const interactionConfig = z.object({
   SLACK_SIGNING_SECRET: slackIngressConfigShape.SLACK_SIGNING_SECRET,
+  // The "Did you mean …?" buttons run /coffee's code, which reads a pickup time in this zone.
+  DEFAULT_TIME_ZONE: slackIngressConfigShape.DEFAULT_TIME_ZONE,
   SLACK_ACK_DEADLINE_MS: slackAckDeadlineMs,
   ...reminderDefaultsShape,
   ...adminBoundsShape,

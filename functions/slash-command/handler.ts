@@ -7,10 +7,12 @@ import {
   helpReply,
   messageDelayedReply,
   postFailedReply,
+  unknownCommandReply,
   usageReply,
 } from './messages.ts';
+import { checkFirstWord, otherDayReply, suggestionReply } from './suggest.ts';
 import { parseRunText } from '../../shared/domain/pickup-time.ts';
-import { cancelRun, findCurrentRun, refuseControl, requestClose } from '../../shared/domain/run-control.ts';
+import { cancelPrompt, cancelRun, findCurrentRun, refuseControl, requestClose } from '../../shared/domain/run-control.ts';
 import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { handleAdminCommand } from './admin.ts';
 import { historyReply, statsReply } from './reports.ts';
@@ -21,15 +23,26 @@ import type { EphemeralReply, SlashCommand, SlashCommandConfig } from './schema.
 export type SlashCommandDeps = FunctionDeps<SlashCommandConfig>;
 
 const defaultWindowRuns = 5;
+/** The one slash command the app declares (scripts/manifests/slack-app.ts). */
+export const coffeeCommand = '/coffee';
 /** How long `/coffee` waits for the run message before answering; Slack gives 3 s in all. */
 const runMessageBudgetMs = 1_500;
 
+/** How a command reached {@link handleSlashCommand}. */
+export interface SlashCommandOptions {
+  /** The text is a run's note as typed ("Start a run with note …" was clicked): no first-word check. */
+  asTypedRun?: boolean;
+}
+
 /**
- * `/coffee …`: help, or start a run. Returns the ephemeral reply for the user, or null when the
- * posted run message is the answer.
+ * `/coffee …`: help, a subcommand, or start a run. Returns the ephemeral reply for the user, or
+ * null when the posted run message is the answer.
  */
-export async function handleSlashCommand(command: SlashCommand, deps: SlashCommandDeps): Promise<EphemeralReply | null> {
+export async function handleSlashCommand(command: SlashCommand, deps: SlashCommandDeps, options: SlashCommandOptions = {}): Promise<EphemeralReply | null> {
+  // The app's manifest declares only /coffee; another command routed here is never a run.
+  if (command.command !== coffeeCommand) return unknownCommandReply(command.command);
   const text = command.text.trim();
+  if (options.asTypedRun) return startRun(command, text, deps);
   const subcommand = text.split(/\s+/)[0]?.toLowerCase() ?? '';
   if (subcommand === 'away') return awayCommand(command, deps);
   // Only a bare `back`: `/coffee back door` stays a run with a note, as before.
@@ -50,6 +63,10 @@ export async function handleSlashCommand(command: SlashCommand, deps: SlashComma
     const channel = await findChannel(deps.sql, command.channel_id);
     return statsReply(deps.sql, command.channel_id, channel?.fairnessWindowRuns ?? defaultWindowRuns);
   }
+  // Only the first word, before any pickup time: `/coffee 10:30 reset the machine` is a run.
+  const check = checkFirstWord(text);
+  if (check?.kind === 'day') return otherDayReply(check);
+  if (check) return suggestionReply(check, text);
   return startRun(command, text, deps);
 }
 
@@ -66,6 +83,8 @@ async function controlRun(command: SlashCommand, action: 'close' | 'cancel', dep
     if (result === 'requested') return { text: 'Closing the run: the runner will be announced here in a moment.' };
     return { text: result === 'already_requested' ? 'This run is already closing.' : 'This run is no longer open.' };
   }
+  // Only a closed run (its runner assigned) is left: say which one, and cancel only on the button.
+  if (run.status !== 'open') return cancelPrompt(run, { noOpenRun: true });
   const result = await cancelRun(deps.sql, deps.emit, run, command.user_id);
   if (result === 'canceled') deps.metrics.runsTotal.inc({ status: 'canceled' });
   return { text: result === 'canceled' ? 'The run is canceled; everyone who ordered is told in its thread.' : 'This run can no longer be canceled.' };

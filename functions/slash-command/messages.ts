@@ -20,14 +20,27 @@ export function helpReply(windowRuns: number): EphemeralReply {
       "• `/coffee away [for 2w | until friday]`: sit out this channel's runs (you still order, you're not picked); `/coffee back` ends it. `/coffee forget-me` deletes what CoffeeBuddy keeps about you.",
       '• `/coffee admin`: channel settings (admins only); `/coffee admin show` for everyone.',
       '• `/coffee help` shows this.',
+      '• Runs are for today: `/coffee tomorrow 9am` or `/coffee friday` is refused (start it on the day, or use `in 2h`).',
+      '   A first word that looks like a command (`/coffee histroy`, `/coffee config`) gets a *Did you mean…?* instead of a run; its buttons run the command or start the run anyway. After a pickup time any words are the note: `/coffee 10:30 reset the machine`.',
       `*How the runner is chosen:* ${fairnessRule(windowRuns)}`,
     ].join('\n'),
   };
 }
 
+/** Every form of `/coffee`, one line: the usage hint's second half. */
+export const commandForms =
+  '`/coffee [pickup time] [note] [closes <time>]`, `/coffee close`, `/coffee cancel`, `/coffee history [page]`, `/coffee stats`, ' +
+  '`/coffee away [for 2w | until friday]`, `/coffee back`, `/coffee forget-me`, `/coffee admin [show]`, `/coffee help`';
+
 /** Bad syntax: say what was wrong and how to write it. */
 export function usageReply(problem: string): EphemeralReply {
-  return { text: `${problem}\nUsage: \`/coffee [pickup time] [note]\`, e.g. \`/coffee 10:30 Lobby\`. See \`/coffee help\`.` };
+  return { text: `${problem}\nUsage: \`/coffee [pickup time] [note]\`, e.g. \`/coffee 10:30 Lobby\`. All forms: ${commandForms}. See \`/coffee help\`.` };
+}
+
+/** A slash command other than /coffee reached this app (a manifest or Kong route that points here). */
+export function unknownCommandReply(command: string): EphemeralReply {
+  const shown = command.replace(/`/g, "'").slice(0, 60);
+  return { text: `This app handles /coffee; \`${shown}\` isn't one of its commands, so nothing was done.` };
 }
 
 export const disabledReply: EphemeralReply = {

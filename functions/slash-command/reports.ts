@@ -80,5 +80,22 @@ export async function statsReply(sql: Sql, slackChannelId: string, windowRuns: n
   const lines = [...stats]
     .sort(([a, x], [b, y]) => y.servedWindow - x.servedWindow || y.servedAll - x.servedAll || a.localeCompare(b))
     .map(([id, s]) => `• ${mention(id)}: ran ${s.servedWindow} of the last ${window} · ${s.servedAll} all time · carried ${s.cupsCarried} cups · received ${s.cupsReceived}`);
-  return { text: `*Who ran how often here* (the fairness window is the last ${windowRuns} runs)\n${lines.slice(0, 40).join('\n')}` };
+  const feedback = await feedbackLine(sql, slackChannelId);
+  return { text: `*Who ran how often here* (the fairness window is the last ${windowRuns} runs)\n${lines.slice(0, 40).join('\n')}${feedback}` };
+}
+
+/** "How was this run?" answers for the channel's runs, as a closing line; empty when nobody answered. */
+async function feedbackLine(sql: Sql, slackChannelId: string): Promise<string> {
+  const [counts] = await sql<{ up: number; down: number; runs: number }[]>`
+    select
+      count(*) filter (where f.answer = 'up')::int as up,
+      count(*) filter (where f.answer = 'down')::int as down,
+      count(distinct f.run_id)::int as runs
+    from run_feedback f
+    join runs r on r.id = f.run_id
+    join channels c on c.id = r.channel_id
+    where c.slack_channel_id = ${slackChannelId}
+  `;
+  if (!counts || counts.up + counts.down === 0) return '';
+  return `\n*How the runs went:* :+1: ${counts.up} · :-1: ${counts.down} (${counts.runs} run${counts.runs === 1 ? '' : 's'} rated)`;
 }

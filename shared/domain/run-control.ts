@@ -1,6 +1,9 @@
 import type { Pool, Sql } from '../db/client.ts';
 import type { Emit } from '../events/outbox.ts';
 import type { SlackPort } from '../slack/port.ts';
+import type { SlackMessage } from '../slack/port.ts';
+import { mention, slackTime } from '../slack/text.ts';
+import { runActions } from './run-message.ts';
 import { isRunId } from './run-queries.ts';
 
 /** A run as the close and cancel commands see it. */
@@ -11,6 +14,8 @@ export interface ControlledRun {
   initiatorSlackUserId: string;
   runnerSlackUserId: string | null;
   adminSlackUserIds: string[];
+  /** When ordering closed; null while open. */
+  closedAt: Date | null;
 }
 
 /** The first run matching `filter` (a fragment over `r` runs and `c` channels), with who may control it. */
@@ -18,7 +23,7 @@ async function findOne(sql: Sql, filter: ReturnType<Sql>): Promise<ControlledRun
   const [row] = await sql<ControlledRun[]>`
     select
       r.id, c.slack_channel_id, r.status, i.slack_user_id as initiator_slack_user_id,
-      ru.slack_user_id as runner_slack_user_id, c.admin_slack_user_ids
+      ru.slack_user_id as runner_slack_user_id, c.admin_slack_user_ids, r.closed_at
     from runs r
     join channels c on c.id = r.channel_id
     join users i on i.id = r.initiator_id
@@ -126,4 +131,32 @@ export async function refuseControl(
   return action === 'close'
     ? `Only <@${run.initiatorSlackUserId}> (who started this run) or a channel admin can close it.`
     : `Only <@${run.initiatorSlackUserId}> (who started this run), the runner, or a channel admin can cancel it.`;
+}
+
+/**
+ * The confirmation before canceling a run whose runner is already assigned: which run (who is
+ * going, when it closed) and a "Cancel the run" danger button. `noOpenRun` when `/coffee cancel`
+ * found only a closed run, so the user knows it isn't the one they may have had in mind.
+ */
+export function cancelPrompt(run: ControlledRun, options: { noOpenRun?: boolean } = {}): SlackMessage {
+  const closed = run.closedAt ? ` closed ${slackTime(run.closedAt, `${run.closedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`, '{date_short_pretty} {time}')}` : ' closed';
+  const going = run.runnerSlackUserId ? `${mention(run.runnerSlackUserId)} is going` : 'nobody is going';
+  const which = options.noOpenRun
+    ? `There's no open coffee run here. The latest run, started by ${mention(run.initiatorSlackUserId)}, was${closed}, and ${going}.`
+    : `This run was${closed}, and ${going}.`;
+  const dm = run.runnerSlackUserId ? ' The runner is told in a DM that there is no need to go.' : '';
+  const text = `${which} Cancel it?${dm}`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', block_id: 'cancel.prompt', text: { type: 'mrkdwn', text } },
+      {
+        type: 'actions',
+        block_id: 'cancel.actions',
+        elements: [
+          { type: 'button', text: { type: 'plain_text', text: 'Cancel the run' }, style: 'danger', action_id: runActions.confirmCancel, value: run.id },
+        ],
+      },
+    ],
+  };
 }

@@ -1,5 +1,5 @@
 import type { Block } from '../slack/port.ts';
-import { escapeMrkdwn, mention, slackTime } from '../slack/text.ts';
+import { escapeMrkdwn, mention, slackTime, truncate } from '../slack/text.ts';
 import { orderLines, type PersonOrder } from './order-list.ts';
 import { formatPickup } from './pickup-time.ts';
 
@@ -9,8 +9,16 @@ export const runActions = {
   useLastOrder: 'order.reuse_last',
   withdrawOrder: 'order.withdraw',
   volunteer: 'run.volunteer',
+  /** "Volunteer anyway": the confirmation for someone without an order. */
+  volunteerAnyway: 'run.volunteer_anyway',
+  /** "Go too": the confirmation for someone after the first volunteer. */
+  volunteerToo: 'run.volunteer_too',
+  /** "I can't go after all": withdraw volunteering while the run is open. */
+  withdrawVolunteer: 'run.volunteer_withdraw',
   closeRun: 'run.close',
   cancelRun: 'run.cancel',
+  /** "Cancel the run": the confirmation for canceling a run that already has its runner. */
+  confirmCancel: 'run.cancel_confirm',
   markDone: 'runner.done',
   cannotGo: 'runner.decline',
 } as const;
@@ -22,7 +30,7 @@ export const runActions = {
 export function fairnessRule(windowRuns: number): string {
   return (
     `Whoever presses "I'll go" first runs; otherwise it's whoever served fewest of this channel's last ${windowRuns} runs, ` +
-    `then whoever went longest ago, then a fixed tiebreak, and last time's runner is skipped unless they volunteer or nobody else can go. ` +
+    `then whoever ran the smallest share of the runs they joined lately, then whoever went longest ago, then a fixed tiebreak, and last time's runner is skipped unless they volunteer or nobody else can go. ` +
     'Anyone away (`/coffee away`) is skipped unless they volunteer.'
   );
 }
@@ -37,12 +45,14 @@ export interface RunMessageInput {
   note: string;
   fairnessWindowRuns: number;
   orders: readonly PersonOrder[];
+  /** Who pressed "I'll go", in click order: the first goes, the rest go too. */
+  volunteerSlackUserIds?: readonly string[];
 }
 
 // Block Kit limits (https://api.slack.com/reference/block-kit/blocks): 50 blocks a message,
-// 3000 characters a section. Four blocks are fixed, which leaves room for the order list.
+// 3000 characters a section. Five blocks are fixed, which leaves room for the order list.
 const maxSectionChars = 3000;
-const maxOrderSections = 40;
+const maxOrderSections = 40; // 5 fixed blocks + 40 order sections + 1 volunteer line ≤ 50
 
 /** The pickup time as Slack renders it for each reader, with a fallback in the run's zone. */
 export function pickupText(pickupAt: Date | null, timeZone: string): string {
@@ -75,6 +85,7 @@ export function runMessage(run: RunMessageInput): { text: string; blocks: Block[
         },
       },
       { type: 'context', block_id: 'run.participants', elements: [{ type: 'mrkdwn', text: participants }] },
+      ...volunteerContext(run),
       ...orderListSections(run.orders),
       {
         type: 'actions',
@@ -95,6 +106,25 @@ export function runMessage(run: RunMessageInput): { text: string; blocks: Block[
       },
     ],
   };
+}
+
+/**
+ * Who volunteered, for the open run message: "🙋 <@A> volunteered to go · <@B> is going too". A
+ * volunteer without an order is marked, since the runner is picked from people who ordered.
+ */
+export function volunteerLine(volunteers: readonly string[], orders: readonly PersonOrder[]): string | null {
+  const ordered = new Set(orders.map((o) => o.slackUserId));
+  const who = (id: string) => `${mention(id)}${ordered.has(id) ? '' : ' (no order yet)'}`;
+  const [first, ...others] = volunteers;
+  if (!first) return null;
+  const too = others.length ? ` · ${others.map(who).join(', ')} ${others.length === 1 ? 'is' : 'are'} going too` : '';
+  return `🙋 ${who(first)} volunteered to go${too}`;
+}
+
+function volunteerContext(run: RunMessageInput): Block[] {
+  const line = volunteerLine(run.volunteerSlackUserIds ?? [], run.orders);
+  // Context text is capped at 3000 characters too; a very long list is cut.
+  return line ? [{ type: 'context', block_id: 'run.volunteers', elements: [{ type: 'mrkdwn', text: truncate(line, maxSectionChars) }] }] : [];
 }
 
 /**

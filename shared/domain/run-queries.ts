@@ -39,6 +39,8 @@ export interface RunView {
   messageChannel: string | null;
   messageTs: string | null;
   canceledBy: string | null;
+  /** Who pressed "I'll go", in click order (the order fairness-assign reads them in). */
+  volunteerSlackUserIds: string[];
 }
 
 /** Everything needed to render a run's messages. */
@@ -47,7 +49,12 @@ export async function findRunView(sql: Sql, runId: string): Promise<RunView | un
     select
       r.id, r.status, c.slack_channel_id, i.slack_user_id as initiator_slack_user_id,
       ru.slack_user_id as runner_slack_user_id, r.runner_reason, r.pickup_at, r.closes_at, r.time_zone, r.note,
-      c.fairness_window_runs, r.message_channel, r.message_ts, r.canceled_by
+      c.fairness_window_runs, r.message_channel, r.message_ts, r.canceled_by,
+      array(
+        select vu.slack_user_id from run_volunteers v join users vu on vu.id = v.user_id
+        where v.run_id = r.id
+        order by v.created_at, vu.slack_user_id
+      ) as volunteer_slack_user_ids
     from runs r
     join channels c on c.id = r.channel_id
     join users i on i.id = r.initiator_id

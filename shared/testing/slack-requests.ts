@@ -10,6 +10,12 @@ export function slackHeaders(secret: string, body: string, at: Date): Record<str
   };
 }
 
+/**
+ * The one channel and user of local runs: `npm start`'s emulator knows this user, and its banner's
+ * curl and `npm run slack:curl` both sign requests from them, so pasted commands act on one run.
+ */
+export const localSlack = { channelId: 'C0LOCAL1', userId: 'U0LOCAL1', userName: 'ana' } as const;
+
 /** A form-encoded `/coffee` payload as Slack posts it. */
 export function slashCommandBody(fields: {
   text: string;

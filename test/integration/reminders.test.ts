@@ -99,7 +99,7 @@ describe.each(transports)('reminders, last call and scheduled close, through %s'
     const done = await closedRun('09:00');
     const canceled = await closedRun('09:00');
     await drive.click(done.runner, `D${done.runner}`, 'runner.done', done.runId);
-    await drive.click('U001', canceled.channel, 'run.cancel', canceled.runId);
+    await drive.click('U001', canceled.channel, 'run.cancel_confirm', canceled.runId);
     await expect.poll(async () => (await pendingReminder(done.runId)) === undefined && (await pendingReminder(canceled.runId)) === undefined, { timeout: 20_000 }).toBe(true);
     setClock(new Date(start.getTime() + 60 * MINUTE));
     await tick();

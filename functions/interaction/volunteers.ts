@@ -1,0 +1,127 @@
+import type { Sql } from '../../shared/db/client.ts';
+import type { ControlledRun } from '../../shared/domain/run-control.ts';
+import { runActions } from '../../shared/domain/run-message.ts';
+import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
+import type { Block, SlackMessage } from '../../shared/slack/port.ts';
+import { mention } from '../../shared/slack/text.ts';
+import { refusalFor, type InteractionDeps } from './orders.ts';
+import { ensureUser, lockRun } from './queries.ts';
+
+/**
+ * How long a volunteer change waits for the run-message refresh before answering (as orders do):
+ * Slack needs the answer within 3 s, and the refresh goes on in the background after this.
+ */
+const refreshBudgetMs = 500;
+
+type Answer = (message: SlackMessage) => Promise<void>;
+interface Who {
+  slackUserId: string;
+  slackTeamId: string;
+}
+
+/** Who volunteered for the run, in click order, and whether `slackUserId` has an active order. */
+async function volunteerState(sql: Sql, runId: string, slackUserId: string): Promise<{ volunteers: string[]; hasOrder: boolean }> {
+  const volunteers = await sql<{ slackUserId: string }[]>`
+    select u.slack_user_id from run_volunteers v join users u on u.id = v.user_id
+    where v.run_id = ${runId}
+    order by v.created_at, u.slack_user_id`;
+  const [order] = await sql`
+    select 1 from orders o join users u on u.id = o.user_id
+    where o.run_id = ${runId} and u.slack_user_id = ${slackUserId} and o.status = 'active'
+    limit 1`;
+  return { volunteers: volunteers.map((v) => v.slackUserId), hasOrder: Boolean(order) };
+}
+
+const button = (text: string, actionId: string, runId: string, style?: 'primary' | 'danger') => ({
+  type: 'button',
+  text: { type: 'plain_text', text },
+  action_id: actionId,
+  value: runId,
+  ...(style ? { style } : {}),
+});
+
+/** An ephemeral with one line of text and its buttons. */
+function prompt(text: string, buttons: Block[]): SlackMessage {
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'actions', elements: buttons },
+    ],
+  };
+}
+
+/**
+ * "I'll go" on the run message. The first volunteer with an order is recorded at once; anyone
+ * else is first told the truth and asked: someone already volunteered ("Go too"), or they have no
+ * order, and the runner is picked from people who ordered ("Volunteer anyway").
+ */
+export async function askToVolunteer(run: ControlledRun, who: Who, deps: InteractionDeps, answer: Answer): Promise<void> {
+  if (run.status !== 'open') return answer({ text: refusalFor(run)! });
+  const { volunteers, hasOrder } = await volunteerState(deps.sql, run.id, who.slackUserId);
+  if (volunteers.includes(who.slackUserId)) {
+    const first = volunteers[0] === who.slackUserId;
+    return answer(prompt(
+      first ? "You've already volunteered: you're going when the run closes." : `You're already going too; ${mention(volunteers[0]!)} volunteered first.`,
+      [button("I can't go after all", runActions.withdrawVolunteer, run.id)],
+    ));
+  }
+  const others = volunteers.length ? `${volunteers.map(mention).join(', ')} already volunteered to go.` : '';
+  if (!hasOrder) {
+    const text =
+      `${others ? `${others} ` : ''}You haven't ordered in this run, and the runner is picked from people who ordered: ` +
+      'volunteer anyway and place an order too, or leave it.';
+    return answer(prompt(text, [button('Volunteer anyway', volunteers.length ? runActions.volunteerToo : runActions.volunteerAnyway, run.id, 'primary')]));
+  }
+  if (volunteers.length) {
+    const text = `${others} You can go too (they go first; you're next if they can't), or leave it.`;
+    return answer(prompt(text, [button('Go too', runActions.volunteerToo, run.id, 'primary')]));
+  }
+  return confirmVolunteer(run, who, deps, answer);
+}
+
+/** "Volunteer anyway" or "Go too": record the volunteer, refresh the run message, and say where they stand. */
+export async function confirmVolunteer(run: ControlledRun, who: Who, deps: InteractionDeps, answer: Answer): Promise<void> {
+  const result = await changeVolunteer(run, who, 'add', deps);
+  if (!result) return answer({ text: refusalFor({ status: 'closed' })! });
+  if (result.effectId) await deps.effects.runSoon([result.effectId], refreshBudgetMs);
+  const { volunteers, hasOrder } = await volunteerState(deps.sql, run.id, who.slackUserId);
+  const first = volunteers[0];
+  const where = first === who.slackUserId
+    ? "Thanks! You're going when the run closes."
+    : `Thanks! ${first ? `${mention(first)} is going, ` : ''}you're going too.`;
+  const order = hasOrder ? '' : ' Place an order too: the runner is picked from people who ordered.';
+  return answer(prompt(`${where}${order}`, [button("I can't go after all", runActions.withdrawVolunteer, run.id)]));
+}
+
+/** "I can't go after all": take back volunteering while the run is open. */
+export async function withdrawVolunteer(run: ControlledRun, who: Who, deps: InteractionDeps, answer: Answer): Promise<void> {
+  if (run.status !== 'open') {
+    const after = run.runnerSlackUserId === who.slackUserId ? " You're the runner now: use *I can't go* in my DM." : '';
+    return answer({ text: `This run is no longer open, so volunteering can't be withdrawn here.${after}` });
+  }
+  const result = await changeVolunteer(run, who, 'remove', deps);
+  if (!result) return answer({ text: refusalFor({ status: 'closed' })! });
+  if (!result.effectId) return answer({ text: "You haven't volunteered for this run, so there's nothing to withdraw." });
+  await deps.effects.runSoon([result.effectId], refreshBudgetMs);
+  return answer({ text: "Got it, you're no longer volunteering. The runner is picked by the fairness rule when the run closes." });
+}
+
+/**
+ * Add or remove the user's volunteering under the run's row lock (so it never changes after close)
+ * with the run-message refresh in the same transaction. Null if the run is no longer open; no
+ * effect id if nothing changed.
+ */
+async function changeVolunteer(run: ControlledRun, who: Who, change: 'add' | 'remove', deps: InteractionDeps): Promise<{ effectId: string | null } | null> {
+  const result = await deps.sql.begin(async (tx) => {
+    if ((await lockRun(tx, run.id)) !== 'open') return null;
+    const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId);
+    const rows = change === 'add'
+      ? await tx`insert into run_volunteers (run_id, user_id) values (${run.id}, ${userId}) on conflict do nothing returning run_id`
+      : await tx`delete from run_volunteers where run_id = ${run.id} and user_id = ${userId} returning run_id`;
+    if (rows.length === 0) return { effectId: null };
+    return { effectId: await deps.effects.enqueue(tx, syncRunMessage(run.id)) };
+  });
+  deps.log.info(`volunteer ${change}`, { runId: run.id, user: who.slackUserId, changed: Boolean(result?.effectId) });
+  return result;
+}

@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registry } from '../../functions/registry.ts';
+import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
+import { createRunDriver } from '../../shared/testing/run-driver.ts';
+import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
+
+type Button = { action_id: string; value: string; style?: string; text: { text: string } };
+
+describe('volunteering that tells the truth, and confirmations before canceling', () => {
+  let stack: TestStack;
+  let drive: ReturnType<typeof createRunDriver>;
+  let channelSeq = 0;
+  const newChannel = () => `CVOL${++channelSeq}`;
+
+  beforeAll(async () => {
+    stack = await startTestStack({
+      functions: registry,
+      users: { U001: { display_name: 'Alice' }, U002: { display_name: 'Bob' } },
+      busPolicy: { retries: 3, backoffDelayMs: 50, timeoutMs: 5000 },
+    });
+    drive = createRunDriver(stack);
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  const buttonsOf = (blocks: unknown): Button[] =>
+    ((blocks ?? []) as { elements?: Button[] }[]).flatMap((b) => b.elements ?? []).filter((e) => 'action_id' in e);
+  /** The buttons of the last ephemeral a user got. */
+  const lastButtons = (userId: string) => buttonsOf(stack.slack.callsTo('chat.postEphemeral').filter((c) => c.args.user === userId).at(-1)?.args.blocks);
+  const runMessage = async (runId: string) => {
+    const [row] = await stack.db.sql<{ messageTs: string | null; channel: string }[]>`
+      select r.message_ts, c.slack_channel_id as channel from runs r join channels c on c.id = r.channel_id where r.id = ${runId}`;
+    const message = stack.slack.messages(row!.channel).find((m) => m.ts === row!.messageTs);
+    return JSON.stringify(message?.blocks ?? '');
+  };
+  const volunteers = async (runId: string) =>
+    (await stack.db.sql<{ slackUserId: string }[]>`
+      select u.slack_user_id from run_volunteers v join users u on u.id = v.user_id where v.run_id = ${runId} order by v.created_at`).map((r) => r.slackUserId);
+  const status = async (runId: string) => (await stack.db.sql<{ status: string }[]>`select status from runs where id = ${runId}`)[0]!.status;
+  const summaries = (channel: string) =>
+    stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && !c.args.thread_ts && String(c.args.text).startsWith(':coffee: Coffee run closed'));
+  const threadNotices = (channel: string) =>
+    stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && c.args.thread_ts).map((c) => String(c.args.text));
+  const dms = (user: string, channel: string) =>
+    stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === `D${user}` && String(c.args.text).includes(`<#${channel}>`)).map((c) => String(c.args.text));
+
+  /** A run where U002 ordered and volunteered, closed by U001, its runner DM sent. */
+  async function closedRun(channel: string): Promise<string> {
+    const runId = await drive.startRun(channel);
+    await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Small' });
+    await drive.order('U003', channel, runId, { drink: 'Mocha', size: 'Large' });
+    await drive.click('U002', channel, 'run.volunteer', runId);
+    await drive.click('U001', channel, 'run.close', runId);
+    await expect.poll(() => dms('U002', channel).length, { timeout: 20_000 }).toBe(1);
+    expect(await status(runId)).toBe('closed');
+    return runId;
+  }
+
+  it('the first volunteer is shown on the run message; a second is told who and may go too; the first still runs', async () => {
+    const channel = newChannel();
+    const runId = await drive.startRun(channel);
+    await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Small' });
+    await drive.order('U003', channel, runId, { drink: 'Mocha', size: 'Large' });
+
+    await drive.click('U002', channel, 'run.volunteer', runId);
+    expect(drive.lastEphemeral('U002')).toBe("Thanks! You're going when the run closes.");
+    expect(lastButtons('U002').map((b) => b.action_id)).toEqual(['run.volunteer_withdraw']);
+    await expect.poll(() => runMessage(runId), { timeout: 10_000 }).toContain('🙋 <@U002> volunteered to go');
+
+    await drive.click('U003', channel, 'run.volunteer', runId);
+    expect(drive.lastEphemeral('U003')).toContain('<@U002> already volunteered to go.');
+    expect(lastButtons('U003').map((b) => [b.action_id, b.text.text])).toEqual([['run.volunteer_too', 'Go too']]);
+    expect(await volunteers(runId)).toEqual(['U002']);
+
+    await drive.click('U003', channel, 'run.volunteer_too', runId);
+    expect(drive.lastEphemeral('U003')).toBe("Thanks! <@U002> is going, you're going too.");
+    expect(await volunteers(runId)).toEqual(['U002', 'U003']);
+    await expect.poll(() => runMessage(runId), { timeout: 10_000 }).toContain('🙋 <@U002> volunteered to go · <@U003> is going too');
+
+    await drive.click('U001', channel, 'run.close', runId);
+    await expect.poll(() => summaries(channel).length, { timeout: 20_000 }).toBe(1);
+    expect(String(summaries(channel)[0]!.args.text)).toContain('<@U002> is going');
+  });
+
+  it('someone without an order volunteers only after "Volunteer anyway"', async () => {
+    const channel = newChannel();
+    const runId = await drive.startRun(channel);
+    await drive.click('U004', channel, 'run.volunteer', runId);
+    expect(drive.lastEphemeral('U004')).toContain("You haven't ordered in this run");
+    expect(lastButtons('U004').map((b) => [b.action_id, b.text.text])).toEqual([['run.volunteer_anyway', 'Volunteer anyway']]);
+    expect(await volunteers(runId)).toEqual([]);
+
+    await drive.click('U004', channel, 'run.volunteer_anyway', runId);
+    expect(drive.lastEphemeral('U004')).toContain("Thanks! You're going when the run closes. Place an order too");
+    expect(await volunteers(runId)).toEqual(['U004']);
+    await expect.poll(() => runMessage(runId), { timeout: 10_000 }).toContain('🙋 <@U004> (no order yet) volunteered to go');
+  });
+
+  it('a volunteer can withdraw until close; the run message follows', async () => {
+    const channel = newChannel();
+    const runId = await drive.startRun(channel);
+    await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Small' });
+    await drive.click('U002', channel, 'run.volunteer', runId);
+    await expect.poll(() => runMessage(runId), { timeout: 10_000 }).toContain('🙋 <@U002> volunteered to go');
+
+    await drive.click('U002', channel, 'run.volunteer_withdraw', runId);
+    expect(drive.lastEphemeral('U002')).toMatch(/no longer volunteering/);
+    expect(await volunteers(runId)).toEqual([]);
+    await expect.poll(() => runMessage(runId), { timeout: 10_000 }).not.toContain('volunteered to go');
+    await drive.click('U002', channel, 'run.volunteer_withdraw', runId);
+    expect(drive.lastEphemeral('U002')).toMatch(/nothing to withdraw/);
+
+    await drive.click('U002', channel, 'run.volunteer', runId);
+    await drive.click('U001', channel, 'run.close', runId);
+    await expect.poll(() => status(runId), { timeout: 20_000 }).toBe('closed');
+    await drive.click('U002', channel, 'run.volunteer_withdraw', runId);
+    expect(drive.lastEphemeral('U002')).toMatch(/no longer open/);
+    expect(await volunteers(runId)).toEqual(['U002']);
+  });
+
+  it('canceling a closed run asks first, naming the runner; once confirmed the runner gets a new DM and the notice pings nobody who knows', async () => {
+    const channel = newChannel();
+    const runId = await closedRun(channel);
+
+    await drive.click('U001', channel, 'run.cancel', runId);
+    expect(drive.lastEphemeral('U001')).toContain('<@U002> is going');
+    expect(drive.lastEphemeral('U001')).toContain('Cancel it?');
+    expect(lastButtons('U001').map((b) => [b.action_id, b.text.text, b.style])).toEqual([['run.cancel_confirm', 'Cancel the run', 'danger']]);
+    expect(await status(runId)).toBe('closed');
+
+    await drive.click('U003', channel, 'run.cancel_confirm', runId);
+    expect(drive.lastEphemeral('U003')).toMatch(/Only <@U001>/);
+    expect(await status(runId)).toBe('closed');
+
+    await drive.click('U001', channel, 'run.cancel_confirm', runId);
+    expect(drive.lastEphemeral('U001')).toContain('The run is canceled');
+    expect(await status(runId)).toBe('canceled');
+    await expect.poll(() => dms('U002', channel), { timeout: 20_000 }).toEqual([
+      expect.stringContaining("You're the coffee runner"),
+      `:ok_hand: The coffee run in <#${channel}> was canceled by @Alice: no need to go.`,
+    ]);
+    await expect.poll(() => threadNotices(channel), { timeout: 20_000 }).toHaveLength(1);
+    const [notice] = threadNotices(channel);
+    expect(notice).toBe(":no_entry_sign: This coffee run was canceled by @Alice. @Bob was going to pick it up and is told in a DM. <@U003>: your orders won't be picked up.");
+  });
+
+  it('the notice does not ping the canceller, even one who ordered', async () => {
+    const channel = newChannel();
+    const runId = await drive.startRun(channel);
+    await drive.order('U001', channel, runId, { drink: 'Latte', size: 'Small' });
+    await drive.order('U003', channel, runId, { drink: 'Mocha', size: 'Small' });
+    expect(await drive.command(channel, 'cancel', 'U001')).toMatch(/canceled/);
+    await expect.poll(() => threadNotices(channel), { timeout: 20_000 }).toHaveLength(1);
+    const [notice] = threadNotices(channel);
+    expect(notice).not.toContain('<@U001>');
+    expect(notice).toContain('canceled by @Alice');
+    expect(notice).toContain("<@U003>: your orders won't be picked up");
+  });
+
+  it('/coffee cancel with only a closed run says which run and cancels only on the button', async () => {
+    const channel = newChannel();
+    const runId = await closedRun(channel);
+    const response = await stack.postSigned('/slack/commands', slashCommandBody({ text: 'cancel', channelId: channel, userId: 'U001' }));
+    expect(response.status).toBe(200);
+    const reply = (await response.json()) as { text: string; blocks: unknown };
+    expect(reply.text).toContain("There's no open coffee run here. The latest run, started by <@U001>, was closed <!date^");
+    expect(reply.text).toContain('and <@U002> is going. Cancel it?');
+    const [button] = buttonsOf(reply.blocks);
+    expect(button).toMatchObject({ action_id: 'run.cancel_confirm', value: runId, style: 'danger' });
+    expect(await status(runId)).toBe('closed');
+
+    await drive.click('U001', channel, button!.action_id, button!.value);
+    expect(await status(runId)).toBe('canceled');
+    await expect.poll(() => dms('U002', channel).length, { timeout: 20_000 }).toBe(2);
+  });
+});
