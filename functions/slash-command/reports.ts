@@ -29,7 +29,9 @@ export async function historyReply(sql: Sql, slackChannelId: string, page: numbe
   const lines = rows.slice(0, pageSize).map((run) => {
     const when = `<!date^${Math.floor(run.startedAt.getTime() / 1000)}^{date_short} {time}|${run.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC>`;
     const runner = run.runnerSlackUserId ? `runner ${mention(run.runnerSlackUserId)}` : 'no runner';
-    return `• ${when}: ${statusLabel[run.status] ?? run.status}, ${runner}, ${run.orders} ${run.orders === 1 ? 'order' : 'orders'}`;
+    // A closed run nobody needs to go for (no orders, or nobody could) is not "on its way".
+    const status = run.status === 'closed' && !run.runnerSlackUserId ? 'closed' : (statusLabel[run.status] ?? run.status);
+    return `• ${when}: ${status}, ${runner}, ${run.orders} ${run.orders === 1 ? 'order' : 'orders'}`;
   });
   const more = rows.length > pageSize ? `\nOlder runs: \`/coffee history ${page + 1}\`` : '';
   return { text: `*Coffee runs in this channel* (page ${page})\n${lines.join('\n')}${more}` };

@@ -175,6 +175,8 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     expect(String(summaries(channel)[0]!.args.text)).toBe(':coffee: Coffee run closed: no orders, nobody needs to go.');
     const [run] = await stack.db.sql<{ runnerId: string | null }[]>`select runner_id from runs where id = ${runId}`;
     expect(run!.runnerId).toBeNull();
+    // History says what happened: closed, nobody on the way.
+    expect(await drive.command(channel, 'history')).toMatch(/: closed, no runner, 0 orders/);
   });
 
   it("I can't go: the next fairest participant is picked, both messages say so, and it is recorded", async () => {
