@@ -60,7 +60,7 @@ describe('/coffee words: subcommands, hints and refusals', () => {
       [suggestionActions.startRun, 'histroy', "Start a run with note 'histroy'"],
     ]);
     expect(await runsInChannel()).toHaveLength(0);
-    expect(stack.slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect(stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel)).toHaveLength(0);
   });
 
   it('runs the suggested subcommand when its button is clicked, answering at response_url', async () => {
@@ -86,7 +86,7 @@ describe('/coffee words: subcommands, hints and refusals', () => {
     const answer = await click(buttonsOf(reply)[1]!, 'suggest-start');
     const [run] = await runsInChannel();
     expect(run).toMatchObject({ status: 'open', note: 'reset', pickupAt: null });
-    expect(stack.slack.callsTo('chat.postMessage')).toHaveLength(1);
+    expect(stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel)).toHaveLength(1);
     expect(answer!.text).toContain('run is started');
   });
 
