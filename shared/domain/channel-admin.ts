@@ -4,6 +4,7 @@ import type { Emit } from '../events/outbox.ts';
 import type { SlackPort } from '../slack/port.ts';
 import { mention } from '../slack/text.ts';
 import { lockChannelSettings, recordAdminAction, saveChannelSettings } from './channel-admin-queries.ts';
+import { isChannelAdmin, isWorkspaceAdmin } from './run-control.ts';
 
 /** A channel's settings (null offsets and minutes: the deployment's defaults). */
 export interface ChannelSettings {
@@ -56,12 +57,12 @@ export function whoMayAdminister(settings: Pick<ChannelSettings, 'adminSlackUser
  */
 export async function mayAdminister(slack: SlackPort, settings: Pick<ChannelSettings, 'adminSlackUserIds'> | undefined, slackUserId: string): Promise<boolean> {
   if (!settings || settings.adminSlackUserIds.length === 0) return true;
-  if (settings.adminSlackUserIds.includes(slackUserId)) return true;
-  try {
-    return (await slack.getUser(slackUserId))?.isAdmin ?? false;
-  } catch {
-    return false;
-  }
+  return isChannelAdmin(slack, settings, slackUserId);
+}
+
+/** The same rule inside a transaction, with the workspace-admin answer fetched before it (no lock held across a Slack call). */
+function administers(settings: Pick<ChannelSettings, 'adminSlackUserIds'>, slackUserId: string, workspaceAdmin: boolean): boolean {
+  return workspaceAdmin || settings.adminSlackUserIds.length === 0 || settings.adminSlackUserIds.includes(slackUserId);
 }
 
 /** What changed between two settings, as the audit trail records it: field → { from, to }. */
@@ -92,11 +93,11 @@ export async function changeChannelSettings(args: {
   change: (current: ChannelSettings) => ChannelSettings;
 }): Promise<AdminOutcome> {
   // users.info before the transaction: no row lock held across a Slack call.
-  const workspaceAdmin = await args.slack.getUser(args.actorSlackUserId).then((user) => user?.isAdmin ?? false, () => false);
+  const workspaceAdmin = await isWorkspaceAdmin(args.slack, args.actorSlackUserId);
   return args.sql.begin(async (tx) => {
     const current = await lockChannelSettings(tx, args.channel);
     const { id, ...settings } = current;
-    const allowed = workspaceAdmin || settings.adminSlackUserIds.length === 0 || settings.adminSlackUserIds.includes(args.actorSlackUserId);
+    const allowed = administers(settings, args.actorSlackUserId, workspaceAdmin);
     const audit = (action: string, changes: Record<string, unknown>) =>
       recordAdminAction(tx, { channelId: id, slackChannelId: args.channel.slackChannelId, actorSlackUserId: args.actorSlackUserId, action, changes, at: args.now });
     if (!allowed) {
@@ -162,12 +163,12 @@ export async function requestChannelReset(args: {
   actorSlackUserId: string;
   now: Date;
 }): Promise<'requested' | 'open_run' | { refused: string }> {
-  const workspaceAdmin = await args.slack.getUser(args.actorSlackUserId).then((user) => user?.isAdmin ?? false, () => false);
+  const workspaceAdmin = await isWorkspaceAdmin(args.slack, args.actorSlackUserId);
   return args.sql.begin(async (tx) => {
     const { id, ...settings } = await lockChannelSettings(tx, args.channel);
     const audit = (action: string) =>
       recordAdminAction(tx, { channelId: id, slackChannelId: args.channel.slackChannelId, actorSlackUserId: args.actorSlackUserId, action, changes: {}, at: args.now });
-    const allowed = workspaceAdmin || settings.adminSlackUserIds.length === 0 || settings.adminSlackUserIds.includes(args.actorSlackUserId);
+    const allowed = administers(settings, args.actorSlackUserId, workspaceAdmin);
     if (!allowed) {
       await audit('refused:reset');
       return { refused: whoMayAdminister(settings) };

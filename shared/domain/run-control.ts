@@ -53,7 +53,11 @@ export async function findCurrentRun(sql: Sql, slackChannelId: string): Promise<
  * a Slack workspace admin or owner (`users.info`). A Slack outage counts as "not an admin".
  */
 export async function isChannelAdmin(slack: SlackPort, run: Pick<ControlledRun, 'adminSlackUserIds'>, slackUserId: string): Promise<boolean> {
-  if (run.adminSlackUserIds.includes(slackUserId)) return true;
+  return run.adminSlackUserIds.includes(slackUserId) || isWorkspaceAdmin(slack, slackUserId);
+}
+
+/** Whether Slack says the user is a workspace admin or owner (`users.info`); a Slack outage counts as "no". */
+export async function isWorkspaceAdmin(slack: SlackPort, slackUserId: string): Promise<boolean> {
   try {
     return (await slack.getUser(slackUserId))?.isAdmin ?? false;
   } catch {
