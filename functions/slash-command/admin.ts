@@ -11,7 +11,7 @@ import {
   type NumericSetting,
 } from '../../shared/domain/channel-admin.ts';
 import { adminResetConfirmAction, adminSettingsModal } from '../../shared/domain/admin-views.ts';
-import { mention, slackTime } from '../../shared/slack/text.ts';
+import { mention, slackDateTime } from '../../shared/slack/text.ts';
 import type { SlashCommandDeps } from './handler.ts';
 import type { EphemeralReply, SlashCommand } from './schema.ts';
 
@@ -118,7 +118,7 @@ async function adminLog(command: SlashCommand, pageText: string, deps: SlashComm
   if (entries.length === 0) return { text: page === 1 ? 'No admin actions here yet.' : `There is no page ${page}.` };
   const lines = entries.map((entry) => {
     const changes = Object.entries(entry.changes).map(([field, change]) => `${field}: ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`);
-    return `• ${slackTime(entry.createdAt, entry.createdAt.toISOString())} ${mention(entry.actorSlackUserId)} *${entry.action}*${changes.length ? ` (${changes.join('; ')})` : ''}`;
+    return `• ${slackDateTime(entry.createdAt)} ${mention(entry.actorSlackUserId)} *${entry.action}*${changes.length ? ` (${changes.join('; ')})` : ''}`;
   });
   const pages = Math.ceil(total / pageSize);
   return { text: [`*Admin log* (page ${page} of ${pages}, newest first)`, ...lines].join('\n') };

@@ -1,7 +1,7 @@
 import { isTimeZone } from '../../shared/config.ts';
 import { formerMember, tombstoneId } from '../../shared/domain/forgotten.ts';
 import { zonedWallTimeToUtc } from '../../shared/domain/pickup-time.ts';
-import { slackTime } from '../../shared/slack/text.ts';
+import { slackDateTime, slackTime } from '../../shared/slack/text.ts';
 import { parseAway, type LocalDay } from './away-text.ts';
 import type { SlashCommandDeps } from './handler.ts';
 import { endAway, forgetPerson, setAway, type ForgetOutcome } from './people-queries.ts';
@@ -52,7 +52,7 @@ export async function backCommand(command: SlashCommand, deps: SlashCommandDeps)
   const here = channelLink(command.channel_id);
   const { wasAway, endedAt } = await endAway(deps.sql, { slackUserId: command.user_id, slackChannelId: command.channel_id, at: deps.now() });
   if (wasAway) return { text: `Welcome back! You can be picked as the coffee runner in ${here} again.` };
-  const ended = endedAt ? ` (your away time ended ${slackTime(endedAt, endedAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC', dayAndTime)})` : '';
+  const ended = endedAt ? ` (your away time ended ${slackDateTime(endedAt, dayAndTime)})` : '';
   return { text: `You weren't away from coffee runs in ${here}${ended}, so you can already be picked as runner here.` };
 }
 

@@ -1,5 +1,5 @@
 import type { Sql } from '../../shared/db/client.ts';
-import { mention } from '../../shared/slack/text.ts';
+import { mention, slackDateTime } from '../../shared/slack/text.ts';
 import type { EphemeralReply } from './schema.ts';
 
 const pageSize = 10;
@@ -27,7 +27,7 @@ export async function historyReply(sql: Sql, slackChannelId: string, page: numbe
     return { text: page === 1 ? 'No coffee runs here yet. Start one with `/coffee`.' : `There is no page ${page}; try \`/coffee history\`.` };
   }
   const lines = rows.slice(0, pageSize).map((run) => {
-    const when = `<!date^${Math.floor(run.startedAt.getTime() / 1000)}^{date_short} {time}|${run.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC>`;
+    const when = slackDateTime(run.startedAt, '{date_short} {time}');
     const runner = run.runnerSlackUserId ? `runner ${mention(run.runnerSlackUserId)}` : 'no runner';
     // A closed run nobody needs to go for (no orders, or nobody could) is not "on its way".
     const status = run.status === 'closed' && !run.runnerSlackUserId ? 'closed' : (statusLabel[run.status] ?? run.status);

@@ -2,7 +2,7 @@ import type { Pool, Sql } from '../db/client.ts';
 import type { Emit } from '../events/outbox.ts';
 import type { SlackPort } from '../slack/port.ts';
 import type { SlackMessage } from '../slack/port.ts';
-import { mention, slackTime } from '../slack/text.ts';
+import { mention, slackDateTime } from '../slack/text.ts';
 import { runActions } from './run-message.ts';
 import { isRunId } from './run-queries.ts';
 
@@ -143,7 +143,7 @@ export async function refuseControl(
  * found only a closed run, so the user knows it isn't the one they may have had in mind.
  */
 export function cancelPrompt(run: ControlledRun, options: { noOpenRun?: boolean } = {}): SlackMessage {
-  const closed = run.closedAt ? ` closed ${slackTime(run.closedAt, `${run.closedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`, '{date_short_pretty} {time}')}` : ' closed';
+  const closed = run.closedAt ? ` closed ${slackDateTime(run.closedAt)}` : ' closed';
   const going = run.runnerSlackUserId ? `${mention(run.runnerSlackUserId)} is going` : 'nobody is going';
   const which = options.noOpenRun
     ? `There's no open coffee run here. The latest run, started by ${mention(run.initiatorSlackUserId)}, was${closed}, and ${going}.`

@@ -23,6 +23,11 @@ export function slackTime(at: Date, fallback: string, format = '{time}'): string
   return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${escapeMrkdwn(fallback)}>`;
 }
 
+/** A date and time Slack renders in each reader's zone, falling back to the UTC minute (`2026-11-30 08:30 UTC`). */
+export function slackDateTime(at: Date, format = '{date_short_pretty} {time}'): string {
+  return slackTime(at, `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`, format);
+}
+
 /** Cut text to `max` characters, marking the cut, so Block Kit limits are never exceeded. */
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
