@@ -127,12 +127,15 @@ describe.each(transports)('reminders, last call and scheduled close, through %s'
     await drive.order('U005', channel, runId, { drink: 'Latte', size: 'Large' });
     await drive.click('U001', channel, 'run.close', runId);
     await waitForRunner(runId);
+    // reminder-due sees runner.assigned after fairness-assign wrote the runner: wait until it has decided.
+    await expect
+      .poll(async () => (await (await fetch(`${stack.url}/metrics`)).text()).match(/coffeebuddy_reminders_total\{kind="runner",outcome="skipped",reason="channel_off"\} [1-9]/) !== null, { timeout: 20_000 })
+      .toBe(true);
+    expect(await pendingReminder(runId)).toBeUndefined();
     setClock(new Date(start.getTime() + 50 * MINUTE));
     await tick();
     await stack.runtime.effects.sweep();
     expect(reminderDms('U005').filter((m) => String(m.text).includes(`<#${channel}>`))).toHaveLength(0);
-    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
-    expect(metrics).toMatch(/coffeebuddy_reminders_total\{kind="runner",outcome="skipped",reason="channel_off"\} [1-9]/);
   });
 
   it('on a DST day the reminder is due 5 minutes before the wall-clock pickup', async () => {
