@@ -13,6 +13,8 @@ describe('slack emulator', () => {
 
   const post = (path: string, body: string, contentType: string, headers: Record<string, string> = {}) =>
     fetch(new URL(path, emulator.url), { method: 'POST', body, headers: { 'Content-Type': contentType, ...headers } });
+  const postJson = (url: string, body: Record<string, unknown>) =>
+    fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
   beforeAll(async () => {
     emulator = await startSlackEmulator({
@@ -149,6 +151,138 @@ describe('slack emulator', () => {
       expect.objectContaining({ method: 'response_url', responseId: 'abc', args: { response_type: 'ephemeral', text: 'Order taken' } }),
     ]);
     expect(emulator.responseUrl()).not.toBe(emulator.responseUrl());
+  });
+
+  it('keeps ephemeral messages for their user until a response_url replaces or deletes them', async () => {
+    const slack = client();
+    const posted = await slack.chat.postEphemeral({ channel: 'C5', user: 'U1', text: 'psst', blocks: [{ type: 'divider' }] });
+    expect(emulator.ephemerals('C5')).toEqual([
+      expect.objectContaining({ channel: 'C5', user: 'U1', ts: posted.message_ts, text: 'psst', blocks: [{ type: 'divider' }], edits: 0 }),
+    ]);
+    await expect(slack.chat.postEphemeral({ channel: 'C5', user: 'U1' } as never)).rejects.toMatchObject({ data: { error: 'no_text' } });
+
+    const target = { channel: 'C5', user: 'U1', messageTs: posted.message_ts!, ephemeral: true };
+    const replace = emulator.responseUrl('eph-replace', target);
+    await postJson(replace, { replace_original: true, text: 'replaced' });
+    expect(emulator.ephemerals('C5')).toEqual([expect.objectContaining({ ts: posted.message_ts, text: 'replaced', edits: 1 })]);
+    await postJson(replace, { delete_original: true });
+    expect(emulator.ephemerals('C5')).toEqual([]);
+  });
+
+  it('applies response_url posts to their target as Slack does', async () => {
+    const slack = client();
+    const source = await slack.chat.postMessage({ channel: 'C7', text: 'run message' });
+    const target = { channel: 'C7', user: 'U1', messageTs: source.ts! };
+    const changes: string[] = [];
+    const unsubscribe = emulator.subscribe(({ call }) => changes.push(call.method));
+
+    await postJson(emulator.responseUrl('default', target), { text: 'only you see this' });
+    expect(emulator.ephemerals('C7')).toEqual([expect.objectContaining({ user: 'U1', text: 'only you see this' })]);
+    await postJson(emulator.responseUrl('loud', target), { response_type: 'in_channel', text: 'everyone sees this' });
+    expect(emulator.messages('C7').map((m) => m.text)).toEqual(['run message', 'everyone sees this']);
+    await postJson(emulator.responseUrl('edit', target), { replace_original: true, text: 'run message (closed)' });
+    expect(emulator.messages('C7')[0]).toMatchObject({ ts: source.ts, text: 'run message (closed)', edits: 1 });
+    await postJson(emulator.responseUrl('gone', target), { delete_original: true });
+    expect(emulator.messages('C7').map((m) => m.text)).toEqual(['everyone sees this']);
+
+    expect(emulator.deliver({ channel: 'C7', user: 'U1' }, { text: 'a slash command answer' })).toEqual([]);
+    expect(emulator.ephemerals('C7').map((e) => e.text)).toEqual(['only you see this', 'a slash command answer']);
+    unsubscribe();
+    await slack.chat.postMessage({ channel: 'C7', text: 'unheard' });
+    expect(changes).toEqual(['response_url', 'response_url', 'response_url', 'response_url']);
+  });
+
+  it('stores views: open and push with their trigger, update by view_id or external_id, not_found otherwise', async () => {
+    const slack = client();
+    const changes: string[] = [];
+    const unsubscribe = emulator.subscribe(({ call, answer }) => changes.push(`${call.method}:${String((answer.view as { id?: string } | undefined)?.id)}`));
+    const view = (title: string) => ({ type: 'modal' as const, title: { type: 'plain_text' as const, text: title }, blocks: [] });
+    const opened = await slack.views.open({ trigger_id: 'trigger-ana', view: { ...view('Order'), external_id: 'order-1' } });
+    const pushed = await slack.views.push({ trigger_id: 'trigger-ana-2', view: view('Details') });
+    expect(emulator.views().filter((v) => v.triggerId?.startsWith('trigger-ana'))).toEqual([
+      expect.objectContaining({ id: opened.view?.id, triggerId: 'trigger-ana', view: expect.objectContaining({ title: view('Order').title }) }),
+      expect.objectContaining({ id: pushed.view?.id, triggerId: 'trigger-ana-2' }),
+    ]);
+    const byExternalId = await slack.views.update({ external_id: 'order-1', view: view('Order (edited)') });
+    expect(byExternalId.view?.id).toBe(opened.view?.id);
+    expect(emulator.views().find((v) => v.id === opened.view?.id)?.view.title).toEqual(view('Order (edited)').title);
+    await expect(slack.views.update({ view_id: 'V404', view: view('Nope') })).rejects.toMatchObject({ data: { ok: false, error: 'not_found' } });
+
+    const put = emulator.putView(view('Thanks'), opened.view?.id);
+    expect(put).toEqual({ view: expect.objectContaining({ id: opened.view?.id, title: view('Thanks').title }) });
+    expect(emulator.putView({ ...view('A title too long for Slack'), blocks: [] })).toEqual({
+      violations: ['[ERROR] must be at most 24 characters, got 26 [json-pointer:/view/title/text]'],
+    });
+    unsubscribe();
+    expect(changes).toEqual([`views.open:${opened.view?.id}`, `views.push:${pushed.view?.id}`, `views.update:${opened.view?.id}`]);
+  });
+
+  it('refuses messages that break Block Kit limits with invalid_blocks, and records why', async () => {
+    const slack = client();
+    const refused: string[][] = [];
+    const unsubscribe = emulator.subscribe(({ call }) => void (call.violations && refused.push(call.violations)));
+    const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+    const button = (text: string, value = 'v', actionId = 'a') => ({ type: 'button', text: { type: 'plain_text', text }, value, action_id: actionId });
+    const cases: [unknown[], string][] = [
+      [Array.from({ length: 51 }, () => ({ type: 'divider' })), 'must have at most 50 blocks, got 51 [json-pointer:/blocks]'],
+      [[section('x'.repeat(3001))], 'must be at most 3000 characters, got 3001 [json-pointer:/blocks/0/text/text]'],
+      [[{ type: 'section', fields: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'f' })) }], 'must have at most 10 fields, got 11 [json-pointer:/blocks/0/fields]'],
+      [[{ type: 'section', fields: [{ type: 'mrkdwn', text: 'f'.repeat(2001) }] }], 'must be at most 2000 characters, got 2001 [json-pointer:/blocks/0/fields/0/text]'],
+      [[{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }], 'must be at most 150 characters, got 151 [json-pointer:/blocks/0/text/text]'],
+      [[{ type: 'actions', elements: Array.from({ length: 26 }, (_, i) => button('b', 'v', `a${i}`)) }], 'must have at most 25 elements, got 26 [json-pointer:/blocks/0/elements]'],
+      [[{ type: 'context', elements: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'c' })) }], 'must have at most 10 elements, got 11 [json-pointer:/blocks/0/elements]'],
+      [[{ type: 'actions', elements: [button('t'.repeat(76))] }], 'must be at most 75 characters, got 76 [json-pointer:/blocks/0/elements/0/text/text]'],
+      [[{ type: 'actions', elements: [button('ok', 'v'.repeat(2001))] }], 'must be at most 2000 characters, got 2001 [json-pointer:/blocks/0/elements/0/value]'],
+      [[{ type: 'actions', elements: [button('ok', 'v', 'a'.repeat(256))] }], 'must be at most 255 characters, got 256 [json-pointer:/blocks/0/elements/0/action_id]'],
+      [[{ type: 'divider', block_id: 'b'.repeat(256) }], 'must be at most 255 characters, got 256 [json-pointer:/blocks/0/block_id]'],
+      [[{ type: 'divider', block_id: 'same' }, { type: 'divider', block_id: 'same' }], 'block_id "same" is used twice [json-pointer:/blocks/1/block_id]'],
+      [
+        [{ type: 'section', text: { type: 'mrkdwn', text: 'pick' }, accessory: { type: 'static_select', action_id: 's', options: Array.from({ length: 101 }, (_, i) => ({ text: { type: 'plain_text', text: `o${i}` }, value: `${i}` })) } }],
+        'must have at most 100 options, got 101 [json-pointer:/blocks/0/accessory/options]',
+      ],
+      [
+        [{ type: 'section', text: { type: 'mrkdwn', text: 'pick' }, accessory: { type: 'static_select', action_id: 's', options: [{ text: { type: 'plain_text', text: 'o'.repeat(76) }, value: 'v' }] } }],
+        'must be at most 75 characters, got 76 [json-pointer:/blocks/0/accessory/options/0/text/text]',
+      ],
+    ];
+    for (const [blocks, problem] of cases) {
+      const answer = await (await post('chat.postMessage', JSON.stringify({ channel: 'C8', text: 'x', blocks }), 'application/json', { Authorization: `Bearer ${TOKEN}` })).json();
+      expect(answer).toEqual({ ok: false, error: 'invalid_blocks', errors: [`[ERROR] ${problem}`], response_metadata: { messages: [`[ERROR] ${problem}`] } });
+    }
+    expect(emulator.messages('C8')).toEqual([]);
+    expect(refused).toEqual(cases.map(([, problem]) => [`[ERROR] ${problem}`]));
+    expect(emulator.callsTo('chat.postMessage').every((call) => call.violations?.length === 1)).toBe(true);
+
+    await expect(slack.chat.postEphemeral({ channel: 'C8', user: 'U1', text: 'x', blocks: [section('x'.repeat(3001))] as never })).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
+    const posted = await slack.chat.postMessage({ channel: 'C8', text: 'fine', blocks: [section('fine')] });
+    await expect(slack.chat.update({ channel: 'C8', ts: posted.ts!, text: 'x', blocks: [section('x'.repeat(3001))] as never })).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
+    expect(emulator.messages('C8')[0]).toMatchObject({ text: 'fine', edits: 0 });
+    const tooLong = await postJson(emulator.responseUrl('too-long', { channel: 'C8', user: 'U1' }), { blocks: [section('x'.repeat(3001))] });
+    expect(tooLong.status).toBe(400);
+    expect(emulator.ephemerals('C8')).toEqual([]);
+    unsubscribe();
+  });
+
+  it('refuses views that break modal limits with invalid_arguments', async () => {
+    const input = { type: 'input', block_id: 'drink', label: { type: 'plain_text', text: 'Drink' }, element: { type: 'plain_text_input', action_id: 'value' } };
+    const modal = { type: 'modal', title: { type: 'plain_text', text: 'Order' }, submit: { type: 'plain_text', text: 'Send' }, blocks: [input] };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...modal, title: { type: 'plain_text', text: 't'.repeat(25) } }, 'must be at most 24 characters, got 25 [json-pointer:/view/title/text]'],
+      [{ ...modal, submit: { type: 'plain_text', text: 's'.repeat(25) } }, 'must be at most 24 characters, got 25 [json-pointer:/view/submit/text]'],
+      [{ ...modal, close: { type: 'plain_text', text: 'c'.repeat(25) } }, 'must be at most 24 characters, got 25 [json-pointer:/view/close/text]'],
+      [{ ...modal, private_metadata: 'm'.repeat(3001) }, 'must be at most 3000 characters, got 3001 [json-pointer:/view/private_metadata]'],
+      [{ ...modal, callback_id: 'c'.repeat(256) }, 'must be at most 255 characters, got 256 [json-pointer:/view/callback_id]'],
+      [{ ...modal, blocks: Array.from({ length: 101 }, () => ({ type: 'divider' })) }, 'must have at most 100 blocks, got 101 [json-pointer:/view/blocks]'],
+      [{ type: 'modal', title: modal.title, blocks: [input] }, 'a modal with input blocks needs a submit button [json-pointer:/view/submit]'],
+    ];
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    for (const [view, problem] of cases) {
+      const answer = await (await post('views.open', JSON.stringify({ trigger_id: 't', view }), 'application/json', auth)).json();
+      expect(answer).toEqual({ ok: false, error: 'invalid_arguments', response_metadata: { messages: [`[ERROR] ${problem}`] } });
+    }
+    expect(emulator.views().some((v) => v.triggerId === 't')).toBe(false);
+    const fine = await (await post('views.open', JSON.stringify({ trigger_id: 't', view: { ...modal, blocks: Array.from({ length: 100 }, () => ({ type: 'divider' })) } }), 'application/json', auth)).json();
+    expect(fine).toMatchObject({ ok: true });
   });
 
   it('describes calls on one line without the token', async () => {

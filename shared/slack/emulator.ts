@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { blockViolations, modalViolations } from './block-kit-limits.ts';
 
 /** A workspace member as `users.info` reports it. The record key is the user id. */
 export interface EmulatedUser {
@@ -23,6 +24,8 @@ export interface RecordedCall {
   at: Date;
   /** For `response_url` calls: the id in `/response/<id>`. */
   responseId?: string;
+  /** Block Kit limits the call broke; Slack refused it (`invalid_blocks`, `invalid_arguments`). */
+  violations?: string[];
 }
 
 /** A failure to inject with {@link SlackEmulator.failNext}. */
@@ -55,6 +58,46 @@ export interface EmulatedMessage {
   edits: number;
 }
 
+/** An ephemeral message as posted through `chat.postEphemeral` or a `response_url`: only `user` sees it. */
+export interface EmulatedEphemeral {
+  channel: string;
+  user: string;
+  /** The `message_ts` Slack answered. */
+  ts: string;
+  text?: string;
+  blocks?: unknown;
+  thread_ts?: string;
+  /** How many times a `response_url` with `replace_original` changed it. */
+  edits: number;
+}
+
+/** A view Slack knows, as `views.*` last answered it (with `id`, `hash`, `external_id`). */
+export interface EmulatedView {
+  id: string;
+  /** The `trigger_id` it was opened or pushed with; whoever issued that trigger knows whose modal it is. */
+  triggerId?: string;
+  view: Record<string, unknown>;
+}
+
+/**
+ * Where a `response_url` answer lands, as Slack knows it for the interaction that issued the URL:
+ * the conversation, the user who acted, and the message they acted on, if any.
+ */
+export interface ResponseTarget {
+  channel: string;
+  user: string;
+  /** The source message, for `replace_original` and `delete_original`. */
+  messageTs?: string;
+  /** Whether the source message is an ephemeral one of `user`'s. */
+  ephemeral?: boolean;
+}
+
+/** A call that changed what Slack shows (or that Slack refused for its blocks), with the answer it got. */
+export interface EmulatorChange {
+  call: RecordedCall;
+  answer: Record<string, unknown>;
+}
+
 /** Options for {@link startSlackEmulator}. */
 export interface SlackEmulatorOptions {
   port?: number;
@@ -69,17 +112,40 @@ export interface SlackEmulatorOptions {
 export interface SlackEmulator {
   /** Web API base URL, with a trailing slash, e.g. `http://127.0.0.1:1234/api/`. */
   readonly url: string;
-  /** A `response_url` served by the emulator; POSTs to it are recorded as method `response_url`. */
-  responseUrl(id?: string): string;
+  /**
+   * A `response_url` served by the emulator; POSTs to it are recorded as method `response_url`.
+   * With a `target` they also take effect as on Slack: an ephemeral message for the user by
+   * default, a channel message for `response_type: in_channel`, and `replace_original` /
+   * `delete_original` change the source message.
+   */
+  responseUrl(id?: string, target?: ResponseTarget): string;
   readonly calls: RecordedCall[];
   callsTo(method: string): RecordedCall[];
   /** Current (post-update, not deleted) messages of a channel, or of all channels, in post order. */
   messages(channel?: string): EmulatedMessage[];
+  /** Ephemeral messages still shown (not replaced away or deleted), of a channel or all, in post order. */
+  ephemerals(channel?: string): EmulatedEphemeral[];
+  /** Every view opened, pushed or updated, by id, as last answered. */
+  views(): EmulatedView[];
+  /**
+   * Apply a message to `target` as a `response_url` POST would, without recording a call: how
+   * Slack shows a slash command's synchronous answer. Returns the Block Kit violations that made
+   * Slack refuse it (nothing applied then), else an empty list.
+   */
+  deliver(target: ResponseTarget, message: Record<string, unknown>): string[];
+  /**
+   * Store a view Slack changed without a Web API call (a `view_submission` answered with
+   * `response_action: update` or `push`): replacing view `id`, or as a new view. Answers the view
+   * as Slack would, or the violations that made Slack refuse it.
+   */
+  putView(view: Record<string, unknown>, id?: string): { view: Record<string, unknown> } | { violations: string[] };
+  /** Calls `listener` after every call that changed what Slack shows, or was refused for its blocks. */
+  subscribe(listener: (change: EmulatorChange) => void): () => void;
   setUser(id: string, user: EmulatedUser): void;
   failNext(method: string, failure: EmulatedFailure): void;
   /** While true, every Web API call answers HTTP 503, as during a Slack outage. */
   setOutage(down: boolean): void;
-  /** Clears recorded calls and pending failures (posted messages and users are kept). */
+  /** Clears recorded calls and pending failures (messages, ephemerals, views and users are kept). */
   reset(): void;
   close(): Promise<void>;
 }
@@ -87,9 +153,12 @@ export interface SlackEmulator {
 type Args = Record<string, unknown>;
 type Reply = Record<string, unknown>;
 
-const TEAM_ID = 'T000EMULATED';
+/** The workspace the emulator plays; `auth.test`, `users.info` and views carry it. */
+export const emulatedTeamId = 'T000EMULATED';
 const BOT_USER_ID = 'U000BOT';
 const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata'];
+/** Methods whose success changes what Slack shows, so subscribers hear of them. */
+const CHANGES = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'chat.delete', 'views.open', 'views.push', 'views.update']);
 const REQUIRED: Record<string, string[]> = {
   'auth.test': [],
   'chat.postMessage': ['channel'],
@@ -112,6 +181,10 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const calls: RecordedCall[] = [];
   const failures = new Map<string, { failure: EmulatedFailure; remaining: number }[]>();
   const channels = new Map<string, Map<string, EmulatedMessage>>();
+  const ephemerals = new Map<string, EmulatedEphemeral>();
+  const views = new Map<string, EmulatedView>();
+  const responseTargets = new Map<string, ResponseTarget>();
+  const listeners = new Set<(change: EmulatorChange) => void>();
   const now = options.now ?? (() => new Date());
   let lastMicros = 0;
   let idCounter = 0;
@@ -131,19 +204,15 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
 
   const handlers: Record<string, (args: Args) => Reply> = {
     'auth.test': () => ({
-      url: 'https://emulated.slack.com/', team: 'Emulated', user: 'bot', team_id: TEAM_ID,
+      url: 'https://emulated.slack.com/', team: 'Emulated', user: 'bot', team_id: emulatedTeamId,
       user_id: BOT_USER_ID, bot_id: 'B000BOT', is_enterprise_install: false,
     }),
     'chat.postMessage': (args) => {
       if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) {
         return { ok: false, error: 'no_text' };
       }
-      const channel = dmChannel(String(args.channel));
-      const message: EmulatedMessage = { channel, ts: nextTs(), edits: 0 };
-      Object.assign(message, pick(args, ['text', 'blocks', 'thread_ts', 'metadata']));
-      const store = channels.get(channel) ?? new Map<string, EmulatedMessage>();
-      channels.set(channel, store.set(message.ts, message));
-      return { channel, ts: message.ts, message: slackMessage(message) };
+      const message = postMessage(String(args.channel), args);
+      return { channel: message.channel, ts: message.ts, message: slackMessage(message) };
     },
     'chat.update': (args) => {
       const channel = dmChannel(String(args.channel));
@@ -153,7 +222,12 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       message.edits += 1;
       return { channel, ts: message.ts, text: message.text ?? '', message: slackMessage(message) };
     },
-    'chat.postEphemeral': () => ({ message_ts: nextTs() }),
+    'chat.postEphemeral': (args) => {
+      if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) {
+        return { ok: false, error: 'no_text' };
+      }
+      return { message_ts: postEphemeral(String(args.channel), String(args.user), args).ts };
+    },
     'chat.delete': (args) => {
       const channel = dmChannel(String(args.channel));
       const ts = String(args.ts);
@@ -169,7 +243,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const tz = user.tz ?? 'UTC';
       return {
         user: {
-          id, team_id: TEAM_ID, name, real_name: realName, tz, tz_offset: user.tz_offset ?? tzOffsetSeconds(tz),
+          id, team_id: emulatedTeamId, name, real_name: realName, tz, tz_offset: user.tz_offset ?? tzOffsetSeconds(tz),
           is_admin: user.is_admin ?? false, is_owner: user.is_owner ?? false, is_bot: false, deleted: false,
           profile: { real_name: realName, display_name: user.display_name ?? name },
         },
@@ -196,12 +270,70 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const replies = listMessages(String(args.channel), args).filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts);
       return { messages: [parent, ...replies].map((m) => slackMessage(m, args.include_all_metadata)), has_more: false };
     },
-    'views.open': (args) => ({ view: slackView(args, `V${String(++idCounter).padStart(8, '0')}`) }),
-    'views.push': (args) => ({ view: slackView(args, `V${String(++idCounter).padStart(8, '0')}`) }),
+    'views.open': (args) => ({ view: storeView(args, newViewId(), String(args.trigger_id)) }),
+    'views.push': (args) => ({ view: storeView(args, newViewId(), String(args.trigger_id)) }),
+    // A view is found by its id or by the external_id it was opened with; an unknown one is not_found.
     'views.update': (args) => {
       if (args.view_id === undefined && args.external_id === undefined) return { ok: false, error: 'invalid_arguments' };
-      return { view: slackView(args, String(args.view_id ?? `V${String(++idCounter).padStart(8, '0')}`)) };
+      const known = args.view_id !== undefined
+        ? views.get(String(args.view_id))
+        : [...views.values()].find((v) => v.view.external_id === args.external_id);
+      if (!known) return { ok: false, error: 'not_found' };
+      return { view: storeView(args, known.id, known.triggerId) };
     },
+  };
+
+  const newViewId = (): string => `V${String(++idCounter).padStart(8, '0')}`;
+
+  const storeView = (args: Args, id: string, triggerId?: string): Reply => {
+    const view = slackView(args, id);
+    views.set(id, triggerId === undefined ? { id, view } : { id, triggerId, view });
+    return view;
+  };
+
+  const postMessage = (to: string, args: Args): EmulatedMessage => {
+    const channel = dmChannel(to);
+    const message: EmulatedMessage = { channel, ts: nextTs(), edits: 0 };
+    Object.assign(message, pick(args, ['text', 'blocks', 'thread_ts', 'metadata']));
+    const store = channels.get(channel) ?? new Map<string, EmulatedMessage>();
+    channels.set(channel, store.set(message.ts, message));
+    return message;
+  };
+
+  const postEphemeral = (to: string, user: string, args: Args): EmulatedEphemeral => {
+    const ephemeral: EmulatedEphemeral = { channel: dmChannel(to), user, ts: nextTs(), edits: 0 };
+    Object.assign(ephemeral, pick(args, ['text', 'blocks', 'thread_ts']));
+    ephemerals.set(ephemeral.ts, ephemeral);
+    return ephemeral;
+  };
+
+  /**
+   * What Slack does with a message sent to a response_url
+   * (https://docs.slack.dev/interactivity/handling-user-interaction#message_responses): delete or
+   * replace the source message (an ephemeral one only for its user), else post in the channel
+   * (`in_channel`) or ephemerally to the user (the default).
+   */
+  const respond = (target: ResponseTarget, args: Args): void => {
+    const content = pick(args, ['text', 'blocks']);
+    const source = target.messageTs;
+    if (source !== undefined && (isTrue(args.delete_original) || isTrue(args.replace_original))) {
+      const message = target.ephemeral ? ephemerals.get(source) : channels.get(dmChannel(target.channel))?.get(source);
+      if (!message) return;
+      if (isTrue(args.delete_original)) {
+        if (target.ephemeral) ephemerals.delete(source);
+        else channels.get(dmChannel(target.channel))?.delete(source);
+        return;
+      }
+      Object.assign(message, content);
+      message.edits += 1;
+      return;
+    }
+    if (args.response_type === 'in_channel') postMessage(target.channel, content);
+    else postEphemeral(target.channel, target.user, content);
+  };
+
+  const notify = (call: RecordedCall, answer: Reply): void => {
+    for (const listener of listeners) listener({ call, answer });
   };
 
   /** A channel's messages in post order, at or after `args.oldest` when given. */
@@ -224,9 +356,23 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     const response = /^\/response\/([^/]+)$/.exec(url.pathname);
     if (!body) return response ? send(res, 400, 'invalid_payload', 'text/plain') : send(res, 200, { ok: false, error: 'invalid_json' });
     if (response?.[1]) {
-      record({ method: 'response_url', args, at: new Date(), responseId: decodeURIComponent(response[1]) });
+      const responseId = decodeURIComponent(response[1]);
+      const call: RecordedCall = { method: 'response_url', args, at: new Date(), responseId };
+      record(call);
       const failure = takeFailure('response_url');
-      if (!failure) return send(res, 200, 'ok', 'text/plain');
+      if (!failure) {
+        const violations = args.blocks === undefined ? [] : blockViolations(args.blocks, 'message');
+        if (violations.length > 0) {
+          call.violations = violations;
+          const refusal = { ok: false, error: 'invalid_blocks', errors: violations };
+          notify(call, refusal);
+          return send(res, 400, refusal);
+        }
+        const target = responseTargets.get(responseId);
+        if (target) respond(target, args);
+        notify(call, { ok: true });
+        return send(res, 200, 'ok', 'text/plain');
+      }
       const status = failure.status ?? 404;
       if (status === 429) res.setHeader('Retry-After', String(failure.retryAfterSeconds ?? 1));
       return send(res, status, failure.error ?? (status === 429 ? 'ratelimited' : 'expired_url'), 'text/plain');
@@ -237,15 +383,15 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const token = bearer ?? (typeof args.token === 'string' && args.token !== '' ? args.token : undefined);
     delete args.token;
-    record(token === undefined ? { method, args, at: new Date() } : { method, args, token, at: new Date() });
+    const call: RecordedCall = token === undefined ? { method, args, at: new Date() } : { method, args, token, at: new Date() };
+    record(call);
 
     if (outage) return send(res, 503, { ok: false, error: 'service_unavailable' });
     const failure = takeFailure(method);
     if (failure?.delayMs !== undefined) {
       // Slow, not failing: the call takes effect now, the answer comes late (or never reaches a
       // client that gave up).
-      const handler = handlers[method];
-      const reply = handler && token !== undefined ? { ok: true, ...handler(args) } : { ok: false, error: 'not_authed' };
+      const reply = answer(call);
       await new Promise((resolve) => setTimeout(resolve, failure.delayMs));
       if (!res.destroyed) send(res, 200, reply);
       return;
@@ -256,12 +402,27 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const error = failure.error ?? (status === 429 ? 'ratelimited' : 'internal_error');
       return send(res, status, { ok: false, error });
     }
+    send(res, 200, answer(call));
+  };
+
+  /** Slack's answer to a Web API call that was let through: checked, applied, and told to subscribers. */
+  const answer = (call: RecordedCall): Reply => {
+    const { method, args } = call;
     const handler = handlers[method];
-    if (!handler) return send(res, 200, { ok: false, error: 'unknown_method' });
-    if (token === undefined) return send(res, 200, { ok: false, error: 'not_authed' });
+    if (!handler) return { ok: false, error: 'unknown_method' };
+    if (call.token === undefined) return { ok: false, error: 'not_authed' };
     const missing = (REQUIRED[method] ?? []).some((k) => args[k] === undefined || args[k] === null || args[k] === '');
-    if (missing) return send(res, 200, { ok: false, error: 'invalid_arguments' });
-    send(res, 200, { ok: true, ...handler(args) });
+    if (missing) return { ok: false, error: 'invalid_arguments' };
+    const violations = limitViolations(method, args);
+    if (violations.length > 0) {
+      call.violations = violations;
+      const refusal = refusalFor(method, violations);
+      notify(call, refusal);
+      return refusal;
+    }
+    const reply = { ok: true, ...handler(args) };
+    if (reply.ok === true && CHANGES.has(method)) notify(call, reply);
+    return reply;
   };
 
   const server = createServer((req, res) => {
@@ -284,12 +445,34 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
 
   return {
     url: `${base}/api/`,
-    responseUrl: (id) => `${base}/response/${encodeURIComponent(id ?? `r${++responseCounter}`)}`,
+    responseUrl: (id, target) => {
+      const responseId = id ?? `r${++responseCounter}`;
+      if (target) responseTargets.set(responseId, target);
+      return `${base}/response/${encodeURIComponent(responseId)}`;
+    },
     calls,
     callsTo: (method) => calls.filter((c) => c.method === method),
     messages: (channel) => {
       const stores = channel === undefined ? [...channels.values()] : [channels.get(dmChannel(channel)) ?? new Map()];
       return stores.flatMap((store) => [...store.values()].map((m) => ({ ...m })));
+    },
+    ephemerals: (channel) =>
+      [...ephemerals.values()].filter((e) => channel === undefined || e.channel === dmChannel(channel)).map((e) => ({ ...e })),
+    views: () => [...views.values()].map((v) => ({ ...v })),
+    deliver: (target, message) => {
+      const violations = message.blocks === undefined ? [] : blockViolations(message.blocks, 'message');
+      if (violations.length === 0) respond(target, message);
+      return violations;
+    },
+    putView: (view, id) => {
+      const violations = modalViolations(view);
+      if (violations.length > 0) return { violations };
+      const known = id === undefined ? undefined : views.get(id);
+      return { view: storeView({ view }, known?.id ?? newViewId(), known?.triggerId) };
+    },
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
     },
     setUser: (id, user) => void users.set(id, user),
     setOutage: (down) => {
@@ -367,6 +550,26 @@ function send(res: ServerResponse, status: number, body: unknown, type = 'applic
   res.writeHead(status, { 'Content-Type': `${type}; charset=utf-8` }).end(text);
 }
 
+/** The Block Kit limits a call breaks: blocks of messages, whole views. */
+function limitViolations(method: string, args: Args): string[] {
+  if (method.startsWith('views.')) return modalViolations(args.view);
+  if (method.startsWith('chat.') && args.blocks !== undefined) return blockViolations(args.blocks, 'message');
+  return [];
+}
+
+/**
+ * How Slack refuses blocks: messages with `invalid_blocks` and the problems in `errors`, views with
+ * `invalid_arguments`; both list them in `response_metadata.messages` too.
+ */
+function refusalFor(method: string, violations: string[]): Reply {
+  const messages = { response_metadata: { messages: violations } };
+  return method.startsWith('views.') ? { ok: false, error: 'invalid_arguments', ...messages } : { ok: false, error: 'invalid_blocks', errors: violations, ...messages };
+}
+
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true';
+}
+
 /** Posting to a user id lands in the DM with that user, as on Slack. */
 function dmChannel(channel: string): string {
   return /^[UW][A-Z0-9]+$/.test(channel) ? `D${channel}` : channel;
@@ -376,7 +579,8 @@ function pick(args: Args, keys: string[]): Args {
   return Object.fromEntries(keys.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
 }
 
-function slackMessage(m: EmulatedMessage, includeMetadata?: unknown): Reply {
+/** A message as Slack's API shows it (history, `chat.postMessage`'s answer, `block_actions` payloads). */
+export function slackMessage(m: EmulatedMessage, includeMetadata?: unknown): Reply {
   const withMetadata = includeMetadata === true || includeMetadata === 'true' || includeMetadata === '1';
   return {
     type: 'message', user: BOT_USER_ID, bot_id: 'B000BOT', text: m.text ?? '', blocks: m.blocks, ts: m.ts, thread_ts: m.thread_ts,
@@ -386,7 +590,7 @@ function slackMessage(m: EmulatedMessage, includeMetadata?: unknown): Reply {
 
 function slackView(args: Args, id: string): Reply {
   const view = args.view && typeof args.view === 'object' ? (args.view as Args) : {};
-  return { ...view, id, team_id: TEAM_ID, hash: `${Date.now()}.emulated`, external_id: args.external_id ?? view.external_id ?? '' };
+  return { ...view, id, team_id: emulatedTeamId, hash: `${Date.now()}.emulated`, external_id: args.external_id ?? view.external_id ?? '' };
 }
 
 function tzOffsetSeconds(tz: string): number {
