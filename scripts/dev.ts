@@ -21,6 +21,8 @@ import { createSlackPorts } from '../shared/slack/web-api.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { curlCommand } from './sign-request.ts';
 import { localSlack } from '../shared/testing/slack-requests.ts';
+import { emulatedUsers, localPeople } from '../shared/sandbox/people.ts';
+import { createSandbox } from '../shared/sandbox/server.ts';
 
 const devSigningSecret = 'coffeebuddy-local-dev-signing-secret';
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -62,10 +64,15 @@ async function main(): Promise<void> {
   }
 
   let emulator: SlackEmulator | undefined;
+  const people = localPeople(env);
   if (!env.SLACK_API_URL && !env.SLACK_BOT_TOKEN) {
     emulator = await startSlackEmulator({
-      users: { U0LOCAL1: { name: 'ana', tz: env.DEFAULT_TIME_ZONE ?? 'UTC' } },
+      users: emulatedUsers(people),
       onCall: (call) => say(`[slack] ${describeCall(call)}`),
+    });
+    // Calls are printed as they arrive; a refusal for Block Kit limits is only known once checked.
+    emulator.subscribe(({ call }) => {
+      if (call.violations) say(`[slack] refused ${call.method}: ${call.violations.join('; ')}`);
     });
     env.SLACK_API_URL = emulator.url;
     env.SLACK_BOT_TOKEN = 'xoxb-local-emulator';
@@ -105,6 +112,12 @@ async function main(): Promise<void> {
   const applied = await migrate(sql);
   say(`Migrations: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
 
+  // The browser sandbox plays Slack towards this process, so it only exists with the built-in emulator.
+  let botUrl = '';
+  const sandbox = emulator
+    ? await createSandbox({ emulator, botUrl: () => botUrl, signingSecret: String(config.SLACK_SIGNING_SECRET), people })
+    : undefined;
+
   const { slack, effectSlack } = createSlackPorts({
     token: String(config.SLACK_BOT_TOKEN),
     apiUrl: String(config.SLACK_API_URL ?? 'https://slack.com/api/'),
@@ -135,8 +148,12 @@ async function main(): Promise<void> {
     sweepMs: config.SWEEP_INTERVAL_MS,
     ...(kafka ? { kafka: { kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX } } : {}),
     ...(issuer ? { tokens: issuer } : {}),
+    ...(sandbox ? { fallback: sandbox.handle } : {}),
   });
+  botUrl = stack.url;
   cleanups.unshift(() => stack.close());
+  // Before the server drains: the page's event streams end cleanly instead of being cut.
+  if (sandbox) cleanups.unshift(async () => sandbox.close());
 
   const responseUrl = emulator?.responseUrl('local') ?? 'http://127.0.0.1:9/response';
   say('');
@@ -146,6 +163,10 @@ async function main(): Promise<void> {
   for (const route of stack.runtime.routes.filter((r) => r.type === 'event')) say(`  POST ${stack.url}${route.path}`);
   say(`  GET  ${stack.url}/health/ready   ${stack.url}/health/live   ${stack.url}/metrics`);
   say('');
+  if (sandbox) {
+    say(`Sandbox: open ${stack.url}/ to click through a run as ${people.map((p) => p.name).join(', ').replace(/, ([^,]*)$/, ' or $1')}`);
+    say('');
+  }
   say('Start a coffee run (signed now, valid for 5 minutes; `npm run -s slack:curl -- "10:30 Lobby"` makes a fresh one):');
   say(
     curlCommand({

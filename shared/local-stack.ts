@@ -8,6 +8,7 @@ import { storeDeadLetter } from './events/dead-letters.ts';
 import { createInProcessBus, type InProcessBus } from './events/in-process-bus.ts';
 import type { RetryPolicy } from './events/delivery.ts';
 import { eventPath, type AnyFunction } from './function.ts';
+import type { FallbackHandler } from './http/server.ts';
 import type { Logger } from './logging.ts';
 import type { Metrics } from './metrics.ts';
 import { createRuntime, type Runtime, type RuntimeConfig } from './runtime.ts';
@@ -51,6 +52,8 @@ export async function startLocalStack(options: {
    * audience (shared/auth/local-issuer.ts, the one `AUTH_OIDC_ISSUER` names). None when auth is disabled.
    */
   tokens?: TokenSource;
+  /** Serves paths the functions do not, on the same port (the sandbox page of `npm start`). */
+  fallback?: FallbackHandler;
 }): Promise<LocalStack> {
   let baseUrl = '';
   const consumers = options.functions.filter((fn) => Object.keys(fn.consumes).length > 0);
@@ -87,6 +90,7 @@ export async function startLocalStack(options: {
     tickMs: options.config.TICK_INTERVAL_MS,
     ...(options.effectPolicy ? { effectPolicy: options.effectPolicy } : {}),
   });
+  if (options.fallback) runtime.http.setFallback(options.fallback);
   const host = options.host ?? '127.0.0.1';
   const port = await runtime.http.listen(options.config.PORT, host);
   baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;

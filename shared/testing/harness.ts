@@ -11,6 +11,9 @@ import { loadFunctionsConfig } from '../runtime.ts';
 import { startSlackEmulator, type EmulatedUser, type SlackEmulator } from '../slack/emulator.ts';
 import { createSlackPorts } from '../slack/web-api.ts';
 import { createDbFromConfig } from '../db/client.ts';
+import { emulatedUsers } from '../sandbox/people.ts';
+import type { SandboxPerson } from '../sandbox/protocol.ts';
+import { createSandbox, type Sandbox } from '../sandbox/server.ts';
 import type { EffectPolicy } from '../effects/worker.ts';
 import { slackHeaders } from './slack-requests.ts';
 import { createTestDatabase, type TestDatabase } from './test-db.ts';
@@ -37,6 +40,8 @@ export interface TestStack extends LocalStack {
   eventHeaders(fn: FunctionName): Promise<Record<string, string>>;
   /** POST a CloudEvent (HTTP binary or structured mode) to `fn`'s event endpoint with a valid token, as KafkaSource does. */
   postEvent(fn: FunctionName, request: { headers: Record<string, string>; body: string | Buffer }): Promise<Response>;
+  /** The browser sandbox served on the stack's port, when the test asked for one. */
+  sandbox: Sandbox | null;
 }
 
 /** Start the given functions against a fresh database and a fresh Slack emulator. */
@@ -61,10 +66,16 @@ export async function startTestStack(options: {
    * By default they share the test's pool.
    */
   ownPool?: { urlFor?: (url: string) => string };
+  /**
+   * Serve the browser sandbox (shared/sandbox/server.ts) on the stack's port, as `npm start` does,
+   * with these people known to the emulator; `pageDir` replaces shared/sandbox/page/.
+   */
+  sandbox?: { people: readonly SandboxPerson[]; pageDir?: string };
 }): Promise<TestStack> {
   const db = await createTestDatabase();
   const clock = runningClock(options.now ?? new Date());
-  const slack = await startSlackEmulator({ users: options.users ?? {}, now: () => clock.now });
+  const users = { ...(options.sandbox ? emulatedUsers(options.sandbox.people) : {}), ...options.users };
+  const slack = await startSlackEmulator({ users, now: () => clock.now });
   const log = options.log ?? silentLogger;
   const metrics = createMetrics();
   // The same verification as production, against a local issuer on the stack's clock.
@@ -85,6 +96,16 @@ export async function startTestStack(options: {
   const kafkaConnection = kafkaClientOptionsFromConfig(config);
   const kafka = options.kafka && kafkaConnection ? createKafkaClient({ ...kafkaConnection, clientId: 'coffeebuddy-test', log }) : undefined;
   if (kafka) await ensureTopics(kafka, topicOptionsFromConfig(config));
+  let botUrl = '';
+  const sandbox = options.sandbox
+    ? await createSandbox({
+        emulator: slack,
+        botUrl: () => botUrl,
+        signingSecret: testSigningSecret,
+        people: options.sandbox.people,
+        ...(options.sandbox.pageDir ? { pageDir: options.sandbox.pageDir } : {}),
+      })
+    : null;
   const ownPool = options.ownPool
     ? createDbFromConfig({ ...config, DATABASE_URL: options.ownPool.urlFor?.(db.url) ?? db.url }, 'coffeebuddy-test')
     : null;
@@ -108,7 +129,9 @@ export async function startTestStack(options: {
     ...(options.busPolicy ? { busPolicy: options.busPolicy } : {}),
     ...(kafka ? { kafka: { kafka, topicPrefix: options.kafka!.topicPrefix, groupPrefix: `${options.kafka!.topicPrefix}coffeebuddy-` } } : {}),
     ...(issuer ? { tokens: issuer } : {}),
+    ...(sandbox ? { fallback: sandbox.handle } : {}),
   });
+  botUrl = stack.url;
   const eventHeaders = async (fn: FunctionName): Promise<Record<string, string>> =>
     issuer ? { authorization: `Bearer ${await issuer.token(audienceFor(fn, config))}` } : {};
   return {
@@ -126,9 +149,11 @@ export async function startTestStack(options: {
       }),
     issuer,
     eventHeaders,
+    sandbox,
     postEvent: async (fn, request) =>
       fetch(`${stack.url}${eventPath(fn)}`, { method: 'POST', headers: { ...request.headers, ...(await eventHeaders(fn)) }, body: request.body }),
     async close() {
+      sandbox?.close();
       await stack.close();
       await issuer?.close();
       await ownPool?.end({ timeout: 1 });
