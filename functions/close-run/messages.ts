@@ -24,7 +24,7 @@ export function summaryMessage(run: RunView, orders: readonly PersonOrder[], cha
     text,
     blocks: [
       { type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: `${text}\n${heading(run)}` } },
-      { type: 'context', block_id: 'why', elements: [{ type: 'mrkdwn', text: `:scales: Why ${runner}: ${run.runnerReason ?? ''}` }] },
+      { type: 'context', block_id: 'why', elements: [{ type: 'mrkdwn', text: `:scales: *Why:* ${run.runnerReason ?? ''}` }] },
       ...orderBlocks(orders),
     ],
   };
