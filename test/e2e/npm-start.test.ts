@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -9,34 +8,9 @@ import postgres from 'postgres';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { blockActionBody, slackHeaders, slashCommandBody, viewSubmissionBody } from '../../shared/testing/slack-requests.ts';
 import { createTestDatabase, type TestDatabase } from '../../shared/testing/test-db.ts';
+import { npmStart, stopNpmStart } from './npm-start-process.ts';
 
 const devSecret = 'coffeebuddy-local-dev-signing-secret';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
-
-/** `npm start` as a user runs it, with extra environment. */
-async function npmStart(env: Record<string, string>): Promise<{ url: string; output: () => string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600 && !output.includes('CoffeeBuddy is running'); i++) {
-    if (child.exitCode !== null) throw new Error(`npm start exited: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { url, output: () => output, child };
-}
 
 /** The embedded database's URL, as the banner prints it. */
 function embeddedDatabaseUrl(output: string): string {
@@ -71,12 +45,7 @@ describe('npm start', () => {
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
-  const stopOnCleanup = (child: ChildProcess) =>
-    cleanups.push(async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    });
+  const stopOnCleanup = (child: ChildProcess) => cleanups.push(() => stopNpmStart(child));
 
   /** A fresh data directory, removed (after any PostgreSQL left in it is stopped) when the test ends. */
   const tempDataDir = async () => {
