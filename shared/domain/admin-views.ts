@@ -53,11 +53,13 @@ export function adminSettingsModal(args: {
     submit: { type: 'plain_text', text: 'Save' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
+      // A label is plain text, where a channel mention would show as `<#C…>`: the channel goes in mrkdwn.
+      { type: 'section', block_id: 'channel', text: { type: 'mrkdwn', text: `Settings for <#${args.slackChannelId}>` } },
       {
         type: 'input',
         block_id: 'switches',
         optional: true,
-        label: { type: 'plain_text', text: `Settings for <#${args.slackChannelId}>` },
+        label: { type: 'plain_text', text: 'In this channel' },
         element: {
           type: 'checkboxes',
           action_id: 'value',

@@ -76,7 +76,9 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
     expect(await admin(channel, '', 'UALICE')).toContain('Opening the CoffeeBuddy settings');
     const view = stack.slack.callsTo('views.open').at(-1)!.args.view as { callback_id: string; private_metadata: string; blocks: { block_id: string }[] };
     expect(view.callback_id).toBe('admin.settings');
-    expect(view.blocks.map((b) => b.block_id)).toEqual(['switches', 'offset', 'lastcall_minutes', 'window', 'retention', 'admins']);
+    expect(view.blocks.map((b) => b.block_id)).toEqual(['channel', 'switches', 'offset', 'lastcall_minutes', 'window', 'retention', 'admins']);
+    // Slack shows a mention only in mrkdwn, never in a plain-text label.
+    expect(JSON.stringify(view.blocks[0])).toContain(`"type":"mrkdwn","text":"Settings for <#${channel}>"`);
 
     const submit = (user: string, values: { window: string; offset: string; switches: string[] }) => {
       const body = interactionBody({
