@@ -1,51 +1,42 @@
-import { isDatabaseUnavailable } from '../../shared/db/client.ts';
-import { toAppError } from '../../shared/errors.ts';
-import { jsonError, type HttpRequest, type HttpResponse } from '../../shared/http/types.ts';
-import { assertFromSlack, isSslCheck, parseForm } from '../../shared/slack/http.ts';
+import { jsonError, type HttpResponse } from '../../shared/http/types.ts';
+import { slackRoute } from '../../shared/slack/ingress.ts';
 import { handleBlockAction, handleViewSubmission } from './handler.ts';
 import type { InteractionDeps } from './orders.ts';
 import { interactionPayload, type InteractionPayload } from './schema.ts';
 
+const handledTypes = new Set(['block_actions', 'view_submission', 'view_closed']);
+
 /**
  * `POST /slack/interactions`: Slack sends `payload=<json>` form-encoded, signed like commands
- * (https://api.slack.com/interactivity/handling#payloads). Verified on the raw body, validated,
- * routed by type, action id and callback id. Unknown payload types get a 200 and a log line,
- * malformed ones a 400; a failure inside is logged and the user gets a generic apology.
+ * (https://api.slack.com/interactivity/handling#payloads), routed by type, action id and callback
+ * id. Unknown payload types get a 200 and a log line, malformed ones a 400; a failure inside is
+ * logged and the user gets a generic apology.
  */
-export async function handleInteractionRequest(request: HttpRequest, deps: InteractionDeps): Promise<HttpResponse> {
-  try {
-    assertFromSlack(request, deps);
-  } catch {
-    return jsonError(401, 'unauthorized', 'Invalid Slack signature');
-  }
-  const form = parseForm(request.rawBody);
-  if (isSslCheck(form)) return { status: 200 };
-  let json: unknown;
-  try {
-    json = JSON.parse(form.payload ?? '');
-  } catch {
-    json = undefined;
-  }
-  const type = (json as { type?: unknown } | null | undefined)?.type;
-  if (typeof type === 'string' && !['block_actions', 'view_submission', 'view_closed'].includes(type)) {
-    deps.log.info('interaction type not handled', { type: type.slice(0, 64), requestId: request.requestId });
-    return { status: 200 };
-  }
-  const parsed = interactionPayload.safeParse(json);
-  if (!parsed.success) {
+export const handleInteractionRequest = slackRoute<InteractionPayload, HttpResponse, InteractionDeps>({
+  kind: 'interaction',
+  parse(form, request, deps) {
+    let json: unknown;
+    try {
+      json = JSON.parse(form.payload ?? '');
+    } catch {
+      json = undefined;
+    }
+    const type = (json as { type?: unknown } | null | undefined)?.type;
+    if (typeof type === 'string' && !handledTypes.has(type)) {
+      deps.log.info('interaction type not handled', { type: type.slice(0, 64), requestId: request.requestId });
+      return { ok: false, answer: { status: 200 } };
+    }
+    const parsed = interactionPayload.safeParse(json);
+    if (parsed.success) return { ok: true, input: parsed.data, logFields: { interaction: parsed.data.type } };
     const fields = parsed.error.issues.slice(0, 10).map((i) => i.path.join('.').slice(0, 200));
     deps.log.warn('malformed interaction payload', { requestId: request.requestId, fields });
-    return jsonError(400, 'validation', 'Malformed interaction payload');
-  }
-  const payload = parsed.data;
-  const log = deps.log.child({ requestId: request.requestId, interaction: payload.type });
-  const work = dispatch(payload, { ...deps, log }).catch(async (error: unknown): Promise<HttpResponse> => {
-    const unavailable = isDatabaseUnavailable(error);
-    deps.metrics.errorsTotal.inc({ type: unavailable ? 'interaction_database_unavailable' : `interaction_${toAppError(error).code}` });
-    if (unavailable) log.warn('database unavailable; the user is asked to try again', { error });
-    else log.error('interaction failed', { error });
+    return { ok: false, answer: jsonError(400, 'validation', 'Malformed interaction payload') };
+  },
+  handle: dispatch,
+  answer: (response) => response,
+  async failed(payload, databaseUnavailable, deps) {
     // Changes commit before anything that can fail after them, so "nothing was changed" is true.
-    const apology = unavailable
+    const apology = databaseUnavailable
       ? "CoffeeBuddy can't reach its database right now, so nothing was changed. Please try again in a minute."
       : 'Something went wrong on our side and nothing was changed. Please try again in a moment.';
     if (payload.type === 'view_submission') return { status: 200, body: { response_action: 'errors', errors: { drink: apology } } };
@@ -53,22 +44,16 @@ export async function handleInteractionRequest(request: HttpRequest, deps: Inter
       await deps.slack.respond(payload.response_url, { text: apology }).catch(() => undefined);
     }
     return { status: 200 };
-  });
-
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), deps.config.SLACK_ACK_DEADLINE_MS);
-  });
-  const first = await Promise.race([work, deadline]);
-  clearTimeout(timer);
-  if (first !== 'late') return first;
-  // Slack stops waiting at 3 s. The work goes on and a button's outcome is still told
-  // ephemerally; a modal has to be answered now, without claiming an outcome we don't know yet.
-  log.warn('interaction slower than the ack deadline', { interaction: payload.type });
-  if (payload.type !== 'view_submission') return { status: 200 };
-  const slow = "This is taking longer than it should. If your order goes through you'll get a confirmation in the channel; if not, please try again in a minute.";
-  return { status: 200, body: { response_action: 'errors', errors: { drink: slow } } };
-}
+  },
+  async late(payload, _work, deps) {
+    // Slack stops waiting at 3 s. The work goes on and a button's outcome is still told
+    // ephemerally; a modal has to be answered now, without claiming an outcome we don't know yet.
+    deps.log.warn('interaction slower than the ack deadline', { interaction: payload.type });
+    if (payload.type !== 'view_submission') return { status: 200 };
+    const slow = "This is taking longer than it should. If your order goes through you'll get a confirmation in the channel; if not, please try again in a minute.";
+    return { status: 200, body: { response_action: 'errors', errors: { drink: slow } } };
+  },
+});
 
 /** Route a validated payload by type to its handler; the answer to Slack. */
 async function dispatch(payload: InteractionPayload, deps: InteractionDeps): Promise<HttpResponse> {

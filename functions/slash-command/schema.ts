@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { reminderDefaultsShape, slackAckDeadlineMs, slackIngressConfigShape } from '../../shared/config.ts';
 import { adminBoundsShape } from '../../shared/domain/channel-admin.ts';
-import { slackId, slackText } from '../../shared/slack/http.ts';
+import { slackId, slackText } from '../../shared/slack/fields.ts';
 import { isStorableText } from '../../shared/text.ts';
 import { textTooLongReply, unstorableTextReply } from './messages.ts';
 

@@ -1,0 +1,89 @@
+import { isDatabaseUnavailable } from '../db/client.ts';
+import { toAppError } from '../errors.ts';
+import { jsonError, type HttpRequest, type HttpResponse } from '../http/types.ts';
+import type { Logger } from '../logging.ts';
+import type { Metrics } from '../metrics.ts';
+import { verifySlackRequest } from './verify-request.ts';
+
+/** What every Slack route needs, whatever else its handler uses. */
+export interface SlackIngressDeps {
+  config: { SLACK_SIGNING_SECRET: string; SLACK_ACK_DEADLINE_MS: number };
+  now: () => Date;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** A form Slack posted, parsed by the route: its input, or the answer that refuses it. */
+export type SlackParse<T> = { ok: true; input: T; logFields: Record<string, unknown> } | { ok: false; answer: HttpResponse };
+
+/**
+ * One Slack request URL (https://api.slack.com/authentication/verifying-requests-from-slack):
+ * `parse` turns the verified form into the route's input, `handle` does the work and `answer`
+ * makes its result Slack's reply. Verification (401), `ssl_check`, the error metric and log line,
+ * the apology (`failed`) and the 3 s ack deadline (`late`) are the ingress's, the same for every
+ * route.
+ */
+export interface SlackRoute<T, R, D extends SlackIngressDeps> {
+  /** Metric and log prefix: errors count as `errors_total{type="<kind>_<code>"}`. */
+  kind: string;
+  parse(form: Record<string, string>, request: HttpRequest, deps: D): SlackParse<T>;
+  handle(input: T, deps: D): Promise<R>;
+  answer(result: R): HttpResponse;
+  /** The result to give the user when `handle` failed; `databaseUnavailable` when the database is why. */
+  failed(input: T, databaseUnavailable: boolean, deps: D): R | Promise<R>;
+  /** Slack's answer when `handle` is still working at the deadline; `work` settles with its result (or `failed`'s). */
+  late(input: T, work: Promise<R>, deps: D): Promise<HttpResponse>;
+}
+
+/** The HTTP handler for `route`: verify, parse, handle within the ack deadline, answer. */
+export function slackRoute<T, R, D extends SlackIngressDeps>(route: SlackRoute<T, R, D>): (request: HttpRequest, deps: D) => Promise<HttpResponse> {
+  return async (request, deps) => {
+    const refused = refuseUnlessFromSlack(request, deps);
+    if (refused) return refused;
+    const form = Object.fromEntries(new URLSearchParams(request.rawBody.toString('utf8')));
+    // Slack's certificate check (signed `ssl_check=1`, no command or payload) wants an empty 200
+    // and nothing done (https://api.slack.com/interactivity/slash-commands).
+    if (form.ssl_check === '1') return { status: 200 };
+    const parsed = route.parse(form, request, deps);
+    if (!parsed.ok) return parsed.answer;
+    const log = deps.log.child({ requestId: request.requestId, ...parsed.logFields });
+    const scoped = { ...deps, log };
+    const work = route.handle(parsed.input, scoped).catch((error: unknown) => {
+      const unavailable = isDatabaseUnavailable(error);
+      deps.metrics.errorsTotal.inc({ type: `${route.kind}_${unavailable ? 'database_unavailable' : toAppError(error).code}` });
+      if (unavailable) log.warn('database unavailable; the user is asked to try again', { error });
+      else log.error(`${route.kind} request failed`, { error });
+      return route.failed(parsed.input, unavailable, scoped);
+    });
+
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<typeof late>((resolve) => {
+      timer = setTimeout(() => resolve(late), deps.config.SLACK_ACK_DEADLINE_MS);
+    });
+    const first = await Promise.race([work, deadline]);
+    clearTimeout(timer);
+    return first === late ? route.late(parsed.input, work, scoped) : route.answer(first as R);
+  };
+}
+
+const late: unique symbol = Symbol('late');
+
+function header(request: HttpRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A 401 (counted and logged) unless the raw body carries Slack's valid signature; null when it does. */
+function refuseUnlessFromSlack(request: HttpRequest, deps: SlackIngressDeps): HttpResponse | null {
+  const result = verifySlackRequest({
+    signingSecret: deps.config.SLACK_SIGNING_SECRET,
+    rawBody: request.rawBody,
+    timestampHeader: header(request, 'x-slack-request-timestamp'),
+    signatureHeader: header(request, 'x-slack-signature'),
+    now: deps.now(),
+  });
+  if (result.ok) return null;
+  deps.metrics.errorsTotal.inc({ type: 'unauthorized' });
+  deps.log.warn('slack request refused', { reason: result.reason, path: request.path, requestId: request.requestId });
+  return jsonError(401, 'unauthorized', 'Invalid Slack signature');
+}
