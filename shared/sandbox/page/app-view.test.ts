@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SandboxMessage, SandboxState } from '../protocol.ts';
 import {
+  composerCommand,
   conversationsFor,
   personLabel,
   problemCount,
@@ -106,5 +107,21 @@ describe('problems', () => {
 
   it('says so when there are none', () => {
     expect(renderProblems({ ...state, problems: [], messages: [] })).toContain('No problems');
+  });
+});
+
+describe('composerCommand', () => {
+  it('sends the text after /coffee, and a bare text as /coffee\'s text', () => {
+    expect(composerCommand('  /coffee in 30m Lobby ')).toEqual({ text: 'in 30m Lobby' });
+    expect(composerCommand('/COFFEE help')).toEqual({ text: 'help' });
+    expect(composerCommand('/coffee')).toEqual({ text: '' });
+    expect(composerCommand('history')).toEqual({ text: 'history' });
+    expect(composerCommand('   ')).toBeUndefined();
+  });
+
+  it('does not send another slash command (or a typo of /coffee) to CoffeeBuddy', () => {
+    for (const typed of ['/giphy cats', '/coffe help', '/coffeehelp', '/']) {
+      expect(composerCommand(typed)).toEqual({ error: expect.stringContaining('only /coffee') });
+    }
   });
 });

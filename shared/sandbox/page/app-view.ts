@@ -33,6 +33,22 @@ function isReply(m: SandboxMessage): boolean {
   return m.threadTs !== undefined && m.threadTs !== m.ts;
 }
 
+/**
+ * What the composer sends for what was typed: the text after `/coffee` (a bare text is taken as
+ * `/coffee`'s text, as the hint says), or why nothing is sent. Another slash command (`/giphy`,
+ * or a typo such as `/coffe`) is not CoffeeBuddy's: Slack would not send it to this app.
+ */
+export function composerCommand(typed: string): { text: string } | { error: string } | undefined {
+  const raw = typed.trim();
+  if (!raw) return undefined;
+  const command = /^\/(\S*)/.exec(raw);
+  if (!command) return { text: raw };
+  if (command[1]!.toLowerCase() !== 'coffee') {
+    return { error: `/${command[1]} is not a command in this sandbox: only /coffee is (e.g. /coffee help).` };
+  }
+  return { text: raw.slice(command[0].length).trim() };
+}
+
 /** The person switcher's label: name, zone, and an admin mark. */
 export function personLabel(p: SandboxPerson): string {
   return `${p.name} · ${p.tz}${p.isAdmin ? ' · admin' : ''}`;

@@ -15,6 +15,7 @@ import {
   type SubmitRequest,
 } from '../protocol.ts';
 import {
+  composerCommand,
   conversationsFor,
   personLabel,
   problemCount,
@@ -62,6 +63,11 @@ let selected = '';
 let openThread: string | undefined;
 /** What the modal root shows now: re-rendering only when this changes keeps typing intact. */
 let shownModal: { key: string; viewId: string; viewJson: string } | undefined;
+/**
+ * What each person had typed into their open modal when the page switched to someone else, by
+ * person and view id: every person has their own Slack client, so switching back keeps it.
+ */
+const drafts = new Map<string, { viewJson: string; readings: InputReading[] }>();
 /** Per person and conversation: how many messages they have seen, for unread dots. */
 const seen = new Map<string, number>();
 const primed = new Set<string>();
@@ -155,7 +161,14 @@ function renderModalRoot(s: SandboxState, ctx: ReturnType<typeof viewerContext>)
   const key = JSON.stringify([me, top.id, viewJson, top.errors ?? {}]);
   if (shownModal?.key === key) return;
   // Same view with new errors: keep what was typed. A view replaced by views.update starts from its own initial values.
-  const keep = shownModal && shownModal.viewId === top.id && shownModal.viewJson === viewJson ? readInputs(ui.modal) : [];
+  const draft = drafts.get(`${me}|${top.id}`);
+  drafts.delete(`${me}|${top.id}`);
+  const keep =
+    shownModal && shownModal.viewId === top.id && shownModal.viewJson === viewJson
+      ? readInputs(ui.modal)
+      : draft?.viewJson === viewJson
+        ? draft.readings
+        : [];
   const focused = focusedInput();
   const newView = shownModal?.viewId !== top.id;
   ui.modal.innerHTML = renderModal(top.id, top.view, top.errors ?? {}, ctx);
@@ -326,9 +339,13 @@ async function closeModal(): Promise<void> {
 }
 
 async function sendCommand(): Promise<void> {
-  const raw = ui.composer.value.trim();
-  if (!raw || !selected) return;
-  const text = raw.replace(/^\/coffee(?=\s|$)\s*/i, '');
+  const command = composerCommand(ui.composer.value);
+  if (!command || !selected) return;
+  if ('error' in command) {
+    toast(command.error);
+    return;
+  }
+  const { text } = command;
   ui.composer.disabled = true;
   try {
     if (await post('/sandbox/api/command', { userId: me, conversationId: selected, text })) ui.composer.value = '';
@@ -378,6 +395,7 @@ document.addEventListener('click', (event) => {
 document.addEventListener('change', (event) => {
   const target = event.target as HTMLElement;
   if (target === ui.person) {
+    if (shownModal) drafts.set(`${me}|${shownModal.viewId}`, { viewJson: shownModal.viewJson, readings: readInputs(ui.modal) });
     me = ui.person.value;
     localStorage.setItem(personKey, me);
     openThread = undefined;
