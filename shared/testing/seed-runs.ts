@@ -65,3 +65,36 @@ export async function seedRuns(
   `;
   return { channelId: channel!.id, runIds: rows.map((row) => row.id) };
 }
+
+/**
+ * Seed `channels` more channels with `runsPerChannel` completed runs each (one an hour before
+ * `startedAt`, going back), each run with two orders by the channel's own two people: history at
+ * scale around a channel under test, in one statement.
+ */
+export async function seedOtherChannels(sql: Sql, args: { channels: number; runsPerChannel: number; startedAt: Date }): Promise<void> {
+  await sql`
+    with chs as (
+      insert into channels (slack_channel_id, slack_team_id)
+      select 'CSEED' || n, 'T0SEED' from generate_series(1, ${args.channels}) as n
+      returning id
+    ),
+    people as (
+      insert into users (slack_user_id, slack_team_id)
+      select 'USEED' || n, 'T0SEED' from generate_series(1, ${args.channels * 2}) as n
+      returning id
+    ),
+    numbered as (select id, row_number() over () as n from people),
+    new_runs as (
+      insert into runs (channel_id, initiator_id, runner_id, status, time_zone, started_at, closed_at)
+      select c.id, a.id, b.id, 'completed', 'UTC', ${args.startedAt}::timestamptz - k * interval '1 hour', ${args.startedAt}::timestamptz - k * interval '1 hour' + interval '10 minutes'
+      from (select id, row_number() over () as n from chs) as c
+      join numbered a on a.n = c.n * 2 - 1
+      join numbered b on b.n = c.n * 2
+      cross join generate_series(1, ${args.runsPerChannel}) as k
+      returning id, initiator_id, runner_id, started_at
+    )
+    insert into orders (run_id, user_id, drink, size, created_at, updated_at)
+    select r.id, u.id, 'Latte', 'Small', r.started_at, r.started_at
+    from new_runs r cross join lateral (values (r.initiator_id), (r.runner_id)) as u (id)
+  `;
+}

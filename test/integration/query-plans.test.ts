@@ -1,0 +1,166 @@
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockAssignmentContext, servedHistory, withAttendance } from '../../functions/fairness-assign/queries.ts';
+import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, recordOrderStatement } from '../../functions/interaction/queries.ts';
+import { findOpenRun, findStarter, startRunStatement } from '../../functions/slash-command/queries.ts';
+import { createDb, type Pool } from '../../shared/db/client.ts';
+import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
+import { findRunView, listActiveOrders } from '../../shared/domain/run-queries.ts';
+import { findPosted } from '../../shared/effects/slack-posts.ts';
+import { createEmitter } from '../../shared/events/outbox.ts';
+import { seedOtherChannels, seedRuns } from '../../shared/testing/seed-runs.ts';
+import { createTestDatabase, type TestDatabase } from '../../shared/testing/test-db.ts';
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+/** Every index a plan reads. */
+function indexes(node: PlanNode): string[] {
+  return [...(node['Index Name'] ? [node['Index Name']] : []), ...(node.Plans ?? []).flatMap(indexes)];
+}
+
+/** Every table a plan reads with a sequential scan. */
+function seqScans(node: PlanNode): string[] {
+  const own = node['Node Type'] === 'Seq Scan' && node['Relation Name'] ? [node['Relation Name']] : [];
+  return [...own, ...(node.Plans ?? []).flatMap(seqScans)];
+}
+
+/**
+ * The hot and per-run queries, as the code sends them, explained (`explain analyze`, so writes run,
+ * inside a transaction rolled back) on a database holding 100,000 runs, 10,000 of them in one
+ * channel: none may read `runs` or `orders` sequentially.
+ */
+describe('query plans with 100,000 runs', () => {
+  let db: TestDatabase;
+  let capture: Pool;
+  const captured: { query: string; parameters: unknown[] }[] = [];
+  const busy = 'CPLANBUSY';
+  let runId: string;
+  let channelId: string;
+  const now = new Date('2026-11-24T09:00:00Z');
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const seeded = await seedRuns(db.sql, { slackChannelId: busy, count: 10_000, startedAt: now });
+    channelId = seeded.channelId;
+    runId = seeded.runIds[0]!;
+    // 90,000 more runs in 900 other channels, each with two orders.
+    await db.sql.begin(async (tx) => {
+      await tx`set local statement_timeout = 0`;
+      await seedOtherChannels(tx, { channels: 900, runsPerChannel: 100, startedAt: now });
+    });
+    await db.sql`analyze`;
+    capture = createDb(db.url, { max: 1 });
+    // The text and parameters of every query the code sends through `capture`.
+    (capture.options as { debug?: unknown }).debug = (_connection: number, query: string, parameters: unknown[]) => {
+      captured.push({ query, parameters });
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    await capture?.end({ timeout: 5 });
+    await db?.drop();
+  });
+
+  /** Run `work` against the capturing pool and explain every statement it sent. */
+  async function plansOf(work: (sql: Pool) => Promise<unknown>): Promise<{ query: string; scans: string[]; indexes: string[] }[]> {
+    captured.length = 0;
+    await work(capture);
+    // postgres.js's own lookup of the server's types, on the first connection, is not ours.
+    const statements = captured.splice(0).filter(({ query }) => !query.includes('pg_catalog.pg_type'));
+    const plans = [];
+    for (const { query, parameters } of statements) {
+      const explained = await db.sql.begin(async (tx) => {
+        const [row] = (await tx.unsafe(`explain (analyze, format json) ${query}`, parameters as postgres.ParameterOrJSON<never>[])) as unknown as { 'QUERY PLAN': { Plan: PlanNode }[] }[];
+        throw Object.assign(new Error('rollback'), { plan: row!['QUERY PLAN'][0]!.Plan });
+      }).catch((error: { plan?: PlanNode }) => {
+        if (!error.plan) throw error;
+        return error.plan;
+      });
+      plans.push({ query: query.replace(/\s+/g, ' ').trim().slice(0, 80), scans: seqScans(explained), indexes: indexes(explained) });
+    }
+    return plans;
+  }
+
+  const hot = ['runs', 'orders'];
+  const expectIndexed = (plans: { query: string; scans: string[]; indexes: string[] }[]) => {
+    expect(plans.length).toBeGreaterThan(0);
+    for (const plan of plans) expect({ query: plan.query, scans: plan.scans.filter((table) => hot.includes(table)) }).toEqual({ query: plan.query, scans: [] });
+    return plans;
+  };
+
+  it('fairness: the served history, attendance and the assignment context', async () => {
+    // The channel's served runs from their own index (migration 0013), not all of its runs.
+    const [served] = expectIndexed(await plansOf((sql) => servedHistory(sql, busy, runId)));
+    expect(served!.indexes).toContain('runs_channel_served');
+    const history = await servedHistory(db.sql, busy, runId);
+    expect(history).toHaveLength(500);
+    expectIndexed(await plansOf((sql) => withAttendance(sql, history, 50)));
+    expectIndexed(await plansOf((sql) => lockAssignmentContext(sql, runId, now)));
+  });
+
+  it('/coffee: the starter lookup, the start statement and the open-run check', async () => {
+    expectIndexed(await plansOf((sql) => findStarter(sql, busy, 'U0SEED1')));
+    expectIndexed(await plansOf((sql) => findOpenRun(sql, channelId)));
+    const emit = createEmitter('slash-command', { now: () => now });
+    const newRun = '00000000-0000-4000-8000-000000000001';
+    expectIndexed(
+      await plansOf((sql) =>
+        startRunStatement(sql, {
+          runId: newRun,
+          channel: { slackChannelId: busy, slackTeamId: 'T0SEED', name: null },
+          user: { slackUserId: 'U0SEED1', slackTeamId: 'T0SEED', displayName: null, timeZone: null, checkedAt: null },
+          run: { pickupAt: null, closesAt: null, note: '', timeZone: 'UTC', startedAt: now },
+          event: emit.prepare({
+            type: 'com.coffeebuddy.run.created',
+            subject: newRun,
+            partitionKey: busy,
+            correlationId: newRun,
+            data: { runId: newRun, slackTeamId: 'T0SEED', slackChannelId: busy, initiatorSlackUserId: 'U0SEED1', pickupAt: null, closesAt: null, note: '', timeZone: 'UTC', startedAt: now.toISOString() },
+          }),
+          effect: syncRunMessage(newRun),
+          leaseUntil: now,
+        }),
+      ),
+    );
+  });
+
+  it('ordering: the run lookup, the modal prefill and usuals, the order statement and the run message', async () => {
+    expectIndexed(await plansOf((sql) => findRunInChannel(sql, runId, busy)));
+    expectIndexed(await plansOf((sql) => findActiveOrder(sql, runId, 'U0SEED1')));
+    expectIndexed(await plansOf((sql) => findLastOrder(sql, 'U0SEED1', channelId)));
+    const [usuals] = expectIndexed(await plansOf((sql) => findUsuals(sql, 'USEED1', channelId)));
+    expect(usuals!.indexes).toContain('orders_user');
+    const emit = createEmitter('interaction', { now: () => now });
+    const orderId = '00000000-0000-4000-8000-000000000002';
+    const order = { kind: 'structured' as const, drink: 'Latte' as const, size: 'Small' as const, customizations: '' };
+    expectIndexed(
+      await plansOf((sql) =>
+        recordOrderStatement(sql, {
+          runId,
+          channelId,
+          slackUserId: 'U0SEED1',
+          slackTeamId: 'T0SEED',
+          orderId,
+          order,
+          event: emit.prepare({
+            type: 'com.coffeebuddy.order.placed',
+            subject: runId,
+            partitionKey: busy,
+            correlationId: runId,
+            data: { runId, orderId, slackChannelId: busy, slackUserId: 'U0SEED1', order },
+          }),
+          effect: syncRunMessage(runId),
+          now,
+        }),
+      ),
+    );
+    expectIndexed(await plansOf((sql) => findRunView(sql, runId)));
+    expectIndexed(await plansOf((sql) => listActiveOrders(sql, runId)));
+    expectIndexed(await plansOf((sql) => findPosted(sql, runId)));
+  });
+});
