@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Pool, Sql } from './db/client.ts';
 import type { EffectExecutor, EffectRequest } from './effects/effects.ts';
+import type { EffectState, LeasedEffect, LeasedOutcome } from './effects/worker.ts';
 import type { EventType } from './events/catalog.ts';
 import type { EventConsumer } from './events/consumer.ts';
 import type { Emit } from './events/outbox.ts';
@@ -29,6 +30,10 @@ export interface EffectsPort {
    * is not done by then goes on in the background and is retried until it is.
    */
   runSoon(ids: readonly string[], budgetMs: number): Promise<void>;
+  /** See `EffectWorker.runLeased`: the first attempt at an effect written leased to the asker. */
+  runLeased(effect: LeasedEffect, perform: () => Promise<LeasedOutcome>, budgetMs: number): Promise<EffectState>;
+  /** Until when an effect written by its asker is leased to it (`leasedEffectInsert`). */
+  leaseUntil(now: Date): Date;
   /** Where an effect stands: done, still pending (retrying), or parked with Slack's reason. */
   status(id: string): Promise<{ state: 'done' | 'pending' | 'parked'; lastError: string | null }>;
 }

@@ -9,7 +9,6 @@ import { handleRunControl, handleRunnerAction } from './run-actions.ts';
 import { feedbackActions } from '../../shared/domain/feedback-prompt.ts';
 import { handleFeedbackAction } from './feedback.ts';
 import { suggestionActions } from '../slash-command/suggest.ts';
-import { handleSuggestionAction } from './suggestion-actions.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
 
 /**
@@ -59,7 +58,9 @@ export async function handleBlockAction(payload: BlockActionsPayload, deps: Inte
       return handleRunnerAction(payload, deps, tell);
     case suggestionActions.runCommand:
     case suggestionActions.startRun:
-      return handleSuggestionAction(payload, deps, tell);
+      // The "Did you mean …?" buttons run /coffee's own code; loaded on their first click, so the
+      // interaction bundle does not carry the slash-command handler into every cold start.
+      return (await import('./suggestion-actions.ts')).handleSuggestionAction(payload, deps, tell);
     case feedbackActions.up: case feedbackActions.down: return handleFeedbackAction(payload, deps, tell);
     case runActions.placeOrder:
     case runActions.useLastOrder:

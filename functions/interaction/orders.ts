@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describeOrder, type OrderSpec } from '../../shared/domain/orders.ts';
 import { runActions } from '../../shared/domain/run-message.ts';
 import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
@@ -7,8 +8,7 @@ import { escapeMrkdwn } from '../../shared/slack/text.ts';
 import {
   ensureUser,
   lockRun,
-  saveLastOrder,
-  upsertActiveOrder,
+  recordOrderStatement,
   withdrawActiveOrder,
   type RunRow,
 } from './queries.ts';
@@ -42,9 +42,9 @@ class RunNotOpen extends AppError {
 
 /**
  * Record the user's order (place or replace) with its event, their last order for the channel,
- * and the run-message refresh, all in one transaction under the run's row lock — so an order
- * never slips in after the run closed. Returns null if the run is no longer open, else the change
- * and the refresh effect to run.
+ * and the run-message refresh, all in one statement under the run's row lock
+ * (`recordOrderStatement`) — so an order never slips in after the run closed. Returns null if the
+ * run is no longer open, else the change and the refresh effect to run.
  */
 export async function recordOrder(
   run: RunRow,
@@ -52,30 +52,29 @@ export async function recordOrder(
   order: OrderSpec,
   deps: InteractionDeps,
 ): Promise<{ change: 'placed' | 'updated'; effectId: string } | null> {
-  try {
-    const { change, effectId } = await deps.sql.begin(async (tx) => {
-      if ((await lockRun(tx, run.id)) !== 'open') throw new RunNotOpen();
-      const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId);
-      const saved = await upsertActiveOrder(tx, { runId: run.id, userId, order });
-      await saveLastOrder(tx, { userId, channelId: run.channelId, order });
-      const effectId = await deps.effects.enqueue(tx, syncRunMessage(run.id));
-      const type = saved.inserted ? 'com.coffeebuddy.order.placed' : 'com.coffeebuddy.order.updated';
-      await deps.emit(tx, {
-        type,
-        subject: run.id,
-        partitionKey: run.slackChannelId,
-        correlationId: run.id,
-        data: { runId: run.id, orderId: saved.id, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId, order },
-      });
-      return { change: saved.inserted ? ('placed' as const) : ('updated' as const), effectId };
-    });
-    deps.metrics.ordersTotal.inc({ drink: order.kind === 'free_text' ? 'free_text' : order.drink, change });
-    deps.log.info(`order ${change}`, { runId: run.id, user: who.slackUserId });
-    return { change, effectId };
-  } catch (error) {
-    if (error instanceof RunNotOpen) return null;
-    throw error;
-  }
+  const orderId = randomUUID();
+  const { saved } = await recordOrderStatement(deps.sql, {
+    runId: run.id,
+    channelId: run.channelId,
+    slackUserId: who.slackUserId,
+    slackTeamId: who.slackTeamId,
+    orderId,
+    order,
+    event: deps.emit.prepare({
+      type: 'com.coffeebuddy.order.placed',
+      subject: run.id,
+      partitionKey: run.slackChannelId,
+      correlationId: run.id,
+      data: { runId: run.id, orderId, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId, order },
+    }),
+    effect: syncRunMessage(run.id),
+    now: deps.now(),
+  });
+  if (!saved) return null;
+  const change = saved.inserted ? ('placed' as const) : ('updated' as const);
+  deps.metrics.ordersTotal.inc({ drink: order.kind === 'free_text' ? 'free_text' : order.drink, change });
+  deps.log.info(`order ${change}`, { runId: run.id, user: who.slackUserId });
+  return { change, effectId: saved.effectId };
 }
 
 /**

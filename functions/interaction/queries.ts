@@ -1,4 +1,6 @@
 import type { Sql } from '../../shared/db/client.ts';
+import { effectInsert, type EffectRequest } from '../../shared/effects/effects.ts';
+import { outboxInsert, type PreparedOutboxRow } from '../../shared/events/outbox.ts';
 import { orderFromRow, orderSpec, type OrderSpec } from '../../shared/domain/orders.ts';
 import { isRunId } from '../../shared/domain/run-queries.ts';
 
@@ -69,26 +71,66 @@ function orderColumns(order: OrderSpec) {
 }
 
 /**
- * Place or replace the user's one active order. The partial unique index decides between
- * concurrent submits and double clicks: the second becomes an update, never a second order.
+ * Place or replace the user's one active order, in one statement (one round trip, atomic like a
+ * transaction): lock the run row and go on only if it is still open (a close waits for the lock
+ * or makes this a no-op, so no order slips in after it), create or refresh the user, upsert the
+ * order, save it as their last order in the channel, ask for the run-message refresh and write
+ * the order event. The partial unique index decides between concurrent submits and double clicks:
+ * the second becomes an update, never a second order.
+ *
+ * `event` is prepared as `order.placed` with `orderId` as the new order's id; when the upsert
+ * updates an existing order instead, the statement writes it as `order.updated` with that order's id.
  */
-export async function upsertActiveOrder(
+export async function recordOrderStatement(
   sql: Sql,
-  args: { runId: string; userId: string; order: OrderSpec },
-): Promise<{ id: string; inserted: boolean }> {
+  args: { runId: string; channelId: string; slackUserId: string; slackTeamId: string; orderId: string; order: OrderSpec; event: PreparedOutboxRow; effect: EffectRequest; now: Date },
+): Promise<{ status: RunRow['status'] | undefined; saved: { id: string; inserted: boolean; effectId: string } | null }> {
   const c = orderColumns(args.order);
-  const [row] = await sql<{ id: string; inserted: boolean }[]>`
-    insert into orders (run_id, user_id, drink, size, customizations, free_text)
-    values (${args.runId}, ${args.userId}, ${c.drink}, ${c.size}, ${c.customizations}, ${c.freeText})
-    on conflict (run_id, user_id) where status = 'active' do update set
-      drink = excluded.drink,
-      size = excluded.size,
-      customizations = excluded.customizations,
-      free_text = excluded.free_text,
-      updated_at = now()
-    returning id, (xmax = 0) as inserted
+  const [row] = await sql<{ status: RunRow['status'] | null; orderId: string | null; inserted: boolean | null; effectId: string | null }[]>`
+    with locked as (
+      select status from runs where id = ${args.runId} for update
+    ),
+    person as (
+      insert into users (slack_user_id, slack_team_id)
+      select ${args.slackUserId}, ${args.slackTeamId} from locked where locked.status = 'open'
+      on conflict (slack_user_id) do update set updated_at = now()
+      returning id
+    ),
+    saved as (
+      insert into orders (id, run_id, user_id, drink, size, customizations, free_text)
+      select ${args.orderId}::uuid, ${args.runId}::uuid, person.id, ${c.drink}, ${c.size}, ${c.customizations}, ${c.freeText}
+      from person
+      on conflict (run_id, user_id) where status = 'active' do update set
+        drink = excluded.drink,
+        size = excluded.size,
+        customizations = excluded.customizations,
+        free_text = excluded.free_text,
+        updated_at = now()
+      returning id, (xmax = 0) as inserted
+    ),
+    last_order as (
+      insert into user_preferences (user_id, channel_id, last_order)
+      select person.id, ${args.channelId}::uuid, ${sql.json(args.order as never)}::jsonb from person
+      on conflict (user_id, channel_id) do update set
+        last_order = excluded.last_order,
+        updated_at = now()
+    ),
+    effect as (${effectInsert(sql, args.effect, args.now, 'person')}),
+    event as (${outboxInsert(sql, args.event, 'saved', {
+      type: sql`case when saved.inserted then ${args.event.type} else 'com.coffeebuddy.order.updated' end`,
+      data: sql`jsonb_set(${sql.json(args.event.data as never)}::jsonb, '{orderId}', to_jsonb(saved.id::text))`,
+    })})
+    select
+      (select status from locked) as status,
+      saved.id as order_id, saved.inserted,
+      (select id::text from effect) as effect_id
+    from (select 1) as one
+    left join saved on true
   `;
-  return row!;
+  return {
+    status: row!.status ?? undefined,
+    saved: row!.orderId && row!.effectId ? { id: row!.orderId, inserted: row!.inserted!, effectId: row!.effectId } : null,
+  };
 }
 
 /** Withdraw the user's active order; returns its id, or undefined if they had none. */
@@ -110,17 +152,6 @@ export async function findLastOrder(sql: Sql, slackUserId: string, channelId: st
   `;
   const parsed = orderSpec.safeParse(row?.lastOrder);
   return parsed.success ? parsed.data : undefined;
-}
-
-/** Save a confirmed order as the user's last order in the channel. */
-export async function saveLastOrder(sql: Sql, args: { userId: string; channelId: string; order: OrderSpec }): Promise<void> {
-  await sql`
-    insert into user_preferences (user_id, channel_id, last_order)
-    values (${args.userId}, ${args.channelId}, ${sql.json(args.order as never)})
-    on conflict (user_id, channel_id) do update set
-      last_order = excluded.last_order,
-      updated_at = now()
-  `;
 }
 
 /**

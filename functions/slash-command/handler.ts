@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { isTimeZone } from '../../shared/config.ts';
 import { isUniqueViolation } from '../../shared/db/client.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
@@ -13,11 +14,11 @@ import {
 import { checkFirstWord, otherDayReply, suggestionReply } from './suggest.ts';
 import { parseRunText } from '../../shared/domain/pickup-time.ts';
 import { cancelPrompt, cancelRun, findCurrentRun, refuseControl, requestClose } from '../../shared/domain/run-control.ts';
-import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
+import { postNewRunMessage, syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { handleAdminCommand } from './admin.ts';
 import { historyReply, statsReply } from './reports.ts';
-import { awayCommand, backCommand, forgetMeCommand, lookUpUser } from './people.ts';
-import { failOpenRun, findChannel, findOpenRun, insertRun, upsertChannel, upsertUser } from './queries.ts';
+import { awayCommand, backCommand, forgetMeCommand } from './people.ts';
+import { failOpenRun, findChannel, findOpenRun, findStarter, refreshUserProfile, startRunStatement, type StarterRow } from './queries.ts';
 import type { EphemeralReply, SlashCommand, SlashCommandConfig } from './schema.ts';
 
 export type SlashCommandDeps = FunctionDeps<SlashCommandConfig>;
@@ -90,41 +91,75 @@ async function controlRun(command: SlashCommand, action: 'close' | 'cancel', dep
   return { text: result === 'canceled' ? 'The run is canceled; everyone who ordered is told in its thread.' : 'This run can no longer be canceled.' };
 }
 
-async function startRun(command: SlashCommand, text: string, deps: SlashCommandDeps): Promise<EphemeralReply | null> {
-  const known = await findChannel(deps.sql, command.channel_id);
-  if (known && !known.enabled) return disabledReply;
+/**
+ * How long a stored Slack time zone is trusted before `/coffee` refreshes it (in the background,
+ * never delaying the answer): people rarely change zones, and a day-old zone is at worst one
+ * command late after a trip.
+ */
+const timeZoneFreshMs = 24 * 60 * 60 * 1000;
 
-  const user = await lookUpUser(command.user_id, deps);
-  const timeZone = user?.timeZone && isTimeZone(user.timeZone) ? user.timeZone : deps.config.DEFAULT_TIME_ZONE;
+/** Users whose profile refresh is in flight here, so a burst of commands asks Slack once. */
+const refreshing = new Set<string>();
+
+/**
+ * The initiator's time zone for reading the pickup time. A zone stored within a day is used as it
+ * is; an older one too, while users.info refreshes it in the background. A user never read from
+ * Slack waits for users.info, as every command did before the cache: reading "10:30" in
+ * DEFAULT_TIME_ZONE for someone in another zone would start the run at the wrong time, which
+ * no later refresh can undo. `profile` is what users.info said now, to store with the run, and
+ * `displayName` the name to store (null: keep the stored one).
+ */
+async function initiatorZone(command: SlashCommand, stored: StarterRow['user'], deps: SlashCommandDeps) {
+  const now = deps.now();
+  if (stored?.timeZoneCheckedAt) {
+    if (now.getTime() - stored.timeZoneCheckedAt.getTime() > timeZoneFreshMs) refreshProfile(command.user_id, deps);
+    // The stored name came from users.info too: the command's handle must not replace it.
+    return { timeZone: stored.timeZone, profile: null, displayName: null };
+  }
+  try {
+    const user = await deps.slack.getUser(command.user_id);
+    const displayName = user?.name ?? command.user_name ?? null;
+    return { timeZone: user?.timeZone ?? null, profile: { timeZone: user?.timeZone ?? null, checkedAt: now }, displayName };
+  } catch (error) {
+    deps.log.warn('users.info failed; using the default time zone', { error });
+    return { timeZone: null, profile: null, displayName: command.user_name ?? null };
+  }
+}
+
+function refreshProfile(slackUserId: string, deps: SlashCommandDeps): void {
+  if (refreshing.has(slackUserId)) return;
+  refreshing.add(slackUserId);
+  void (async () => {
+    const user = await deps.slack.getUser(slackUserId);
+    await refreshUserProfile(deps.sql, { slackUserId, displayName: user?.name ?? null, timeZone: user?.timeZone ?? null, checkedAt: deps.now() });
+  })()
+    .catch((error: unknown) => deps.log.warn('time zone refresh failed; the next command tries again', { error }))
+    .finally(() => refreshing.delete(slackUserId));
+}
+
+async function startRun(command: SlashCommand, text: string, deps: SlashCommandDeps): Promise<EphemeralReply | null> {
+  const known = await findStarter(deps.sql, command.channel_id, command.user_id);
+  if (known.channel && !known.channel.enabled) return disabledReply;
+
+  const zone = await initiatorZone(command, known.user, deps);
+  const timeZone = zone.timeZone && isTimeZone(zone.timeZone) ? zone.timeZone : deps.config.DEFAULT_TIME_ZONE;
   const now = deps.now();
   const parsed = parseRunText(text, now, timeZone);
   if (!parsed.ok) return parsed.reason === 'syntax' ? usageReply(parsed.message) : { text: parsed.message };
 
-  const created = await deps.sql.begin(async (tx) => {
-    const channel = await upsertChannel(tx, {
-      slackChannelId: command.channel_id,
-      slackTeamId: command.team_id,
-      name: command.channel_name ?? null,
-    });
-    if (!channel.enabled) return { kind: 'disabled' as const };
-    const initiatorId = await upsertUser(tx, {
+  const runId = randomUUID();
+  const created = await startRunStatement(deps.sql, {
+    runId,
+    channel: { slackChannelId: command.channel_id, slackTeamId: command.team_id, name: command.channel_name ?? null },
+    user: {
       slackUserId: command.user_id,
       slackTeamId: command.team_id,
-      displayName: user?.name ?? command.user_name ?? null,
-      timeZone: user?.timeZone ?? null,
-    });
-    const open = await findOpenRun(tx, channel.id);
-    if (open) return { kind: 'already_open' as const, open };
-    const runId = await insertRun(tx, {
-      channelId: channel.id,
-      initiatorId,
-      pickupAt: parsed.pickupAt,
-      closesAt: parsed.closesAt,
-      note: parsed.note,
-      timeZone,
-      startedAt: now,
-    });
-    await deps.emit(tx, {
+      displayName: zone.displayName,
+      timeZone: zone.profile?.timeZone ?? null,
+      checkedAt: zone.profile?.checkedAt ?? null,
+    },
+    run: { pickupAt: parsed.pickupAt, closesAt: parsed.closesAt, note: parsed.note, timeZone, startedAt: now },
+    event: deps.emit.prepare({
       type: 'com.coffeebuddy.run.created',
       subject: runId,
       partitionKey: command.channel_id,
@@ -140,9 +175,9 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
         timeZone,
         startedAt: now.toISOString(),
       },
-    });
-    const effectId = await deps.effects.enqueue(tx, syncRunMessage(runId));
-    return { kind: 'created' as const, runId, effectId };
+    }),
+    effect: syncRunMessage(runId),
+    leaseUntil: deps.effects.leaseUntil(now),
   }).catch(async (error: unknown) => {
     // Two `/coffee` at the same instant: the unique index lets one win; the other is told.
     if (!isUniqueViolation(error, 'runs_one_open_per_channel')) throw error;
@@ -158,20 +193,37 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
   }
 
   const log = deps.log.child({ runId: created.runId });
-  // The run message is a durable effect written with the run: tried now within the ack budget,
-  // retried after if Slack is slow or down, and never posted twice.
-  await deps.effects.runSoon([created.effectId], runMessageBudgetMs);
-  const effect = await deps.effects.status(created.effectId);
-  if (effect.state === 'parked') {
+  // The run message is a durable effect written with the run: its first attempt is made now,
+  // within the ack budget, from what this command just wrote; retried after if Slack is slow or
+  // down, and never posted twice.
+  const request = syncRunMessage(created.runId);
+  const state = await deps.effects.runLeased(
+    { id: created.effect.id, generation: created.effect.generation, kind: request.kind, payload: request.payload, createdAt: now },
+    () =>
+      postNewRunMessage({ sql: deps.sql, slack: deps.slack, now: deps.now() }, created.effect, {
+        runId: created.runId,
+        slackChannelId: command.channel_id,
+        initiatorSlackUserId: command.user_id,
+        pickupAt: parsed.pickupAt,
+        closesAt: parsed.closesAt,
+        timeZone,
+        note: parsed.note,
+        fairnessWindowRuns: created.fairnessWindowRuns,
+        orders: [],
+        volunteerSlackUserIds: [],
+      }),
+    runMessageBudgetMs,
+  );
+  if (state === 'parked') {
     // Slack refused it for good (not in the channel, archived…): the run cannot work here.
-    const reason = effect.lastError ?? 'run message could not be posted';
+    const reason = (await deps.effects.status(created.effect.id)).lastError ?? 'run message could not be posted';
     log.warn('run message refused by Slack; run marked failed', { reason });
     await markFailed(created.runId, command.channel_id, reason, deps);
     return postFailedReply(reason);
   }
   deps.metrics.runsTotal.inc({ status: 'open' });
-  log.info('run started', { channel: command.channel_id, hasPickup: parsed.pickupAt !== null, messagePosted: effect.state === 'done' });
-  return effect.state === 'done' ? null : messageDelayedReply;
+  log.info('run started', { channel: command.channel_id, hasPickup: parsed.pickupAt !== null, messagePosted: state === 'done' });
+  return state === 'done' ? null : messageDelayedReply;
 }
 
 async function markFailed(runId: string, slackChannelId: string, reason: string, deps: SlashCommandDeps): Promise<void> {

@@ -91,6 +91,7 @@ export async function forgetPerson(tx: Sql, args: { slackUserId: string; tombsto
       slack_user_id = ${args.tombstoneId},
       display_name = null,
       time_zone = null,
+      time_zone_checked_at = null,
       updated_at = ${args.at}
     where id = ${user.id}
   `;

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { Sql } from '../db/client.ts';
-import type { EffectDeps, EffectRequest } from '../effects/effects.ts';
-import { postOnce } from '../effects/slack-posts.ts';
-import { finishedRunMessage, runMessage, type RunOutcome } from './run-message.ts';
+import { markLeasedDone, type EffectDeps, type EffectRequest } from '../effects/effects.ts';
+import type { LeasedOutcome } from '../effects/worker.ts';
+import { forgetRefusedAttempt, postMetadata, postOnce } from '../effects/slack-posts.ts';
+import type { SlackPort } from '../slack/port.ts';
+import { finishedRunMessage, runMessage, type RunMessageInput, type RunOutcome } from './run-message.ts';
 import { findRunView, listActiveOrders, type RunView } from './run-queries.ts';
 
 /** The effect that makes a run's message in the channel show the run as it is now. */
@@ -25,10 +27,11 @@ export function syncRunMessage(runId: string): EffectRequest {
  */
 export async function runSyncRunMessage(payload: unknown, deps: EffectDeps): Promise<void> {
   const { runId } = payloadSchema.parse(payload);
-  const run = await findRunView(deps.sql, runId);
+  // Both reads at once (two connections of the pool): a refresh follows every order, so its
+  // latency is what the person ordering waits for.
+  const [run, orders] = await Promise.all([findRunView(deps.sql, runId), listActiveOrders(deps.sql, runId)]);
   // A run removed meanwhile (channel data reset) or one that never started has no message to keep.
   if (!run || run.status === 'failed') return;
-  const orders = await listActiveOrders(deps.sql, runId);
   const input = { ...run, runId, orders };
   const outcome = outcomeOf(run);
   const message = outcome ? finishedRunMessage(input, outcome) : runMessage(input);
@@ -52,4 +55,39 @@ function outcomeOf(run: RunView): RunOutcome | null {
 /** Remember where the run message is, so buttons and later edits find it. */
 async function setRunMessage(sql: Sql, runId: string, message: { channel: string; ts: string }): Promise<void> {
   await sql`update runs set message_channel = ${message.channel}, message_ts = ${message.ts} where id = ${runId}`;
+}
+
+/**
+ * The first attempt at a new run's message, made by the command that started the run
+ * (`EffectsPort.runLeased`): what `runSyncRunMessage` would read is what the command just wrote
+ * (an open run, no orders, no volunteers), and its attempt record was written with the run, so
+ * the attempt is the post and one statement recording where it is. A failure is handled as
+ * `postOnce` does (a refusal drops the attempt record; an uncertain outcome keeps it, so the
+ * retry, `runSyncRunMessage`, looks for the message before posting again).
+ */
+export async function postNewRunMessage(
+  deps: { sql: Sql; slack: SlackPort; now: Date },
+  effect: { id: string; generation: number },
+  run: RunMessageInput & { slackChannelId: string },
+): Promise<LeasedOutcome> {
+  const { sql } = deps;
+  let posted;
+  try {
+    posted = await deps.slack.postMessage({ channel: run.slackChannelId, ...runMessage(run), metadata: postMetadata(run.runId, 'run_message') });
+  } catch (error) {
+    await forgetRefusedAttempt(sql, run.runId, 'run_message', error);
+    throw error;
+  }
+  const [row] = await sql<{ done: boolean }[]>`
+    with recorded as (
+      update slack_messages set channel = ${posted.channel}, ts = ${posted.ts}
+      where run_id = ${run.runId} and kind = 'run_message'
+    ),
+    located as (
+      update runs set message_channel = ${posted.channel}, message_ts = ${posted.ts} where id = ${run.runId}
+    ),
+    done as (${markLeasedDone(sql, effect, deps.now)})
+    select exists (select 1 from done) as done
+  `;
+  return row!.done ? 'recorded-done' : 'performed';
 }

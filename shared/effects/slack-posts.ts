@@ -35,7 +35,7 @@ export async function postOnce(
     await slack.updateMessage({ channel: earlier.channel, ts: earlier.ts, ...args.message });
     return { channel: earlier.channel, ts: earlier.ts, posted: false };
   }
-  const metadata = { eventType: postMetadataType, payload: { run_id: runId, kind } };
+  const metadata = postMetadata(runId, kind);
   if (earlier) {
     // A minute of slack for clock skew between us and Slack.
     const since = new Date(earlier.attemptedAt.getTime() - 60_000);
@@ -60,13 +60,23 @@ export async function postOnce(
       metadata,
     });
   } catch (error) {
-    if (error instanceof SlackCallError && error.failure !== 'uncertain') {
-      await sql`delete from slack_messages where run_id = ${runId} and kind = ${kind} and ts is null`;
-    }
+    await forgetRefusedAttempt(sql, runId, kind, error);
     throw error;
   }
   await recordTs(sql, runId, kind, posted);
   return { ...posted, posted: true };
+}
+
+/** The metadata every post of a run carries, by which an uncertain post is found again. */
+export function postMetadata(runId: string, kind: PostKind) {
+  return { eventType: postMetadataType, payload: { run_id: runId, kind } };
+}
+
+/** After a failed post: a refusal means nothing was posted, so its attempt record goes; an uncertain outcome keeps it. */
+export async function forgetRefusedAttempt(sql: Sql, runId: string, kind: PostKind, error: unknown): Promise<void> {
+  if (error instanceof SlackCallError && error.failure !== 'uncertain') {
+    await sql`delete from slack_messages where run_id = ${runId} and kind = ${kind} and ts is null`;
+  }
 }
 
 async function recordTs(sql: Sql, runId: string, kind: PostKind, posted: PostedMessage): Promise<void> {

@@ -34,6 +34,15 @@ export interface EffectWorker {
    * (they go on in the background after that). Failures are recorded, never thrown.
    */
   runSoon(ids: readonly string[], budgetMs: number): Promise<void>;
+  /**
+   * Make the first attempt at an effect its asker wrote already leased (see `leasedEffectInsert`),
+   * with `perform` doing what the executor would from what the asker holds, and record the
+   * outcome like any attempt's. Waits at most `budgetMs` (the attempt goes on after that) and
+   * says where the effect stands then.
+   */
+  runLeased(effect: LeasedEffect, perform: () => Promise<LeasedOutcome>, budgetMs: number): Promise<EffectState>;
+  /** Until when an effect written by its asker is leased to it. */
+  leaseUntil(now: Date): Date;
   /** Run everything due; resolves with how many effects completed. */
   sweep(): Promise<number>;
   /** Start a sweep without waiting; concurrent kicks coalesce. */
@@ -41,6 +50,24 @@ export interface EffectWorker {
   startSweep(intervalMs: number): void;
   /** Stop sweeping and wait for effects in flight. */
   stop(): Promise<void>;
+}
+
+/** Where an effect stands. */
+export type EffectState = 'done' | 'pending' | 'parked';
+
+/**
+ * What a leased effect's own attempt did: `recorded-done` when it marked the effect done in its
+ * last statement (`markLeasedDone`, saving a round trip), `performed` when the worker should.
+ */
+export type LeasedOutcome = 'recorded-done' | 'performed';
+
+/** An effect written leased to its asker, as the insert returned it. */
+export interface LeasedEffect {
+  id: string;
+  kind: string;
+  payload: unknown;
+  generation: number;
+  createdAt: Date;
 }
 
 interface Claimed {
@@ -73,6 +100,10 @@ export function createEffectWorker(options: {
   const policy = options.policy ?? defaultEffectPolicy;
   const concurrency = options.concurrency ?? 4;
   const inFlight = new Set<Promise<unknown>>();
+  // What this process is claiming and running now, so `runSoon` can wait for an effect it asked
+  // for that a concurrent sweep claimed first, instead of answering as if Slack were slow.
+  const claiming = new Set<Promise<unknown>>();
+  const executing = new Map<string, Promise<boolean>>();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
@@ -109,15 +140,32 @@ export function createEffectWorker(options: {
   }
 
   /** Run one claimed effect and record the outcome; true when it completed. */
-  async function execute(effect: Claimed): Promise<boolean> {
+  function execute(effect: Claimed): Promise<boolean> {
+    return attempt(effect).then((state) => state === 'done');
+  }
+
+  function attempt(effect: Claimed, perform?: () => Promise<LeasedOutcome>): Promise<EffectState> {
+    const id = String(effect.id);
+    const running = executeClaimed(effect, perform).finally(() => executing.delete(id));
+    executing.set(id, running.then((state) => state === 'done'));
+    return running;
+  }
+
+  async function executeClaimed(effect: Claimed, perform?: () => Promise<LeasedOutcome>): Promise<EffectState> {
     const log = options.log.child({ effect: effect.kind, effectId: String(effect.id) });
     const executor = options.executors[effect.kind]!;
     const sql = options.sql;
     try {
-      await executor(effect.payload, { ...options.deps, log });
+      if (perform) {
+        if ((await perform()) === 'recorded-done') {
+          options.metrics.slackEffectsTotal.inc({ kind: effect.kind, outcome: 'done' });
+          return 'done';
+        }
+      } else {
+        await executor(effect.payload, { ...options.deps, log });
+      }
     } catch (error) {
-      await recordFailure(effect, error, log);
-      return false;
+      return recordFailure(effect, error, log);
     }
     const [done] = await sql`
       update slack_effects set done_at = ${options.now()}, lease_until = null, last_error = null
@@ -128,13 +176,13 @@ export function createEffectWorker(options: {
       // Asked for again while running: what was rendered may be stale, so it runs once more.
       await sql`update slack_effects set lease_until = null, attempts = 0, next_attempt_at = ${options.now()} where id = ${effect.id}`;
       options.metrics.slackEffectsTotal.inc({ kind: effect.kind, outcome: 'rerun' });
-      return false;
+      return 'pending';
     }
     options.metrics.slackEffectsTotal.inc({ kind: effect.kind, outcome: 'done' });
-    return true;
+    return 'done';
   }
 
-  async function recordFailure(effect: Claimed, error: unknown, log: Logger): Promise<void> {
+  async function recordFailure(effect: Claimed, error: unknown, log: Logger): Promise<EffectState> {
     const appError = toAppError(error);
     const now = options.now();
     const tooOld = now.getTime() - new Date(effect.createdAt).getTime() >= policy.maxAgeMs;
@@ -153,7 +201,7 @@ export function createEffectWorker(options: {
         attempts: effect.attempts,
         ...(appError.code === 'internal' ? { error } : {}),
       });
-      return;
+      return 'parked';
     }
     const delay = retryDelayMs(effect.attempts, error, policy);
     await options.sql`
@@ -163,6 +211,7 @@ export function createEffectWorker(options: {
     `;
     options.metrics.slackEffectsTotal.inc({ kind: effect.kind, outcome: 'retry' });
     log.warn('slack effect failed; will retry', { reason, attempts: effect.attempts, retryInMs: delay });
+    return 'pending';
   }
 
   /** Run claimed effects, then look for what they unblocked (the next effect of each scope). */
@@ -182,7 +231,9 @@ export function createEffectWorker(options: {
   async function drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      const claimed = await claim(null, concurrency);
+      const pending = claim(null, concurrency);
+      claiming.add(pending);
+      const claimed = await pending.finally(() => claiming.delete(pending));
       if (claimed.length === 0) return total;
       total += await track(Promise.all(claimed.map((effect) => execute(effect)))).then((r) => r.filter(Boolean).length);
     }
@@ -200,7 +251,15 @@ export function createEffectWorker(options: {
       if (ids.length === 0 || stopped) return;
       const work = track(
         claim(ids, ids.length)
-          .then((claimed) => (claimed.length === 0 ? (kick(), 0) : runClaimed(claimed)))
+          .then(async (claimed) => {
+            const mine = claimed.length === 0 ? (kick(), 0) : runClaimed(claimed);
+            // Those a sweep of this process claimed meanwhile: wait for them as for our own.
+            await Promise.allSettled([...claiming]);
+            const taken = new Set(claimed.map((effect) => String(effect.id)));
+            const theirs = ids.map(String).filter((id) => !taken.has(id)).map((id) => executing.get(id));
+            await Promise.allSettled(theirs);
+            return mine;
+          })
           .catch((error: unknown) => {
             options.log.warn('effects could not be started now; the sweep retries them', { error });
             return 0;
@@ -213,6 +272,29 @@ export function createEffectWorker(options: {
       await Promise.race([work, budget]);
       clearTimeout(timer);
     },
+    async runLeased(effect, perform, budgetMs) {
+      if (stopped) return 'pending';
+      const work = track(
+        attempt({ ...effect, attempts: 1 }, perform)
+          .then((state) => {
+            // A leased effect is the first of a new scope, so only a retry (or a rerun) is left to sweep.
+            if (state !== 'done') kick();
+            return state;
+          })
+          .catch((error: unknown): EffectState => {
+            options.log.warn('effect attempt could not be recorded; the sweep retries it', { error });
+            return 'pending';
+          }),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const budget = new Promise<EffectState>((resolve) => {
+        timer = setTimeout(() => resolve('pending'), budgetMs);
+      });
+      const state = await Promise.race([work, budget]);
+      clearTimeout(timer);
+      return state;
+    },
+    leaseUntil: (now) => new Date(now.getTime() + policy.leaseMs),
     sweep,
     kick,
     startSweep(intervalMs) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { PendingQuery, Row } from 'postgres';
 import { CloudEvent } from 'cloudevents';
 import type { Pool, Sql } from '../db/client.ts';
 import type { Logger } from '../logging.ts';
@@ -8,29 +9,70 @@ import { buildEvent, type CoffeeEvent, type EventDraft } from './cloud-event.ts'
 import type { EventTransport } from './transport.ts';
 import { coalesced } from '../coalesce.ts';
 
+/**
+ * An event's outbox row, built (and its data validated) before the statement that writes it. A hot
+ * path that does its whole state change in one statement inserts this row from a CTE of that
+ * statement, so the event still commits with the change, in one round trip.
+ */
+export interface PreparedOutboxRow<T extends EventType = EventType> {
+  event: CoffeeEvent<T>;
+  eventId: string;
+  type: T;
+  source: string;
+  subject: string | null;
+  partitionKey: string;
+  data: unknown;
+  extensions: { correlationid: string };
+  createdAt: string;
+}
+
 /** Writes an event to the outbox inside the caller's transaction; returns the built event. */
-export type Emit = <T extends EventType>(tx: Sql, draft: EventDraft<T>) => Promise<CoffeeEvent<T>>;
+export interface Emit {
+  <T extends EventType>(tx: Sql, draft: EventDraft<T>): Promise<CoffeeEvent<T>>;
+  /** Build the event and its outbox row without writing it: the caller's own statement inserts it. */
+  prepare<T extends EventType>(draft: EventDraft<T>): PreparedOutboxRow<T>;
+}
 
 /** An `Emit` for events produced by `source` (the function's name). */
 export function createEmitter(source: string, options: { now: () => Date; newId?: () => string }): Emit {
   const newId = options.newId ?? randomUUID;
-  return async (tx, draft) => {
-    const event = buildEvent(draft, { id: newId(), source, time: options.now() });
-    await tx`
-      insert into outbox (event_id, type, source, subject, partition_key, data, extensions, created_at)
-      values (
-        ${event.id},
-        ${event.type},
-        ${event.source},
-        ${event.subject ?? null},
-        ${draft.partitionKey},
-        ${tx.json(event.data as never)},
-        ${tx.json({ correlationid: draft.correlationId })},
-        ${event.time ?? options.now().toISOString()}
-      )
-    `;
-    return event;
+  const prepare = <T extends EventType>(draft: EventDraft<T>): PreparedOutboxRow<T> => {
+    const time = options.now();
+    const event = buildEvent(draft, { id: newId(), source, time });
+    return {
+      event,
+      eventId: event.id,
+      type: draft.type,
+      source: event.source,
+      subject: event.subject ?? null,
+      partitionKey: draft.partitionKey,
+      data: event.data,
+      extensions: { correlationid: draft.correlationId },
+      createdAt: event.time ?? time.toISOString(),
+    };
   };
+  const emit = async <T extends EventType>(tx: Sql, draft: EventDraft<T>): Promise<CoffeeEvent<T>> => {
+    const row = prepare(draft);
+    await tx`${outboxInsert(tx, row, null)}`;
+    return row.event;
+  };
+  return Object.assign(emit, { prepare });
+}
+
+/**
+ * The insert of a prepared outbox row, for a CTE of the caller's one statement: made once per row
+ * of the CTE named `from` (never when it is empty), or once when `from` is null. `computed` replaces
+ * the type or data with SQL over `from`'s row, for what only that statement knows (an upsert's
+ * outcome); the prepared values stay the validated shape.
+ */
+export function outboxInsert(sql: Sql, row: PreparedOutboxRow, from: string | null, computed: { type?: PendingQuery<Row[]>; data?: PendingQuery<Row[]> } = {}) {
+  return sql`
+    insert into outbox (event_id, type, source, subject, partition_key, data, extensions, created_at)
+    select
+      ${row.eventId}, ${computed.type ?? sql`${row.type}`}, ${row.source}, ${row.subject}, ${row.partitionKey},
+      ${computed.data ?? sql`${sql.json(row.data as never)}::jsonb`}, ${sql.json(row.extensions)}::jsonb, ${row.createdAt}::timestamptz
+    ${from ? sql`from ${sql(from)}` : sql``}
+  `;
 }
 
 interface OutboxRow {

@@ -21,6 +21,7 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
       users: {
         U0001: { name: 'ana', tz: 'Europe/Berlin' },
         U0002: { name: 'bo', tz: 'America/Los_Angeles' },
+        U0003: { name: 'cy', tz: 'Asia/Tokyo' },
       },
     });
   });
@@ -70,6 +71,33 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
     const [run] = await runsInChannel();
     // 14:00 in Los Angeles (UTC-8) is 22:00 UTC.
     expect(run!.pickupAt!.toISOString()).toBe('2026-11-23T22:00:00.000Z');
+  });
+
+  it('keeps the zone users.info gave and reads later pickup times in it without asking Slack again', async () => {
+    await stack.db.sql`
+      insert into users (slack_user_id, slack_team_id, time_zone, time_zone_checked_at)
+      values ('U0TOKYO', 'T0001', 'Asia/Tokyo', ${morning})`;
+    await stack.postSigned('/slack/commands', command('11pm', { userId: 'U0TOKYO' }));
+    const [run] = await runsInChannel();
+    // 23:00 in Tokyo (UTC+9) is 14:00 UTC; the emulator does not even know this user.
+    expect(run).toMatchObject({ timeZone: 'Asia/Tokyo' });
+    expect(run!.pickupAt!.toISOString()).toBe('2026-11-23T14:00:00.000Z');
+    expect(stack.slack.callsTo('users.info')).toEqual([]);
+  });
+
+  it('uses a day-old zone at once and refreshes it from users.info in the background', async () => {
+    const twoDaysAgo = new Date(morning.getTime() - 2 * 24 * 3600 * 1000);
+    await stack.db.sql`
+      insert into users (slack_user_id, slack_team_id, time_zone, time_zone_checked_at)
+      values ('U0003', 'T0001', 'Europe/Berlin', ${twoDaysAgo})`;
+    await stack.postSigned('/slack/commands', command('2pm', { userId: 'U0003' }));
+    const [run] = await runsInChannel();
+    expect(run).toMatchObject({ timeZone: 'Europe/Berlin' });
+    await expect
+      .poll(async () => (await stack.db.sql<{ timeZone: string; fresh: boolean }[]>`
+        select time_zone, time_zone_checked_at >= ${morning} as fresh from users where slack_user_id = 'U0003'`)[0])
+      .toEqual({ timeZone: 'Asia/Tokyo', fresh: true });
+    expect(stack.slack.callsTo('users.info')).toHaveLength(1);
   });
 
   it('falls back to the configured default zone when Slack cannot say', async () => {
