@@ -2,6 +2,7 @@
 import { buildAll } from './bundle.ts';
 
 const sizes = await buildAll();
-for (const [name, bytes] of Object.entries(sizes)) {
-  process.stdout.write(`dist/${name}/index.mjs  ${(bytes / 1024).toFixed(1)} KiB\n`);
+for (const [name, { entryBytes, lazyBytes }] of Object.entries(sizes)) {
+  const lazy = lazyBytes > 0 ? `  (+ ${(lazyBytes / 1024).toFixed(1)} KiB loaded on demand: dist/${name}/chunks/)` : '';
+  process.stdout.write(`dist/${name}/index.mjs  ${(entryBytes / 1024).toFixed(1)} KiB${lazy}\n`);
 }

@@ -1,8 +1,10 @@
 /**
  * One esbuild bundle per registered function under `<outRoot>/<name>/index.mjs` (ESM, node20,
- * with a sourcemap). `node dist/<name>/index.mjs` starts that function alone on `$PORT`.
+ * with a sourcemap). `node dist/<name>/index.mjs` starts that function alone on `$PORT`. What a
+ * function loads only on demand (kafkajs, behind a dynamic import) is split into
+ * `<outRoot>/<name>/chunks/`, so it is neither read nor parsed at start.
  */
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { build, type Plugin } from 'esbuild';
 import { registry } from '../functions/registry.ts';
 
@@ -24,15 +26,42 @@ const zodEnglishOnly: Plugin = {
   },
 };
 
-/** Bundle every function; returns name → bytes of its bundle. */
-export async function buildAll(outRoot = 'dist'): Promise<Record<string, number>> {
+/**
+ * Dependencies of our dependencies that CoffeeBuddy never reaches, replaced by a module that says
+ * so if it ever were: prom-client's `@opentelemetry/api` (read only for exemplars, which our
+ * metrics do not enable) and cloudevents' `json-bigint` with `bignumber.js` (only under
+ * `CE_USE_BIG_INT=true`, which nothing sets). About 45 KiB of every bundle's start-up.
+ */
+const unusedOptionalDependencies: Plugin = {
+  name: 'unused-optional-dependencies',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^(@opentelemetry\/api|json-bigint)$/ }, (args) => ({ path: args.path, namespace: 'unused-optional-dependency' }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'unused-optional-dependency' }, (args) => ({
+      contents: `const unused = () => { throw new Error(${JSON.stringify(`${args.path} is left out of the CoffeeBuddy bundles (scripts/bundle.ts)`)}); };
+module.exports = new Proxy(unused, { get: (_target, key) => (key === '__esModule' ? false : unused()) });`,
+      loader: 'js',
+    }));
+  },
+};
+
+/** A bundle's size: what loads at start (`index.mjs` and the chunks it imports) and the chunks loaded on demand. */
+export interface BundleSize {
+  entryBytes: number;
+  lazyBytes: number;
+}
+
+/** Bundle every function; returns name → its bundle's size. */
+export async function buildAll(outRoot = 'dist'): Promise<Record<string, BundleSize>> {
   await rm(outRoot, { recursive: true, force: true });
-  const sizes: Record<string, number> = {};
+  const sizes: Record<string, BundleSize> = {};
   for (const fn of registry) {
-    const outfile = `${outRoot}/${fn.name}/index.mjs`;
-    await build({
-      entryPoints: [`functions/${fn.name}/index.ts`],
-      outfile,
+    const outdir = `${outRoot}/${fn.name}`;
+    const { metafile } = await build({
+      entryPoints: { index: `functions/${fn.name}/index.ts` },
+      outdir,
+      outExtension: { '.js': '.mjs' },
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
       bundle: true,
       platform: 'node',
       target: 'node20',
@@ -41,12 +70,24 @@ export async function buildAll(outRoot = 'dist'): Promise<Record<string, number>
       minify: true,
       legalComments: 'linked',
       logLevel: 'warning',
-      plugins: [zodEnglishOnly],
+      metafile: true,
+      plugins: [zodEnglishOnly, unusedOptionalDependencies],
       // Some dependencies are CommonJS and call require() for Node built-ins.
       banner: { js: "import { createRequire as __cbCreateRequire } from 'node:module'; const require = __cbCreateRequire(import.meta.url);" },
     });
-    sizes[fn.name] = (await stat(outfile)).size;
+    // What `index.mjs` imports statically loads at start with it; the rest only on demand.
+    const atStart = new Set<string>();
+    const visit = (file: string) => {
+      if (atStart.has(file)) return;
+      atStart.add(file);
+      for (const imported of metafile.outputs[file]!.imports) if (imported.kind === 'import-statement' && metafile.outputs[imported.path]) visit(imported.path);
+    };
+    visit(Object.keys(metafile.outputs).find((file) => file.endsWith(`${fn.name}/index.mjs`))!);
+    const code = Object.entries(metafile.outputs).filter(([file]) => file.endsWith('.mjs'));
+    sizes[fn.name] = {
+      entryBytes: code.filter(([file]) => atStart.has(file)).reduce((sum, [, output]) => sum + output.bytes, 0),
+      lazyBytes: code.filter(([file]) => !atStart.has(file)).reduce((sum, [, output]) => sum + output.bytes, 0),
+    };
   }
   return sizes;
 }
-

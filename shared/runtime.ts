@@ -57,6 +57,11 @@ export interface RuntimeOptions {
   /** How often timers tick in-process (npm start); 0 or unset: only `POST /ticks/<name>`. */
   tickMs?: number;
   effectPolicy?: EffectPolicy;
+  /**
+   * Start-up work the first request should not wait for (the pool's connections opened, kafkajs
+   * loaded); readiness stays false until it settles.
+   */
+  warming?: Promise<unknown>;
 }
 
 export interface Runtime {
@@ -90,6 +95,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const effects: EffectsPort = {
     enqueue: (tx, request) => enqueueEffect(tx, request, options.now()),
     runSoon: (ids, budgetMs) => worker.runSoon(ids, budgetMs),
+    runLeased: (effect, perform, budgetMs) => worker.runLeased(effect, perform, budgetMs),
+    leaseUntil: (now) => worker.leaseUntil(now),
     async status(id) {
       const [row] = await options.sql<{ doneAt: Date | null; parkedAt: Date | null; lastError: string | null }[]>`
         select done_at, parked_at, last_error from slack_effects where id = ${id}`;
@@ -200,6 +207,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const oldest = row?.oldest ? (options.now().getTime() - new Date(row.oldest).getTime()) / 1000 : 0;
     return { pending: row?.pending ?? 0, parked: row?.parked ?? 0, oldestPendingSeconds: Math.max(0, oldest) };
   });
+  let warmed = !options.warming;
+  void options.warming
+    ?.catch((error: unknown) => options.log.warn('start-up warm-up failed; connections open on demand', { error }))
+    .finally(() => {
+      warmed = true;
+    });
   const http = createHttpServer({
     routes,
     log: options.log,
@@ -208,7 +221,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     authenticate: createAuthenticate({ settings: options.config, now: options.now, log: options.log, metrics: options.metrics }),
     advisoryChecks: ['events'],
     readiness: async () => ({
-      database: await pingDb(options.sql),
+      database: warmed && (await pingDb(options.sql)),
       ...(publishes && options.transport ? { events: await options.transport.ready() } : {}),
     }),
   });

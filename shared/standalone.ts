@@ -1,8 +1,8 @@
 import { ConfigError } from './config.ts';
-import { createDbFromConfig } from './db/client.ts';
+import { createDbFromConfig, warmPool } from './db/client.ts';
 import type { AnyFunction } from './function.ts';
-import { createKafkaClient, kafkaClientOptionsFromConfig } from './events/kafka-client.ts';
-import { createKafkaTransport } from './events/kafka-transport.ts';
+import { kafkaClientOptionsFromConfig } from './events/kafka-settings.ts';
+import { createLazyKafkaTransport } from './events/lazy-kafka-transport.ts';
 import { createLogger } from './logging.ts';
 import { createMetrics } from './metrics.ts';
 import { createRuntime, loadFunctionsConfig } from './runtime.ts';
@@ -10,10 +10,12 @@ import { slackNotConfigured } from './slack/not-configured.ts';
 import { createSlackPorts } from './slack/web-api.ts';
 
 /**
- * Start one function alone on `$PORT`, as its Knative Service does. Start-up is lazy: no
- * connection is opened before the first request or readiness probe, so `/health/live` answers
- * even while the database, Kafka or Slack are unreachable. Functions that publish send through
- * Kafka (`KAFKA_BROKERS`); the Kafka producer is closed on SIGTERM with the rest.
+ * Start one function alone on `$PORT`, as its Knative Service does. Nothing waits for a
+ * dependency before listening, so `/health/live` answers even while the database, Kafka or Slack
+ * are unreachable; while the server starts listening the pool opens its connections and kafkajs
+ * loads (where the function publishes), and `/health/ready` stays false until that is done, so the
+ * first request routed here does not pay for them. Functions that publish send through Kafka
+ * (`KAFKA_BROKERS`); the Kafka producer is closed on SIGTERM with the rest.
  */
 export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config;
@@ -40,8 +42,8 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
   const kafkaConnection = kafkaClientOptionsFromConfig(config);
   const transport =
     fn.publishes.length > 0 && kafkaConnection
-      ? createKafkaTransport({
-          kafka: createKafkaClient({ ...kafkaConnection, clientId: `${kafkaConnection.clientId}-${fn.name}`, log }),
+      ? createLazyKafkaTransport({
+          connection: { ...kafkaConnection, clientId: `${kafkaConnection.clientId}-${fn.name}` },
           topicPrefix: config.KAFKA_TOPIC_PREFIX,
           log,
         })
@@ -61,6 +63,7 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
     now: () => new Date(),
     sweepMs: config.SWEEP_INTERVAL_MS,
     tickMs: config.TICK_INTERVAL_MS,
+    warming: Promise.all([warmPool(sql, config.DATABASE_POOL_MAX), transport?.warm(), fn.usesSlack ? warmFetch() : undefined]),
   });
   const port = await runtime.http.listen(config.PORT);
   log.info('listening', { port });
@@ -77,4 +80,12 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * Node 20 loads its `fetch` (undici, which the Slack client calls through) on first use, about
+ * 15 ms: a `data:` URL loads it without touching the network.
+ */
+async function warmFetch(): Promise<void> {
+  await fetch('data:,').then((response) => response.arrayBuffer(), () => undefined);
 }

@@ -1,9 +1,9 @@
+import type { JWTVerifyGetKey } from 'jose';
 import type { FunctionName } from '../function.ts';
+import type { verifyBearerToken as VerifyBearerToken } from './verify-token.ts';
 import { jsonError, type Authenticate } from '../http/types.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
-import { createIssuerKeys } from './issuer-keys.ts';
-import { verifyBearerToken } from './verify-token.ts';
 
 /** The `AUTH_*` variables (shared/config.ts `authConfigShape`), as loaded. */
 export interface AuthSettings {
@@ -44,13 +44,21 @@ export function createAuthenticate(options: {
   const issuer = settings.AUTH_OIDC_ISSUER;
   // Config loading requires the issuer unless auth is disabled; this is the last guard.
   if (!issuer) throw new Error('AUTH_OIDC_ISSUER is required unless AUTH_DISABLED=true');
-  const keys = createIssuerKeys({
-    issuer,
-    ...(settings.AUTH_OIDC_JWKS_URL ? { jwksUrl: settings.AUTH_OIDC_JWKS_URL } : {}),
-    ...(settings.AUTH_OIDC_BEARER_TOKEN_PATH ? { bearerTokenPath: settings.AUTH_OIDC_BEARER_TOKEN_PATH } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+  // The verifier and jose load with the first token to check: a Slack function's cold start and
+  // its Slack requests never need them (a separate chunk of its bundle).
+  let verifier: Promise<{ keys: JWTVerifyGetKey; verifyBearerToken: typeof VerifyBearerToken }> | undefined;
+  const loadVerifier = () =>
+    (verifier ??= Promise.all([import('./issuer-keys.ts'), import('./verify-token.ts')]).then(([{ createIssuerKeys }, { verifyBearerToken }]) => ({
+      keys: createIssuerKeys({
+        issuer,
+        ...(settings.AUTH_OIDC_JWKS_URL ? { jwksUrl: settings.AUTH_OIDC_JWKS_URL } : {}),
+        ...(settings.AUTH_OIDC_BEARER_TOKEN_PATH ? { bearerTokenPath: settings.AUTH_OIDC_BEARER_TOKEN_PATH } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
+      verifyBearerToken,
+    })));
   return async (request, audiences) => {
+    const { keys, verifyBearerToken } = await loadVerifier();
     const check = await verifyBearerToken({
       authorization: request.headers.authorization,
       keys,

@@ -63,6 +63,15 @@ export async function pingDb(sql: Pool, timeoutMs = 1000): Promise<boolean> {
   }
 }
 
+/**
+ * Open the pool's connections now (each answers a trivial query), so the first requests find them
+ * open instead of each paying for a connection and its authentication. Never throws: a database
+ * that is not there yet is what readiness reports, and connections open on demand later.
+ */
+export async function warmPool(sql: Pool, connections: number): Promise<void> {
+  await Promise.allSettled(Array.from({ length: connections }, () => sql`select 1`));
+}
+
 /** True for Postgres unique-violation errors (SQLSTATE 23505), optionally on a given constraint. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   if (!(error instanceof postgres.PostgresError) || error.code !== '23505') return false;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
-import { buildAll } from '../../scripts/bundle.ts';
+import { buildAll, type BundleSize } from '../../scripts/bundle.ts';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -31,7 +31,7 @@ async function waitForLive(url: string, child: ChildProcess, stderr: () => strin
 
 describe('npm run build: one bundle per function, each starting alone', () => {
   let outRoot: string;
-  let sizes: Record<string, number>;
+  let sizes: Record<string, BundleSize>;
   beforeAll(async () => {
     outRoot = await mkdtemp(join(tmpdir(), 'coffeebuddy-dist-'));
     sizes = await buildAll(outRoot);
@@ -43,6 +43,13 @@ describe('npm run build: one bundle per function, each starting alone', () => {
   it('bundles all six functions', () => {
     expect(Object.keys(sizes).sort()).toEqual(registry.map((fn) => fn.name).sort());
     expect(Object.keys(sizes)).toHaveLength(6);
+  });
+
+  it('keeps what each function loads at start within 500 KiB, with kafkajs split off to load on demand', () => {
+    for (const [name, { entryBytes, lazyBytes }] of Object.entries(sizes)) {
+      expect({ name, startKiB: Math.ceil(entryBytes / 1024) <= 500 }).toEqual({ name, startKiB: true });
+      expect(lazyBytes / 1024).toBeGreaterThan(200);
+    }
   });
 
   it.each(registry.map((fn) => fn.name))(
