@@ -1,17 +1,26 @@
 /**
- * `npm run bench`: figures, not pass/fail. Latency of `/coffee` over signed HTTP against the real
- * Postgres (DATABASE_URL or 127.0.0.1:5432) and the Slack emulator, the admin retention tick on
- * 10,000 expired runs, and each bundle's size and cold start to `/health/live`.
+ * `npm run bench`: figures, not pass/fail. `/coffee` side by side with a minimal Slack Bolt app
+ * (throughput and latency at 20 and 100 concurrent, cold start to the first `/coffee` answered),
+ * latency of `/coffee` over signed HTTP against the real Postgres (DATABASE_URL or
+ * 127.0.0.1:5432) and the Slack emulator, order submits and close → summary on the in-process bus
+ * and through a real Kafka broker (KAFKA_BROKERS, else one started with scripts/kafka-broker.sh),
+ * the fairness history query at 100,000 runs, a simulated busy day through `npm start`, the admin
+ * retention tick on 10,000 expired runs, and each bundle's size and cold start to `/health/live`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { servedHistory } from '../functions/fairness-assign/queries.ts';
 import { registry } from '../functions/registry.ts';
 import { startTestStack } from '../shared/testing/harness.ts';
+import { startBroker, stopBroker, type Broker } from '../shared/testing/kafka-broker.ts';
 import { createRunDriver } from '../shared/testing/run-driver.ts';
-import { seedRuns } from '../shared/testing/seed-runs.ts';
+import { seedOtherChannels, seedRuns } from '../shared/testing/seed-runs.ts';
 import { slashCommandBody } from '../shared/testing/slack-requests.ts';
+import { createTestDatabase } from '../shared/testing/test-db.ts';
+import { benchBusyDay } from './bench/busy-day.ts';
+import { benchSideBySide } from './bench/side-by-side.ts';
 import { buildAll } from './bundle.ts';
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -47,8 +56,9 @@ async function benchSlashCommand(runs: number, concurrency: number): Promise<voi
   }
 }
 
-async function benchOrdersAndClose(people: number): Promise<void> {
-  const stack = await startTestStack({ functions: registry });
+async function benchOrdersAndClose(people: number, kafka?: { brokers: string; topicPrefix: string }): Promise<void> {
+  const stack = await startTestStack({ functions: registry, ...(kafka ? { kafka } : {}) });
+  const transport = kafka ? 'real Kafka broker' : 'in-process bus';
   try {
     const drive = createRunDriver(stack);
     const runId = await drive.startRun('CBENCHRUN');
@@ -62,21 +72,49 @@ async function benchOrdersAndClose(people: number): Promise<void> {
     }
     submits.sort((a, b) => a - b);
     console.log(
-      `order modal submit x${people} (each refreshes the run message): p50 ${ms(percentile(submits, 50))}, ` +
+      `order modal submit x${people} (${transport}; each refreshes the run message): p50 ${ms(percentile(submits, 50))}, ` +
         `p95 ${ms(percentile(submits, 95))}, max ${ms(submits.at(-1)!)}`,
     );
+    const before = stack.slack.callsTo('chat.postMessage').length;
     const started = performance.now();
     await drive.click('U001', 'CBENCHRUN', 'run.close', runId);
     const clicked = performance.now() - started;
-    while (!stack.slack.callsTo('chat.postMessage').some((c) => String(c.args.text).startsWith(':coffee: Coffee run closed'))) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    // The summary in the channel and the runner's DM (the one post elsewhere).
+    const posted = () => {
+      const posts = stack.slack.callsTo('chat.postMessage').slice(before);
+      return posts.some((c) => String(c.args.text).startsWith(':coffee: Coffee run closed')) && posts.some((c) => c.args.channel !== 'CBENCHRUN');
+    };
+    while (!posted()) await new Promise((resolve) => setTimeout(resolve, 2));
     console.log(
-      `close with ${people} orders (in-process bus): button answered in ${ms(clicked)}, ` +
+      `close with ${people} orders (${transport}): button answered in ${ms(clicked)}, ` +
         `summary and runner DM posted ${ms(performance.now() - started)} after the click`,
     );
   } finally {
     await stack.close();
+  }
+}
+
+/** The fairness history query (`servedHistory`) with 100,000 runs in the table, 10,000 in the channel. */
+async function benchServedHistory(): Promise<void> {
+  const db = await createTestDatabase();
+  try {
+    const at = new Date();
+    const { runIds } = await db.sql.begin(async (tx) => {
+      await tx`set local statement_timeout = 0`;
+      await seedOtherChannels(tx, { channels: 900, runsPerChannel: 100, startedAt: at });
+      return seedRuns(tx, { slackChannelId: 'CBENCHFAIR', count: 10_000, startedAt: at });
+    });
+    await db.sql`analyze`;
+    const timings: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const started = performance.now();
+      await servedHistory(db.sql, 'CBENCHFAIR', runIds[0]!);
+      timings.push(performance.now() - started);
+    }
+    timings.sort((a, b) => a - b);
+    console.log(`fairness history (servedHistory, 500 of 10,000 runs in the channel, 100,000 in all) x50: p50 ${ms(percentile(timings, 50))}, p95 ${ms(percentile(timings, 95))}`);
+  } finally {
+    await db.drop();
   }
 }
 
@@ -99,37 +137,58 @@ async function benchRetention(runs: number): Promise<void> {
   }
 }
 
-async function benchBundles(): Promise<void> {
-  const out = await mkdtemp(join(tmpdir(), 'coffeebuddy-bench-'));
-  try {
-    const sizes = await buildAll(out);
-    for (const [name, bytes] of Object.entries(sizes)) {
-      const port = 20_000 + Math.floor(Math.random() * 20_000);
-      const started = performance.now();
-      const child = spawn(process.execPath, [join(out, name, 'index.mjs')], {
-        env: { PATH: process.env.PATH, PORT: String(port), DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 'x', AUTH_DISABLED: 'true' },
-        stdio: 'ignore',
-      });
-      let coldStart = NaN;
-      for (let i = 0; i < 200; i++) {
-        try {
-          await fetch(`http://127.0.0.1:${port}/health/live`);
-          coldStart = performance.now() - started;
-          break;
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
+async function benchBundles(out: string, sizes: Awaited<ReturnType<typeof buildAll>>): Promise<void> {
+  for (const [name, { entryBytes, lazyBytes }] of Object.entries(sizes)) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const started = performance.now();
+    const child = spawn(process.execPath, [join(out, name, 'index.mjs')], {
+      env: { PATH: process.env.PATH, PORT: String(port), DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 'x', AUTH_DISABLED: 'true' },
+      stdio: 'ignore',
+    });
+    let coldStart = NaN;
+    for (let i = 0; i < 200; i++) {
+      try {
+        await fetch(`http://127.0.0.1:${port}/health/live`);
+        coldStart = performance.now() - started;
+        break;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      child.kill('SIGTERM');
-      console.log(`bundle ${name}: ${(bytes / 1024).toFixed(0)} KiB, cold start to /health/live ${ms(coldStart)}`);
     }
-  } finally {
-    await rm(out, { recursive: true, force: true });
+    child.kill('SIGTERM');
+    console.log(
+      `bundle ${name}: ${(entryBytes / 1024).toFixed(0)} KiB at start (+ ${(lazyBytes / 1024).toFixed(0)} KiB on demand), ` +
+        `cold start to /health/live ${ms(coldStart)}`,
+    );
   }
 }
 
-await benchSlashCommand(200, 1);
-await benchSlashCommand(200, 10);
-await benchOrdersAndClose(30);
-await benchRetention(10_000);
-await benchBundles();
+/** `BENCH_SECTIONS=side-by-side,orders,…` runs only those sections; all by default. */
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'side-by-side,coffee,orders,broker,fairness,busy-day,retention,bundles').split(','));
+const out = await mkdtemp(join(tmpdir(), 'coffeebuddy-bench-'));
+let broker: Broker | undefined;
+try {
+  const sizes = await buildAll(out);
+  if (sections.has('side-by-side')) {
+    await benchSideBySide({ coffeeBuddyBundle: join(out, 'slash-command', 'index.mjs'), outRoot: out, rounds: 3, coldStarts: 5 });
+  }
+  if (sections.has('coffee')) {
+    await benchSlashCommand(200, 1);
+    await benchSlashCommand(200, 10);
+  }
+  if (sections.has('orders')) await benchOrdersAndClose(30);
+  if (sections.has('broker')) {
+    const brokers = process.env.KAFKA_BROKERS ?? (broker = await startBroker()).brokers;
+    await benchOrdersAndClose(30, { brokers, topicPrefix: `bench${Date.now()}.` });
+  }
+  if (sections.has('fairness')) await benchServedHistory();
+  if (sections.has('busy-day')) {
+    // The full day is BUSY_DAY_CHANNELS=1000; fewer by default, so the bench finishes in minutes.
+    await benchBusyDay({ channels: Number(process.env.BUSY_DAY_CHANNELS ?? 20), runsPerChannel: 10, people: 30, concurrency: 20 });
+  }
+  if (sections.has('retention')) await benchRetention(10_000);
+  if (sections.has('bundles')) await benchBundles(out, sizes);
+} finally {
+  if (broker) await stopBroker(broker);
+  await rm(out, { recursive: true, force: true });
+}

@@ -1,0 +1,199 @@
+/**
+ * `/coffee` side by side with a minimal Slack Bolt app (./bolt-app.ts): both bundled and run as
+ * their own processes on this machine, against the same Postgres database and the same Slack
+ * emulator, measured in alternating rounds so that whatever else the machine does weighs on both.
+ * Every request is signed and starts a run in a new channel.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { startSlackEmulator } from '../../shared/slack/emulator.ts';
+import { createTestDatabase } from '../../shared/testing/test-db.ts';
+import { slackHeaders, slashCommandBody } from '../../shared/testing/slack-requests.ts';
+
+const signingSecret = 'bench-signing-secret';
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+type AppName = 'bolt' | 'coffeebuddy';
+
+interface Load {
+  throughput: number[];
+  latencies: number[];
+}
+
+/** Bundle the Bolt baseline like a CoffeeBuddy function (`<outRoot>/bolt/index.mjs`). */
+async function buildBolt(outRoot: string): Promise<string> {
+  const outfile = join(outRoot, 'bolt', 'index.mjs');
+  await build({
+    entryPoints: ['scripts/bench/bolt-app.ts'],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __cbCreateRequire } from 'node:module'; const require = __cbCreateRequire(import.meta.url);" },
+  });
+  return outfile;
+}
+
+let nextChannel = 0;
+/** CoffeeBuddy's ephemeral answers other than the posted run message (an empty 200), counted. */
+const answers = new Map<string, number>();
+
+/** A port nothing listens on now (the machine runs other servers). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  return port;
+}
+
+/** Post signed `/coffee` requests until one is answered 200 (connection refused: not up yet). */
+async function firstCoffee(url: string, child: ChildProcess): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+    try {
+      const response = await coffee(url);
+      if (response.status === 200) return;
+      throw new Error(`first /coffee answered ${response.status}`);
+    } catch (error) {
+      if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+}
+
+async function coffee(url: string): Promise<Response> {
+  const body = slashCommandBody({ text: 'in 30m Lobby', channelId: `CSIDE${nextChannel++}`, userId: 'U0001' });
+  const response = await fetch(`${url}/slack/commands`, { method: 'POST', headers: slackHeaders(signingSecret, body, new Date()), body });
+  const text = await response.text();
+  // CoffeeBuddy answers an empty 200 when the run message is posted; anything else is a failure.
+  if (response.status === 200 && text) {
+    const reply = JSON.parse(text) as { text?: string };
+    if (reply.text) answers.set(reply.text, (answers.get(reply.text) ?? 0) + 1);
+  }
+  return response;
+}
+
+async function load(url: string, requests: number, concurrency: number, into: Load): Promise<void> {
+  let next = 0;
+  const latencies: number[] = [];
+  const worker = async () => {
+    while (next < requests) {
+      next++;
+      const started = performance.now();
+      const response = await coffee(url);
+      latencies.push(performance.now() - started);
+      if (response.status !== 200) throw new Error(`unexpected status ${response.status}`);
+    }
+  };
+  const wall = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  into.throughput.push(requests / ((performance.now() - wall) / 1000));
+  into.latencies.push(...latencies);
+}
+
+export async function benchSideBySide(options: { coffeeBuddyBundle: string; outRoot: string; rounds: number; coldStarts: number }): Promise<void> {
+  const db = await createTestDatabase();
+  const slack = await startSlackEmulator({ users: { U0001: { name: 'ana', tz: 'Europe/Berlin' } } });
+  const children = new Set<ChildProcess>();
+  try {
+    await db.sql`
+      create table bench_bolt_runs (
+        id bigint generated always as identity primary key,
+        slack_channel_id text not null,
+        slack_user_id text not null,
+        note text not null,
+        created_at timestamptz not null default now()
+      )`;
+    const bundles: Record<AppName, string> = { bolt: await buildBolt(options.outRoot), coffeebuddy: options.coffeeBuddyBundle };
+    const env = (port: number) => ({
+      PATH: process.env.PATH,
+      PORT: String(port),
+      DATABASE_URL: db.url,
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_API_URL: slack.url,
+      SLACK_SIGNING_SECRET: signingSecret,
+      AUTH_DISABLED: 'true',
+    });
+    const start = async (app: AppName): Promise<{ url: string; child: ChildProcess; coldMs: number }> => {
+      const port = await freePort();
+      const started = performance.now();
+      const child = spawn(process.execPath, [bundles[app]], { env: env(port), stdio: 'ignore' });
+      children.add(child);
+      const url = `http://127.0.0.1:${port}`;
+      await firstCoffee(url, child);
+      return { url, child, coldMs: performance.now() - started };
+    };
+    const stop = async (child: ChildProcess) => {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+      children.delete(child);
+    };
+
+    // Cold start: process spawn to the first /coffee answered 200, alternating. The user has
+    // started runs before (as in a workspace a while after install), the channel is new.
+    const cold: Record<AppName, number[]> = { bolt: [], coffeebuddy: [] };
+    for (let i = 0; i < options.coldStarts; i++) {
+      for (const app of ['bolt', 'coffeebuddy'] as const) {
+        const { child, coldMs } = await start(app);
+        cold[app].push(coldMs);
+        await stop(child);
+      }
+    }
+
+    const running = { bolt: await start('bolt'), coffeebuddy: await start('coffeebuddy') };
+    for (const concurrency of [20, 100]) {
+      const requests = concurrency * 40;
+      const results: Record<AppName, Load> = { bolt: { throughput: [], latencies: [] }, coffeebuddy: { throughput: [], latencies: [] } };
+      // One unmeasured round each first: JIT, pool and sockets warm.
+      for (const app of ['bolt', 'coffeebuddy'] as const) await load(running[app].url, requests / 2, concurrency, { throughput: [], latencies: [] });
+      for (let round = 0; round < options.rounds; round++) {
+        for (const app of round % 2 === 0 ? (['bolt', 'coffeebuddy'] as const) : (['coffeebuddy', 'bolt'] as const)) {
+          await load(running[app].url, requests, concurrency, results[app]);
+        }
+      }
+      const line = (app: AppName) => {
+        const sorted = [...results[app].latencies].sort((a, b) => a - b);
+        return (
+          `${app.padEnd(11)} ${median(results[app].throughput).toFixed(0).padStart(5)} req/s ` +
+          `(rounds ${results[app].throughput.map((t) => t.toFixed(0)).join(', ')}), ` +
+          `p50 ${ms(percentile(sorted, 50))}, p95 ${ms(percentile(sorted, 95))}, p99 ${ms(percentile(sorted, 99))}`
+        );
+      };
+      const p99 = (app: AppName) => percentile([...results[app].latencies].sort((a, b) => a - b), 99);
+      console.log(`/coffee side by side, ${options.rounds} alternating rounds of ${requests} at concurrency ${concurrency}:`);
+      for (const [text, count] of answers) console.log(`  (coffeebuddy answered ${count}x: ${text})`);
+      answers.clear();
+      console.log(`  ${line('bolt')}`);
+      console.log(`  ${line('coffeebuddy')}`);
+      console.log(
+        `  ratio coffeebuddy/bolt: throughput ${(median(results.coffeebuddy.throughput) / median(results.bolt.throughput)).toFixed(2)}x, ` +
+          `p99 ${(p99('coffeebuddy') / p99('bolt')).toFixed(2)}x`,
+      );
+    }
+    await stop(running.bolt.child);
+    await stop(running.coffeebuddy.child);
+    const [rows] = await db.sql<{ bolt: number; coffeebuddy: number }[]>`
+      select (select count(*)::int from bench_bolt_runs) as bolt, (select count(*)::int from runs where message_ts is not null) as coffeebuddy`;
+    console.log(`  (rows written: bolt ${rows!.bolt}, coffeebuddy runs with their message ${rows!.coffeebuddy}; the emulator took ${slack.callsTo('chat.postMessage').length} posts)`);
+
+    console.log(`cold start, process spawn to first /coffee 200 (${options.coldStarts} each, alternating):`);
+    for (const app of ['bolt', 'coffeebuddy'] as const) {
+      console.log(`  ${app.padEnd(11)} median ${ms(median(cold[app]))} (${cold[app].map((n) => n.toFixed(0)).join(', ')})`);
+    }
+    console.log(`  ratio coffeebuddy/bolt: ${(median(cold.coffeebuddy) / median(cold.bolt)).toFixed(2)}x`);
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await slack.close();
+    await db.drop();
+  }
+}
