@@ -165,13 +165,14 @@ describe('slack emulator', () => {
     const replace = emulator.responseUrl('eph-replace', target);
     await postJson(replace, { replace_original: true, text: 'replaced' });
     expect(emulator.ephemerals('C5')).toEqual([expect.objectContaining({ ts: posted.message_ts, text: 'replaced', edits: 1 })]);
+    expect(emulator.ephemerals('C5')[0]).not.toHaveProperty('blocks');
     await postJson(replace, { delete_original: true });
     expect(emulator.ephemerals('C5')).toEqual([]);
   });
 
   it('applies response_url posts to their target as Slack does', async () => {
     const slack = client();
-    const source = await slack.chat.postMessage({ channel: 'C7', text: 'run message' });
+    const source = await slack.chat.postMessage({ channel: 'C7', text: 'run message', blocks: [{ type: 'divider' }] });
     const target = { channel: 'C7', user: 'U1', messageTs: source.ts! };
     const changes: string[] = [];
     const unsubscribe = emulator.subscribe(({ call }) => changes.push(call.method));
@@ -182,6 +183,7 @@ describe('slack emulator', () => {
     expect(emulator.messages('C7').map((m) => m.text)).toEqual(['run message', 'everyone sees this']);
     await postJson(emulator.responseUrl('edit', target), { replace_original: true, text: 'run message (closed)' });
     expect(emulator.messages('C7')[0]).toMatchObject({ ts: source.ts, text: 'run message (closed)', edits: 1 });
+    expect(emulator.messages('C7')[0]).not.toHaveProperty('blocks');
     await postJson(emulator.responseUrl('gone', target), { delete_original: true });
     expect(emulator.messages('C7').map((m) => m.text)).toEqual(['everyone sees this']);
 

@@ -324,6 +324,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         else channels.get(dmChannel(target.channel))?.delete(source);
         return;
       }
+      // The whole message is replaced: blocks not given are gone, as on Slack.
+      delete message.text;
+      delete message.blocks;
       Object.assign(message, content);
       message.edits += 1;
       return;
