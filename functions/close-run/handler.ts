@@ -6,8 +6,8 @@ import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
 import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import type { EventData } from '../../shared/events/catalog.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
-import { canceledNotice, releasedDm, runnerDm, summaryMessage } from './messages.ts';
-import { closeOpenRun } from './queries.ts';
+import { canceledNotice, doneDm, releasedDm, runnerDm, summaryMessage } from './messages.ts';
+import { closeOpenRun, postedReminders } from './queries.ts';
 import { feedbackPrompt } from '../../shared/domain/feedback-prompt.ts';
 
 export type CloseRunDeps = FunctionDeps<Record<string, never>>;
@@ -73,13 +73,24 @@ export async function announceRunner(event: CoffeeEvent, deps: CloseRunDeps): Pr
   deps.log.info('runner announced', { runId: run.id, runner: run.runnerSlackUserId, orders: orders.length, reassigned: Boolean(change) });
 }
 
-/** The effect of run.completed: the run message says it's done. */
+/**
+ * The effect of run.completed: the run message says it's done, and so do the runner's DM and
+ * reminders, without their buttons (a reminder for an earlier runner says they need not go).
+ */
 export async function showCompleted(event: CoffeeEvent, deps: CloseRunDeps): Promise<void> {
   const data = event.data as EventData<'com.coffeebuddy.run.completed'>;
   await runSyncRunMessage({ runId: data.runId }, deps);
-  // One optional "How was this run?" prompt in the run's thread, posted once however often this runs.
   const run = await findRunView(deps.sql, data.runId);
-  if (!run?.messageChannel || !run.messageTs) return;
+  if (!run) return;
+  const orders = await listActiveOrders(deps.sql, run.id);
+  const dm = (await findPosted(deps.sql, run.id)).get(`runner_dm:${data.runnerSlackUserId}`);
+  if (dm) await deps.slack.updateMessage({ ...dm, ...doneDm(run, orders) });
+  for (const { recipientSlackUserId, ...reminder } of await postedReminders(deps.sql, run.id)) {
+    const message = recipientSlackUserId === data.runnerSlackUserId ? doneDm(run, orders) : releasedDm(run, 'the run is done.');
+    await deps.slack.updateMessage({ ...reminder, ...message });
+  }
+  // One optional "How was this run?" prompt in the run's thread, posted once however often this runs.
+  if (!run.messageChannel || !run.messageTs) return;
   await postOnce(deps.sql, deps.slack, {
     runId: run.id,
     kind: 'feedback_prompt',

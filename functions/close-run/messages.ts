@@ -54,6 +54,15 @@ export function runnerDm(run: RunView, orders: readonly PersonOrder[]) {
   };
 }
 
+/** What the runner's DM and reminders become once the run is done: the list stays, the buttons go. */
+export function doneDm(run: RunView, orders: readonly PersonOrder[]) {
+  const text = `Done — thanks for getting the coffee for <#${run.slackChannelId}>!`;
+  return {
+    text,
+    blocks: [{ type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: `:white_check_mark: ${text}\n${heading(run)}` } }, ...orderBlocks(orders)],
+  };
+}
+
 /** What a DM becomes when its runner is off the hook (declined, or the run was canceled). */
 export function releasedDm(run: RunView, reason: string) {
   const text = `No need to go for <#${run.slackChannelId}> any more: ${reason}`;

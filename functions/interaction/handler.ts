@@ -27,16 +27,25 @@ const actorOf = (payload: { user: { id: string; team_id?: string | undefined }; 
   slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown',
 });
 
+/** The thread of the clicked message when it is a reply in one; a thread's parent is not. */
+function replyThread(payload: BlockActionsPayload): string | undefined {
+  const ts = payload.container?.message_ts ?? payload.message?.ts;
+  const threadTs = payload.container?.thread_ts ?? payload.message?.thread_ts;
+  return threadTs && threadTs !== ts ? threadTs : undefined;
+}
+
 /** A button on the run message or a confirmation. Answers go to the user ephemerally. */
 export async function handleBlockAction(payload: BlockActionsPayload, deps: InteractionDeps): Promise<void> {
   const action = payload.actions[0]!;
   const channel = payload.channel?.id;
   const actor = actorOf(payload);
-  // Answers are ephemeral, in the channel (or DM) of the clicked message, else at its response_url.
-  // They only report what already happened, so one that Slack does not take changes nothing.
+  const threadTs = replyThread(payload);
+  // Answers are ephemeral, in the channel (or DM) of the clicked message and in its thread when it
+  // is a reply (like the "How was this run?" prompt), else at its response_url. They only report
+  // what already happened, so one that Slack does not take changes nothing.
   const tell = async (text: string) => {
     try {
-      if (channel) await deps.slack.postEphemeral({ channel, user: actor.slackUserId, text });
+      if (channel) await deps.slack.postEphemeral({ channel, user: actor.slackUserId, text, ...(threadTs ? { threadTs } : {}) });
       else if (payload.response_url) await deps.slack.respond(payload.response_url, { text });
     } catch (error) {
       deps.log.warn('ephemeral answer not delivered', { error });

@@ -119,7 +119,7 @@ export function confirmation(run: RunRow, order: OrderSpec, change: 'placed' | '
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `:white_check_mark: ${verb}: *${escapeMrkdwn(describeOrder(order))}*` },
+        text: { type: 'mrkdwn', text: `:white_check_mark: *${verb}:* ${escapeMrkdwn(describeOrder(order))}` },
         accessory: {
           type: 'button',
           text: { type: 'plain_text', text: 'Withdraw' },

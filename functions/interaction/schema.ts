@@ -54,6 +54,9 @@ export const blockActionsPayload = z.object({
   user,
   team,
   channel: z.object({ id: slackId }).optional(),
+  // The clicked message, and its thread when it is a reply (a thread's parent has its own ts as thread_ts).
+  container: z.object({ message_ts: slackId.optional(), thread_ts: slackId.optional() }).optional(),
+  message: z.object({ ts: slackId, thread_ts: slackId.optional() }).optional(),
   trigger_id: z.string().min(1).max(255),
   response_url: z.url().max(2048).optional(),
   // Block Kit: action_id up to 255 characters, a button value up to 2000.

@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../../shared/db/client.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import {
   alreadyOpenReply,
+  directMessageReply,
   disabledReply,
   helpReply,
   messageDelayedReply,
@@ -137,7 +138,11 @@ function refreshProfile(slackUserId: string, deps: SlashCommandDeps): void {
     .finally(() => refreshing.delete(slackUserId));
 }
 
+/** A DM with the bot (Slack names it `directmessage`; its id starts with D), where only one person could order. */
+const isDirectMessage = (command: SlashCommand): boolean => command.channel_name === 'directmessage' || command.channel_id.startsWith('D');
+
 async function startRun(command: SlashCommand, text: string, deps: SlashCommandDeps): Promise<EphemeralReply | null> {
+  if (isDirectMessage(command)) return directMessageReply;
   const known = await findStarter(deps.sql, command.channel_id, command.user_id);
   if (known.channel && !known.channel.enabled) return disabledReply;
 

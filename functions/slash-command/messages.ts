@@ -43,6 +43,11 @@ export function unknownCommandReply(command: string): EphemeralReply {
   return { text: `This app handles /coffee; \`${shown}\` isn't one of its commands, so nothing was done.` };
 }
 
+/** `/coffee` starting a run in a DM with the bot, where nobody else could order. */
+export const directMessageReply: EphemeralReply = {
+  text: 'Coffee runs happen in a channel, so everyone there can order. Start a coffee run in a channel: invite @CoffeeBuddy there (`/invite @CoffeeBuddy`) and type `/coffee …`, e.g. `/coffee 10:30 Lobby`.',
+};
+
 export const disabledReply: EphemeralReply = {
   text: 'CoffeeBuddy is disabled here. A channel admin can turn it back on with `/coffee admin`.',
 };

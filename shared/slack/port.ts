@@ -42,7 +42,8 @@ export interface PostedMessage {
 export interface SlackPort {
   postMessage(args: SlackMessage & { channel: string; threadTs?: string; metadata?: MessageMetadata }): Promise<PostedMessage>;
   updateMessage(args: SlackMessage & { channel: string; ts: string }): Promise<void>;
-  postEphemeral(args: SlackMessage & { channel: string; user: string }): Promise<void>;
+  /** Only `user` sees it, in `channel` or, with `threadTs`, in that thread. */
+  postEphemeral(args: SlackMessage & { channel: string; user: string; threadTs?: string }): Promise<void>;
   openView(args: { triggerId: string; view: Record<string, unknown> }): Promise<void>;
   openDirectMessage(userId: string): Promise<string>;
   getUser(userId: string): Promise<SlackUser | null>;

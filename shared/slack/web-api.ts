@@ -77,8 +77,8 @@ export function createSlackWebApi(options: Options): SlackPort {
     async updateMessage({ channel, ts, text, blocks }) {
       await call('chat.update', () => client.chat.update({ channel, ts, text, blocks: blocks as never }));
     },
-    async postEphemeral({ channel, user, text, blocks }) {
-      await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text, blocks: blocks as never }));
+    async postEphemeral({ channel, user, text, blocks, threadTs }) {
+      await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text, blocks: blocks as never, thread_ts: threadTs }));
     },
     async openView({ triggerId, view }) {
       await call('views.open', () => client.views.open({ trigger_id: triggerId, view: view as never }));

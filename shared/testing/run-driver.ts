@@ -24,9 +24,9 @@ export function createRunDriver(stack: TestStack) {
       const body = await response.text();
       return body ? (JSON.parse(body) as { text: string }).text : '';
     },
-    /** Click a button carrying the run id on a message in `channel`. */
-    async click(userId: string, channel: string, actionId: string, runId: string): Promise<void> {
-      const response = await stack.postSigned('/slack/interactions', blockActionBody({ userId, channelId: channel, actionId, value: runId }));
+    /** Click a button carrying the run id on a message in `channel` (the message `on`, when it matters which). */
+    async click(userId: string, channel: string, actionId: string, runId: string, on?: { messageTs: string; threadTs?: string }): Promise<void> {
+      const response = await stack.postSigned('/slack/interactions', blockActionBody({ userId, channelId: channel, actionId, value: runId, ...on }));
       check(response.status === 200, `expected 200, got ${response.status}`);
     },
     /** The last ephemeral message a user got. */

@@ -21,6 +21,7 @@ export function slashCommandBody(fields: {
   text: string;
   userId?: string;
   channelId?: string;
+  channelName?: string;
   teamId?: string;
   responseUrl?: string;
 }): string {
@@ -29,7 +30,7 @@ export function slashCommandBody(fields: {
     team_id: fields.teamId ?? 'T0001',
     team_domain: 'example',
     channel_id: fields.channelId ?? 'C0001',
-    channel_name: 'coffee',
+    channel_name: fields.channelName ?? 'coffee',
     user_id: fields.userId ?? 'U0001',
     user_name: 'ana',
     command: '/coffee',
@@ -45,20 +46,22 @@ export function interactionBody(payload: Record<string, unknown>): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
-/** A button click on a message in `channelId`. */
+/** A button click on a message in `channelId` (the message `messageTs`, a reply in the thread `threadTs` when given). */
 export function blockActionBody(args: {
   userId: string;
   channelId: string;
   actionId: string;
   value: string;
   responseUrl?: string;
+  messageTs?: string;
+  threadTs?: string;
 }): string {
   return interactionBody({
     type: 'block_actions',
     user: { id: args.userId, team_id: 'T0001' },
     team: { id: 'T0001' },
     channel: { id: args.channelId },
-    container: { type: 'message', channel_id: args.channelId, message_ts: '1.0' },
+    container: { type: 'message', channel_id: args.channelId, message_ts: args.messageTs ?? '1.0', ...(args.threadTs ? { thread_ts: args.threadTs } : {}) },
     trigger_id: `trigger-${args.userId}-${Math.random().toString(36).slice(2)}`,
     response_url: args.responseUrl ?? 'http://127.0.0.1:9/response',
     actions: [{ action_id: args.actionId, block_id: 'run.actions', value: args.value, type: 'button' }],

@@ -38,10 +38,16 @@ describe('"How was this run?" after Mark done', () => {
 
     const upBefore = await counted('up');
     const downBefore = await counted('down');
-    await drive.click('U002', channel, 'feedback.up', runId);
+    // The answer comes in the thread, where the prompt is.
+    const runMessageTs = stack.slack.messages(channel)[0]!.ts;
+    const promptTs = stack.slack.messages(channel).find((m) => m.thread_ts === runMessageTs && m.text?.startsWith('How was this run?'))!.ts;
+    await drive.click('U002', channel, 'feedback.up', runId, { messageTs: promptTs, threadTs: runMessageTs });
     expect(drive.lastEphemeral('U002')).toBe('Thanks, noted :+1:.');
-    await drive.click('U002', channel, 'feedback.up', runId);
+    expect(stack.slack.ephemerals(channel).at(-1)).toMatchObject({ user: 'U002', thread_ts: runMessageTs, text: 'Thanks, noted :+1:.' });
+    // A click on the thread's parent (its thread_ts is its own ts) is answered in the channel.
+    await drive.click('U002', channel, 'feedback.up', runId, { messageTs: runMessageTs, threadTs: runMessageTs });
     expect(drive.lastEphemeral('U002')).toBe('You already answered :+1:.');
+    expect(stack.slack.ephemerals(channel).at(-1)).not.toHaveProperty('thread_ts');
     await drive.click('U003', channel, 'feedback.up', runId);
     await drive.click('U003', channel, 'feedback.down', runId);
     expect(drive.lastEphemeral('U003')).toBe('Thanks, noted :-1:.');

@@ -103,6 +103,16 @@ describe('orders through POST /slack/interactions, against real Postgres and the
     expect(message).not.toContain('<!here>');
   });
 
+  it('confirms a free-text order with mrkdwn characters without wrapping it in formatting', async () => {
+    const channel = newChannel();
+    const runId = await startRun(channel);
+    const { private_metadata: metadata } = await openModal('U001', channel, runId);
+    await submit('U001', metadata, { freeText: '*stars* and _tea_' });
+    const [confirmation] = stack.slack.callsTo('chat.postEphemeral');
+    const [section] = confirmation!.args.blocks as { text: { text: string } }[];
+    expect(section!.text.text).toBe(':white_check_mark: *Your order is in:* *stars* and _tea_');
+  });
+
   it('pre-fills the modal with the current order, else the last one, and offers the usuals', async () => {
     const channel = newChannel();
     const first = await startRun(channel);

@@ -109,6 +109,31 @@ describe.each(transports)('reminders, last call and scheduled close, through %s'
     }
   });
 
+  it('Mark done turns the reminders into "done" without buttons: the runner\'s, and an earlier runner\'s into "no need to go"', async () => {
+    setClock(start);
+    const { runId, channel, runner } = await closedRun('08:30');
+    const ofRun = (user: string) => stack.slack.messages(`D${user}`).filter((m) => String(m.text).includes(`<#${channel}>`));
+    setClock(new Date(start.getTime() + 25 * MINUTE));
+    await tick();
+    await expect.poll(() => reminderDms(runner).filter((m) => String(m.text).includes(`<#${channel}>`)).length, { timeout: 10_000 }).toBe(1);
+    // The first runner can't go after all; the next one is reminded at once, and marks it done.
+    await drive.click(runner, `D${runner}`, 'runner.decline', runId);
+    await expect.poll(() => runnerOf(runId), { timeout: 20_000 }).not.toBe(runner);
+    const next = (await runnerOf(runId))!;
+    await expect.poll(() => reminderDms(next).filter((m) => String(m.text).includes(`<#${channel}>`)).length, { timeout: 20_000 }).toBe(1);
+    await drive.click(next, `D${next}`, 'runner.done', runId);
+
+    const done = `Done — thanks for getting the coffee for <#${channel}>!`;
+    // The runner DM and the reminder both say so.
+    await expect.poll(() => ofRun(next).filter((m) => m.text === done).length, { timeout: 20_000 }).toBe(2);
+    expect(ofRun(next)).toHaveLength(2);
+    await expect.poll(() => ofRun(runner).map((m) => m.text), { timeout: 20_000 }).toEqual([
+      `No need to go for <#${channel}> any more: <@${next}> is going instead.`,
+      `No need to go for <#${channel}> any more: the run is done.`,
+    ]);
+    for (const m of [...ofRun(next), ...ofRun(runner)]) expect(JSON.stringify(m.blocks)).not.toContain('"type":"actions"');
+  });
+
   it('reminds at once, saying so, when pickup is closer than the offset at assignment', async () => {
     setClock(start);
     const channel = newChannel();

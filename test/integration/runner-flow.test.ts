@@ -107,6 +107,15 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     await drive.click('U030', 'DU030', 'runner.done', runId);
     expect(await status(runId)).toBe('completed');
     await expect.poll(runMessage, { timeout: 20_000 }).toContain('Done: <@U030> picked up the coffee');
+    // The runner's DM says so too, keeps the list and has no buttons left; an old Mark done stays harmless.
+    await expect.poll(() => stack.slack.messages('DU030')[0]!.text, { timeout: 20_000 }).toBe(`Done — thanks for getting the coffee for <#${channel}>!`);
+    expect(stack.slack.messages('DU030')).toHaveLength(1);
+    const doneBlocks = JSON.stringify(stack.slack.messages('DU030')[0]!.blocks);
+    expect(doneBlocks).toContain(`:white_check_mark: Done — thanks for getting the coffee for <#${channel}>!`);
+    expect(listBlocks(stack.slack.messages('DU030')[0]!.blocks)).toBe(listBlocks(dm!.args.blocks));
+    expect(doneBlocks).not.toContain('"type":"actions"');
+    await drive.click('U030', 'DU030', 'runner.done', runId);
+    expect(drive.lastEphemeral('U030')).toBe('This run is already marked done. Thanks!');
     // Cancel after completion is refused.
     await drive.click('U001', channel, 'run.cancel', runId);
     expect(drive.lastEphemeral('U001')).toBe('This run is already done, so it can no longer be canceled.');

@@ -146,6 +146,24 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
     expect(await stack.db.sql`select 1 from outbox o join runs r on r.id::text = o.subject join channels c on c.id = r.channel_id where c.slack_channel_id = ${channel}`).toHaveLength(0);
   });
 
+  it('refuses to start a run in a DM with the bot, pointing to a channel, but still answers other commands there', async () => {
+    const dm = `D${channel.slice(1)}`;
+    const inDm = (text: string, channelName: string, channelId = dm) =>
+      replyOf(stack.postSigned('/slack/commands', slashCommandBody({ text, channelId, channelName })));
+
+    for (const refused of [await inDm('in 20m', 'directmessage'), await inDm('10:30 Lobby', 'coffee'), await inDm('in 20m', 'directmessage', channel)]) {
+      expect(refused.response_type).toBe('ephemeral');
+      expect(refused.text).toContain('Start a coffee run in a channel: invite @CoffeeBuddy there');
+    }
+    expect(await stack.db.sql`select 1 from runs r join channels c on c.id = r.channel_id where c.slack_channel_id in (${dm}, ${channel})`).toEqual([]);
+    expect(stack.slack.callsTo('chat.postMessage')).toEqual([]);
+    expect((await inDm('help', 'directmessage')).text).toContain('*CoffeeBuddy* runs the office coffee run.');
+
+    // A group DM is a conversation of several people: a run there is fine.
+    await stack.postSigned('/slack/commands', slashCommandBody({ text: 'in 20m', channelId: `G${channel.slice(1)}`, channelName: 'mpdm-ana--bo-1' }));
+    expect(stack.slack.callsTo('chat.postMessage')).toHaveLength(1);
+  });
+
   it('keeps one open run per channel, even for simultaneous commands', async () => {
     const responses = await Promise.all([1, 2, 3].map(() => stack.postSigned('/slack/commands', command('10:30'))));
     const bodies = await Promise.all(responses.map((r) => r.text()));
