@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { baseConfigShape, loadConfig, requireAuthIssuer, slackConfigShape } from './config.ts';
 import { pingDb, type Pool, type Sql } from './db/client.ts';
-import { consumeOnce, eventEffectKind } from './events/consumer.ts';
+import { consumeOnce, consumerOf, eventEffectKind } from './events/consumer.ts';
 import { enqueueEffect, type EffectExecutor, type EffectRequest } from './effects/effects.ts';
 import { createEffectWorker, type EffectPolicy, type EffectWorker } from './effects/worker.ts';
 import type { EventType } from './events/catalog.ts';
 import { CloudEvent, type CloudEventV1 } from 'cloudevents';
+import { SpanKind } from '@opentelemetry/api';
 import type { CoffeeEvent } from './events/cloud-event.ts';
 import { fromHttp } from './events/http-binding.ts';
+import { inSpan } from './tracing.ts';
 import { createEmitter, createOutboxRelay, type OutboxRelay } from './events/outbox.ts';
 import type { EventTransport } from './events/transport.ts';
 import { toAppError } from './errors.ts';
@@ -120,7 +122,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       config: options.config,
     };
     Object.assign(executors, fn.effects ?? {});
-    for (const [type, consumer] of Object.entries(fn.consumes)) {
+    for (const type of Object.keys(fn.consumes) as EventType[]) {
+      const consumer = consumerOf(fn.consumes, type);
       const effect = typeof consumer === 'object' ? consumer.effect : undefined;
       if (!effect) continue;
       // An event's effect runs with the background Slack client, from the event as recorded.
@@ -271,28 +274,37 @@ async function handleEvent(fn: AnyFunction, request: HttpRequest, deps: Function
   let log = deps.log;
   try {
     const event = fromHttp(request.headers, request.rawBody);
-    const handler = fn.consumes[event.type as EventType];
+    const handler = consumerOf(fn.consumes, event.type as EventType);
     log = deps.log.child({ eventId: event.id, eventType: event.type, runId: event.correlationid });
     // A KafkaSource delivers every record on its topics: ours that this function does not use are
     // done (2xx), not poison, or they would all land in the dead-letter sink.
     if (!handler) return { status: 200, body: { status: 'ignored' } };
-    // Every effect the delivery asks for (its event's own, and any its handler asks for) is tried
-    // right after commit.
-    const asked: string[] = [];
-    const effects = {
-      ...deps.effects,
-      enqueue: async (tx: Sql, request: EffectRequest) => {
-        const id = await deps.effects.enqueue(tx, request);
-        asked.push(id);
-        return id;
-      },
+    // The event's traceparent extension (CloudEvents distributed tracing) is the delivery's parent.
+    const span = {
+      kind: SpanKind.CONSUMER,
+      traceparent: event.traceparent,
+      attributes: { 'cloudevents.event_id': event.id, 'cloudevents.event_type': event.type },
     };
-    const { result } = await consumeOnce({ sql: deps.sql, consumer: fn.name, event, deps: { ...deps, log, effects }, handle: handler, enqueue: effects.enqueue });
-    log.info(result === 'duplicate' ? 'duplicate event ignored' : 'event processed');
-    // The effects are durable now, so the delivery is done whatever Slack does; trying them at once
-    // (bounded) keeps a healthy run quick and one channel's posts in the order of its events.
-    await worker.runSoon(asked, eventEffectBudgetMs);
-    return { status: 200, body: { status: result } };
+    return await inSpan(`${fn.name} process ${event.type}`, span, async (ids) => {
+      log = log.child(ids);
+      // Every effect the delivery asks for (its event's own, and any its handler asks for) is tried
+      // right after commit.
+      const asked: string[] = [];
+      const effects = {
+        ...deps.effects,
+        enqueue: async (tx: Sql, request: EffectRequest) => {
+          const id = await deps.effects.enqueue(tx, request);
+          asked.push(id);
+          return id;
+        },
+      };
+      const { result } = await consumeOnce({ sql: deps.sql, consumer: fn.name, event, deps: { ...deps, log, effects }, handle: handler, enqueue: effects.enqueue });
+      log.info(result === 'duplicate' ? 'duplicate event ignored' : 'event processed');
+      // The effects are durable now, so the delivery is done whatever Slack does; trying them at once
+      // (bounded) keeps a healthy run quick and one channel's posts in the order of its events.
+      await worker.runSoon(asked, eventEffectBudgetMs);
+      return { status: 200, body: { status: result } };
+    });
   } catch (error) {
     const appError = toAppError(error);
     deps.metrics.errorsTotal.inc({ type: `event_${appError.code}` });

@@ -74,8 +74,11 @@ async function replayEvent(sql: Pool, id: string, now: Date): Promise<ReplayOutc
       returning event_id, type, source, subject, attributes, data
     `;
     if (!letter) return 'not_found' as const;
-    const { partitionkey, correlationid } = letter.attributes;
-    const extensions = typeof correlationid === 'string' ? { correlationid } : {};
+    const { partitionkey, correlationid, traceparent } = letter.attributes;
+    const extensions = {
+      ...(typeof correlationid === 'string' ? { correlationid } : {}),
+      ...(typeof traceparent === 'string' ? { traceparent } : {}),
+    };
     // The outbox keeps published rows; replaying makes the row pending again (or recreates it).
     await tx`
       insert into outbox (event_id, type, source, subject, partition_key, data, extensions, created_at)

@@ -8,6 +8,7 @@ import type { EventType } from './catalog.ts';
 import { buildEvent, type CoffeeEvent, type EventDraft } from './cloud-event.ts';
 import type { EventTransport } from './transport.ts';
 import { coalesced } from '../coalesce.ts';
+import { currentTraceparent } from '../tracing.ts';
 
 /**
  * An event's outbox row, built (and its data validated) before the statement that writes it. A hot
@@ -22,7 +23,7 @@ export interface PreparedOutboxRow<T extends EventType = EventType> {
   subject: string | null;
   partitionKey: string;
   data: unknown;
-  extensions: { correlationid: string };
+  extensions: { correlationid: string; traceparent?: string };
   createdAt: string;
 }
 
@@ -38,7 +39,8 @@ export function createEmitter(source: string, options: { now: () => Date; newId?
   const newId = options.newId ?? randomUUID;
   const prepare = <T extends EventType>(draft: EventDraft<T>): PreparedOutboxRow<T> => {
     const time = options.now();
-    const event = buildEvent(draft, { id: newId(), source, time });
+    const traceparent = currentTraceparent();
+    const event = buildEvent(draft, { id: newId(), source, time, traceparent });
     return {
       event,
       eventId: event.id,
@@ -47,7 +49,7 @@ export function createEmitter(source: string, options: { now: () => Date; newId?
       subject: event.subject ?? null,
       partitionKey: draft.partitionKey,
       data: event.data,
-      extensions: { correlationid: draft.correlationId },
+      extensions: { correlationid: draft.correlationId, ...(traceparent ? { traceparent } : {}) },
       createdAt: event.time ?? time.toISOString(),
     };
   };

@@ -1,8 +1,10 @@
+import { SpanKind } from '@opentelemetry/api';
 import { isDatabaseUnavailable } from '../db/client.ts';
 import { toAppError } from '../errors.ts';
 import { jsonError, type HttpRequest, type HttpResponse } from '../http/types.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
+import { inSpan } from '../tracing.ts';
 import { verifySlackRequest } from './verify-request.ts';
 
 /** What every Slack route needs, whatever else its handler uses. */
@@ -46,23 +48,27 @@ export function slackRoute<T, R, D extends SlackIngressDeps>(route: SlackRoute<T
     if (form.ssl_check === '1') return { status: 200 };
     const parsed = route.parse(form, request, deps);
     if (!parsed.ok) return parsed.answer;
-    const log = deps.log.child({ requestId: request.requestId, ...parsed.logFields });
-    const scoped = { ...deps, log };
-    const work = route.handle(parsed.input, scoped).catch((error: unknown) => {
-      const unavailable = isDatabaseUnavailable(error);
-      deps.metrics.errorsTotal.inc({ type: `${route.kind}_${unavailable ? 'database_unavailable' : toAppError(error).code}` });
-      if (unavailable) log.warn('database unavailable; the user is asked to try again', { error });
-      else log.error(`${route.kind} request failed`, { error });
-      return route.failed(parsed.input, unavailable, scoped);
-    });
+    // Kong may have started the trace; a request without a traceparent starts one.
+    const span = { kind: SpanKind.SERVER, traceparent: request.headers.traceparent, attributes: { 'http.route': request.path } };
+    return inSpan(`${request.method} ${request.path}`, span, async (ids) => {
+      const log = deps.log.child({ requestId: request.requestId, ...ids, ...parsed.logFields });
+      const scoped = { ...deps, log };
+      const work = route.handle(parsed.input, scoped).catch((error: unknown) => {
+        const unavailable = isDatabaseUnavailable(error);
+        deps.metrics.errorsTotal.inc({ type: `${route.kind}_${unavailable ? 'database_unavailable' : toAppError(error).code}` });
+        if (unavailable) log.warn('database unavailable; the user is asked to try again', { error });
+        else log.error(`${route.kind} request failed`, { error });
+        return route.failed(parsed.input, unavailable, scoped);
+      });
 
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<typeof late>((resolve) => {
-      timer = setTimeout(() => resolve(late), deps.config.SLACK_ACK_DEADLINE_MS);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<typeof late>((resolve) => {
+        timer = setTimeout(() => resolve(late), deps.config.SLACK_ACK_DEADLINE_MS);
+      });
+      const first = await Promise.race([work, deadline]);
+      clearTimeout(timer);
+      return first === late ? route.late(parsed.input, work, scoped) : route.answer(first as R);
     });
-    const first = await Promise.race([work, deadline]);
-    clearTimeout(timer);
-    return first === late ? route.late(parsed.input, work, scoped) : route.answer(first as R);
   };
 }
 
