@@ -3,7 +3,7 @@ import type { Pool, Sql } from './db/client.ts';
 import type { EffectExecutor, EffectRequest } from './effects/effects.ts';
 import type { EffectState, LeasedEffect, LeasedOutcome } from './effects/worker.ts';
 import type { EventType } from './events/catalog.ts';
-import type { EventConsumer } from './events/consumer.ts';
+import type { EventConsumers } from './events/consumer.ts';
 import type { Emit } from './events/outbox.ts';
 import type { HttpRequest, HttpResponse } from './http/types.ts';
 import type { Logger } from './logging.ts';
@@ -93,7 +93,7 @@ export interface FunctionDescriptor<C> {
   usesSlack: boolean;
   routes: readonly FunctionRoute<C>[];
   /** CloudEvent types it consumes, each with its handler; delivered to `POST /events/<name>`. */
-  consumes: Partial<Record<EventType, EventConsumer<FunctionDeps<C>>>>;
+  consumes: EventConsumers<FunctionDeps<C>>;
   /** CloudEvent types it publishes through the outbox. */
   publishes: readonly EventType[];
   /** Slack effects it carries out (beyond its events' own), by kind. */

@@ -1,7 +1,6 @@
 import type { Sql } from '../../shared/db/client.ts';
 import type { EffectDeps, EffectRequest } from '../../shared/effects/effects.ts';
 import { postOnce } from '../../shared/effects/slack-posts.ts';
-import type { EventData } from '../../shared/events/catalog.ts';
 import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import { resetNotice } from './messages.ts';
@@ -40,8 +39,8 @@ export function resetNoticeEffect(payload: ResetNoticePayload): EffectRequest {
  * KafkaSource's 10 s delivery timeout and the 5 s statement timeout (each statement is ≤ 1000 runs).
  * Beyond that, split the reset across transactions (what is left is found again by `before`).
  */
-export async function resetChannel(event: CoffeeEvent, tx: Sql, deps: AdminDeps): Promise<void> {
-  const data = event.data as EventData<'com.coffeebuddy.channel.reset_requested'>;
+export async function resetChannel(event: CoffeeEvent<'com.coffeebuddy.channel.reset_requested'>, tx: Sql, deps: AdminDeps): Promise<void> {
+  const { data } = event;
   const log = deps.log.child({ slackChannelId: data.slackChannelId, requestedBy: data.requestedBySlackUserId });
   const channelId = await lockChannel(tx, data.slackChannelId);
   if (channelId && (await hasOpenRun(tx, channelId))) {

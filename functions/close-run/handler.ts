@@ -1,10 +1,9 @@
+import { runEvent, type CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import { runSyncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { findRunView, listActiveOrders } from '../../shared/domain/run-queries.ts';
 import type { Sql } from '../../shared/db/client.ts';
 import { findPosted, postOnce } from '../../shared/effects/slack-posts.ts';
 import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
-import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
-import type { EventData } from '../../shared/events/catalog.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import { canceledNotice, doneDm, releasedDm, runnerDm, summaryMessage } from './messages.ts';
 import { closeOpenRun, postedReminders } from './queries.ts';
@@ -16,26 +15,20 @@ export type CloseRunDeps = FunctionDeps<Record<string, never>>;
  * run.close_requested → freeze the orders (run `closed`) and emit run.closed with the participants.
  * The status change is conditional, so a run canceled meanwhile stays canceled.
  */
-export async function handleCloseRequested(event: CoffeeEvent, tx: Sql, deps: CloseRunDeps): Promise<void> {
-  const data = event.data as EventData<'com.coffeebuddy.run.close_requested'>;
+export async function handleCloseRequested(event: CoffeeEvent<'com.coffeebuddy.run.close_requested'>, tx: Sql, deps: CloseRunDeps): Promise<void> {
+  const { data } = event;
   const closed = await closeOpenRun(tx, data.runId);
   if (!closed) {
     deps.log.info('close requested for a run that is not open; nothing to do', { runId: data.runId });
     return;
   }
   const orders = await listActiveOrders(tx, data.runId);
-  await deps.emit(tx, {
-    type: 'com.coffeebuddy.run.closed',
-    subject: data.runId,
-    partitionKey: data.slackChannelId,
-    correlationId: data.runId,
-    data: {
+  await deps.emit(tx, runEvent('com.coffeebuddy.run.closed', {
       runId: data.runId,
       slackChannelId: data.slackChannelId,
       participantSlackUserIds: orders.map((o) => o.slackUserId),
       closedAt: closed.closedAt.toISOString(),
-    },
-  });
+    }));
   deps.metrics.runsTotal.inc({ status: 'closed' });
   deps.metrics.runDurationSeconds.observe((closed.closedAt.getTime() - closed.startedAt.getTime()) / 1000);
   deps.log.info('run closed', { runId: data.runId, orders: orders.length });
@@ -47,8 +40,8 @@ export async function handleCloseRequested(event: CoffeeEvent, tx: Sql, deps: Cl
  * retry after Slack failed (or answered late) edits instead of posting twice. A reassignment
  * (someone couldn't go) edits the summary, releases the old runner's DM and DMs the new runner.
  */
-export async function announceRunner(event: CoffeeEvent, deps: CloseRunDeps): Promise<void> {
-  const data = event.data as EventData<'com.coffeebuddy.runner.assigned'>;
+export async function announceRunner(event: CoffeeEvent<'com.coffeebuddy.runner.assigned'>, deps: CloseRunDeps): Promise<void> {
+  const { data } = event;
   const run = await findRunView(deps.sql, data.runId);
   if (!run || run.status !== 'closed' || run.runnerSlackUserId !== data.runnerSlackUserId) {
     deps.log.info('runner assignment no longer current; nothing to post', { runId: data.runId, status: run?.status });
@@ -77,8 +70,8 @@ export async function announceRunner(event: CoffeeEvent, deps: CloseRunDeps): Pr
  * The effect of run.completed: the run message says it's done, and so do the runner's DM and
  * reminders, without their buttons (a reminder for an earlier runner says they need not go).
  */
-export async function showCompleted(event: CoffeeEvent, deps: CloseRunDeps): Promise<void> {
-  const data = event.data as EventData<'com.coffeebuddy.run.completed'>;
+export async function showCompleted(event: CoffeeEvent<'com.coffeebuddy.run.completed'>, deps: CloseRunDeps): Promise<void> {
+  const { data } = event;
   await runSyncRunMessage({ runId: data.runId }, deps);
   const run = await findRunView(deps.sql, data.runId);
   if (!run) return;
@@ -107,8 +100,8 @@ export async function showCompleted(event: CoffeeEvent, deps: CloseRunDeps): Pro
  * themselves) gets a new DM, since an edited DM notifies nobody. The canceller and the runner are
  * named in the channel without a ping; people who ordered are mentioned, as they need to know.
  */
-export async function announceCanceled(event: CoffeeEvent, deps: CloseRunDeps): Promise<void> {
-  const data = event.data as EventData<'com.coffeebuddy.run.canceled'>;
+export async function announceCanceled(event: CoffeeEvent<'com.coffeebuddy.run.canceled'>, deps: CloseRunDeps): Promise<void> {
+  const { data } = event;
   await runSyncRunMessage({ runId: data.runId }, deps);
   const run = await findRunView(deps.sql, data.runId);
   if (!run) return;

@@ -1,6 +1,5 @@
+import { runEvent, type CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import type { Sql } from '../../shared/db/client.ts';
-import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
-import type { EventData } from '../../shared/events/catalog.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import { isForgotten } from '../../shared/domain/forgotten.ts';
 import { chooseRunner, shareHorizonRuns } from './fairness.ts';
@@ -45,20 +44,14 @@ async function assign(tx: Sql, deps: FairnessDeps, args: { runId: string; slackC
   });
   const runner = decision.kind === 'assigned' ? decision.runnerId : null;
   await setRunner(tx, args.runId, runner, decision.explanation, at);
-  await deps.emit(tx, {
-    type: 'com.coffeebuddy.runner.assigned',
-    subject: args.runId,
-    partitionKey: args.slackChannelId,
-    correlationId: args.runId,
-    data: {
+  await deps.emit(tx, runEvent('com.coffeebuddy.runner.assigned', {
       runId: args.runId,
       slackChannelId: args.slackChannelId,
       runnerSlackUserId: runner,
       replacesSlackUserId: args.replaces,
       rule: decision.kind === 'assigned' ? decision.rule : decision.reason,
       explanation: decision.explanation,
-    },
-  });
+    }));
   deps.log.info('runner chosen', {
     runId: args.runId,
     runner,
@@ -68,13 +61,13 @@ async function assign(tx: Sql, deps: FairnessDeps, args: { runId: string; slackC
 }
 
 /** run.closed → choose the runner. */
-export async function handleRunClosed(event: CoffeeEvent, tx: Sql, deps: FairnessDeps): Promise<void> {
-  const data = event.data as EventData<'com.coffeebuddy.run.closed'>;
+export async function handleRunClosed(event: CoffeeEvent<'com.coffeebuddy.run.closed'>, tx: Sql, deps: FairnessDeps): Promise<void> {
+  const { data } = event;
   await assign(tx, deps, { runId: data.runId, slackChannelId: data.slackChannelId, replaces: null });
 }
 
 /** runner.declined → choose the next fairest participant. */
-export async function handleRunnerDeclined(event: CoffeeEvent, tx: Sql, deps: FairnessDeps): Promise<void> {
-  const data = event.data as EventData<'com.coffeebuddy.runner.declined'>;
+export async function handleRunnerDeclined(event: CoffeeEvent<'com.coffeebuddy.runner.declined'>, tx: Sql, deps: FairnessDeps): Promise<void> {
+  const { data } = event;
   await assign(tx, deps, { runId: data.runId, slackChannelId: data.slackChannelId, replaces: data.slackUserId });
 }

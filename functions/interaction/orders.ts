@@ -1,3 +1,4 @@
+import { runEvent } from '../../shared/events/cloud-event.ts';
 import { randomUUID } from 'node:crypto';
 import { describeOrder, type OrderSpec } from '../../shared/domain/orders.ts';
 import { runActions } from '../../shared/domain/run-message.ts';
@@ -60,13 +61,7 @@ export async function recordOrder(
     slackTeamId: who.slackTeamId,
     orderId,
     order,
-    event: deps.emit.prepare({
-      type: 'com.coffeebuddy.order.placed',
-      subject: run.id,
-      partitionKey: run.slackChannelId,
-      correlationId: run.id,
-      data: { runId: run.id, orderId, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId, order },
-    }),
+    event: deps.emit.prepare(runEvent('com.coffeebuddy.order.placed', { runId: run.id, orderId, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId, order })),
     effect: syncRunMessage(run.id),
     now: deps.now(),
   });
@@ -93,13 +88,7 @@ export async function withdrawOrder(
       const orderId = await withdrawActiveOrder(tx, run.id, userId);
       if (!orderId) return { result: 'none' as const };
       const effectId = await deps.effects.enqueue(tx, syncRunMessage(run.id));
-      await deps.emit(tx, {
-        type: 'com.coffeebuddy.order.withdrawn',
-        subject: run.id,
-        partitionKey: run.slackChannelId,
-        correlationId: run.id,
-        data: { runId: run.id, orderId, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId },
-      });
+      await deps.emit(tx, runEvent('com.coffeebuddy.order.withdrawn', { runId: run.id, orderId, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId }));
       return { result: 'withdrawn' as const, effectId };
     });
     if (result.result === 'withdrawn') deps.metrics.ordersTotal.inc({ drink: 'any', change: 'withdrawn' });

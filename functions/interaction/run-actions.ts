@@ -1,3 +1,4 @@
+import { runEvent } from '../../shared/events/cloud-event.ts';
 import { cancelPrompt, cancelRun, findControlledRun, refuseControl, requestClose, type ControlledRun } from '../../shared/domain/run-control.ts';
 import { runActions } from '../../shared/domain/run-message.ts';
 import type { SlackMessage } from '../../shared/slack/port.ts';
@@ -103,20 +104,8 @@ export async function handleRunnerAction(payload: BlockActionsPayload, deps: Int
           returning run_id`;
     if (rows.length === 0) return false;
     await deps.emit(tx, done
-      ? {
-          type: 'com.coffeebuddy.run.completed',
-          subject: run.id,
-          partitionKey: run.slackChannelId,
-          correlationId: run.id,
-          data: { runId: run.id, slackChannelId: run.slackChannelId, runnerSlackUserId: user, completedAt: (rows[0]!.completedAt as Date).toISOString() },
-        }
-      : {
-          type: 'com.coffeebuddy.runner.declined',
-          subject: run.id,
-          partitionKey: run.slackChannelId,
-          correlationId: run.id,
-          data: { runId: run.id, slackChannelId: run.slackChannelId, slackUserId: user },
-        });
+      ? runEvent('com.coffeebuddy.run.completed', { runId: run.id, slackChannelId: run.slackChannelId, runnerSlackUserId: user, completedAt: (rows[0]!.completedAt as Date).toISOString() })
+      : runEvent('com.coffeebuddy.runner.declined', { runId: run.id, slackChannelId: run.slackChannelId, slackUserId: user }));
     return true;
   });
   deps.log.info(done ? 'run marked done' : 'runner declined', { runId: run.id, changed });

@@ -1,6 +1,5 @@
 import type { Sql } from '../../shared/db/client.ts';
 import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
-import type { EventData } from '../../shared/events/catalog.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import { runnerReminderEffect } from './effects.ts';
 import { cancelPendingReminders, findReminderContext, insertRunnerReminder } from './queries.ts';
@@ -16,8 +15,8 @@ const MINUTE = 60_000;
  * soon), the reminder goes at once, saying so. Nothing without a pickup time, or with reminders
  * off in the channel.
  */
-export async function scheduleRunnerReminder(event: CoffeeEvent, tx: Sql, deps: ReminderDeps): Promise<void> {
-  const data = event.data as EventData<'com.coffeebuddy.runner.assigned'>;
+export async function scheduleRunnerReminder(event: CoffeeEvent<'com.coffeebuddy.runner.assigned'>, tx: Sql, deps: ReminderDeps): Promise<void> {
+  const { data } = event;
   const now = deps.now();
   const dropped = await cancelPendingReminders(tx, data.runId, now);
   if (dropped > 0) deps.metrics.remindersTotal.inc({ kind: 'runner', outcome: 'canceled', reason: 'runner_changed' }, dropped);
@@ -44,8 +43,8 @@ export async function scheduleRunnerReminder(event: CoffeeEvent, tx: Sql, deps: 
 }
 
 /** run.canceled / run.completed → a pending reminder is dropped: nothing is sent for a run that ended. */
-export async function dropReminders(event: CoffeeEvent, tx: Sql, deps: ReminderDeps): Promise<void> {
-  const data = event.data as EventData<'com.coffeebuddy.run.canceled' | 'com.coffeebuddy.run.completed'>;
+export async function dropReminders(event: CoffeeEvent<'com.coffeebuddy.run.canceled' | 'com.coffeebuddy.run.completed'>, tx: Sql, deps: ReminderDeps): Promise<void> {
+  const { data } = event;
   const dropped = await cancelPendingReminders(tx, data.runId, deps.now());
   const reason = event.type === 'com.coffeebuddy.run.canceled' ? 'run_canceled' : 'run_done';
   if (dropped > 0) deps.metrics.remindersTotal.inc({ kind: 'runner', outcome: 'canceled', reason }, dropped);

@@ -1,3 +1,4 @@
+import { runEvent } from '../../shared/events/cloud-event.ts';
 import { lastCallEffect, runnerReminderEffect } from './effects.ts';
 import type { ReminderDeps } from './handler.ts';
 import { claimLastCall, findLastCallsDue, lockDueReminders, lockRunsToClose, markCloseRequested, markReminder } from './queries.ts';
@@ -76,13 +77,7 @@ async function closeScheduledRuns(deps: ReminderDeps, now: Date): Promise<number
     const runs = await lockRunsToClose(tx, now, batch);
     for (const run of runs) {
       await markCloseRequested(tx, run.id, now);
-      await deps.emit(tx, {
-        type: 'com.coffeebuddy.run.close_requested',
-        subject: run.id,
-        partitionKey: run.slackChannelId,
-        correlationId: run.id,
-        data: { runId: run.id, slackChannelId: run.slackChannelId, requestedBySlackUserId: run.initiatorSlackUserId },
-      });
+      await deps.emit(tx, runEvent('com.coffeebuddy.run.close_requested', { runId: run.id, slackChannelId: run.slackChannelId, requestedBySlackUserId: run.initiatorSlackUserId }));
       deps.log.info('run closes on schedule', { runId: run.id, closesAt: run.closesAt.toISOString() });
     }
     return runs.length;

@@ -1,3 +1,4 @@
+import { runEvent } from '../../shared/events/cloud-event.ts';
 import { randomUUID } from 'node:crypto';
 import { isTimeZone } from '../../shared/config.ts';
 import { isUniqueViolation } from '../../shared/db/client.ts';
@@ -164,12 +165,7 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
       checkedAt: zone.profile?.checkedAt ?? null,
     },
     run: { pickupAt: parsed.pickupAt, closesAt: parsed.closesAt, note: parsed.note, timeZone, startedAt: now },
-    event: deps.emit.prepare({
-      type: 'com.coffeebuddy.run.created',
-      subject: runId,
-      partitionKey: command.channel_id,
-      correlationId: runId,
-      data: {
+    event: deps.emit.prepare(runEvent('com.coffeebuddy.run.created', {
         runId,
         slackTeamId: command.team_id,
         slackChannelId: command.channel_id,
@@ -179,8 +175,7 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
         note: parsed.note,
         timeZone,
         startedAt: now.toISOString(),
-      },
-    }),
+      })),
     effect: syncRunMessage(runId),
     leaseUntil: deps.effects.leaseUntil(now),
   }).catch(async (error: unknown) => {
@@ -234,13 +229,7 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
 async function markFailed(runId: string, slackChannelId: string, reason: string, deps: SlashCommandDeps): Promise<void> {
   await deps.sql.begin(async (tx) => {
     if (!(await failOpenRun(tx, runId, reason))) return;
-    await deps.emit(tx, {
-      type: 'com.coffeebuddy.run.failed',
-      subject: runId,
-      partitionKey: slackChannelId,
-      correlationId: runId,
-      data: { runId, slackChannelId, reason },
-    });
+    await deps.emit(tx, runEvent('com.coffeebuddy.run.failed', { runId, slackChannelId, reason }));
   });
   deps.metrics.runsTotal.inc({ status: 'failed' });
 }

@@ -1,3 +1,4 @@
+import { channelEvent } from '../events/cloud-event.ts';
 import { z } from 'zod';
 import type { Pool } from '../db/client.ts';
 import type { Emit } from '../events/outbox.ts';
@@ -113,13 +114,7 @@ export async function changeChannelSettings(args: {
     if (Object.keys(changes).length === 0) return { kind: 'unchanged' as const, settings };
     await saveChannelSettings(tx, id, next, args.now);
     await audit(args.action, changes);
-    await args.emit(tx, {
-      type: 'com.coffeebuddy.admin.settings_changed',
-      subject: args.channel.slackChannelId,
-      partitionKey: args.channel.slackChannelId,
-      correlationId: args.channel.slackChannelId,
-      data: { slackChannelId: args.channel.slackChannelId, changedBySlackUserId: args.actorSlackUserId, changes },
-    });
+    await args.emit(tx, channelEvent('com.coffeebuddy.admin.settings_changed', { slackChannelId: args.channel.slackChannelId, changedBySlackUserId: args.actorSlackUserId, changes }));
     return { kind: 'changed' as const, changes, settings: next };
   });
 }
@@ -176,13 +171,7 @@ export async function requestChannelReset(args: {
     const [open] = await tx`select 1 from runs where channel_id = ${id} and status = 'open' limit 1`;
     if (open) return 'open_run' as const;
     await audit('reset');
-    await args.emit(tx, {
-      type: 'com.coffeebuddy.channel.reset_requested',
-      subject: args.channel.slackChannelId,
-      partitionKey: args.channel.slackChannelId,
-      correlationId: args.channel.slackChannelId,
-      data: { slackChannelId: args.channel.slackChannelId, requestedBySlackUserId: args.actorSlackUserId, requestedAt: args.now.toISOString() },
-    });
+    await args.emit(tx, channelEvent('com.coffeebuddy.channel.reset_requested', { slackChannelId: args.channel.slackChannelId, requestedBySlackUserId: args.actorSlackUserId, requestedAt: args.now.toISOString() }));
     return 'requested' as const;
   });
 }

@@ -1,3 +1,4 @@
+import { runEvent } from '../events/cloud-event.ts';
 import type { Pool, Sql } from '../db/client.ts';
 import type { Emit } from '../events/outbox.ts';
 import type { SlackPort } from '../slack/port.ts';
@@ -85,13 +86,7 @@ export async function requestClose(
       const [current] = await tx<{ status: string }[]>`select status from runs where id = ${run.id}`;
       return current?.status === 'open' ? ('already_requested' as const) : ('not_open' as const);
     }
-    await emit(tx, {
-      type: 'com.coffeebuddy.run.close_requested',
-      subject: run.id,
-      partitionKey: run.slackChannelId,
-      correlationId: run.id,
-      data: { runId: run.id, slackChannelId: run.slackChannelId, requestedBySlackUserId },
-    });
+    await emit(tx, runEvent('com.coffeebuddy.run.close_requested', { runId: run.id, slackChannelId: run.slackChannelId, requestedBySlackUserId }));
     return 'requested' as const;
   });
 }
@@ -111,13 +106,7 @@ export async function cancelRun(
       returning before.status as previous_status
     `;
     if (!row) return 'not_cancelable' as const;
-    await emit(tx, {
-      type: 'com.coffeebuddy.run.canceled',
-      subject: run.id,
-      partitionKey: run.slackChannelId,
-      correlationId: run.id,
-      data: { runId: run.id, slackChannelId: run.slackChannelId, canceledBySlackUserId, previousStatus: row.previousStatus },
-    });
+    await emit(tx, runEvent('com.coffeebuddy.run.canceled', { runId: run.id, slackChannelId: run.slackChannelId, canceledBySlackUserId, previousStatus: row.previousStatus }));
     return 'canceled' as const;
   });
 }

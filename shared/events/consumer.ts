@@ -1,9 +1,10 @@
 import type { Pool, Sql } from '../db/client.ts';
 import type { EffectRequest, EnqueueEffect } from '../effects/effects.ts';
 import type { CoffeeEvent } from './cloud-event.ts';
+import type { EventType } from './catalog.ts';
 
 /** Handles one event inside the consumer's transaction; everything it writes commits with the dedupe row. */
-export type EventHandler<D> = (event: CoffeeEvent, tx: Sql, deps: D) => Promise<void>;
+export type EventHandler<D, T extends EventType = EventType> = (event: CoffeeEvent<T>, tx: Sql, deps: D) => Promise<void>;
 
 /**
  * An event's effects outside the database (Slack posts). They are recorded as a durable effect in
@@ -11,10 +12,23 @@ export type EventHandler<D> = (event: CoffeeEvent, tx: Sql, deps: D) => Promise<
  * until Slack takes them — so they may run more than once and must be idempotent (posts go
  * through `postOnce`, edits render the present).
  */
-export type EventEffect<D> = (event: CoffeeEvent, deps: D) => Promise<void>;
+export type EventEffect<D, T extends EventType = EventType> = (event: CoffeeEvent<T>, deps: D) => Promise<void>;
 
 /** What a function does with an event type: a transactional handler, a durable effect, or both. */
-export type EventConsumer<D> = EventHandler<D> | { transaction?: EventHandler<D>; effect?: EventEffect<D> };
+export type EventConsumer<D, T extends EventType = EventType> =
+  | EventHandler<D, T>
+  | { transaction?: EventHandler<D, T>; effect?: EventEffect<D, T> };
+
+/** A function's consumers: each event type's consumer receives that type's data, typed, with no casts. */
+export type EventConsumers<D> = { [T in EventType]?: EventConsumer<D, T> };
+
+/**
+ * The consumer of `type`, for an event whose type the delivery has already validated: the one place
+ * the per-type handler is seen as a handler of any event.
+ */
+export function consumerOf<D>(consumers: EventConsumers<D>, type: EventType): EventConsumer<D> | undefined {
+  return consumers[type] as EventConsumer<D> | undefined;
+}
 
 /** The effect kind under which `consumer` carries out its effect for events of `type`. */
 export function eventEffectKind(consumer: string, type: string): string {
