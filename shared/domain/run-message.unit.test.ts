@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { formerMember, tombstoneId } from './forgotten.ts';
+import type { PersonOrder } from './order-list.ts';
+import { finishedRunMessage, runMessage, volunteerLine, type RunMessageInput } from './run-message.ts';
+
+const run: RunMessageInput = {
+  runId: '00000000-0000-4000-8000-000000000001',
+  initiatorSlackUserId: 'U1',
+  pickupAt: new Date('2026-11-30T09:30:00Z'),
+  closesAt: new Date('2026-11-30T09:15:00Z'),
+  timeZone: 'Europe/Berlin',
+  note: '<!here> Lobby & café',
+  fairnessWindowRuns: 5,
+  orders: [{ slackUserId: 'U2', order: { kind: 'free_text', text: '<@U9> flat white' } }],
+};
+const summaryText = (blocks: Record<string, unknown>[]) => (blocks[0]!.text as { text: string }).text;
+const ordered = (...ids: string[]): PersonOrder[] => ids.map((slackUserId) => ({ slackUserId, order: { kind: 'free_text', text: 'tea' } }));
+
+describe('runMessage', () => {
+  it('shows who started it, pickup and closing time in each reader’s zone, and the note escaped', () => {
+    const message = runMessage(run);
+    expect(message.text).toBe('Coffee run started by <@U1>, pickup <!date^1796031000^{time}|10:30 Europe/Berlin>: 1 person has ordered');
+    expect(summaryText(message.blocks)).toBe(
+      ':coffee: *Coffee run* started by <@U1>\n*Pickup:* <!date^1796031000^{time}|10:30 Europe/Berlin>\n*Ordering closes:* <!date^1796030100^{time}|10:15 Europe/Berlin>\n*Note:* &lt;!here&gt; Lobby &amp; café',
+    );
+    expect(JSON.stringify(message.blocks)).toContain('• <@U2> &lt;@U9&gt; flat white');
+  });
+
+  it('says "no time set" without a pickup, and shows the volunteers', () => {
+    const message = runMessage({ ...run, pickupAt: null, closesAt: null, note: '', volunteerSlackUserIds: ['U2', 'U3'] });
+    expect(summaryText(message.blocks)).toBe(':coffee: *Coffee run* started by <@U1>\n*Pickup:* no time set');
+    expect(message.blocks.find((block) => block.block_id === 'run.volunteers')).toMatchObject({
+      elements: [{ text: '🙋 <@U2> volunteered to go · <@U3> (no order yet) is going too' }],
+    });
+  });
+});
+
+describe('volunteerLine', () => {
+  it('is absent without volunteers and lists everyone after the first as going too', () => {
+    expect(volunteerLine([], [])).toBeNull();
+    expect(volunteerLine(['U1'], [])).toBe('🙋 <@U1> (no order yet) volunteered to go');
+    expect(volunteerLine(['U1', 'U2', 'U3'], ordered('U1', 'U2', 'U3'))).toBe('🙋 <@U1> volunteered to go · <@U2>, <@U3> are going too');
+  });
+});
+
+describe('finishedRunMessage', () => {
+  it.each([
+    [{ kind: 'closed', runnerSlackUserId: 'U2' }, ':lock: Closed: <@U2> is going'],
+    [{ kind: 'closed', runnerSlackUserId: null }, ':lock: Closed: no orders, nobody needs to go'],
+    [{ kind: 'completed', runnerSlackUserId: 'U2' }, ':white_check_mark: Done: <@U2> picked up the coffee'],
+    [{ kind: 'canceled', canceledBySlackUserId: 'U1' }, ':no_entry_sign: Canceled by <@U1>'],
+  ] as const)('%j: says how it ended, keeps the orders and drops the buttons', (outcome, status) => {
+    const message = finishedRunMessage(run, outcome);
+    expect(message.text).toBe(`Coffee run started by <@U1>: ${status}`);
+    expect(summaryText(message.blocks)).toMatch(new RegExp(`\n${status.replace(/[()]/g, '\\$&')}$`));
+    expect(message.blocks.map((block) => block.type)).toEqual(['section', 'context', 'section']);
+    expect(message.blocks[1]).toMatchObject({ elements: [{ text: '1 order' }] });
+  });
+
+  it('shows someone who said forget-me as a former member, never as a mention', () => {
+    const message = finishedRunMessage({ ...run, orders: [{ slackUserId: tombstoneId(), order: { kind: 'free_text', text: 'tea' } }] }, { kind: 'completed', runnerSlackUserId: 'U2' });
+    expect((message.blocks[2]!.text as { text: string }).text).toBe(`• ${formerMember} tea`);
+  });
+});
