@@ -7,5 +7,5 @@ import { reminderDue } from './reminder-due/descriptor.ts';
 import { slashCommand } from './slash-command/descriptor.ts';
 
 /** Every function, in one place: the local runner, the bundler and the tests derive their wiring from this. */
-export const registry: readonly AnyFunction[] = [slashCommand, interaction, closeRun, fairnessAssign, reminderDue, admin];
+export const registry = [slashCommand, interaction, closeRun, fairnessAssign, reminderDue, admin] as const satisfies readonly AnyFunction[];
 

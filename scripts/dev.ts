@@ -115,17 +115,10 @@ async function main(): Promise<void> {
   // The browser sandbox plays Slack towards this process, so it only exists with the built-in emulator.
   let botUrl = '';
   const sandbox = emulator
-    ? await createSandbox({ emulator, botUrl: () => botUrl, signingSecret: String(config.SLACK_SIGNING_SECRET), people })
+    ? await createSandbox({ emulator, botUrl: () => botUrl, signingSecret: config.SLACK_SIGNING_SECRET, people })
     : undefined;
 
-  const { slack, effectSlack } = createSlackPorts({
-    token: String(config.SLACK_BOT_TOKEN),
-    apiUrl: String(config.SLACK_API_URL ?? 'https://slack.com/api/'),
-    ackTimeoutMs: Number(config.SLACK_TIMEOUT_MS),
-    effectTimeoutMs: Number(config.SLACK_EFFECT_TIMEOUT_MS),
-    log,
-    metrics,
-  });
+  const { slack, effectSlack } = createSlackPorts(config, log, metrics);
   let kafka;
   const kafkaConnection = kafkaClientOptionsFromConfig(config);
   if (kafkaConnection) {
@@ -171,7 +164,7 @@ async function main(): Promise<void> {
   say(
     curlCommand({
       url: `${stack.url}/slack/commands`,
-      secret: String(config.SLACK_SIGNING_SECRET),
+      secret: config.SLACK_SIGNING_SECRET,
       text: 'in 15m Lobby',
       userId: localSlack.userId,
       channelId: localSlack.channelId,

@@ -188,6 +188,9 @@ export const slackConfigShape = {
   SLACK_EFFECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 };
 
+/** The Slack variables, as loaded. */
+export type SlackSettings = z.infer<z.ZodObject<typeof slackConfigShape>>;
+
 /**
  * How long a Slack request may take before it is answered anyway (Slack gives up at 3 s): a
  * command's answer then goes to its response_url, a modal is told to try again.

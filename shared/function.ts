@@ -102,10 +102,10 @@ export interface FunctionDescriptor<C> {
   timers?: readonly FunctionTimer<C>[];
 }
 
-/** Declare a descriptor with its config type inferred from the schema. */
-export function defineFunction<S extends z.ZodObject>(
-  descriptor: Omit<FunctionDescriptor<z.infer<S>>, 'config'> & { config: S },
-): FunctionDescriptor<z.infer<S>> {
+/** Declare a descriptor with its config type inferred from the schema, keeping the schema's and `usesSlack`'s own types. */
+export function defineFunction<S extends z.ZodObject, Slack extends boolean>(
+  descriptor: Omit<FunctionDescriptor<z.infer<S>>, 'config' | 'usesSlack'> & { config: S; usesSlack: Slack },
+): FunctionDescriptor<z.infer<S>> & { config: S; usesSlack: Slack } {
   return descriptor;
 }
 

@@ -11,7 +11,7 @@ import { eventPath, type AnyFunction } from './function.ts';
 import type { FallbackHandler } from './http/server.ts';
 import type { Logger } from './logging.ts';
 import type { Metrics } from './metrics.ts';
-import { createRuntime, type Runtime, type RuntimeConfig } from './runtime.ts';
+import { createRuntime, type BaseConfig, type Runtime } from './runtime.ts';
 import type { SlackPort } from './slack/port.ts';
 import type { EffectPolicy } from './effects/worker.ts';
 import { audienceFor } from './auth/event-auth.ts';
@@ -34,7 +34,7 @@ export interface LocalStack {
  */
 export async function startLocalStack(options: {
   functions: readonly AnyFunction[];
-  config: RuntimeConfig;
+  config: BaseConfig;
   sql: Pool;
   slack: SlackPort;
   effectSlack: SlackPort;
@@ -121,7 +121,7 @@ export async function startLocalStack(options: {
     bus,
     async close() {
       await dispatcher?.stop();
-      await runtime.close(Number(options.config.SHUTDOWN_TIMEOUT_MS));
+      await runtime.close(options.config.SHUTDOWN_TIMEOUT_MS);
     },
   };
 }

@@ -30,14 +30,7 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
   const metrics = createMetrics({ defaultMetrics: true, labels: { function: fn.name } });
   const sql = createDbFromConfig(config, `coffeebuddy-${fn.name}`);
   const { slack, effectSlack } = fn.usesSlack
-    ? createSlackPorts({
-        token: String(config.SLACK_BOT_TOKEN),
-        apiUrl: config.SLACK_API_URL ? String(config.SLACK_API_URL) : undefined,
-        ackTimeoutMs: Number(config.SLACK_TIMEOUT_MS),
-        effectTimeoutMs: Number(config.SLACK_EFFECT_TIMEOUT_MS),
-        log,
-        metrics,
-      })
+    ? createSlackPorts(config, log, metrics)
     : { slack: slackNotConfigured, effectSlack: slackNotConfigured };
   const kafkaConnection = kafkaClientOptionsFromConfig(config);
   const transport =

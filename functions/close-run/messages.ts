@@ -1,8 +1,9 @@
+import type { Button } from '@slack/types';
 import { orderBlocks } from '../../shared/domain/order-blocks.ts';
 import type { PersonOrder } from '../../shared/domain/order-list.ts';
 import { pickupText, runActions } from '../../shared/domain/run-message.ts';
 import type { RunView } from '../../shared/domain/run-queries.ts';
-import type { Block } from '../../shared/slack/port.ts';
+import type { SlackMessage } from '../../shared/slack/port.ts';
 import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
 
 const heading = (run: RunView) => {
@@ -11,7 +12,7 @@ const heading = (run: RunView) => {
 };
 
 /** The one summary posted in the channel when the runner is known (or nobody needs to go). */
-export function summaryMessage(run: RunView, orders: readonly PersonOrder[], change?: { declinedSlackUserId: string }) {
+export function summaryMessage(run: RunView, orders: readonly PersonOrder[], change?: { declinedSlackUserId: string }): Required<SlackMessage> {
   if (!run.runnerSlackUserId) {
     const why = orders.length === 0 ? 'no orders, nobody needs to go.' : `nobody can go. ${run.runnerReason ?? ''}`;
     const text = `:coffee: Coffee run closed: ${why}`;
@@ -31,9 +32,9 @@ export function summaryMessage(run: RunView, orders: readonly PersonOrder[], cha
 }
 
 /** The runner's DM: the same list and totals, with Mark done and I can't go. */
-export function runnerDm(run: RunView, orders: readonly PersonOrder[]) {
+export function runnerDm(run: RunView, orders: readonly PersonOrder[]): Required<SlackMessage> {
   const text = `You're the coffee runner for <#${run.slackChannelId}>: ${orders.length} ${orders.length === 1 ? 'order' : 'orders'}.`;
-  const button = (label: string, actionId: string, style?: 'primary') => ({
+  const button = (label: string, actionId: string, style?: 'primary'): Button => ({
     type: 'button',
     text: { type: 'plain_text', text: label },
     action_id: actionId,
@@ -55,7 +56,7 @@ export function runnerDm(run: RunView, orders: readonly PersonOrder[]) {
 }
 
 /** What the runner's DM and reminders become once the run is done: the list stays, the buttons go. */
-export function doneDm(run: RunView, orders: readonly PersonOrder[]) {
+export function doneDm(run: RunView, orders: readonly PersonOrder[]): Required<SlackMessage> {
   const text = `Done — thanks for getting the coffee for <#${run.slackChannelId}>!`;
   return {
     text,
@@ -64,7 +65,7 @@ export function doneDm(run: RunView, orders: readonly PersonOrder[]) {
 }
 
 /** What a DM becomes when its runner is off the hook (declined, or the run was canceled). */
-export function releasedDm(run: RunView, reason: string) {
+export function releasedDm(run: RunView, reason: string): Required<SlackMessage> {
   const text = `No need to go for <#${run.slackChannelId}> any more: ${reason}`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:ok_hand: ${text}` } }] };
 }

@@ -24,8 +24,8 @@ const latte = (slackUserId: string, customizations = ''): PersonOrder => ({ slac
 const typed = (slackUserId: string, text: string): PersonOrder => ({ slackUserId, order: { kind: 'free_text', text } });
 const orders = [latte('U2', 'oat <milk>'), typed('U3', 'a tea'), latte('U4'), typed('U5', 'water')];
 
-const texts = (blocks: Record<string, unknown>[]) =>
-  blocks.map((block) => (block.text as { text: string } | undefined)?.text ?? (block.elements as { text?: string }[])?.map((e) => e.text ?? '').join(' '));
+const texts = (blocks: readonly unknown[]) =>
+  (blocks as Record<string, unknown>[]).map((block) => (block.text as { text: string } | undefined)?.text ?? (block.elements as { text?: string }[])?.map((e) => e.text ?? '').join(' '));
 
 describe('summaryMessage', () => {
   it('names the runner, why, every order (escaped) and totals by drink and size', () => {

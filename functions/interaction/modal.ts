@@ -1,3 +1,4 @@
+import type { InputBlock, InputBlockElement, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { z } from 'zod';
 import {
   describeOrder,
@@ -22,8 +23,8 @@ export const orderModalMetadata = z.object({
 });
 export type OrderModalMetadata = z.infer<typeof orderModalMetadata>;
 
-const option = (text: string, value: string) => ({ text: { type: 'plain_text', text: truncate(text, 75) }, value });
-const input = (blockId: string, label: string, element: Record<string, unknown>, hint?: string) => ({
+const option = (text: string, value: string): PlainTextOption => ({ text: { type: 'plain_text', text: truncate(text, 75) }, value });
+const input = (blockId: string, label: string, element: InputBlockElement, hint?: string): InputBlock => ({
   type: 'input',
   block_id: blockId,
   optional: true,
@@ -36,10 +37,10 @@ const input = (blockId: string, label: string, element: Record<string, unknown>,
  * The order modal (https://api.slack.com/surfaces/modals): drink, size, customizations, or free
  * text instead; pre-filled with `prefill`, offering up to three usuals.
  */
-export function orderModal(args: { metadata: OrderModalMetadata; prefill?: OrderSpec; notice?: string }): Record<string, unknown> {
+export function orderModal(args: { metadata: OrderModalMetadata; prefill?: OrderSpec; notice?: string }): ModalView {
   const structured = args.prefill?.kind === 'structured' ? args.prefill : undefined;
   const freeText = args.prefill?.kind === 'free_text' ? args.prefill.text : undefined;
-  const blocks: Record<string, unknown>[] = [];
+  const blocks: KnownBlock[] = [];
   if (args.notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: args.notice } });
   if (args.metadata.usuals.length > 0) {
     blocks.push(

@@ -1,3 +1,4 @@
+import type { View } from '@slack/types';
 import { z } from 'zod';
 import { reminderDefaultsShape, slackAckDeadlineMs, slackIngressConfigShape } from '../../shared/config.ts';
 import { adminBoundsShape } from '../../shared/domain/channel-admin.ts';
@@ -87,4 +88,4 @@ export type InteractionPayload = z.infer<typeof interactionPayload>;
 export type ViewSubmissionResponse =
   | null
   | { response_action: 'errors'; errors: Record<string, string> }
-  | { response_action: 'update'; view: Record<string, unknown> };
+  | { response_action: 'update'; view: View };

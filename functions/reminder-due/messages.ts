@@ -2,6 +2,7 @@ import { orderBlocks } from '../../shared/domain/order-blocks.ts';
 import type { PersonOrder } from '../../shared/domain/order-list.ts';
 import { pickupText, runActions } from '../../shared/domain/run-message.ts';
 import type { RunView } from '../../shared/domain/run-queries.ts';
+import type { SlackMessage } from '../../shared/slack/port.ts';
 import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
 
 /** "in 4 minutes", "in 1 minute", "now". */
@@ -15,7 +16,7 @@ function fromNow(at: Date, now: Date): string {
  * The runner's reminder DM: when and where, the order list with totals, and Mark done. `late`
  * when the reminder time had passed already at assignment (pickup very soon): then it says so.
  */
-export function runnerReminder(run: RunView, orders: readonly PersonOrder[], options: { late: boolean; now: Date }) {
+export function runnerReminder(run: RunView, orders: readonly PersonOrder[], options: { late: boolean; now: Date }): Required<SlackMessage> {
   const pickupAt = run.pickupAt!;
   const when = `${pickupText(pickupAt, run.timeZone)} (${fromNow(pickupAt, options.now)})`;
   const text = options.late

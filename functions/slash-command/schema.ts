@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { reminderDefaultsShape, slackAckDeadlineMs, slackIngressConfigShape } from '../../shared/config.ts';
 import { adminBoundsShape } from '../../shared/domain/channel-admin.ts';
 import { slackId, slackText } from '../../shared/slack/fields.ts';
+import type { SlackMessage } from '../../shared/slack/port.ts';
 import { isStorableText } from '../../shared/text.ts';
 import { textTooLongReply, unstorableTextReply } from './messages.ts';
 
@@ -53,7 +54,4 @@ export function parseSlashCommand(
 }
 
 /** An answer shown only to the user who typed the command. */
-export interface EphemeralReply {
-  text: string;
-  blocks?: Record<string, unknown>[];
-}
+export type EphemeralReply = SlackMessage;

@@ -1,3 +1,4 @@
+import type { Button, PlainTextElement } from '@slack/types';
 import type { EphemeralReply } from './schema.ts';
 
 /** The words after `/coffee` that are subcommands (see `handleSlashCommand`). */
@@ -113,10 +114,10 @@ export function suggestionReply(check: Extract<FirstWordCheck, { kind: 'suggest'
   const note = text.trim();
   const buttons = [
     ...(check.command && check.command.length <= buttonValueMax
-      ? [{ type: 'button', action_id: suggestionActions.runCommand, style: 'primary', text: plain(`/coffee ${check.command}`), value: check.command }]
+      ? [{ type: 'button', action_id: suggestionActions.runCommand, style: 'primary', text: plain(`/coffee ${check.command}`), value: check.command } satisfies Button]
       : []),
     ...(note.length <= buttonValueMax
-      ? [{ type: 'button', action_id: suggestionActions.startRun, text: plain(`Start a run with note '${note}'`), value: note }]
+      ? [{ type: 'button', action_id: suggestionActions.startRun, text: plain(`Start a run with note '${note}'`), value: note } satisfies Button]
       : []),
   ];
   return {
@@ -135,4 +136,4 @@ export function otherDayReply(check: Extract<FirstWordCheck, { kind: 'day' }>): 
   };
 }
 
-const plain = (text: string) => ({ type: 'plain_text', text: text.length > buttonTextMax ? `${text.slice(0, buttonTextMax - 1)}…` : text, emoji: true });
+const plain = (text: string): PlainTextElement => ({ type: 'plain_text', text: text.length > buttonTextMax ? `${text.slice(0, buttonTextMax - 1)}…` : text, emoji: true });

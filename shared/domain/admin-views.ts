@@ -1,4 +1,4 @@
-import type { Block } from '../slack/port.ts';
+import type { InputBlock, ModalView, PlainTextOption } from '@slack/types';
 import { numericSettings, outOfBounds, type AdminBounds, type ChannelSettings, type NumericSetting } from './channel-admin.ts';
 
 /** Ids the interaction function routes on. */
@@ -22,9 +22,9 @@ export function adminSettingsModal(args: {
   settings: ChannelSettings;
   defaults: { reminderOffsetMinutes: number; lastCallMinutes: number };
   bounds: AdminBounds;
-}): Record<string, unknown> {
+}): ModalView {
   const { settings } = args;
-  const option = (value: keyof typeof switches) => ({ text: { type: 'plain_text', text: switches[value] }, value });
+  const option = (value: keyof typeof switches): PlainTextOption => ({ text: { type: 'plain_text', text: switches[value] }, value });
   const on = (['enabled', 'reminders', 'lastcall'] as const).filter((key) =>
     key === 'enabled' ? settings.enabled : key === 'reminders' ? settings.remindersEnabled : settings.lastCallEnabled,
   );
@@ -35,7 +35,7 @@ export function adminSettingsModal(args: {
     window: settings.fairnessWindowRuns,
     retention: settings.dataRetentionDays,
   };
-  const numberInput = (block: string): Block => {
+  const numberInput = (block: string): InputBlock => {
     const setting = limits[numberBlocks[block]!];
     return {
       type: 'input',

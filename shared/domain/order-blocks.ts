@@ -1,8 +1,8 @@
-import type { Block } from '../slack/port.ts';
+import type { KnownBlock } from '@slack/types';
 import { orderLines, totalsLine, type PersonOrder } from './order-list.ts';
 
 // A section holds 3000 characters; long lists are split over several sections.
-function listSections(lines: string[], blockId: string): Block[] {
+function listSections(lines: string[], blockId: string): KnownBlock[] {
   const sections: string[] = [];
   for (const line of lines) {
     const last = sections.at(-1);
@@ -13,7 +13,7 @@ function listSections(lines: string[], blockId: string): Block[] {
 }
 
 /** The order list and totals, identical in the channel summary and the runner's DM. */
-export function orderBlocks(orders: readonly PersonOrder[]): Block[] {
+export function orderBlocks(orders: readonly PersonOrder[]): KnownBlock[] {
   return [
     ...listSections(orderLines(orders), 'orders'),
     { type: 'section', block_id: 'totals', text: { type: 'mrkdwn', text: `*Totals:* ${totalsLine(orders)}` } },

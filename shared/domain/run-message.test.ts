@@ -19,7 +19,7 @@ describe('runMessage within Slack Block Kit limits', () => {
     const { blocks } = runMessage({ ...base, orders: people(n) });
     expect(blocks.length).toBeLessThanOrEqual(50);
     for (const block of blocks) {
-      const text = (block.text as { text?: string } | undefined)?.text ?? '';
+      const text = (block as { text?: { text?: string } }).text?.text ?? '';
       expect(text.length).toBeLessThanOrEqual(3000);
     }
     const rendered = JSON.stringify(blocks);

@@ -1,4 +1,4 @@
-import type { Block } from '../slack/port.ts';
+import type { Button, KnownBlock } from '@slack/types';
 import { escapeMrkdwn, mention, slackTime, truncate } from '../slack/text.ts';
 import { orderLines, type PersonOrder } from './order-list.ts';
 import { formatPickup } from './pickup-time.ts';
@@ -60,13 +60,13 @@ export function pickupText(pickupAt: Date | null, timeZone: string): string {
 }
 
 /** The run message: what, when, who started it, who ordered what, and the buttons. */
-export function runMessage(run: RunMessageInput): { text: string; blocks: Block[] } {
+export function runMessage(run: RunMessageInput): { text: string; blocks: KnownBlock[] } {
   const pickup = pickupText(run.pickupAt, run.timeZone);
   const note = run.note ? `\n*Note:* ${escapeMrkdwn(run.note)}` : '';
   const closes = run.closesAt ? `\n*Ordering closes:* ${pickupText(run.closesAt, run.timeZone)}` : '';
   const count = run.orders.length;
   const participants = `${count} ${count === 1 ? 'person has' : 'people have'} ordered`;
-  const button = (text: string, actionId: string, style?: 'primary') => ({
+  const button = (text: string, actionId: string, style?: 'primary'): Button => ({
     type: 'button',
     text: { type: 'plain_text', text },
     action_id: actionId,
@@ -121,7 +121,7 @@ export function volunteerLine(volunteers: readonly string[], orders: readonly Pe
   return `🙋 ${who(first)} volunteered to go${too}`;
 }
 
-function volunteerContext(run: RunMessageInput): Block[] {
+function volunteerContext(run: RunMessageInput): KnownBlock[] {
   const line = volunteerLine(run.volunteerSlackUserIds ?? [], run.orders);
   // Context text is capped at 3000 characters too; a very long list is cut.
   return line ? [{ type: 'context', block_id: 'run.volunteers', elements: [{ type: 'mrkdwn', text: truncate(line, maxSectionChars) }] }] : [];
@@ -131,7 +131,7 @@ function volunteerContext(run: RunMessageInput): Block[] {
  * Who ordered what, one line each, packed into as few sections as the 3000-character limit
  * allows; past the block budget the rest is summarised as "…and N more".
  */
-export function orderListSections(orders: readonly PersonOrder[], blockIdPrefix = 'run.orders'): Block[] {
+export function orderListSections(orders: readonly PersonOrder[], blockIdPrefix = 'run.orders'): KnownBlock[] {
   const lines = orderLines(orders);
   const sections: string[] = [];
   let current = '';
@@ -161,7 +161,7 @@ export type RunOutcome =
   | { kind: 'canceled'; canceledBySlackUserId: string };
 
 /** The run message after close, completion or cancel: frozen order list, no buttons. */
-export function finishedRunMessage(run: RunMessageInput, outcome: RunOutcome): { text: string; blocks: Block[] } {
+export function finishedRunMessage(run: RunMessageInput, outcome: RunOutcome): { text: string; blocks: KnownBlock[] } {
   const pickup = pickupText(run.pickupAt, run.timeZone);
   const note = run.note ? `\n*Note:* ${escapeMrkdwn(run.note)}` : '';
   const status =

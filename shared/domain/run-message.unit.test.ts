@@ -13,7 +13,7 @@ const run: RunMessageInput = {
   fairnessWindowRuns: 5,
   orders: [{ slackUserId: 'U2', order: { kind: 'free_text', text: '<@U9> flat white' } }],
 };
-const summaryText = (blocks: Record<string, unknown>[]) => (blocks[0]!.text as { text: string }).text;
+const summaryText = (blocks: readonly unknown[]) => (blocks[0] as { text: { text: string } }).text.text;
 const ordered = (...ids: string[]): PersonOrder[] => ids.map((slackUserId) => ({ slackUserId, order: { kind: 'free_text', text: 'tea' } }));
 
 describe('runMessage', () => {
@@ -59,6 +59,6 @@ describe('finishedRunMessage', () => {
 
   it('shows someone who said forget-me as a former member, never as a mention', () => {
     const message = finishedRunMessage({ ...run, orders: [{ slackUserId: tombstoneId(), order: { kind: 'free_text', text: 'tea' } }] }, { kind: 'completed', runnerSlackUserId: 'U2' });
-    expect((message.blocks[2]!.text as { text: string }).text).toBe(`• ${formerMember} tea`);
+    expect((message.blocks[2] as { text: { text: string } }).text.text).toBe(`• ${formerMember} tea`);
   });
 });

@@ -1,3 +1,4 @@
+import type { SectionBlock } from '@slack/types';
 import { ErrorCode, LogLevel, WebClient, type WebClientOptions } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeCall, startSlackEmulator, type RecordedCall, type SlackEmulator } from './emulator.ts';
@@ -159,6 +160,7 @@ describe('slack emulator', () => {
     expect(emulator.ephemerals('C5')).toEqual([
       expect.objectContaining({ channel: 'C5', user: 'U1', ts: posted.message_ts, text: 'psst', blocks: [{ type: 'divider' }], edits: 0 }),
     ]);
+    // The SDK's types require `text`; this call leaves it out to see the emulator refuse it.
     await expect(slack.chat.postEphemeral({ channel: 'C5', user: 'U1' } as never)).rejects.toMatchObject({ data: { error: 'no_text' } });
 
     const target = { channel: 'C5', user: 'U1', messageTs: posted.message_ts!, ephemeral: true };
@@ -223,7 +225,7 @@ describe('slack emulator', () => {
     const slack = client();
     const refused: string[][] = [];
     const unsubscribe = emulator.subscribe(({ call }) => void (call.violations && refused.push(call.violations)));
-    const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+    const section = (text: string): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
     const button = (text: string, value = 'v', actionId = 'a') => ({ type: 'button', text: { type: 'plain_text', text }, value, action_id: actionId });
     const cases: [unknown[], string][] = [
       [Array.from({ length: 51 }, () => ({ type: 'divider' })), 'must have at most 50 blocks, got 51 [json-pointer:/blocks]'],
@@ -255,9 +257,9 @@ describe('slack emulator', () => {
     expect(refused).toEqual(cases.map(([, problem]) => [`[ERROR] ${problem}`]));
     expect(emulator.callsTo('chat.postMessage').every((call) => call.violations?.length === 1)).toBe(true);
 
-    await expect(slack.chat.postEphemeral({ channel: 'C8', user: 'U1', text: 'x', blocks: [section('x'.repeat(3001))] as never })).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
+    await expect(slack.chat.postEphemeral({ channel: 'C8', user: 'U1', text: 'x', blocks: [section('x'.repeat(3001))] })).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
     const posted = await slack.chat.postMessage({ channel: 'C8', text: 'fine', blocks: [section('fine')] });
-    await expect(slack.chat.update({ channel: 'C8', ts: posted.ts!, text: 'x', blocks: [section('x'.repeat(3001))] as never })).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
+    await expect(slack.chat.update({ channel: 'C8', ts: posted.ts!, text: 'x', blocks: [section('x'.repeat(3001))] })).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
     expect(emulator.messages('C8')[0]).toMatchObject({ text: 'fine', edits: 0 });
     const tooLong = await postJson(emulator.responseUrl('too-long', { channel: 'C8', user: 'U1' }), { blocks: [section('x'.repeat(3001))] });
     expect(tooLong.status).toBe(400);

@@ -1,13 +1,11 @@
+import type { KnownBlock, View } from '@slack/types';
 import { AppError } from '../errors.ts';
 
 /** What CoffeeBuddy needs from Slack, and nothing more: handlers depend on this, not on the SDK. */
 
-/** A Block Kit block; kept loose on purpose, the builders in each function shape them. */
-export type Block = Record<string, unknown>;
-
 export interface SlackMessage {
   text: string;
-  blocks?: Block[];
+  blocks?: KnownBlock[];
 }
 
 /**
@@ -44,7 +42,7 @@ export interface SlackPort {
   updateMessage(args: SlackMessage & { channel: string; ts: string }): Promise<void>;
   /** Only `user` sees it, in `channel` or, with `threadTs`, in that thread. */
   postEphemeral(args: SlackMessage & { channel: string; user: string; threadTs?: string }): Promise<void>;
-  openView(args: { triggerId: string; view: Record<string, unknown> }): Promise<void>;
+  openView(args: { triggerId: string; view: View }): Promise<void>;
   openDirectMessage(userId: string): Promise<string>;
   getUser(userId: string): Promise<SlackUser | null>;
   respond(responseUrl: string, message: ResponseUrlMessage): Promise<void>;

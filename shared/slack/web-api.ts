@@ -1,4 +1,5 @@
-import { ErrorCode as SlackErrorCode, WebClient, WebClientEvent, type WebAPICallResult } from '@slack/web-api';
+import { ErrorCode as SlackErrorCode, LogLevel, WebClient, WebClientEvent, type WebAPICallResult } from '@slack/web-api';
+import type { SlackSettings } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
@@ -38,7 +39,7 @@ export function createSlackWebApi(options: Options): SlackPort {
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     // The SDK logs through its own logger; keep it quiet, we log outcomes ourselves.
-    logger: { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => 'error' as never, setName() {} },
+    logger: { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} },
   });
   client.on(WebClientEvent.RATE_LIMITED, (retryAfter: number, { url }: { url: string }) => {
     options.log.warn('slack rate limited', { method: methodOf(url), retryAfterSeconds: retryAfter });
@@ -66,7 +67,7 @@ export function createSlackWebApi(options: Options): SlackPort {
         client.chat.postMessage({
           channel,
           text,
-          blocks: blocks as never,
+          blocks,
           thread_ts: threadTs,
           unfurl_links: false,
           ...(metadata ? { metadata: { event_type: metadata.eventType, event_payload: metadata.payload } } : {}),
@@ -75,13 +76,13 @@ export function createSlackWebApi(options: Options): SlackPort {
       return { channel: result.channel ?? channel, ts: String(result.ts) };
     },
     async updateMessage({ channel, ts, text, blocks }) {
-      await call('chat.update', () => client.chat.update({ channel, ts, text, blocks: blocks as never }));
+      await call('chat.update', () => client.chat.update({ channel, ts, text, blocks }));
     },
     async postEphemeral({ channel, user, text, blocks, threadTs }) {
-      await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text, blocks: blocks as never, thread_ts: threadTs }));
+      await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text, blocks, thread_ts: threadTs }));
     },
     async openView({ triggerId, view }) {
-      await call('views.open', () => client.views.open({ trigger_id: triggerId, view: view as never }));
+      await call('views.open', () => client.views.open({ trigger_id: triggerId, view }));
     },
     async openDirectMessage(userId) {
       const result = await call('conversations.open', () => client.conversations.open({ users: userId }));
@@ -178,16 +179,13 @@ function toSlackCallError(method: string, error: unknown): SlackCallError {
 }
 
 /**
- * The two Slack clients a runtime needs: one for the 3 s acknowledgement path (short timeout) and
- * one for effects after commit (longer timeout: a late answer is better than an uncertain post).
+ * The two Slack clients a runtime needs: one for the 3 s acknowledgement path (`SLACK_TIMEOUT_MS`) and
+ * one for effects after commit (`SLACK_EFFECT_TIMEOUT_MS`: a late answer is better than an uncertain post).
  */
-export function createSlackPorts(config: { token: string; apiUrl?: string | undefined; ackTimeoutMs: number; effectTimeoutMs: number; log: Logger; metrics: Metrics }): {
-  slack: SlackPort;
-  effectSlack: SlackPort;
-} {
-  const common = { token: config.token, ...(config.apiUrl ? { apiUrl: config.apiUrl } : {}), log: config.log, metrics: config.metrics };
+export function createSlackPorts(config: SlackSettings, log: Logger, metrics: Metrics): { slack: SlackPort; effectSlack: SlackPort } {
+  const common = { token: config.SLACK_BOT_TOKEN, ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}), log, metrics };
   return {
-    slack: createSlackWebApi({ ...common, timeoutMs: config.ackTimeoutMs }),
-    effectSlack: createSlackWebApi({ ...common, timeoutMs: config.effectTimeoutMs }),
+    slack: createSlackWebApi({ ...common, timeoutMs: config.SLACK_TIMEOUT_MS }),
+    effectSlack: createSlackWebApi({ ...common, timeoutMs: config.SLACK_EFFECT_TIMEOUT_MS }),
   };
 }

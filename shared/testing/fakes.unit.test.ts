@@ -27,7 +27,7 @@ describe('FakeSlack', () => {
   it('fails a method it was told to, still recording the call', async () => {
     const slack = new FakeSlack();
     slack.fail('openView');
-    await expect(slack.openView({ triggerId: 't', view: {} })).rejects.toMatchObject({ failure: 'refused', slackError: 'fake_failure' });
+    await expect(slack.openView({ triggerId: 't', view: { type: 'modal', title: { type: 'plain_text', text: 't' }, blocks: [] } })).rejects.toMatchObject({ failure: 'refused', slackError: 'fake_failure' });
     slack.fail('postEphemeral', new SlackCallError('chat.postEphemeral', 'rate_limited', { retryAfterSeconds: 3 }));
     await expect(slack.postEphemeral({ channel: 'C1', user: 'U1', text: 'hi' })).rejects.toMatchObject({ failure: 'rate_limited' });
     await slack.respond('https://hooks.slack.test/1', { text: 'ok' });

@@ -113,14 +113,15 @@ export async function startTestStack(options: {
     functions: options.functions,
     config,
     sql: ownPool ?? db.sql,
-    ...createSlackPorts({
-      token: 'xoxb-test-token',
-      apiUrl: slack.url,
-      ackTimeoutMs: options.slackTimeouts?.ackMs ?? 1500,
-      effectTimeoutMs: options.slackTimeouts?.effectMs ?? 2000,
+    ...createSlackPorts(
+      {
+        ...config,
+        SLACK_TIMEOUT_MS: options.slackTimeouts?.ackMs ?? 1500,
+        SLACK_EFFECT_TIMEOUT_MS: options.slackTimeouts?.effectMs ?? 2000,
+      },
       log,
       metrics,
-    }),
+    ),
     log,
     metrics,
     now: () => clock.now,
