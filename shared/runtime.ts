@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigShape, loadConfig, requireAuthIssuer, slackConfigShape } from './config.ts';
+import { baseConfigShape, loadConfig, requireAuthIssuer, slackConfigShape, type SlackSettings } from './config.ts';
 import { pingDb, type Pool, type Sql } from './db/client.ts';
 import { consumeOnce, consumerOf, eventEffectKind } from './events/consumer.ts';
 import { enqueueEffect, type EffectExecutor, type EffectRequest } from './effects/effects.ts';
@@ -31,16 +31,23 @@ export function configSchemaFor(functions: readonly AnyFunction[]) {
 }
 
 /** Read and validate the configuration of `functions` from `env`, listing every problem at once. */
-export function loadFunctionsConfig(functions: readonly AnyFunction[], env: NodeJS.ProcessEnv): RuntimeConfig {
-  return loadConfig(configSchemaFor(functions), env) as RuntimeConfig;
+export function loadFunctionsConfig<F extends AnyFunction>(functions: readonly F[], env: NodeJS.ProcessEnv): RuntimeConfig<F> {
+  return loadConfig(configSchemaFor(functions), env) as RuntimeConfig<F>;
 }
 
-/** The shared variables, typed, plus whatever the functions' own schemas added. */
-export type RuntimeConfig = z.infer<z.ZodObject<typeof baseConfigShape>> & Record<string, unknown>;
+/** The variables every function reads, as loaded. */
+export type BaseConfig = z.infer<z.ZodObject<typeof baseConfigShape>>;
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/** What `functions` of type `F` read, as loaded: the shared variables, Slack's where one may call Slack, and each one's own. */
+export type RuntimeConfig<F extends AnyFunction> = BaseConfig &
+  (true extends F['usesSlack'] ? SlackSettings : unknown) &
+  UnionToIntersection<z.infer<F['config']>>;
 
 export interface RuntimeOptions {
   functions: readonly AnyFunction[];
-  config: RuntimeConfig;
+  config: BaseConfig;
   sql: Pool;
   /** Slack for the 3 s acknowledgement path: short timeouts. */
   slack: SlackPort;
@@ -81,7 +88,7 @@ export interface Runtime {
  */
 export function createRuntime(options: RuntimeOptions): Runtime {
   const relay = options.transport
-    ? createOutboxRelay({ sql: options.sql, transport: options.transport, log: options.log, metrics: options.metrics })
+    ? createOutboxRelay({ sql: options.sql, transport: options.transport, log: options.log, metrics: options.metrics, now: options.now })
     : null;
   const executors: Record<string, EffectExecutor> = {};
   const effectDeps = { sql: options.sql, slack: options.effectSlack, log: options.log, metrics: options.metrics, now: options.now };
@@ -298,7 +305,7 @@ async function handleEvent(fn: AnyFunction, request: HttpRequest, deps: Function
           return id;
         },
       };
-      const { result } = await consumeOnce({ sql: deps.sql, consumer: fn.name, event, deps: { ...deps, log, effects }, handle: handler, enqueue: effects.enqueue });
+      const { result } = await consumeOnce({ consumer: fn.name, event, deps: { ...deps, log, effects }, handle: handler, enqueue: effects.enqueue });
       log.info(result === 'duplicate' ? 'duplicate event ignored' : 'event processed');
       // The effects are durable now, so the delivery is done whatever Slack does; trying them at once
       // (bounded) keeps a healthy run quick and one channel's posts in the order of its events.

@@ -3,6 +3,7 @@ import type { EffectDeps, EffectRequest } from '../../shared/effects/effects.ts'
 import { postOnce } from '../../shared/effects/slack-posts.ts';
 import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
+import type { TxDeps } from '../../shared/events/consumer.ts';
 import { resetNotice } from './messages.ts';
 import { deleteChannelPreferences, deleteRuns, hasOpenRun, lockChannel, lockChannelRuns, noRunsDeleted, type RunDeletion } from './queries.ts';
 import { resetNoticePayload, type AdminConfig, type ResetNoticePayload } from './schema.ts';
@@ -39,7 +40,7 @@ export function resetNoticeEffect(payload: ResetNoticePayload): EffectRequest {
  * KafkaSource's 10 s delivery timeout and the 5 s statement timeout (each statement is ≤ 1000 runs).
  * Beyond that, split the reset across transactions (what is left is found again by `before`).
  */
-export async function resetChannel(event: CoffeeEvent<'com.coffeebuddy.channel.reset_requested'>, tx: Sql, deps: AdminDeps): Promise<void> {
+export async function resetChannel(event: CoffeeEvent<'com.coffeebuddy.channel.reset_requested'>, tx: Sql, deps: TxDeps<AdminDeps>): Promise<void> {
   const { data } = event;
   const log = deps.log.child({ slackChannelId: data.slackChannelId, requestedBy: data.requestedBySlackUserId });
   const channelId = await lockChannel(tx, data.slackChannelId);

@@ -5,6 +5,7 @@ import type { Sql } from '../../shared/db/client.ts';
 import { findPosted, postOnce } from '../../shared/effects/slack-posts.ts';
 import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
+import type { TxDeps } from '../../shared/events/consumer.ts';
 import { canceledNotice, doneDm, releasedDm, runnerDm, summaryMessage } from './messages.ts';
 import { closeOpenRun, postedReminders } from './queries.ts';
 import { feedbackPrompt } from '../../shared/domain/feedback-prompt.ts';
@@ -15,9 +16,9 @@ export type CloseRunDeps = FunctionDeps<Record<string, never>>;
  * run.close_requested → freeze the orders (run `closed`) and emit run.closed with the participants.
  * The status change is conditional, so a run canceled meanwhile stays canceled.
  */
-export async function handleCloseRequested(event: CoffeeEvent<'com.coffeebuddy.run.close_requested'>, tx: Sql, deps: CloseRunDeps): Promise<void> {
+export async function handleCloseRequested(event: CoffeeEvent<'com.coffeebuddy.run.close_requested'>, tx: Sql, deps: TxDeps<CloseRunDeps>): Promise<void> {
   const { data } = event;
-  const closed = await closeOpenRun(tx, data.runId);
+  const closed = await closeOpenRun(tx, data.runId, deps.now());
   if (!closed) {
     deps.log.info('close requested for a run that is not open; nothing to do', { runId: data.runId });
     return;

@@ -1,6 +1,7 @@
 import { runEvent, type CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import type { Sql } from '../../shared/db/client.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
+import type { TxDeps } from '../../shared/events/consumer.ts';
 import { isForgotten } from '../../shared/domain/forgotten.ts';
 import { chooseRunner, shareHorizonRuns } from './fairness.ts';
 import { lockAssignmentContext, servedHistory, setRunner, withAttendance } from './queries.ts';
@@ -12,7 +13,7 @@ export type FairnessDeps = FunctionDeps<Record<string, never>>;
  * runner.declined (the next fairest, excluding everyone who said they can't go). Anyone away is
  * passed over unless they volunteered (see `chooseRunner`).
  */
-async function assign(tx: Sql, deps: FairnessDeps, args: { runId: string; slackChannelId: string; replaces: string | null }): Promise<void> {
+async function assign(tx: Sql, deps: TxDeps<FairnessDeps>, args: { runId: string; slackChannelId: string; replaces: string | null }): Promise<void> {
   // Who is away is asked at the moment of choosing: right after close for the first pick, and
   // now for a re-pick after "I can't go" (someone back since close can be picked then).
   const at = deps.now();
@@ -61,13 +62,13 @@ async function assign(tx: Sql, deps: FairnessDeps, args: { runId: string; slackC
 }
 
 /** run.closed → choose the runner. */
-export async function handleRunClosed(event: CoffeeEvent<'com.coffeebuddy.run.closed'>, tx: Sql, deps: FairnessDeps): Promise<void> {
+export async function handleRunClosed(event: CoffeeEvent<'com.coffeebuddy.run.closed'>, tx: Sql, deps: TxDeps<FairnessDeps>): Promise<void> {
   const { data } = event;
   await assign(tx, deps, { runId: data.runId, slackChannelId: data.slackChannelId, replaces: null });
 }
 
 /** runner.declined → choose the next fairest participant. */
-export async function handleRunnerDeclined(event: CoffeeEvent<'com.coffeebuddy.runner.declined'>, tx: Sql, deps: FairnessDeps): Promise<void> {
+export async function handleRunnerDeclined(event: CoffeeEvent<'com.coffeebuddy.runner.declined'>, tx: Sql, deps: TxDeps<FairnessDeps>): Promise<void> {
   const { data } = event;
   await assign(tx, deps, { runId: data.runId, slackChannelId: data.slackChannelId, replaces: data.slackUserId });
 }

@@ -1,4 +1,5 @@
 import type { Sql } from '../../shared/db/client.ts';
+import type { RunRow } from '../../shared/domain/run.ts';
 import type { ServedRun } from './fairness.ts';
 
 /** A served run as stored, before its attendance is joined in (`withAttendance`). */
@@ -53,9 +54,7 @@ export async function withAttendance(sql: Sql, history: readonly ServedRunRow[],
   return history.map((run) => ({ ...run, participantIds: attended.get(run.runId) ?? [] }));
 }
 
-export interface AssignmentContext {
-  status: string;
-  runnerSlackUserId: string | null;
+export interface AssignmentContext extends Pick<RunRow, 'status' | 'runnerSlackUserId'> {
   windowRuns: number;
   participants: string[];
   volunteers: string[];
@@ -69,7 +68,7 @@ export interface AssignmentContext {
  * the participants who are away at `at` (open-ended, or until a later instant).
  */
 export async function lockAssignmentContext(sql: Sql, runId: string, at: Date): Promise<AssignmentContext | undefined> {
-  const [run] = await sql<{ status: string; runnerSlackUserId: string | null; windowRuns: number }[]>`
+  const [run] = await sql<(Pick<RunRow, 'status' | 'runnerSlackUserId'> & { windowRuns: number })[]>`
     select r.status, ru.slack_user_id as runner_slack_user_id, c.fairness_window_runs as window_runs
     from runs r join channels c on c.id = r.channel_id left join users ru on ru.id = r.runner_id
     where r.id = ${runId}

@@ -1,4 +1,5 @@
 import type { Sql } from '../../shared/db/client.ts';
+import type { RunStatus } from '../../shared/domain/run.ts';
 import { feedbackActions, type FeedbackAnswer } from '../../shared/domain/feedback-prompt.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload } from './schema.ts';
@@ -12,7 +13,7 @@ async function recordFeedback(
   sql: Sql,
   args: { runId: string; slackUserId: string; answer: FeedbackAnswer; at: Date },
 ): Promise<'recorded' | 'unchanged' | 'not_participant' | 'not_completed' | 'not_found'> {
-  const [run] = await sql<{ status: string; userId: string | null }[]>`
+  const [run] = await sql<{ status: RunStatus; userId: string | null }[]>`
     select
       r.status,
       (select o.user_id

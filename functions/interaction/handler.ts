@@ -4,11 +4,12 @@ import { handleAdminSubmission, handleResetConfirm } from './admin.ts';
 import type { OrderSpec } from '../../shared/domain/orders.ts';
 import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission } from './modal.ts';
 import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
-import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type RunRow } from './queries.ts';
+import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type ChannelRun } from './queries.ts';
 import { handleRunControl, handleRunnerAction } from './run-actions.ts';
 import { feedbackActions } from '../../shared/domain/feedback-prompt.ts';
 import { handleFeedbackAction } from './feedback.ts';
 import { suggestionActions } from '../slash-command/suggest.ts';
+import type { SlackMessage } from '../../shared/slack/port.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
 
 /**
@@ -117,7 +118,7 @@ export async function handleBlockAction(payload: BlockActionsPayload, deps: Inte
   }
 }
 
-async function openModal(run: RunRow, actor: Actor, triggerId: string, deps: InteractionDeps, prefill?: OrderSpec, notice?: string) {
+async function openModal(run: ChannelRun, actor: Actor, triggerId: string, deps: InteractionDeps, prefill?: OrderSpec, notice?: string) {
   const usuals = await findUsuals(deps.sql, actor.slackUserId, run.channelId);
   const view = orderModal({
     metadata: { runId: run.id, channelId: run.slackChannelId, usuals },
@@ -133,9 +134,9 @@ async function openModal(run: RunRow, actor: Actor, triggerId: string, deps: Int
  * background if Slack is slow or rate-limited) and confirm ephemerally. True once the order is
  * saved, whatever Slack does after.
  */
-async function placeAndConfirm(run: RunRow, actor: Actor, order: OrderSpec, deps: InteractionDeps): Promise<boolean> {
+async function placeAndConfirm(run: ChannelRun, actor: Actor, order: OrderSpec, deps: InteractionDeps): Promise<boolean> {
   const recorded = await recordOrder(run, actor, order, deps);
-  const tell = async (message: { text: string; blocks?: Record<string, unknown>[] }) => {
+  const tell = async (message: SlackMessage) => {
     try {
       await deps.slack.postEphemeral({ channel: run.slackChannelId, user: actor.slackUserId, ...message });
     } catch (error) {

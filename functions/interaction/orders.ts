@@ -5,20 +5,21 @@ import { runActions } from '../../shared/domain/run-message.ts';
 import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
+import type { SlackMessage } from '../../shared/slack/port.ts';
 import { escapeMrkdwn } from '../../shared/slack/text.ts';
 import {
   ensureUser,
   lockRun,
   recordOrderStatement,
   withdrawActiveOrder,
-  type RunRow,
+  type ChannelRun,
 } from './queries.ts';
 import type { InteractionConfig } from './schema.ts';
 
 export type InteractionDeps = FunctionDeps<InteractionConfig>;
 
 /** Why a run takes no more orders, in words for the user; null when it is open. */
-export function refusalFor(run: Pick<RunRow, 'status'> | undefined): string | null {
+export function refusalFor(run: Pick<ChannelRun, 'status'> | undefined): string | null {
   if (!run) return "I can't find that coffee run in this channel. Start one with `/coffee`.";
   switch (run.status) {
     case 'open':
@@ -48,7 +49,7 @@ class RunNotOpen extends AppError {
  * run is no longer open, else the change and the refresh effect to run.
  */
 export async function recordOrder(
-  run: RunRow,
+  run: ChannelRun,
   who: { slackUserId: string; slackTeamId: string },
   order: OrderSpec,
   deps: InteractionDeps,
@@ -77,15 +78,16 @@ export async function recordOrder(
  * if the run is no longer open.
  */
 export async function withdrawOrder(
-  run: RunRow,
+  run: ChannelRun,
   who: { slackUserId: string; slackTeamId: string },
   deps: InteractionDeps,
 ): Promise<{ result: 'withdrawn'; effectId: string } | { result: 'none' } | null> {
   try {
     const result = await deps.sql.begin(async (tx) => {
       if ((await lockRun(tx, run.id)) !== 'open') throw new RunNotOpen();
-      const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId);
-      const orderId = await withdrawActiveOrder(tx, run.id, userId);
+      const now = deps.now();
+      const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId, now);
+      const orderId = await withdrawActiveOrder(tx, run.id, userId, now);
       if (!orderId) return { result: 'none' as const };
       const effectId = await deps.effects.enqueue(tx, syncRunMessage(run.id));
       await deps.emit(tx, runEvent('com.coffeebuddy.order.withdrawn', { runId: run.id, orderId, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId }));
@@ -101,7 +103,7 @@ export async function withdrawOrder(
 }
 
 /** The ephemeral confirmation: exactly what was recorded, and how to change it. */
-export function confirmation(run: RunRow, order: OrderSpec, change: 'placed' | 'updated') {
+export function confirmation(run: ChannelRun, order: OrderSpec, change: 'placed' | 'updated'): Required<SlackMessage> {
   const verb = change === 'placed' ? 'Your order is in' : 'Your order is updated';
   return {
     text: `${verb}: ${escapeMrkdwn(describeOrder(order))}`,

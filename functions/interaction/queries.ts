@@ -3,13 +3,11 @@ import { effectInsert, type EffectRequest } from '../../shared/effects/effects.t
 import { outboxInsert, type PreparedOutboxRow } from '../../shared/events/outbox.ts';
 import { orderFromRow, orderSpec, type OrderSpec } from '../../shared/domain/orders.ts';
 import { isRunId } from '../../shared/domain/run-queries.ts';
+import type { RunRow, RunStatus } from '../../shared/domain/run.ts';
 
-export interface RunRow {
-  id: string;
+/** A run as ordering sees it: with its channel's id and what the order modal shows. */
+export interface ChannelRun extends RunRow {
   channelId: string;
-  status: 'open' | 'closed' | 'completed' | 'canceled' | 'failed';
-  slackChannelId: string;
-  initiatorSlackUserId: string;
   pickupAt: Date | null;
   timeZone: string;
   note: string;
@@ -22,15 +20,16 @@ export interface RunRow {
  * The run, only if it exists in that Slack channel: run ids from button values and
  * private_metadata are never trusted without this check.
  */
-export async function findRunInChannel(sql: Sql, runId: string, slackChannelId: string): Promise<RunRow | undefined> {
+export async function findRunInChannel(sql: Sql, runId: string, slackChannelId: string): Promise<ChannelRun | undefined> {
   if (!isRunId(runId)) return undefined;
-  const [row] = await sql<RunRow[]>`
+  const [row] = await sql<ChannelRun[]>`
     select
-      r.id, r.channel_id, r.status, c.slack_channel_id, u.slack_user_id as initiator_slack_user_id,
+      r.id, r.channel_id, r.status, c.slack_channel_id, u.slack_user_id as initiator_slack_user_id, ru.slack_user_id as runner_slack_user_id,
       r.pickup_at, r.time_zone, r.note, r.message_channel, r.message_ts, c.fairness_window_runs
     from runs r
     join channels c on c.id = r.channel_id
     join users u on u.id = r.initiator_id
+    left join users ru on ru.id = r.runner_id
     where r.id = ${runId}
       and c.slack_channel_id = ${slackChannelId}
   `;
@@ -38,17 +37,17 @@ export async function findRunInChannel(sql: Sql, runId: string, slackChannelId: 
 }
 
 /** Lock the run row for the rest of the transaction and return its status. */
-export async function lockRun(sql: Sql, runId: string): Promise<RunRow['status'] | undefined> {
-  const [row] = await sql<{ status: RunRow['status'] }[]>`select status from runs where id = ${runId} for update`;
+export async function lockRun(sql: Sql, runId: string): Promise<RunStatus | undefined> {
+  const [row] = await sql<{ status: RunStatus }[]>`select status from runs where id = ${runId} for update`;
   return row?.status;
 }
 
 /** Create or refresh a user seen in an interaction; returns its id. */
-export async function ensureUser(sql: Sql, slackUserId: string, slackTeamId: string): Promise<string> {
+export async function ensureUser(sql: Sql, slackUserId: string, slackTeamId: string, now: Date): Promise<string> {
   const [row] = await sql<{ id: string }[]>`
     insert into users (slack_user_id, slack_team_id)
     values (${slackUserId}, ${slackTeamId})
-    on conflict (slack_user_id) do update set updated_at = now()
+    on conflict (slack_user_id) do update set updated_at = ${now}
     returning id
   `;
   return row!.id;
@@ -84,28 +83,28 @@ function orderColumns(order: OrderSpec) {
 export async function recordOrderStatement(
   sql: Sql,
   args: { runId: string; channelId: string; slackUserId: string; slackTeamId: string; orderId: string; order: OrderSpec; event: PreparedOutboxRow; effect: EffectRequest; now: Date },
-): Promise<{ status: RunRow['status'] | undefined; saved: { id: string; inserted: boolean; effectId: string } | null }> {
+): Promise<{ status: RunStatus | undefined; saved: { id: string; inserted: boolean; effectId: string } | null }> {
   const c = orderColumns(args.order);
-  const [row] = await sql<{ status: RunRow['status'] | null; orderId: string | null; inserted: boolean | null; effectId: string | null }[]>`
+  const [row] = await sql<{ status: RunStatus | null; orderId: string | null; inserted: boolean | null; effectId: string | null }[]>`
     with locked as (
       select status from runs where id = ${args.runId} for update
     ),
     person as (
       insert into users (slack_user_id, slack_team_id)
       select ${args.slackUserId}, ${args.slackTeamId} from locked where locked.status = 'open'
-      on conflict (slack_user_id) do update set updated_at = now()
+      on conflict (slack_user_id) do update set updated_at = ${args.now}
       returning id
     ),
     saved as (
-      insert into orders (id, run_id, user_id, drink, size, customizations, free_text)
-      select ${args.orderId}::uuid, ${args.runId}::uuid, person.id, ${c.drink}, ${c.size}, ${c.customizations}, ${c.freeText}
+      insert into orders (id, run_id, user_id, drink, size, customizations, free_text, created_at, updated_at)
+      select ${args.orderId}::uuid, ${args.runId}::uuid, person.id, ${c.drink}, ${c.size}, ${c.customizations}, ${c.freeText}, ${args.now}::timestamptz, ${args.now}::timestamptz
       from person
       on conflict (run_id, user_id) where status = 'active' do update set
         drink = excluded.drink,
         size = excluded.size,
         customizations = excluded.customizations,
         free_text = excluded.free_text,
-        updated_at = now()
+        updated_at = ${args.now}
       returning id, (xmax = 0) as inserted
     ),
     last_order as (
@@ -113,7 +112,7 @@ export async function recordOrderStatement(
       select person.id, ${args.channelId}::uuid, ${sql.json(args.order as never)}::jsonb from person
       on conflict (user_id, channel_id) do update set
         last_order = excluded.last_order,
-        updated_at = now()
+        updated_at = ${args.now}
     ),
     effect as (${effectInsert(sql, args.effect, args.now, 'person')}),
     event as (${outboxInsert(sql, args.event, 'saved', {
@@ -134,9 +133,9 @@ export async function recordOrderStatement(
 }
 
 /** Withdraw the user's active order; returns its id, or undefined if they had none. */
-export async function withdrawActiveOrder(sql: Sql, runId: string, userId: string): Promise<string | undefined> {
+export async function withdrawActiveOrder(sql: Sql, runId: string, userId: string, now: Date): Promise<string | undefined> {
   const [row] = await sql<{ id: string }[]>`
-    update orders set status = 'withdrawn', updated_at = now()
+    update orders set status = 'withdrawn', updated_at = ${now}
     where run_id = ${runId} and user_id = ${userId} and status = 'active'
     returning id
   `;
@@ -173,4 +172,25 @@ export async function findUsuals(sql: Sql, slackUserId: string, channelId: strin
     limit ${limit}
   `;
   return rows.map(orderFromRow);
+}
+
+/** Mark a closed run done by its runner; returns when, or undefined if it was not closed with them as runner. */
+export async function completeRun(sql: Sql, runId: string, runnerSlackUserId: string, now: Date): Promise<Date | undefined> {
+  const [row] = await sql<{ completedAt: Date }[]>`
+    update runs set status = 'completed', completed_at = ${now}, updated_at = ${now}
+    where id = ${runId} and status = 'closed' and runner_id = (select id from users where slack_user_id = ${runnerSlackUserId})
+    returning completed_at
+  `;
+  return row?.completedAt;
+}
+
+/** Record that the user can't go on this run; false if they had already said so. */
+export async function recordDecline(sql: Sql, runId: string, slackUserId: string): Promise<boolean> {
+  const rows = await sql`
+    insert into run_declines (run_id, user_id)
+    select ${runId}, id from users where slack_user_id = ${slackUserId}
+    on conflict do nothing
+    returning run_id
+  `;
+  return rows.length > 0;
 }

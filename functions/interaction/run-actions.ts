@@ -1,12 +1,12 @@
 import { runEvent } from '../../shared/events/cloud-event.ts';
-import { cancelPrompt, cancelRun, findControlledRun, refuseControl, requestClose, type ControlledRun } from '../../shared/domain/run-control.ts';
+import { cancelPrompt, cancelRun, findControlledRun, findRunById, refuseControl, requestClose, type ControlledRun } from '../../shared/domain/run-control.ts';
 import { runActions } from '../../shared/domain/run-message.ts';
 import type { SlackMessage } from '../../shared/slack/port.ts';
 import { mention } from '../../shared/slack/text.ts';
 import { refusalFor, type InteractionDeps } from './orders.ts';
 import { askToVolunteer, confirmVolunteer, withdrawVolunteer } from './volunteers.ts';
 import type { BlockActionsPayload } from './schema.ts';
-import { isRunId } from '../../shared/domain/run-queries.ts';
+import { completeRun, recordDecline } from './queries.ts';
 
 type Reply = (text: string) => Promise<void>;
 
@@ -28,7 +28,7 @@ export async function handleRunControl(payload: BlockActionsPayload, deps: Inter
       if (run.status !== 'open') return reply(refusalFor(run)!);
       const refusal = await refuseControl(deps.slack, run, user, 'close');
       if (refusal) return reply(refusal);
-      const result = await requestClose(deps.sql, deps.emit, run, user);
+      const result = await requestClose(deps.sql, deps.emit, run, user, deps.now());
       if (result === 'not_open') return reply(refusalFor({ status: 'closed' })!);
       return reply(result === 'requested' ? 'Closing the run: the runner will be announced here in a moment.' : 'This run is already closing.');
     }
@@ -45,7 +45,7 @@ export async function handleRunControl(payload: BlockActionsPayload, deps: Inter
   if (refusal) return reply(refusal);
   // A run with its runner already assigned is only canceled after a confirmation naming them.
   if (action.action_id === runActions.cancelRun && run.status === 'closed') return answer(cancelPrompt(run));
-  const result = await cancelRun(deps.sql, deps.emit, run, user);
+  const result = await cancelRun(deps.sql, deps.emit, run, user, deps.now());
   if (result === 'canceled') deps.metrics.runsTotal.inc({ status: 'canceled' });
   if (result !== 'canceled') return reply(cannotCancel(run));
   const told = run.runnerSlackUserId && run.runnerSlackUserId !== user ? ` ${mention(run.runnerSlackUserId)} is told in a DM that there's no need to go.` : '';
@@ -77,36 +77,24 @@ function cannotCancel(run: ControlledRun): string {
 export async function handleRunnerAction(payload: BlockActionsPayload, deps: InteractionDeps, reply: Reply): Promise<void> {
   const action = payload.actions[0]!;
   const user = payload.user.id;
-  const [run] = action.value && isRunId(action.value)
-    ? await deps.sql<{ id: string; status: string; slackChannelId: string; runnerSlackUserId: string | null }[]>`
-        select r.id, r.status, c.slack_channel_id, ru.slack_user_id as runner_slack_user_id
-        from runs r join channels c on c.id = r.channel_id left join users ru on ru.id = r.runner_id
-        where r.id = ${action.value}`
-    : [];
+  const run = action.value ? await findRunById(deps.sql, action.value) : undefined;
   if (!run) return reply(refusalFor(undefined)!);
   if (run.runnerSlackUserId !== user) {
-    return reply(run.runnerSlackUserId ? `Only the runner, <@${run.runnerSlackUserId}>, can do that.` : 'This run has no runner.');
+    return reply(run.runnerSlackUserId ? `Only the runner, ${mention(run.runnerSlackUserId)}, can do that.` : 'This run has no runner.');
   }
   if (run.status !== 'closed') {
     return reply(run.status === 'completed' ? 'This run is already marked done. Thanks!' : 'This run was canceled, so there is nothing to do.');
   }
   const done = action.action_id === runActions.markDone;
   const changed = await deps.sql.begin(async (tx) => {
-    const rows = done
-      ? await tx`
-          update runs set status = 'completed', completed_at = now(), updated_at = now()
-          where id = ${run.id} and status = 'closed' and runner_id = (select id from users where slack_user_id = ${user})
-          returning completed_at`
-      : await tx`
-          insert into run_declines (run_id, user_id)
-          select ${run.id}, id from users where slack_user_id = ${user}
-          on conflict do nothing
-          returning run_id`;
-    if (rows.length === 0) return false;
-    await deps.emit(tx, done
-      ? runEvent('com.coffeebuddy.run.completed', { runId: run.id, slackChannelId: run.slackChannelId, runnerSlackUserId: user, completedAt: (rows[0]!.completedAt as Date).toISOString() })
-      : runEvent('com.coffeebuddy.runner.declined', { runId: run.id, slackChannelId: run.slackChannelId, slackUserId: user }));
-    return true;
+    if (done) {
+      const completedAt = await completeRun(tx, run.id, user, deps.now());
+      if (completedAt) await deps.emit(tx, runEvent('com.coffeebuddy.run.completed', { runId: run.id, slackChannelId: run.slackChannelId, runnerSlackUserId: user, completedAt: completedAt.toISOString() }));
+      return Boolean(completedAt);
+    }
+    const declined = await recordDecline(tx, run.id, user);
+    if (declined) await deps.emit(tx, runEvent('com.coffeebuddy.runner.declined', { runId: run.id, slackChannelId: run.slackChannelId, slackUserId: user }));
+    return declined;
   });
   deps.log.info(done ? 'run marked done' : 'runner declined', { runId: run.id, changed });
   if (done && changed) deps.metrics.runsTotal.inc({ status: 'completed' });

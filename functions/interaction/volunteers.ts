@@ -1,8 +1,9 @@
+import type { Button } from '@slack/types';
 import type { Sql } from '../../shared/db/client.ts';
 import type { ControlledRun } from '../../shared/domain/run-control.ts';
 import { runActions } from '../../shared/domain/run-message.ts';
 import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
-import type { Block, SlackMessage } from '../../shared/slack/port.ts';
+import type { SlackMessage } from '../../shared/slack/port.ts';
 import { mention } from '../../shared/slack/text.ts';
 import { refusalFor, type InteractionDeps } from './orders.ts';
 import { ensureUser, lockRun } from './queries.ts';
@@ -32,7 +33,7 @@ async function volunteerState(sql: Sql, runId: string, slackUserId: string): Pro
   return { volunteers: volunteers.map((v) => v.slackUserId), hasOrder: Boolean(order) };
 }
 
-const button = (text: string, actionId: string, runId: string, style?: 'primary' | 'danger') => ({
+const button = (text: string, actionId: string, runId: string, style?: 'primary' | 'danger'): Button => ({
   type: 'button',
   text: { type: 'plain_text', text },
   action_id: actionId,
@@ -41,7 +42,7 @@ const button = (text: string, actionId: string, runId: string, style?: 'primary'
 });
 
 /** An ephemeral with one line of text and its buttons. */
-function prompt(text: string, buttons: Block[]): SlackMessage {
+function prompt(text: string, buttons: Button[]): SlackMessage {
   return {
     text,
     blocks: [
@@ -115,7 +116,7 @@ export async function withdrawVolunteer(run: ControlledRun, who: Who, deps: Inte
 async function changeVolunteer(run: ControlledRun, who: Who, change: 'add' | 'remove', deps: InteractionDeps): Promise<{ effectId: string | null } | null> {
   const result = await deps.sql.begin(async (tx) => {
     if ((await lockRun(tx, run.id)) !== 'open') return null;
-    const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId);
+    const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId, deps.now());
     const rows = change === 'add'
       ? await tx`insert into run_volunteers (run_id, user_id) values (${run.id}, ${userId}) on conflict do nothing returning run_id`
       : await tx`delete from run_volunteers where run_id = ${run.id} and user_id = ${userId} returning run_id`;

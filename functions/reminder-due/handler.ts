@@ -1,6 +1,7 @@
 import type { Sql } from '../../shared/db/client.ts';
 import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
+import type { TxDeps } from '../../shared/events/consumer.ts';
 import { runnerReminderEffect } from './effects.ts';
 import { cancelPendingReminders, findReminderContext, insertRunnerReminder } from './queries.ts';
 import type { ReminderConfig } from './schema.ts';
@@ -15,7 +16,7 @@ const MINUTE = 60_000;
  * soon), the reminder goes at once, saying so. Nothing without a pickup time, or with reminders
  * off in the channel.
  */
-export async function scheduleRunnerReminder(event: CoffeeEvent<'com.coffeebuddy.runner.assigned'>, tx: Sql, deps: ReminderDeps): Promise<void> {
+export async function scheduleRunnerReminder(event: CoffeeEvent<'com.coffeebuddy.runner.assigned'>, tx: Sql, deps: TxDeps<ReminderDeps>): Promise<void> {
   const { data } = event;
   const now = deps.now();
   const dropped = await cancelPendingReminders(tx, data.runId, now);
@@ -43,7 +44,7 @@ export async function scheduleRunnerReminder(event: CoffeeEvent<'com.coffeebuddy
 }
 
 /** run.canceled / run.completed → a pending reminder is dropped: nothing is sent for a run that ended. */
-export async function dropReminders(event: CoffeeEvent<'com.coffeebuddy.run.canceled' | 'com.coffeebuddy.run.completed'>, tx: Sql, deps: ReminderDeps): Promise<void> {
+export async function dropReminders(event: CoffeeEvent<'com.coffeebuddy.run.canceled' | 'com.coffeebuddy.run.completed'>, tx: Sql, deps: TxDeps<ReminderDeps>): Promise<void> {
   const { data } = event;
   const dropped = await cancelPendingReminders(tx, data.runId, deps.now());
   const reason = event.type === 'com.coffeebuddy.run.canceled' ? 'run_canceled' : 'run_done';

@@ -1,4 +1,5 @@
 import type { Sql } from '../../shared/db/client.ts';
+import type { RunRow } from '../../shared/domain/run.ts';
 
 /** Pending runner reminders of a run are dropped (the runner changed, the run ended); returns how many. */
 export async function cancelPendingReminders(sql: Sql, runId: string, at: Date): Promise<number> {
@@ -11,10 +12,8 @@ export async function cancelPendingReminders(sql: Sql, runId: string, at: Date):
 }
 
 /** What scheduling a runner reminder needs to know about the run and its channel. */
-export interface ReminderContext {
+export interface ReminderContext extends Pick<RunRow, 'status' | 'runnerSlackUserId'> {
   pickupAt: Date | null;
-  status: string;
-  runnerSlackUserId: string | null;
   remindersEnabled: boolean;
   offsetMinutes: number | null;
 }
@@ -45,13 +44,11 @@ export async function insertRunnerReminder(
 }
 
 /** A runner reminder that is due, locked so a concurrent tick skips it. */
-export interface DueReminder {
+export interface DueReminder extends Pick<RunRow, 'status' | 'runnerSlackUserId'> {
   id: string;
   runId: string;
   recipientSlackUserId: string;
   dueAt: Date;
-  status: string;
-  runnerSlackUserId: string | null;
   remindersEnabled: boolean;
 }
 
@@ -77,10 +74,7 @@ export async function markReminder(sql: Sql, id: string, outcome: 'sent' | 'canc
 }
 
 /** An open run whose ordering closes by itself now, locked for this tick. */
-export interface ClosingRun {
-  id: string;
-  slackChannelId: string;
-  initiatorSlackUserId: string;
+export interface ClosingRun extends Pick<RunRow, 'id' | 'slackChannelId' | 'initiatorSlackUserId'> {
   closesAt: Date;
 }
 

@@ -82,13 +82,13 @@ async function controlRun(command: SlashCommand, action: 'close' | 'cancel', dep
   const refusal = await refuseControl(deps.slack, run, command.user_id, action);
   if (refusal) return { text: refusal };
   if (action === 'close') {
-    const result = await requestClose(deps.sql, deps.emit, run, command.user_id);
+    const result = await requestClose(deps.sql, deps.emit, run, command.user_id, deps.now());
     if (result === 'requested') return { text: 'Closing the run: the runner will be announced here in a moment.' };
     return { text: result === 'already_requested' ? 'This run is already closing.' : 'This run is no longer open.' };
   }
   // Only a closed run (its runner assigned) is left: say which one, and cancel only on the button.
   if (run.status !== 'open') return cancelPrompt(run, { noOpenRun: true });
-  const result = await cancelRun(deps.sql, deps.emit, run, command.user_id);
+  const result = await cancelRun(deps.sql, deps.emit, run, command.user_id, deps.now());
   if (result === 'canceled') deps.metrics.runsTotal.inc({ status: 'canceled' });
   return { text: result === 'canceled' ? 'The run is canceled; everyone who ordered is told in its thread.' : 'This run can no longer be canceled.' };
 }
@@ -228,7 +228,7 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
 
 async function markFailed(runId: string, slackChannelId: string, reason: string, deps: SlashCommandDeps): Promise<void> {
   await deps.sql.begin(async (tx) => {
-    if (!(await failOpenRun(tx, runId, reason))) return;
+    if (!(await failOpenRun(tx, runId, reason, deps.now()))) return;
     await deps.emit(tx, runEvent('com.coffeebuddy.run.failed', { runId, slackChannelId, reason }));
   });
   deps.metrics.runsTotal.inc({ status: 'failed' });

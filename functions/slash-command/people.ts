@@ -33,13 +33,13 @@ export async function awayCommand(command: SlashCommand, deps: SlashCommandDeps)
   const parsed = parseAway(command.text.trim().replace(/^\S+/, ''), now, timeZone);
   if (!parsed.ok) return { text: parsed.message };
   await deps.sql.begin(async (tx) => {
-    const channel = await upsertChannel(tx, { slackChannelId: command.channel_id, slackTeamId: command.team_id, name: command.channel_name ?? null });
+    const channel = await upsertChannel(tx, { slackChannelId: command.channel_id, slackTeamId: command.team_id, name: command.channel_name ?? null }, now);
     const userId = await upsertUser(tx, {
       slackUserId: command.user_id,
       slackTeamId: command.team_id,
       displayName: user?.name ?? command.user_name ?? null,
       timeZone: user?.timeZone ?? null,
-    });
+    }, now);
     await setAway(tx, { userId, channelId: channel.id, until: parsed.until, at: now });
   });
   deps.log.info('away set', { channel: command.channel_id, openEnded: parsed.until === null });

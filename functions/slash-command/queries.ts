@@ -1,4 +1,5 @@
 import type { Sql } from '../../shared/db/client.ts';
+import type { RunRow } from '../../shared/domain/run.ts';
 import { leasedEffectInsert, type EffectRequest } from '../../shared/effects/effects.ts';
 import { outboxInsert, type PreparedOutboxRow } from '../../shared/events/outbox.ts';
 
@@ -22,6 +23,7 @@ export async function findChannel(sql: Sql, slackChannelId: string): Promise<Cha
 export async function upsertUser(
   sql: Sql,
   user: { slackUserId: string; slackTeamId: string; displayName: string | null; timeZone: string | null },
+  now: Date,
 ): Promise<string> {
   const [row] = await sql<{ id: string }[]>`
     insert into users (slack_user_id, slack_team_id, display_name, time_zone)
@@ -29,7 +31,7 @@ export async function upsertUser(
     on conflict (slack_user_id) do update set
       display_name = coalesce(excluded.display_name, users.display_name),
       time_zone = coalesce(excluded.time_zone, users.time_zone),
-      updated_at = now()
+      updated_at = ${now}
     returning id
   `;
   return row!.id;
@@ -39,21 +41,20 @@ export async function upsertUser(
 export async function upsertChannel(
   sql: Sql,
   channel: { slackChannelId: string; slackTeamId: string; name: string | null },
+  now: Date,
 ): Promise<ChannelRow> {
   const [row] = await sql<ChannelRow[]>`
     insert into channels (slack_channel_id, slack_team_id, name)
     values (${channel.slackChannelId}, ${channel.slackTeamId}, ${channel.name})
     on conflict (slack_channel_id) do update set
       name = coalesce(excluded.name, channels.name),
-      updated_at = now()
+      updated_at = ${now}
     returning id, enabled, fairness_window_runs
   `;
   return row!;
 }
 
-export interface OpenRunRow {
-  id: string;
-  initiatorSlackUserId: string;
+export interface OpenRunRow extends Pick<RunRow, 'id' | 'initiatorSlackUserId'> {
   pickupAt: Date | null;
 }
 
@@ -132,7 +133,7 @@ export async function startRunStatement(
       values (${channel.slackChannelId}, ${channel.slackTeamId}, ${channel.name})
       on conflict (slack_channel_id) do update set
         name = coalesce(excluded.name, channels.name),
-        updated_at = now()
+        updated_at = ${run.startedAt}::timestamptz
       returning id, enabled, fairness_window_runs
     ),
     -- A known user with nothing new from users.info is only read: writing their row on every
@@ -149,7 +150,7 @@ export async function startRunStatement(
         display_name = coalesce(excluded.display_name, users.display_name),
         time_zone = coalesce(excluded.time_zone, users.time_zone),
         time_zone_checked_at = coalesce(excluded.time_zone_checked_at, users.time_zone_checked_at),
-        updated_at = now()
+        updated_at = ${run.startedAt}::timestamptz
       returning id
     ),
     initiator as (select id from known_initiator union all select id from upserted_initiator),
@@ -195,16 +196,16 @@ export async function refreshUserProfile(sql: Sql, args: { slackUserId: string; 
       display_name = coalesce(${args.displayName}, display_name),
       time_zone = coalesce(${args.timeZone}, time_zone),
       time_zone_checked_at = ${args.checkedAt},
-      updated_at = now()
+      updated_at = ${args.checkedAt}
     where slack_user_id = ${args.slackUserId}
   `;
 }
 
 /** Mark an open run failed (its message could not be posted); true if this call changed it. */
-export async function failOpenRun(sql: Sql, runId: string, reason: string): Promise<boolean> {
+export async function failOpenRun(sql: Sql, runId: string, reason: string, now: Date): Promise<boolean> {
   const rows = await sql`
     update runs
-    set status = 'failed', failure_reason = ${reason}, updated_at = now()
+    set status = 'failed', failure_reason = ${reason}, updated_at = ${now}
     where id = ${runId}
       and status = 'open'
     returning id

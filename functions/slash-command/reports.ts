@@ -1,9 +1,11 @@
 import type { Sql } from '../../shared/db/client.ts';
+import type { RunStatus } from '../../shared/domain/run.ts';
 import { mention, slackDateTime } from '../../shared/slack/text.ts';
+import { feedbackCounts, runHistory, servedRuns } from './reports-queries.ts';
 import type { EphemeralReply } from './schema.ts';
 
 const pageSize = 10;
-const statusLabel: Record<string, string> = {
+const statusLabel: Record<RunStatus, string> = {
   open: 'open',
   closed: 'on its way',
   completed: 'done',
@@ -13,16 +15,7 @@ const statusLabel: Record<string, string> = {
 
 /** `/coffee history [page]`: the channel's runs, newest first, ten a page. */
 export async function historyReply(sql: Sql, slackChannelId: string, page: number): Promise<EphemeralReply> {
-  const rows = await sql<{ startedAt: Date; status: string; runnerSlackUserId: string | null; orders: number }[]>`
-    select r.started_at, r.status, ru.slack_user_id as runner_slack_user_id,
-      (select count(*)::int from orders o where o.run_id = r.id and o.status = 'active') as orders
-    from runs r
-    join channels c on c.id = r.channel_id
-    left join users ru on ru.id = r.runner_id
-    where c.slack_channel_id = ${slackChannelId}
-    order by r.started_at desc, r.id
-    limit ${pageSize + 1} offset ${(page - 1) * pageSize}
-  `;
+  const rows = await runHistory(sql, slackChannelId, pageSize + 1, (page - 1) * pageSize);
   if (rows.length === 0) {
     return { text: page === 1 ? 'No coffee runs here yet. Start one with `/coffee`.' : `There is no page ${page}; try \`/coffee history\`.` };
   }
@@ -30,7 +23,7 @@ export async function historyReply(sql: Sql, slackChannelId: string, page: numbe
     const when = slackDateTime(run.startedAt, '{date_short} {time}');
     const runner = run.runnerSlackUserId ? `runner ${mention(run.runnerSlackUserId)}` : 'no runner';
     // A closed run nobody needs to go for (no orders, or nobody could) is not "on its way".
-    const status = run.status === 'closed' && !run.runnerSlackUserId ? 'closed' : (statusLabel[run.status] ?? run.status);
+    const status = run.status === 'closed' && !run.runnerSlackUserId ? 'closed' : statusLabel[run.status];
     return `• ${when}: ${status}, ${runner}, ${run.orders} ${run.orders === 1 ? 'order' : 'orders'}`;
   });
   const more = rows.length > pageSize ? `\nOlder runs: \`/coffee history ${page + 1}\`` : '';
@@ -49,18 +42,7 @@ interface PersonStats {
  * carried for others and cups received from others — the fairness made visible.
  */
 export async function statsReply(sql: Sql, slackChannelId: string, windowRuns: number): Promise<EphemeralReply> {
-  const runs = await sql<{ id: string; runnerSlackUserId: string; orderers: string[] }[]>`
-    select r.id, ru.slack_user_id as runner_slack_user_id,
-      coalesce(array_agg(u.slack_user_id) filter (where u.slack_user_id is not null), '{}') as orderers
-    from runs r
-    join channels c on c.id = r.channel_id
-    join users ru on ru.id = r.runner_id
-    left join orders o on o.run_id = r.id and o.status = 'active'
-    left join users u on u.id = o.user_id
-    where c.slack_channel_id = ${slackChannelId} and r.status in ('closed', 'completed')
-    group by r.id, ru.slack_user_id, r.closed_at
-    order by r.closed_at desc
-  `;
+  const runs = await servedRuns(sql, slackChannelId);
   if (runs.length === 0) return { text: 'No runs with a runner here yet, so no stats. Start one with `/coffee`.' };
   const stats = new Map<string, PersonStats>();
   const get = (id: string) => {
@@ -88,16 +70,7 @@ export async function statsReply(sql: Sql, slackChannelId: string, windowRuns: n
 
 /** "How was this run?" answers for the channel's runs, as a closing line; empty when nobody answered. */
 async function feedbackLine(sql: Sql, slackChannelId: string): Promise<string> {
-  const [counts] = await sql<{ up: number; down: number; runs: number }[]>`
-    select
-      count(*) filter (where f.answer = 'up')::int as up,
-      count(*) filter (where f.answer = 'down')::int as down,
-      count(distinct f.run_id)::int as runs
-    from run_feedback f
-    join runs r on r.id = f.run_id
-    join channels c on c.id = r.channel_id
-    where c.slack_channel_id = ${slackChannelId}
-  `;
+  const counts = await feedbackCounts(sql, slackChannelId);
   if (!counts || counts.up + counts.down === 0) return '';
   return `\n*How the runs went:* :+1: ${counts.up} · :-1: ${counts.down} (${counts.runs} run${counts.runs === 1 ? '' : 's'} rated)`;
 }

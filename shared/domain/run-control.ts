@@ -6,14 +6,10 @@ import type { SlackMessage } from '../slack/port.ts';
 import { mention, slackDateTime } from '../slack/text.ts';
 import { runActions } from './run-message.ts';
 import { isRunId } from './run-queries.ts';
+import type { RunRow, RunStatus } from './run.ts';
 
 /** A run as the close and cancel commands see it. */
-export interface ControlledRun {
-  id: string;
-  slackChannelId: string;
-  status: 'open' | 'closed' | 'completed' | 'canceled' | 'failed';
-  initiatorSlackUserId: string;
-  runnerSlackUserId: string | null;
+export interface ControlledRun extends RunRow {
   adminSlackUserIds: string[];
   /** When ordering closed; null while open. */
   closedAt: Date | null;
@@ -39,6 +35,11 @@ async function findOne(sql: Sql, filter: ReturnType<Sql>): Promise<ControlledRun
 export async function findControlledRun(sql: Sql, runId: string, slackChannelId: string): Promise<ControlledRun | undefined> {
   if (!isRunId(runId)) return undefined;
   return findOne(sql, sql`where r.id = ${runId} and c.slack_channel_id = ${slackChannelId}`);
+}
+
+/** The run with that id, in whichever channel (for the runner's DM buttons, which check the clicking user is its runner). */
+export async function findRunById(sql: Sql, runId: string): Promise<ControlledRun | undefined> {
+  return isRunId(runId) ? findOne(sql, sql`where r.id = ${runId}`) : undefined;
 }
 
 /** The channel's current run for `/coffee close` and `/coffee cancel`: the open one, else the latest closed one. */
@@ -75,15 +76,16 @@ export async function requestClose(
   emit: Emit,
   run: ControlledRun,
   requestedBySlackUserId: string,
+  now: Date,
 ): Promise<'requested' | 'already_requested' | 'not_open'> {
   return sql.begin(async (tx) => {
     const rows = await tx`
-      update runs set close_requested_at = now(), updated_at = now()
+      update runs set close_requested_at = ${now}, updated_at = ${now}
       where id = ${run.id} and status = 'open' and close_requested_at is null
       returning id
     `;
     if (rows.length === 0) {
-      const [current] = await tx<{ status: string }[]>`select status from runs where id = ${run.id}`;
+      const [current] = await tx<{ status: RunStatus }[]>`select status from runs where id = ${run.id}`;
       return current?.status === 'open' ? ('already_requested' as const) : ('not_open' as const);
     }
     await emit(tx, runEvent('com.coffeebuddy.run.close_requested', { runId: run.id, slackChannelId: run.slackChannelId, requestedBySlackUserId }));
@@ -97,10 +99,11 @@ export async function cancelRun(
   emit: Emit,
   run: ControlledRun,
   canceledBySlackUserId: string,
+  now: Date,
 ): Promise<'canceled' | 'not_cancelable'> {
   return sql.begin(async (tx) => {
     const [row] = await tx<{ previousStatus: 'open' | 'closed' }[]>`
-      update runs r set status = 'canceled', canceled_at = now(), canceled_by = ${canceledBySlackUserId}, updated_at = now()
+      update runs r set status = 'canceled', canceled_at = ${now}, canceled_by = ${canceledBySlackUserId}, updated_at = ${now}
       from (select id, status from runs where id = ${run.id} for update) before
       where r.id = before.id and before.status in ('open', 'closed')
       returning before.status as previous_status
@@ -122,8 +125,8 @@ export async function refuseControl(
   if (action === 'cancel' && run.runnerSlackUserId === slackUserId) return null;
   if (await isChannelAdmin(slack, run, slackUserId)) return null;
   return action === 'close'
-    ? `Only <@${run.initiatorSlackUserId}> (who started this run) or a channel admin can close it.`
-    : `Only <@${run.initiatorSlackUserId}> (who started this run), the runner, or a channel admin can cancel it.`;
+    ? `Only ${mention(run.initiatorSlackUserId)} (who started this run) or a channel admin can close it.`
+    : `Only ${mention(run.initiatorSlackUserId)} (who started this run), the runner, or a channel admin can cancel it.`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Sql } from '../db/client.ts';
 import type { PersonOrder } from './order-list.ts';
+import type { RunRow } from './run.ts';
 import { orderFromRow } from './orders.ts';
 
 /**
@@ -23,12 +24,7 @@ export async function listActiveOrders(sql: Sql, runId: string): Promise<PersonO
 }
 
 /** Everything the messages about a run need. */
-export interface RunView {
-  id: string;
-  status: 'open' | 'closed' | 'completed' | 'canceled' | 'failed';
-  slackChannelId: string;
-  initiatorSlackUserId: string;
-  runnerSlackUserId: string | null;
+export interface RunView extends RunRow {
   runnerReason: string | null;
   pickupAt: Date | null;
   /** When ordering closes by itself; null when only by hand. */

@@ -3,8 +3,11 @@ import type { EffectRequest, EnqueueEffect } from '../effects/effects.ts';
 import type { CoffeeEvent } from './cloud-event.ts';
 import type { EventType } from './catalog.ts';
 
+/** A transactional handler's deps: everything but the pool, so it cannot query outside its transaction. */
+export type TxDeps<D> = Omit<D, 'sql'>;
+
 /** Handles one event inside the consumer's transaction; everything it writes commits with the dedupe row. */
-export type EventHandler<D, T extends EventType = EventType> = (event: CoffeeEvent<T>, tx: Sql, deps: D) => Promise<void>;
+export type EventHandler<D, T extends EventType = EventType> = (event: CoffeeEvent<T>, tx: Sql, deps: TxDeps<D>) => Promise<void>;
 
 /**
  * An event's effects outside the database (Slack posts). They are recorded as a durable effect in
@@ -46,8 +49,7 @@ export function eventEffect(consumer: string, event: CoffeeEvent): EffectRequest
  * handler's changes and the event's effect are written in one transaction, so a redelivered
  * event changes nothing and an effect is never lost or doubled.
  */
-export async function consumeOnce<D>(args: {
-  sql: Pool;
+export async function consumeOnce<D extends { sql: Pool; now: () => Date }>(args: {
   consumer: string;
   event: CoffeeEvent;
   deps: D;
@@ -55,16 +57,17 @@ export async function consumeOnce<D>(args: {
   enqueue: EnqueueEffect;
 }): Promise<{ result: 'processed' | 'duplicate' }> {
   const { transaction, effect } = typeof args.handle === 'function' ? { transaction: args.handle, effect: undefined } : args.handle;
-  return args.sql.begin(async (tx) => {
+  const { sql, ...txDeps } = args.deps;
+  return sql.begin(async (tx) => {
     const inserted = await tx`
-      insert into processed_events (consumer, event_id)
-      values (${args.consumer}, ${args.event.id})
+      insert into processed_events (consumer, event_id, processed_at)
+      values (${args.consumer}, ${args.event.id}, ${txDeps.now()})
       on conflict do nothing
       returning event_id
     `;
     if (inserted.length === 0) return { result: 'duplicate' as const };
     if (effect) await args.enqueue(tx, eventEffect(args.consumer, args.event));
-    await transaction?.(args.event, tx, args.deps);
+    await transaction?.(args.event, tx, txDeps);
     return { result: 'processed' as const };
   });
 }

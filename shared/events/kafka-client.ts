@@ -52,3 +52,12 @@ export function createProducer(kafka: Kafka): Producer {
     createPartitioner: Partitioners.DefaultPartitioner,
   });
 }
+
+/** Message headers as a record of strings (Buffers read as UTF-8), leaving out the unset ones. */
+export function headerRecord(headers: Record<string, unknown>): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) record[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+  }
+  return record;
+}

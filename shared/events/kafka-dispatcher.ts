@@ -1,6 +1,6 @@
 import { CloudEvent, Kafka as KafkaBinding, type CloudEventV1 } from 'cloudevents';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { createProducer } from './kafka-client.ts';
+import { createProducer, headerRecord } from './kafka-client.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CoffeeEvent } from './cloud-event.ts';
@@ -67,8 +67,7 @@ export function createKafkaDispatcher(options: {
       knativedeliveryconsumer: source.consumer,
     }, false);
     const record = KafkaBinding.binary(letter);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(record.headers)) if (value !== undefined) headers[name] = String(value);
+    const headers = headerRecord(record.headers);
     await dlqProducer!.send({
       topic: deadLetterTopic,
       acks: -1,
@@ -128,10 +127,7 @@ export function createKafkaDispatcher(options: {
 }
 
 function toDeliveredEvent(topic: string, partition: number, message: KafkaMessage): CloudEventV1<unknown> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (value !== undefined) headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
-  }
+  const headers = headerRecord(message.headers ?? {});
   const key = message.key?.toString('utf8');
   const extensions = {
     knativekafkapartition: String(partition),

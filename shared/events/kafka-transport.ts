@@ -1,6 +1,6 @@
 import { Kafka as KafkaBinding } from 'cloudevents';
 import type { Kafka, Producer } from 'kafkajs';
-import { createProducer } from './kafka-client.ts';
+import { createProducer, headerRecord } from './kafka-client.ts';
 import type { Logger } from '../logging.ts';
 import type { CoffeeEvent } from './cloud-event.ts';
 import type { EventType } from './catalog.ts';
@@ -47,8 +47,7 @@ export function createKafkaTransport(options: { kafka: Kafka; topicPrefix?: stri
       for (const event of events) {
         const topic = topicName(topicKeyFor(event.type as EventType), options.topicPrefix);
         const message = KafkaBinding.binary(event);
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(message.headers)) if (value !== undefined) headers[name] = String(value);
+        const headers = headerRecord(message.headers);
         // kafkajs needs the value as a string or Buffer; the binding leaves JSON data as an object.
         const value = typeof message.value === 'string' ? message.value : JSON.stringify(message.value);
         const key = message.key === undefined || message.key === null ? null : String(message.key);

@@ -110,6 +110,7 @@ export function createOutboxRelay(options: {
   transport: EventTransport;
   log: Logger;
   metrics: Metrics;
+  now: () => Date;
   batchSize?: number;
 }): OutboxRelay {
   const batchSize = options.batchSize ?? 100;
@@ -141,7 +142,7 @@ export function createOutboxRelay(options: {
         return 0;
       }
       const ids = rows.map((row) => row.id);
-      await tx`update outbox set published_at = now(), attempts = attempts + 1, last_error = null where id in ${tx(ids)}`;
+      await tx`update outbox set published_at = ${options.now()}, attempts = attempts + 1, last_error = null where id in ${tx(ids)}`;
       for (const event of events) options.metrics.eventsPublishedTotal.inc({ type: event.type });
       return rows.length;
     });

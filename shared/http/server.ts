@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
-import { jsonError, type Authenticate, type HttpRequest, type HttpResponse, type Route } from './types.ts';
+import { firstHeader, jsonError, type Authenticate, type HttpRequest, type HttpResponse, type Route } from './types.ts';
 
 /** A readiness check: name → whether that dependency answers now. */
 export type ReadinessCheck = () => Promise<Record<string, boolean>>;
@@ -197,7 +197,7 @@ function tooLarge(limit: number): HttpResponse {
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value;
+  const first = firstHeader(value);
   return first && /^[\w.-]{1,128}$/.test(first) ? first : undefined;
 }
 

@@ -40,6 +40,11 @@ export interface Route {
  */
 export type Authenticate = (request: Pick<HttpRequest, 'path' | 'headers' | 'requestId'>, audiences: readonly string[]) => Promise<HttpResponse | null>;
 
+/** A request header's value, the first one if it was sent more than once. */
+export function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /** A JSON body for an error: a stable code and a message safe to show, never internals. */
 export function jsonError(status: number, code: string, message: string): HttpResponse {
   return { status, body: { error: code, message } };

@@ -1,7 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import { isDatabaseUnavailable } from '../db/client.ts';
 import { toAppError } from '../errors.ts';
-import { jsonError, type HttpRequest, type HttpResponse } from '../http/types.ts';
+import { firstHeader, jsonError, type HttpRequest, type HttpResponse } from '../http/types.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
 import { inSpan } from '../tracing.ts';
@@ -74,18 +74,13 @@ export function slackRoute<T, R, D extends SlackIngressDeps>(route: SlackRoute<T
 
 const late: unique symbol = Symbol('late');
 
-function header(request: HttpRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /** A 401 (counted and logged) unless the raw body carries Slack's valid signature; null when it does. */
 function refuseUnlessFromSlack(request: HttpRequest, deps: SlackIngressDeps): HttpResponse | null {
   const result = verifySlackRequest({
     signingSecret: deps.config.SLACK_SIGNING_SECRET,
     rawBody: request.rawBody,
-    timestampHeader: header(request, 'x-slack-request-timestamp'),
-    signatureHeader: header(request, 'x-slack-signature'),
+    timestampHeader: firstHeader(request.headers['x-slack-request-timestamp']),
+    signatureHeader: firstHeader(request.headers['x-slack-signature']),
     now: deps.now(),
   });
   if (result.ok) return null;

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/client.ts';
+import type { RunStatus } from '../domain/run.ts';
 
 /** What {@link seedRuns} wrote, to find it again. */
 export interface SeededRuns {
@@ -14,7 +15,7 @@ export interface SeededRuns {
  */
 export async function seedRuns(
   sql: Sql,
-  args: { slackChannelId: string; count: number; startedAt: Date; status?: 'open' | 'closed' | 'completed' | 'canceled' | 'failed'; retentionDays?: number },
+  args: { slackChannelId: string; count: number; startedAt: Date; status?: RunStatus; retentionDays?: number },
 ): Promise<SeededRuns> {
   const [channel] = await sql<{ id: string }[]>`
     insert into channels (slack_channel_id, slack_team_id, data_retention_days)

@@ -42,10 +42,11 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
   async function seedServed(channel: string, runners: string[]): Promise<void> {
     const [row] = await stack.db.sql<{ id: string }[]>`select id from channels where slack_channel_id = ${channel}`;
     for (const [i, user] of runners.entries()) {
+      const servedAt = new Date(stack.clock.now.getTime() - (30 - i) * 86_400_000);
       await stack.db.sql`insert into users (slack_user_id, slack_team_id) values (${user}, 'T0001') on conflict do nothing`;
       await stack.db.sql`
         insert into runs (channel_id, initiator_id, runner_id, status, time_zone, started_at, closed_at, completed_at)
-        select ${row!.id}, u.id, u.id, 'completed', 'UTC', now() - make_interval(days => ${30 - i}), now() - make_interval(days => ${30 - i}), now() - make_interval(days => ${30 - i})
+        select ${row!.id}, u.id, u.id, 'completed', 'UTC', ${servedAt}, ${servedAt}, ${servedAt}
         from users u where u.slack_user_id = ${user}`;
     }
   }

@@ -62,7 +62,7 @@ describe('transactional outbox on a real Postgres', () => {
       ready: async () => !failing,
       close: async () => undefined,
     };
-    const relay = createOutboxRelay({ sql: db.sql, transport, log: silentLogger, metrics: createMetrics() });
+    const relay = createOutboxRelay({ sql: db.sql, transport, log: silentLogger, metrics: createMetrics(), now: () => new Date() });
 
     expect(await relay.flush()).toBe(0);
     const [pending] = await db.sql<{ publishedAt: Date | null; attempts: number; lastError: string }[]>`
