@@ -178,7 +178,8 @@ try {
   }
   if (sections.has('orders')) await benchOrdersAndClose(30);
   if (sections.has('broker')) {
-    const brokers = process.env.KAFKA_BROKERS ?? (broker = await startBroker()).brokers;
+    if (!process.env.KAFKA_BROKERS) broker = await startBroker();
+    const brokers = process.env.KAFKA_BROKERS ?? broker!.brokers;
     await benchOrdersAndClose(30, { brokers, topicPrefix: `bench${Date.now()}.` });
   }
   if (sections.has('fairness')) await benchServedHistory();

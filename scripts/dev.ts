@@ -4,6 +4,7 @@
  * emulator that prints what the bot posts.
  * DATABASE_URL, KAFKA_BROKERS, SLACK_API_URL / SLACK_BOT_TOKEN swap in the real things.
  */
+import type { Kafka } from 'kafkajs';
 import { registry } from '../functions/registry.ts';
 import { ConfigError } from '../shared/config.ts';
 import { createDbFromConfig } from '../shared/db/client.ts';
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
     : undefined;
 
   const { slack, effectSlack } = createSlackPorts(config, log, metrics);
-  let kafka;
+  let kafka: Kafka | undefined;
   const kafkaConnection = kafkaClientOptionsFromConfig(config);
   if (kafkaConnection) {
     kafka = createKafkaClient({ ...kafkaConnection, log });

@@ -5,7 +5,7 @@ import { kafkaClientOptionsFromConfig } from './events/kafka-settings.ts';
 import { createLazyKafkaTransport } from './events/lazy-kafka-transport.ts';
 import { createLogger } from './logging.ts';
 import { createMetrics } from './metrics.ts';
-import { createRuntime, loadFunctionsConfig } from './runtime.ts';
+import { createRuntime, loadFunctionsConfig, type RuntimeConfig } from './runtime.ts';
 import { slackNotConfigured } from './slack/not-configured.ts';
 import { createSlackPorts } from './slack/web-api.ts';
 
@@ -18,7 +18,7 @@ import { createSlackPorts } from './slack/web-api.ts';
  * (`KAFKA_BROKERS`); the Kafka producer is closed on SIGTERM with the rest.
  */
 export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  let config;
+  let config: RuntimeConfig<AnyFunction>;
   try {
     config = loadFunctionsConfig([fn], env);
   } catch (error) {

@@ -3,5 +3,6 @@
  * surrogate without its pair (not Unicode, so not UTF-8 either: it would be stored as U+FFFD).
  */
 export function isStorableText(text: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what Postgres cannot store in text
   return !/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
 }

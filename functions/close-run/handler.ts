@@ -44,7 +44,7 @@ export async function handleCloseRequested(event: CoffeeEvent<'com.coffeebuddy.r
 export async function announceRunner(event: CoffeeEvent<'com.coffeebuddy.runner.assigned'>, deps: CloseRunDeps): Promise<void> {
   const { data } = event;
   const run = await findRunView(deps.sql, data.runId);
-  if (!run || run.status !== 'closed' || run.runnerSlackUserId !== data.runnerSlackUserId) {
+  if (run?.status !== 'closed' || run.runnerSlackUserId !== data.runnerSlackUserId) {
     deps.log.info('runner assignment no longer current; nothing to post', { runId: data.runId, status: run?.status });
     return;
   }

@@ -18,7 +18,7 @@ async function assign(tx: Sql, deps: TxDeps<FairnessDeps>, args: { runId: string
   // now for a re-pick after "I can't go" (someone back since close can be picked then).
   const at = deps.now();
   const context = await lockAssignmentContext(tx, args.runId, at);
-  if (!context || context.status !== 'closed') {
+  if (context?.status !== 'closed') {
     deps.log.info('run is not closed; no runner to choose', { runId: args.runId, status: context?.status });
     return;
   }

@@ -2,7 +2,7 @@ import { adminResetConfirmAction, adminSettingsCallbackId } from '../../shared/d
 import { runActions } from '../../shared/domain/run-message.ts';
 import { handleAdminSubmission, handleResetConfirm } from './admin.ts';
 import type { OrderSpec } from '../../shared/domain/orders.ts';
-import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission } from './modal.ts';
+import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission, type OrderModalMetadata } from './modal.ts';
 import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
 import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type ChannelRun } from './queries.ts';
 import { handleRunControl, handleRunnerAction } from './run-actions.ts';
@@ -159,7 +159,7 @@ export async function handleViewSubmission(payload: ViewSubmissionPayload, deps:
     deps.log.info('view submission not handled by this release', { callbackId: payload.view.callback_id });
     return null;
   }
-  let metadata;
+  let metadata: OrderModalMetadata;
   try {
     metadata = orderModalMetadata.parse(JSON.parse(payload.view.private_metadata));
   } catch {

@@ -21,7 +21,7 @@ export function lastCallEffect(runId: string): EffectRequest {
 export async function sendRunnerReminder(payload: unknown, deps: EffectDeps): Promise<void> {
   const { reminderId, runId, runnerSlackUserId, late } = runnerReminderPayload.parse(payload);
   const run = await findRunView(deps.sql, runId);
-  if (!run || run.status !== 'closed' || run.runnerSlackUserId !== runnerSlackUserId || !run.pickupAt) {
+  if (run?.status !== 'closed' || run.runnerSlackUserId !== runnerSlackUserId || !run.pickupAt) {
     deps.log.info('reminder no longer current; not sent', { runId, status: run?.status });
     return;
   }
@@ -35,7 +35,7 @@ export async function sendRunnerReminder(payload: unknown, deps: EffectDeps): Pr
 export async function sendLastCall(payload: unknown, deps: EffectDeps): Promise<void> {
   const { runId } = lastCallPayload.parse(payload);
   const run = await findRunView(deps.sql, runId);
-  if (!run || run.status !== 'open' || !run.closesAt || !run.messageChannel || !run.messageTs) {
+  if (run?.status !== 'open' || !run.closesAt || !run.messageChannel || !run.messageTs) {
     deps.log.info('last call no longer useful; not sent', { runId, status: run?.status });
     return;
   }

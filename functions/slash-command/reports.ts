@@ -46,8 +46,8 @@ export async function statsReply(sql: Sql, slackChannelId: string, windowRuns: n
   if (runs.length === 0) return { text: 'No runs with a runner here yet, so no stats. Start one with `/coffee`.' };
   const stats = new Map<string, PersonStats>();
   const get = (id: string) => {
-    let entry = stats.get(id);
-    if (!entry) stats.set(id, (entry = { servedWindow: 0, servedAll: 0, cupsCarried: 0, cupsReceived: 0 }));
+    const entry = stats.get(id) ?? { servedWindow: 0, servedAll: 0, cupsCarried: 0, cupsReceived: 0 };
+    stats.set(id, entry);
     return entry;
   };
   for (const [index, run] of runs.entries()) {

@@ -106,6 +106,7 @@ export const panels: PanelSpec[] = [
   },
 ];
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable, meant literally
 const datasource = { type: 'prometheus', uid: '${datasource}' };
 
 /** The dashboard model (Grafana JSON, schemaVersion 39). */

@@ -3,7 +3,7 @@ import type { Sql } from '../db/client.ts';
 import { markLeasedDone, type EffectDeps, type EffectRequest } from '../effects/effects.ts';
 import type { LeasedOutcome } from '../effects/worker.ts';
 import { forgetRefusedAttempt, postMetadata, postOnce } from '../effects/slack-posts.ts';
-import type { SlackPort } from '../slack/port.ts';
+import type { PostedMessage, SlackPort } from '../slack/port.ts';
 import { finishedRunMessage, runMessage, type RunMessageInput, type RunOutcome } from './run-message.ts';
 import { findRunView, listActiveOrders, type RunView } from './run-queries.ts';
 
@@ -71,7 +71,7 @@ export async function postNewRunMessage(
   run: RunMessageInput & { slackChannelId: string },
 ): Promise<LeasedOutcome> {
   const { sql } = deps;
-  let posted;
+  let posted: PostedMessage;
   try {
     posted = await deps.slack.postMessage({ channel: run.slackChannelId, ...runMessage(run), metadata: postMetadata(run.runId, 'run_message') });
   } catch (error) {

@@ -252,7 +252,8 @@ export function createEffectWorker(options: {
       const work = track(
         claim(ids, ids.length)
           .then(async (claimed) => {
-            const mine = claimed.length === 0 ? (kick(), 0) : runClaimed(claimed);
+            if (claimed.length === 0) kick();
+            const mine = claimed.length === 0 ? 0 : runClaimed(claimed);
             // Those a sweep of this process claimed meanwhile: wait for them as for our own.
             await Promise.allSettled([...claiming]);
             const taken = new Set(claimed.map((effect) => String(effect.id)));

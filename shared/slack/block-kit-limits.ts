@@ -24,7 +24,10 @@ export function blockViolations(blocks: unknown, surface: BlockSurface, pointer 
   const blockIds = new Set<string>();
   blocks.forEach((block, index) => {
     const at = `${pointer}/${index}`;
-    if (!isObject(block)) return found.push(violation('must be a block object', at));
+    if (!isObject(block)) {
+      found.push(violation('must be a block object', at));
+      return;
+    }
     const blockId = block.block_id;
     if (typeof blockId === 'string') {
       if (blockIds.has(blockId)) found.push(violation(`block_id "${blockId}" is used twice`, `${at}/block_id`));

@@ -1,4 +1,4 @@
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockAssignmentContext, servedHistory, withAttendance } from '../../functions/fairness-assign/queries.ts';
 import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, recordOrderStatement } from '../../functions/interaction/queries.ts';

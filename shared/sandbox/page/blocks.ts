@@ -195,7 +195,7 @@ function optionList(element: Json, selected: readonly string[]): string {
   return asArray(element.options).map(option).join('') + groups.join('');
 }
 
-function select(element: Json, actionId: string, place: Place, extra: Record<string, string | boolean | undefined>): string {
+function select(element: Json, actionId: string, _place: Place, extra: Record<string, string | boolean | undefined>): string {
   const chosen = initialValues(element);
   const multiple = element.type === 'multi_static_select';
   const placeholder = asString(asObject(element.placeholder).text) ?? 'Select an item';

@@ -140,7 +140,9 @@ export function collectStateValues(blocks: readonly unknown[], readings: readonl
     if (!statefulTypes.has(type)) continue;
     const reading = readings.find((r) => r.blockId === placed.blockId && r.actionId === placed.actionId);
     const values = reading ? reading.values : initialValues(placed.element);
-    (out[placed.blockId] ??= {})[placed.actionId] = elementState(type, placed.element, values);
+    const block = out[placed.blockId] ?? {};
+    block[placed.actionId] = elementState(type, placed.element, values);
+    out[placed.blockId] = block;
   }
   return out;
 }
