@@ -8,4 +8,3 @@ import { slashCommand } from './slash-command/descriptor.ts';
 
 /** Every function, in one place: the local runner, the bundler and the tests derive their wiring from this. */
 export const registry = [slashCommand, interaction, closeRun, fairnessAssign, reminderDue, admin] as const satisfies readonly AnyFunction[];
-

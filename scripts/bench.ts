@@ -112,7 +112,9 @@ async function benchServedHistory(): Promise<void> {
       timings.push(performance.now() - started);
     }
     timings.sort((a, b) => a - b);
-    console.log(`fairness history (servedHistory, 500 of 10,000 runs in the channel, 100,000 in all) x50: p50 ${ms(percentile(timings, 50))}, p95 ${ms(percentile(timings, 95))}`);
+    console.log(
+      `fairness history (servedHistory, 500 of 10,000 runs in the channel, 100,000 in all) x50: p50 ${ms(percentile(timings, 50))}, p95 ${ms(percentile(timings, 95))}`,
+    );
   } finally {
     await db.drop();
   }
@@ -142,7 +144,14 @@ async function benchBundles(out: string, sizes: Awaited<ReturnType<typeof buildA
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const started = performance.now();
     const child = spawn(process.execPath, [join(out, name, 'index.mjs')], {
-      env: { PATH: process.env.PATH, PORT: String(port), DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 'x', AUTH_DISABLED: 'true' },
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+        SLACK_BOT_TOKEN: 'x',
+        SLACK_SIGNING_SECRET: 'x',
+        AUTH_DISABLED: 'true',
+      },
       stdio: 'ignore',
     });
     let coldStart = NaN;

@@ -96,7 +96,8 @@ async function main(): Promise<void> {
   if (env.AUTH_DISABLED === 'true') {
     say('Internal endpoints: AUTH_DISABLED=true, so /events/* and /sweep take requests without a token');
   } else {
-    if (env.AUTH_OIDC_ISSUER || env.AUTH_OIDC_JWKS_URL) say('Internal endpoints: AUTH_OIDC_ISSUER / AUTH_OIDC_JWKS_URL are ignored here; npm start runs its own issuer');
+    if (env.AUTH_OIDC_ISSUER || env.AUTH_OIDC_JWKS_URL)
+      say('Internal endpoints: AUTH_OIDC_ISSUER / AUTH_OIDC_JWKS_URL are ignored here; npm start runs its own issuer');
     issuer = await startLocalIssuer();
     const running = issuer;
     cleanups.push(() => running.close());
@@ -115,9 +116,7 @@ async function main(): Promise<void> {
 
   // The browser sandbox plays Slack towards this process, so it only exists with the built-in emulator.
   let botUrl = '';
-  const sandbox = emulator
-    ? await createSandbox({ emulator, botUrl: () => botUrl, signingSecret: config.SLACK_SIGNING_SECRET, people })
-    : undefined;
+  const sandbox = emulator ? await createSandbox({ emulator, botUrl: () => botUrl, signingSecret: config.SLACK_SIGNING_SECRET, people }) : undefined;
 
   const { slack, effectSlack } = createSlackPorts(config, log, metrics);
   let kafka: Kafka | undefined;
@@ -158,7 +157,12 @@ async function main(): Promise<void> {
   say(`  GET  ${stack.url}/health/ready   ${stack.url}/health/live   ${stack.url}/metrics`);
   say('');
   if (sandbox) {
-    say(`Sandbox: open ${stack.url}/ to click through a run as ${people.map((p) => p.name).join(', ').replace(/, ([^,]*)$/, ' or $1')}`);
+    say(
+      `Sandbox: open ${stack.url}/ to click through a run as ${people
+        .map((p) => p.name)
+        .join(', ')
+        .replace(/, ([^,]*)$/, ' or $1')}`,
+    );
     say('');
   }
   say('Start a coffee run (signed now, valid for 5 minutes; `npm run -s slack:curl -- "10:30 Lobby"` makes a fresh one):');

@@ -56,9 +56,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const base = process.env.COFFEEBUDDY_URL ?? `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
   // A click is a block_actions payload, posted where Slack posts interactions.
   const path = values.click ? '/slack/interactions' : values.path!;
-  const body = values.click
-    ? blockActionBody({ userId: values.user!, channelId: values.channel!, actionId: values.click, value: values.value! })
-    : values.body;
+  const body = values.click ? blockActionBody({ userId: values.user!, channelId: values.channel!, actionId: values.click, value: values.value! }) : values.body;
   process.stdout.write(
     `${curlCommand({
       url: base.endsWith(path) ? base : `${base}${path}`,

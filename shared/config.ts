@@ -63,8 +63,7 @@ const optionalUrl = z.url().optional();
 
 /** An empty value (a ConfigMap key left blank) counts as not set. */
 const blankAsUnset = <S extends z.ZodType>(schema: S) => z.preprocess((value) => (value === '' ? undefined : value), schema);
-const flag = (fallback: boolean) =>
-  blankAsUnset(z.stringbool({ truthy: ['true'], falsy: ['false'], error: 'must be true or false' }).default(fallback));
+const flag = (fallback: boolean) => blankAsUnset(z.stringbool({ truthy: ['true'], falsy: ['false'], error: 'must be true or false' }).default(fallback));
 
 /**
  * Kafka: where events are published (optional under `npm start`, which has an in-process bus),
@@ -139,7 +138,10 @@ export const authConfigShape = {
   /** A token file sent with discovery/JWKS requests (a path read at each fetch, not a `_FILE` secret). */
   AUTH_OIDC_BEARER_TOKEN_PATH: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
-  AUTH_DISABLED: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  AUTH_DISABLED: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
 };
 
 /**
@@ -168,7 +170,11 @@ export const baseConfigShape = {
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
   /** Timers tick in-process this often (npm start); 0: only when a PingSource posts a tick. */
   TICK_INTERVAL_MS: z.coerce.number().int().min(0).default(0),
-  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  HTTP_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 };
 
@@ -202,7 +208,6 @@ export const slackIngressConfigShape = {
   SLACK_SIGNING_SECRET: z.string().min(1),
   DEFAULT_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
 };
-
 
 const timeZoneChecks = new Map<string, boolean>();
 

@@ -1,13 +1,5 @@
 /** Error codes the adapters know how to turn into HTTP statuses and Slack replies. */
-export type ErrorCode =
-  | 'validation'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'payload_too_large'
-  | 'upstream'
-  | 'internal';
+export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'payload_too_large' | 'upstream' | 'internal';
 
 /**
  * An error as a value: a stable code, a message that is safe to show to the caller, and whether

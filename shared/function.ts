@@ -11,14 +11,7 @@ import type { Metrics } from './metrics.ts';
 import type { SlackPort } from './slack/port.ts';
 
 /** The six functions, each deployed as its own Knative Service. */
-export const functionNames = [
-  'slash-command',
-  'interaction',
-  'close-run',
-  'fairness-assign',
-  'reminder-due',
-  'admin',
-] as const;
+export const functionNames = ['slash-command', 'interaction', 'close-run', 'fairness-assign', 'reminder-due', 'admin'] as const;
 export type FunctionName = (typeof functionNames)[number];
 
 /** Durable Slack effects, as handlers ask for them (see `shared/effects/`). */

@@ -62,14 +62,11 @@ export async function startLocalStack(options: {
   if (!token && !options.config.AUTH_DISABLED) {
     options.log.warn('no token issuer given: events are delivered without a token and refused (401)');
   }
-  const transport = options.kafka
-    ? createKafkaTransport({ kafka: options.kafka.kafka, topicPrefix: options.kafka.topicPrefix, log: options.log })
-    : undefined;
+  const transport = options.kafka ? createKafkaTransport({ kafka: options.kafka.kafka, topicPrefix: options.kafka.topicPrefix, log: options.log }) : undefined;
   const bus = transport
     ? null
     : createInProcessBus({
-        subscriptions: () =>
-          consumers.map((fn) => ({ consumer: fn.name, types: Object.keys(fn.consumes), url: `${baseUrl}${eventPath(fn.name)}` })),
+        subscriptions: () => consumers.map((fn) => ({ consumer: fn.name, types: Object.keys(fn.consumes), url: `${baseUrl}${eventPath(fn.name)}` })),
         deadLetter: (letter) => storeDeadLetter(options.sql, letter),
         log: options.log.child({ component: 'event-bus' }),
         metrics: options.metrics,

@@ -33,12 +33,7 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 /** Create a logger writing JSON lines to `write` (stdout by default). */
-export function createLogger(options: {
-  level?: LogLevel;
-  fields?: LogFields;
-  write?: (line: string) => void;
-  now?: () => Date;
-}): Logger {
+export function createLogger(options: { level?: LogLevel; fields?: LogFields; write?: (line: string) => void; now?: () => Date }): Logger {
   const min = levels[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const now = options.now ?? (() => new Date());

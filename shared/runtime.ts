@@ -240,15 +240,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     worker.startSweep(options.sweepMs);
   }
   // In a cluster PingSources post the ticks; a local run (npm start) ticks itself.
-  const tickTimers = (options.tickMs ?? 0) > 0
-    ? ticks.map(({ name, tick, log }) => {
-        const timer = setInterval(() => {
-          tick().then(() => relay?.kick()).catch((error: unknown) => log.warn('tick failed; the next one catches up', { timer: name, error }));
-        }, options.tickMs);
-        timer.unref();
-        return timer;
-      })
-    : [];
+  const tickTimers =
+    (options.tickMs ?? 0) > 0
+      ? ticks.map(({ name, tick, log }) => {
+          const timer = setInterval(() => {
+            tick()
+              .then(() => relay?.kick())
+              .catch((error: unknown) => log.warn('tick failed; the next one catches up', { timer: name, error }));
+          }, options.tickMs);
+          timer.unref();
+          return timer;
+        })
+      : [];
   return {
     http,
     relay,

@@ -29,9 +29,7 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
   const log = createLogger({ level: config.LOG_LEVEL, fields: { function: fn.name } });
   const metrics = createMetrics({ defaultMetrics: true, labels: { function: fn.name } });
   const sql = createDbFromConfig(config, `coffeebuddy-${fn.name}`);
-  const { slack, effectSlack } = fn.usesSlack
-    ? createSlackPorts(config, log, metrics)
-    : { slack: slackNotConfigured, effectSlack: slackNotConfigured };
+  const { slack, effectSlack } = fn.usesSlack ? createSlackPorts(config, log, metrics) : { slack: slackNotConfigured, effectSlack: slackNotConfigured };
   const kafkaConnection = kafkaClientOptionsFromConfig(config);
   const transport =
     fn.publishes.length > 0 && kafkaConnection
@@ -80,5 +78,8 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
  * 15 ms: a `data:` URL loads it without touching the network.
  */
 async function warmFetch(): Promise<void> {
-  await fetch('data:,').then((response) => response.arrayBuffer(), () => undefined);
+  await fetch('data:,').then(
+    (response) => response.arrayBuffer(),
+    () => undefined,
+  );
 }

@@ -79,7 +79,9 @@ describe('inSpan without an SDK', () => {
 
   it('starts a new, unsampled trace when there is no valid traceparent', async () => {
     const [first, second] = await Promise.all(
-      [undefined, `00-${'0'.repeat(32)}-${spanId}-01`].map((traceparent) => inSpan('test', { kind, traceparent }, async (ids) => ({ ids, traceparent: currentTraceparent() }))),
+      [undefined, `00-${'0'.repeat(32)}-${spanId}-01`].map((traceparent) =>
+        inSpan('test', { kind, traceparent }, async (ids) => ({ ids, traceparent: currentTraceparent() })),
+      ),
     );
     for (const seen of [first!, second!]) {
       expect(seen.traceparent).toBe(`00-${seen.ids.traceId}-${seen.ids.spanId}-00`);
@@ -117,7 +119,10 @@ describe('inSpan with a recording SDK', () => {
     } as unknown as Tracer;
     trace.setGlobalTracerProvider({ getTracer: () => tracer } as TracerProvider);
 
-    const seen = await inSpan('POST /slack/commands', { kind: SpanKind.SERVER, traceparent: valid }, async (ids) => ({ ids, traceparent: currentTraceparent() }));
+    const seen = await inSpan('POST /slack/commands', { kind: SpanKind.SERVER, traceparent: valid }, async (ids) => ({
+      ids,
+      traceparent: currentTraceparent(),
+    }));
     expect(seen).toEqual({ ids: { traceId, spanId: own.spanId }, traceparent: `00-${traceId}-${own.spanId}-01` });
     await expect(inSpan('failing', { kind: SpanKind.CONSUMER, traceparent: undefined }, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
 

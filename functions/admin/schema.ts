@@ -9,8 +9,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * record only with its whole log segment, once the segment's newest record is past `retention.ms`,
  * so a record can outlive its retention by up to the broker's `log.roll.hours` (7 days by default).
  */
-export const minProcessedEventsRetentionDays =
-  Math.ceil(Math.max(...topicDeclarations.map((topic) => topic.retentionMs)) / DAY_MS) + 7 + 1;
+export const minProcessedEventsRetentionDays = Math.ceil(Math.max(...topicDeclarations.map((topic) => topic.retentionMs)) / DAY_MS) + 7 + 1;
 
 /** What admin reads beyond the shared variables: how long bookkeeping rows are kept. */
 export const adminConfig = z.object({

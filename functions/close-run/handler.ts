@@ -24,12 +24,15 @@ export async function handleCloseRequested(event: CoffeeEvent<'com.coffeebuddy.r
     return;
   }
   const orders = await listActiveOrders(tx, data.runId);
-  await deps.emit(tx, runEvent('com.coffeebuddy.run.closed', {
+  await deps.emit(
+    tx,
+    runEvent('com.coffeebuddy.run.closed', {
       runId: data.runId,
       slackChannelId: data.slackChannelId,
       participantSlackUserIds: orders.map((o) => o.slackUserId),
       closedAt: closed.closedAt.toISOString(),
-    }));
+    }),
+  );
   deps.metrics.runsTotal.inc({ status: 'closed' });
   deps.metrics.runDurationSeconds.observe((closed.closedAt.getTime() - closed.startedAt.getTime()) / 1000);
   deps.log.info('run closed', { runId: data.runId, orders: orders.length });
@@ -50,7 +53,13 @@ export async function announceRunner(event: CoffeeEvent<'com.coffeebuddy.runner.
   }
   const orders = await listActiveOrders(deps.sql, run.id);
   const change = data.replacesSlackUserId ? { declinedSlackUserId: data.replacesSlackUserId } : undefined;
-  await postOnce(deps.sql, deps.slack, { runId: run.id, kind: 'summary', channel: run.slackChannelId, message: summaryMessage(run, orders, change), now: deps.now() });
+  await postOnce(deps.sql, deps.slack, {
+    runId: run.id,
+    kind: 'summary',
+    channel: run.slackChannelId,
+    message: summaryMessage(run, orders, change),
+    now: deps.now(),
+  });
   await runSyncRunMessage({ runId: run.id }, deps);
 
   const posted = await findPosted(deps.sql, run.id);

@@ -80,7 +80,10 @@ export function canceledNotice(
   orders: readonly PersonOrder[],
 ): string {
   const informed = new Set([canceller.slackUserId, runner?.slackUserId]);
-  const who = orders.filter((o) => !informed.has(o.slackUserId)).map((o) => mention(o.slackUserId)).join(' ');
+  const who = orders
+    .filter((o) => !informed.has(o.slackUserId))
+    .map((o) => mention(o.slackUserId))
+    .join(' ');
   const going = runner && runner.slackUserId !== canceller.slackUserId ? ` ${runner.name} was going to pick it up and is told in a DM.` : '';
   return `:no_entry_sign: This coffee run was canceled by ${canceller.name}.${going}${who ? ` ${who}: your orders won't be picked up.` : ''}`;
 }

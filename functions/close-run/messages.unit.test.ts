@@ -20,12 +20,17 @@ const run: RunView = {
   canceledBy: null,
   volunteerSlackUserIds: [],
 };
-const latte = (slackUserId: string, customizations = ''): PersonOrder => ({ slackUserId, order: { kind: 'structured', drink: 'Latte', size: 'Medium', customizations } });
+const latte = (slackUserId: string, customizations = ''): PersonOrder => ({
+  slackUserId,
+  order: { kind: 'structured', drink: 'Latte', size: 'Medium', customizations },
+});
 const typed = (slackUserId: string, text: string): PersonOrder => ({ slackUserId, order: { kind: 'free_text', text } });
 const orders = [latte('U2', 'oat <milk>'), typed('U3', 'a tea'), latte('U4'), typed('U5', 'water')];
 
 const texts = (blocks: readonly unknown[]) =>
-  (blocks as Record<string, unknown>[]).map((block) => (block.text as { text: string } | undefined)?.text ?? (block.elements as { text?: string }[])?.map((e) => e.text ?? '').join(' '));
+  (blocks as Record<string, unknown>[]).map(
+    (block) => (block.text as { text: string } | undefined)?.text ?? (block.elements as { text?: string }[])?.map((e) => e.text ?? '').join(' '),
+  );
 
 describe('summaryMessage', () => {
   it('names the runner, why, every order (escaped) and totals by drink and size', () => {
@@ -40,7 +45,9 @@ describe('summaryMessage', () => {
   });
 
   it('says who could not go when the runner changed, counting one order', () => {
-    expect(summaryMessage(run, [latte('U2')], { declinedSlackUserId: 'U7' }).text).toBe(":coffee: Coffee run closed: <@U7> can't go, so <@U2> is going (1 order)");
+    expect(summaryMessage(run, [latte('U2')], { declinedSlackUserId: 'U7' }).text).toBe(
+      ":coffee: Coffee run closed: <@U7> can't go, so <@U2> is going (1 order)",
+    );
   });
 
   it('closes without a runner: nobody needs to go without orders, else nobody can and why', () => {
@@ -89,6 +96,8 @@ describe('releasedDm and canceledNotice', () => {
   });
 
   it('says nothing more when the canceller was the runner and the only one who ordered', () => {
-    expect(canceledNotice({ slackUserId: 'U2', name: 'Bo' }, { slackUserId: 'U2', name: 'Bo' }, [latte('U2')])).toBe(':no_entry_sign: This coffee run was canceled by Bo.');
+    expect(canceledNotice({ slackUserId: 'U2', name: 'Bo' }, { slackUserId: 'U2', name: 'Bo' }, [latte('U2')])).toBe(
+      ':no_entry_sign: This coffee run was canceled by Bo.',
+    );
   });
 });

@@ -61,7 +61,17 @@ function simulate(seed: number, awayOn: AwayOn = () => []): { runs: SimulatedRun
       const previousRunner = history.at(-1)?.runnerId ?? null;
       // Volunteering is how someone opts in to running again (as the handler wires it).
       const away = awayOn(day);
-      const decision = chooseRunner({ runId, participants, history, windowRuns, horizonRuns: shareHorizonRuns, volunteers, repeatOptIns: volunteers, excluded: [], away });
+      const decision = chooseRunner({
+        runId,
+        participants,
+        history,
+        windowRuns,
+        horizonRuns: shareHorizonRuns,
+        volunteers,
+        repeatOptIns: volunteers,
+        excluded: [],
+        away,
+      });
       runs.push({ runId, participants, volunteers, previousRunner, away, decision });
       if (decision.kind === 'assigned') history.push({ runId, runnerId: decision.runnerId, closedAt: closedAt(day, slot), participantIds: participants });
     }
@@ -116,12 +126,16 @@ describe('the same four weeks with someone opted out for good and someone away f
     console.log(distributionTable(runs, attended));
     for (const run of runs) {
       if (run.decision.kind !== 'assigned') {
-        expect(run.participants.every((id) => run.away.includes(id)), run.runId).toBe(true);
+        expect(
+          run.participants.every((id) => run.away.includes(id)),
+          run.runId,
+        ).toBe(true);
         continue;
       }
       if (run.away.includes(run.decision.runnerId)) expect(run.decision.rule, run.runId).toBe('volunteer');
       // A volunteer wins outright, so nobody is passed over then.
-      else if (run.decision.rule !== 'volunteer') expect(run.decision.skippedAway, run.runId).toEqual(run.participants.filter((id) => run.away.includes(id)).sort());
+      else if (run.decision.rule !== 'volunteer')
+        expect(run.decision.skippedAway, run.runId).toEqual(run.participants.filter((id) => run.away.includes(id)).sort());
     }
     expect(runs.some((run) => run.decision.kind === 'assigned' && run.decision.skippedAway.includes('U_ANA'))).toBe(true);
   });

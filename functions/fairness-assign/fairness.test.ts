@@ -28,12 +28,7 @@ const input = (overrides: Partial<FairnessInput>): FairnessInput => ({
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** bo ran last time; ana never ran; cy ran once in the window; dee ran twice. */
-const history: ServedRun[] = [
-  served('dee', '2025-11-03'),
-  served('cy', '2025-11-04'),
-  served('dee', '2025-11-05'),
-  served('bo', '2025-11-06'),
-];
+const history: ServedRun[] = [served('dee', '2025-11-03'), served('cy', '2025-11-04'), served('dee', '2025-11-05'), served('bo', '2025-11-06')];
 
 interface Example {
   name: string;
@@ -117,7 +112,12 @@ const examples: Example[] = [
   {
     name: 'only the previous runner can go',
     input: { participants: ['bo', 'cy'], excluded: ['cy'], history },
-    expected: { kind: 'assigned', runnerId: 'bo', rule: 'only_candidate', explanation: '<@bo>: 1 of the last 4 runs; ran last time, but is the only one who can go.' },
+    expected: {
+      kind: 'assigned',
+      runnerId: 'bo',
+      rule: 'only_candidate',
+      explanation: '<@bo>: 1 of the last 4 runs; ran last time, but is the only one who can go.',
+    },
   },
   {
     name: 'a lone candidate',
@@ -170,7 +170,8 @@ const examples: Example[] = [
     expected: {
       runnerId: 'cy',
       skippedAway: ['ana', 'eve'],
-      explanation: '<@cy>: 1 of the last 4 runs, the fewest (next: <@dee> with 2). <@bo> ran last time, so was skipped. <@ana> and <@eve> are away, so were skipped.',
+      explanation:
+        '<@cy>: 1 of the last 4 runs, the fewest (next: <@dee> with 2). <@bo> ran last time, so was skipped. <@ana> and <@eve> are away, so were skipped.',
     },
   },
   {
@@ -204,7 +205,11 @@ const examples: Example[] = [
   {
     name: "everyone who ordered is away or can't go",
     input: { participants: ['bo', 'cy'], excluded: ['bo'], away: ['cy', 'bo'], history },
-    expected: { kind: 'no_runner', reason: 'everyone_away', explanation: "Nobody who ordered can go: <@cy> is away from runs here and the others said they can't go." },
+    expected: {
+      kind: 'no_runner',
+      reason: 'everyone_away',
+      explanation: "Nobody who ordered can go: <@cy> is away from runs here and the others said they can't go.",
+    },
   },
 ];
 
@@ -231,7 +236,9 @@ describe('chooseRunner: examples', () => {
 
   it('explains a tiebreak between people who last ran at the same moment', () => {
     const at = '2025-11-03T09:30:00Z';
-    const decision = chooseRunner(input({ runId: 'run-x', participants: ['ana', 'bo'], history: [served('ana', at, 'r1'), served('bo', at, 'r2'), served('cy', '2025-11-04')] }));
+    const decision = chooseRunner(
+      input({ runId: 'run-x', participants: ['ana', 'bo'], history: [served('ana', at, 'r1'), served('bo', at, 'r2'), served('cy', '2025-11-04')] }),
+    );
     const [first, second] = sha('run-x:ana') < sha('run-x:bo') ? ['ana', 'bo'] : ['bo', 'ana'];
     expect(decision).toMatchObject({
       runnerId: first,
@@ -244,11 +251,38 @@ describe('chooseRunner: examples', () => {
     const decision = chooseRunner(input({ participants: ['bo', 'dee', 'ana', 'cy', 'zed'], excluded: ['zed'], history }));
     expect(decision.kind === 'assigned' && decision.ranking).toEqual([
       { userId: 'ana', servedInWindow: 0, servedInHorizon: 0, attendedInHorizon: 4, lastServedAt: null, ranLastTime: false, tiebreak: sha('run-1:ana') },
-      { userId: 'cy', servedInWindow: 1, servedInHorizon: 1, attendedInHorizon: 4, lastServedAt: new Date('2025-11-04T09:30:00Z'), ranLastTime: false, tiebreak: sha('run-1:cy') },
-      { userId: 'dee', servedInWindow: 2, servedInHorizon: 2, attendedInHorizon: 4, lastServedAt: new Date('2025-11-05T09:30:00Z'), ranLastTime: false, tiebreak: sha('run-1:dee') },
-      { userId: 'bo', servedInWindow: 1, servedInHorizon: 1, attendedInHorizon: 4, lastServedAt: new Date('2025-11-06T09:30:00Z'), ranLastTime: true, tiebreak: sha('run-1:bo') },
+      {
+        userId: 'cy',
+        servedInWindow: 1,
+        servedInHorizon: 1,
+        attendedInHorizon: 4,
+        lastServedAt: new Date('2025-11-04T09:30:00Z'),
+        ranLastTime: false,
+        tiebreak: sha('run-1:cy'),
+      },
+      {
+        userId: 'dee',
+        servedInWindow: 2,
+        servedInHorizon: 2,
+        attendedInHorizon: 4,
+        lastServedAt: new Date('2025-11-05T09:30:00Z'),
+        ranLastTime: false,
+        tiebreak: sha('run-1:dee'),
+      },
+      {
+        userId: 'bo',
+        servedInWindow: 1,
+        servedInHorizon: 1,
+        attendedInHorizon: 4,
+        lastServedAt: new Date('2025-11-06T09:30:00Z'),
+        ranLastTime: true,
+        tiebreak: sha('run-1:bo'),
+      },
     ]);
-    expect(decision).toMatchObject({ rule: 'fewest_served', explanation: '<@ana>: 0 of the last 4 runs, the fewest (next: <@cy> with 1). <@bo> ran last time, so was skipped.' });
+    expect(decision).toMatchObject({
+      rule: 'fewest_served',
+      explanation: '<@ana>: 0 of the last 4 runs, the fewest (next: <@cy> with 1). <@bo> ran last time, so was skipped.',
+    });
   });
 
   it('puts the volunteer first and everyone else in rule order', () => {
@@ -260,7 +294,12 @@ describe('chooseRunner: examples', () => {
     const crowd = Array.from({ length: 13 }, (_, i) => `U${String(i + 10)}`);
     const decision = chooseRunner(input({ participants: ['ana', ...crowd], away: crowd }));
     expect(decision).toMatchObject({ runnerId: 'ana', skippedAway: crowd });
-    expect(decision.explanation).toBe(`<@ana>: no runs here yet; the only one who can go. ${crowd.slice(0, 9).map((id) => `<@${id}>`).join(', ')} and 4 others are away, so were skipped.`);
+    expect(decision.explanation).toBe(
+      `<@ana>: no runs here yet; the only one who can go. ${crowd
+        .slice(0, 9)
+        .map((id) => `<@${id}>`)
+        .join(', ')} and 4 others are away, so were skipped.`,
+    );
   });
 
   it('treats a window below 1 as 1 and does not alias the history dates', () => {
@@ -288,12 +327,16 @@ function inputs({ sameMinute }: { sameMinute: boolean }): fc.Arbitrary<FairnessI
     return fc.record({
       runId: fc.string({ minLength: 1, maxLength: 12 }),
       participants: fc.array(user, { maxLength: 10 }),
-      history: rows.map((rs) => rs.map((r, i): ServedRun => ({
-          runId: `r${i}`,
-          runnerId: r.runnerId,
-          closedAt: new Date(Date.UTC(2025, 0, 1) + r.minute * 60_000),
-          participantIds: r.participantIds,
-        }))),
+      history: rows.map((rs) =>
+        rs.map(
+          (r, i): ServedRun => ({
+            runId: `r${i}`,
+            runnerId: r.runnerId,
+            closedAt: new Date(Date.UTC(2025, 0, 1) + r.minute * 60_000),
+            participantIds: r.participantIds,
+          }),
+        ),
+      ),
       windowRuns: fc.integer({ min: 1, max: 12 }),
       horizonRuns: fc.integer({ min: 0, max: 30 }),
       volunteers: fc.oneof(fc.constant([]), fc.array(fc.constantFrom(...pool, 'UOUT'), { maxLength: 3 })),
@@ -310,8 +353,7 @@ const candidatesOf = (i: FairnessInput) => [...new Set(i.participants)].filter((
 const firstVolunteerOf = (i: FairnessInput) => i.volunteers.find((id) => candidatesOf(i).includes(id));
 /** The candidates the rule may pick: everyone not away, and the first volunteer even if away. */
 const availableOf = (i: FairnessInput) => candidatesOf(i).filter((id) => !i.away.includes(id) || id === firstVolunteerOf(i));
-const previousRunnerOf = (i: FairnessInput) =>
-  [...i.history].sort((a, b) => b.closedAt.getTime() - a.closedAt.getTime())[0]?.runnerId ?? null;
+const previousRunnerOf = (i: FairnessInput) => [...i.history].sort((a, b) => b.closedAt.getTime() - a.closedAt.getTime())[0]?.runnerId ?? null;
 const permutation = <T>(items: readonly T[]) => fc.shuffledSubarray([...items], { minLength: items.length, maxLength: items.length });
 
 describe('chooseRunner: properties', () => {

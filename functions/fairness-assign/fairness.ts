@@ -157,9 +157,7 @@ function compareText(a: string, b: string): number {
 
 /** Most recent first; equal times fall back to ids so the input order never matters. */
 function newestFirst(history: readonly ServedRun[]): ServedRun[] {
-  return [...history].sort(
-    (a, b) => b.closedAt.getTime() - a.closedAt.getTime() || compareText(b.runId, a.runId) || compareText(b.runnerId, a.runnerId),
-  );
+  return [...history].sort((a, b) => b.closedAt.getTime() - a.closedAt.getTime() || compareText(b.runId, a.runId) || compareText(b.runnerId, a.runnerId));
 }
 
 function scoreCandidates(
@@ -215,7 +213,13 @@ function compareShare(a: CandidateScore, b: CandidateScore): number {
 }
 
 function compareScores(a: CandidateScore, b: CandidateScore): number {
-  return a.servedInWindow - b.servedInWindow || compareShare(a, b) || compareLastServed(a, b) || compareText(a.tiebreak, b.tiebreak) || compareText(a.userId, b.userId);
+  return (
+    a.servedInWindow - b.servedInWindow ||
+    compareShare(a, b) ||
+    compareLastServed(a, b) ||
+    compareText(a.tiebreak, b.tiebreak) ||
+    compareText(a.userId, b.userId)
+  );
 }
 
 function separatingRule(winner: CandidateScore, runnerUp: CandidateScore): AssignedRule {
@@ -275,7 +279,8 @@ function shareText(winner: CandidateScore, runnerUp: CandidateScore, horizon: nu
 function explain(rule: AssignedRule, { winner, runnerUp, skipped, skippedAway, window, horizon }: Explained): string {
   const w = mention(winner.userId);
   const head = `${w}: ${ran(winner, window)}`;
-  const awayNote = skippedAway.length === 0 ? '' : ` ${listOf(skippedAway.map(mention))} ${skippedAway.length === 1 ? 'is away, so was' : 'are away, so were'} skipped.`;
+  const awayNote =
+    skippedAway.length === 0 ? '' : ` ${listOf(skippedAway.map(mention))} ${skippedAway.length === 1 ? 'is away, so was' : 'are away, so were'} skipped.`;
   const skipNote = `${skipped ? ` ${mention(skipped.userId)} ran last time, so was skipped.` : ''}${awayNote}`;
   switch (rule) {
     case 'volunteer':

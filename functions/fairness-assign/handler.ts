@@ -45,14 +45,17 @@ async function assign(tx: Sql, deps: TxDeps<FairnessDeps>, args: { runId: string
   });
   const runner = decision.kind === 'assigned' ? decision.runnerId : null;
   await setRunner(tx, args.runId, runner, decision.explanation, at);
-  await deps.emit(tx, runEvent('com.coffeebuddy.runner.assigned', {
+  await deps.emit(
+    tx,
+    runEvent('com.coffeebuddy.runner.assigned', {
       runId: args.runId,
       slackChannelId: args.slackChannelId,
       runnerSlackUserId: runner,
       replacesSlackUserId: args.replaces,
       rule: decision.kind === 'assigned' ? decision.rule : decision.reason,
       explanation: decision.explanation,
-    }));
+    }),
+  );
   deps.log.info('runner chosen', {
     runId: args.runId,
     runner,

@@ -6,7 +6,7 @@ import { interactionConfig } from './schema.ts';
 /** interaction: buttons and modals from Slack via Kong. */
 export const interaction = defineFunction({
   name: 'interaction',
-  description: 'Buttons and modals: orders, close, volunteer, cancel, mark done, I can\'t go',
+  description: "Buttons and modals: orders, close, volunteer, cancel, mark done, I can't go",
   config: interactionConfig,
   usesSlack: true,
   routes: [{ method: 'POST', path: '/slack/interactions', type: 'interaction', handle: handleInteractionRequest }],

@@ -71,7 +71,9 @@ export async function handleBlockAction(payload: BlockActionsPayload, deps: Inte
       // The "Did you mean …?" buttons run /coffee's own code; loaded on their first click, so the
       // interaction bundle does not carry the slash-command handler into every cold start.
       return (await import('./suggestion-actions.ts')).handleSuggestionAction(payload, deps, tell);
-    case feedbackActions.up: case feedbackActions.down: return handleFeedbackAction(payload, deps, tell);
+    case feedbackActions.up:
+    case feedbackActions.down:
+      return handleFeedbackAction(payload, deps, tell);
     case runActions.placeOrder:
     case runActions.useLastOrder:
     case runActions.withdrawOrder:
@@ -99,8 +101,14 @@ export async function handleBlockAction(payload: BlockActionsPayload, deps: Inte
     case runActions.useLastOrder: {
       const last = await findLastOrder(deps.sql, actor.slackUserId, run.channelId);
       if (!last) {
-        await openModal(run, actor, payload.trigger_id, deps, undefined,
-          "You don't have a last order in this channel yet, so let's set one up. Next time it's one click.");
+        await openModal(
+          run,
+          actor,
+          payload.trigger_id,
+          deps,
+          undefined,
+          "You don't have a last order in this channel yet, so let's set one up. Next time it's one click.",
+        );
         return;
       }
       await placeAndConfirm(run, actor, last, deps);
@@ -164,7 +172,7 @@ export async function handleViewSubmission(payload: ViewSubmissionPayload, deps:
     metadata = orderModalMetadata.parse(JSON.parse(payload.view.private_metadata));
   } catch {
     deps.log.warn('order modal with unreadable private_metadata');
-    return closedView("This order form is out of date. Use *Place order* on the run message again.");
+    return closedView('This order form is out of date. Use *Place order* on the run message again.');
   }
   const parsed = parseOrderSubmission(payload.view.state.values, metadata.usuals);
   if (!parsed.ok) return { response_action: 'errors', errors: parsed.errors };

@@ -50,7 +50,8 @@ export const handleInteractionRequest = slackRoute<InteractionPayload, HttpRespo
     // ephemerally; a modal has to be answered now, without claiming an outcome we don't know yet.
     deps.log.warn('interaction slower than the ack deadline', { interaction: payload.type });
     if (payload.type !== 'view_submission') return { status: 200 };
-    const slow = "This is taking longer than it should. If your order goes through you'll get a confirmation in the channel; if not, please try again in a minute.";
+    const slow =
+      "This is taking longer than it should. If your order goes through you'll get a confirmation in the channel; if not, please try again in a minute.";
     return { status: 200, body: { response_action: 'errors', errors: { drink: slow } } };
   },
 });

@@ -87,8 +87,12 @@ describe('buttons', () => {
   it('apologises at the response URL when the work fails, saying nothing was changed', async () => {
     const { deps, response } = post(click({ action_id: runActions.placeOrder, value: runId }, { channel: 'C1' }));
     expect(await response).toEqual({ status: 200 });
-    expect(deps.slack.callsOf('respond')).toEqual([[responseUrl, { text: 'Something went wrong on our side and nothing was changed. Please try again in a moment.' }]]);
-    expect(deps.log.lines).toMatchObject([{ level: 'error', message: 'interaction request failed', fields: { requestId: 'unit-request', interaction: 'block_actions' } }]);
+    expect(deps.slack.callsOf('respond')).toEqual([
+      [responseUrl, { text: 'Something went wrong on our side and nothing was changed. Please try again in a moment.' }],
+    ]);
+    expect(deps.log.lines).toMatchObject([
+      { level: 'error', message: 'interaction request failed', fields: { requestId: 'unit-request', interaction: 'block_actions' } },
+    ]);
   });
 });
 

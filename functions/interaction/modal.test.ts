@@ -30,7 +30,10 @@ describe('parseOrderSubmission', () => {
       ok: false,
       errors: { drink: expect.any(String), size: 'Choose a size.' },
     });
-    expect(parseOrderSubmission(values({ drink: 'Tea', size: 'Huge' }), [])).toMatchObject({ ok: false, errors: { drink: expect.any(String), size: expect.any(String) } });
+    expect(parseOrderSubmission(values({ drink: 'Tea', size: 'Huge' }), [])).toMatchObject({
+      ok: false,
+      errors: { drink: expect.any(String), size: expect.any(String) },
+    });
     expect(parseOrderSubmission(values({ freeText: 'x'.repeat(201) }), [])).toEqual({
       ok: false,
       errors: { free_text: 'Keep it to 200 characters (this is 201).' },
@@ -42,7 +45,7 @@ describe('orderModal', () => {
   it('stays within Slack limits: title ≤ 24 chars, private_metadata ≤ 3000, ≤ 100 blocks', () => {
     const big: OrderSpec = { kind: 'free_text', text: 'x'.repeat(200) };
     const view = orderModal({ metadata: { runId: 'r', channelId: 'C', usuals: [big, big, big] }, prefill: big, notice: 'hi' });
-    expect(((view.title as { text: string }).text).length).toBeLessThanOrEqual(24);
+    expect((view.title as { text: string }).text.length).toBeLessThanOrEqual(24);
     expect(String(view.private_metadata).length).toBeLessThanOrEqual(3000);
     expect((view.blocks as unknown[]).length).toBeLessThanOrEqual(100);
     const usualBlock = (view.blocks as { block_id?: string; element?: { options: { text: { text: string } }[] } }[]).find((b) => b.block_id === 'usual');

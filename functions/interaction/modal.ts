@@ -1,14 +1,6 @@
 import type { InputBlock, InputBlockElement, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { z } from 'zod';
-import {
-  describeOrder,
-  drinks,
-  maxCustomizationChars,
-  maxFreeTextChars,
-  orderSpec,
-  sizes,
-  type OrderSpec,
-} from '../../shared/domain/orders.ts';
+import { describeOrder, drinks, maxCustomizationChars, maxFreeTextChars, orderSpec, sizes, type OrderSpec } from '../../shared/domain/orders.ts';
 import { isStorableText } from '../../shared/text.ts';
 import { truncate } from '../../shared/slack/text.ts';
 
@@ -44,10 +36,15 @@ export function orderModal(args: { metadata: OrderModalMetadata; prefill?: Order
   if (args.notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: args.notice } });
   if (args.metadata.usuals.length > 0) {
     blocks.push(
-      input('usual', 'One of your usuals', {
-        type: 'radio_buttons',
-        options: args.metadata.usuals.map((usual, index) => option(describeOrder(usual), String(index))),
-      }, 'Pick one to order it as is, or fill in the fields below.'),
+      input(
+        'usual',
+        'One of your usuals',
+        {
+          type: 'radio_buttons',
+          options: args.metadata.usuals.map((usual, index) => option(describeOrder(usual), String(index))),
+        },
+        'Pick one to order it as is, or fill in the fields below.',
+      ),
     );
   }
   blocks.push(
@@ -69,11 +66,16 @@ export function orderModal(args: { metadata: OrderModalMetadata; prefill?: Order
       placeholder: { type: 'plain_text', text: 'e.g. oat milk, extra shot' },
       ...(structured?.customizations ? { initial_value: structured.customizations } : {}),
     }),
-    input('free_text', 'Or type your whole order', {
-      type: 'plain_text_input',
-      max_length: maxFreeTextChars,
-      ...(freeText ? { initial_value: freeText } : {}),
-    }, 'Used instead of the fields above.'),
+    input(
+      'free_text',
+      'Or type your whole order',
+      {
+        type: 'plain_text_input',
+        max_length: maxFreeTextChars,
+        ...(freeText ? { initial_value: freeText } : {}),
+      },
+      'Used instead of the fields above.',
+    ),
   );
   return {
     type: 'modal',
@@ -96,8 +98,16 @@ export const viewStateValues = z.record(
       value: z.string().nullable().optional(),
       selected_option: z.object({ value: z.string() }).nullable().optional(),
       // Checkboxes and a users select (the admin settings modal).
-      selected_options: z.array(z.object({ value: z.string().max(75) })).max(10).nullable().optional(),
-      selected_users: z.array(z.string().regex(/^[UW][A-Z0-9]{1,20}$/)).max(100).nullable().optional(),
+      selected_options: z
+        .array(z.object({ value: z.string().max(75) }))
+        .max(10)
+        .nullable()
+        .optional(),
+      selected_users: z
+        .array(z.string().regex(/^[UW][A-Z0-9]{1,20}$/))
+        .max(100)
+        .nullable()
+        .optional(),
     }),
   ),
 );

@@ -7,13 +7,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import type { SlackMessage } from '../../shared/slack/port.ts';
 import { escapeMrkdwn } from '../../shared/slack/text.ts';
-import {
-  ensureUser,
-  lockRun,
-  recordOrderStatement,
-  withdrawActiveOrder,
-  type ChannelRun,
-} from './queries.ts';
+import { ensureUser, lockRun, recordOrderStatement, withdrawActiveOrder, type ChannelRun } from './queries.ts';
 import type { InteractionConfig } from './schema.ts';
 
 export type InteractionDeps = FunctionDeps<InteractionConfig>;
@@ -62,7 +56,9 @@ export async function recordOrder(
     slackTeamId: who.slackTeamId,
     orderId,
     order,
-    event: deps.emit.prepare(runEvent('com.coffeebuddy.order.placed', { runId: run.id, orderId, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId, order })),
+    event: deps.emit.prepare(
+      runEvent('com.coffeebuddy.order.placed', { runId: run.id, orderId, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId, order }),
+    ),
     effect: syncRunMessage(run.id),
     now: deps.now(),
   });
@@ -90,7 +86,10 @@ export async function withdrawOrder(
       const orderId = await withdrawActiveOrder(tx, run.id, userId, now);
       if (!orderId) return { result: 'none' as const };
       const effectId = await deps.effects.enqueue(tx, syncRunMessage(run.id));
-      await deps.emit(tx, runEvent('com.coffeebuddy.order.withdrawn', { runId: run.id, orderId, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId }));
+      await deps.emit(
+        tx,
+        runEvent('com.coffeebuddy.order.withdrawn', { runId: run.id, orderId, slackChannelId: run.slackChannelId, slackUserId: who.slackUserId }),
+      );
       return { result: 'withdrawn' as const, effectId };
     });
     if (result.result === 'withdrawn') deps.metrics.ordersTotal.inc({ drink: 'any', change: 'withdrawn' });

@@ -82,7 +82,17 @@ function orderColumns(order: OrderSpec) {
  */
 export async function recordOrderStatement(
   sql: Sql,
-  args: { runId: string; channelId: string; slackUserId: string; slackTeamId: string; orderId: string; order: OrderSpec; event: PreparedOutboxRow; effect: EffectRequest; now: Date },
+  args: {
+    runId: string;
+    channelId: string;
+    slackUserId: string;
+    slackTeamId: string;
+    orderId: string;
+    order: OrderSpec;
+    event: PreparedOutboxRow;
+    effect: EffectRequest;
+    now: Date;
+  },
 ): Promise<{ status: RunStatus | undefined; saved: { id: string; inserted: boolean; effectId: string } | null }> {
   const c = orderColumns(args.order);
   const [row] = await sql<{ status: RunStatus | null; orderId: string | null; inserted: boolean | null; effectId: string | null }[]>`

@@ -89,7 +89,16 @@ export async function handleRunnerAction(payload: BlockActionsPayload, deps: Int
   const changed = await deps.sql.begin(async (tx) => {
     if (done) {
       const completedAt = await completeRun(tx, run.id, user, deps.now());
-      if (completedAt) await deps.emit(tx, runEvent('com.coffeebuddy.run.completed', { runId: run.id, slackChannelId: run.slackChannelId, runnerSlackUserId: user, completedAt: completedAt.toISOString() }));
+      if (completedAt)
+        await deps.emit(
+          tx,
+          runEvent('com.coffeebuddy.run.completed', {
+            runId: run.id,
+            slackChannelId: run.slackChannelId,
+            runnerSlackUserId: user,
+            completedAt: completedAt.toISOString(),
+          }),
+        );
       return Boolean(completedAt);
     }
     const declined = await recordDecline(tx, run.id, user);
@@ -99,5 +108,7 @@ export async function handleRunnerAction(payload: BlockActionsPayload, deps: Int
   deps.log.info(done ? 'run marked done' : 'runner declined', { runId: run.id, changed });
   if (done && changed) deps.metrics.runsTotal.inc({ status: 'completed' });
   if (!changed) return reply(done ? 'This run is already marked done. Thanks!' : "Got it, you already said you can't go.");
-  return reply(done ? 'Marked done. Thanks for the coffee run! :coffee:' : "No problem: the next fairest person is being picked, and the channel will see who.");
+  return reply(
+    done ? 'Marked done. Thanks for the coffee run! :coffee:' : 'No problem: the next fairest person is being picked, and the channel will see who.',
+  );
 }

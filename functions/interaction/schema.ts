@@ -61,7 +61,10 @@ export const blockActionsPayload = z.object({
   trigger_id: z.string().min(1).max(255),
   response_url: z.url().max(2048).optional(),
   // Block Kit: action_id up to 255 characters, a button value up to 2000.
-  actions: z.array(z.object({ action_id: slackText(255), value: slackText(2000).optional() })).min(1).max(25),
+  actions: z
+    .array(z.object({ action_id: slackText(255), value: slackText(2000).optional() }))
+    .min(1)
+    .max(25),
 });
 export type BlockActionsPayload = z.infer<typeof blockActionsPayload>;
 
@@ -85,7 +88,4 @@ export const interactionPayload = z.discriminatedUnion('type', [blockActionsPayl
 export type InteractionPayload = z.infer<typeof interactionPayload>;
 
 /** The answer to a view submission: close (null), field errors, or a replacement view. */
-export type ViewSubmissionResponse =
-  | null
-  | { response_action: 'errors'; errors: Record<string, string> }
-  | { response_action: 'update'; view: View };
+export type ViewSubmissionResponse = null | { response_action: 'errors'; errors: Record<string, string> } | { response_action: 'update'; view: View };

@@ -11,11 +11,7 @@ const runStartedText = 'Your coffee run is started: order from its message in th
  * the run as typed. Both go through the same code as the typed command, as the clicking user, and
  * the answer replaces the suggestion at its response_url (ephemeral, like the command's own answer).
  */
-export async function handleSuggestionAction(
-  payload: BlockActionsPayload,
-  deps: InteractionDeps,
-  tell: (text: string) => Promise<void>,
-): Promise<void> {
+export async function handleSuggestionAction(payload: BlockActionsPayload, deps: InteractionDeps, tell: (text: string) => Promise<void>): Promise<void> {
   const action = payload.actions[0]!;
   const text = action.value ?? '';
   const channel = payload.channel?.id;

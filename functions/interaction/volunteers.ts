@@ -62,10 +62,12 @@ export async function askToVolunteer(run: ControlledRun, who: Who, deps: Interac
   const { volunteers, hasOrder } = await volunteerState(deps.sql, run.id, who.slackUserId);
   if (volunteers.includes(who.slackUserId)) {
     const first = volunteers[0] === who.slackUserId;
-    return answer(prompt(
-      first ? "You've already volunteered: you're going when the run closes." : `You're already going too; ${mention(volunteers[0]!)} volunteered first.`,
-      [button("I can't go after all", runActions.withdrawVolunteer, run.id)],
-    ));
+    return answer(
+      prompt(
+        first ? "You've already volunteered: you're going when the run closes." : `You're already going too; ${mention(volunteers[0]!)} volunteered first.`,
+        [button("I can't go after all", runActions.withdrawVolunteer, run.id)],
+      ),
+    );
   }
   const others = volunteers.length ? `${volunteers.map(mention).join(', ')} already volunteered to go.` : '';
   if (!hasOrder) {
@@ -88,9 +90,8 @@ export async function confirmVolunteer(run: ControlledRun, who: Who, deps: Inter
   if (result.effectId) await deps.effects.runSoon([result.effectId], refreshBudgetMs);
   const { volunteers, hasOrder } = await volunteerState(deps.sql, run.id, who.slackUserId);
   const first = volunteers[0];
-  const where = first === who.slackUserId
-    ? "Thanks! You're going when the run closes."
-    : `Thanks! ${first ? `${mention(first)} is going, ` : ''}you're going too.`;
+  const where =
+    first === who.slackUserId ? "Thanks! You're going when the run closes." : `Thanks! ${first ? `${mention(first)} is going, ` : ''}you're going too.`;
   const order = hasOrder ? '' : ' Place an order too: the runner is picked from people who ordered.';
   return answer(prompt(`${where}${order}`, [button("I can't go after all", runActions.withdrawVolunteer, run.id)]));
 }
@@ -117,9 +118,10 @@ async function changeVolunteer(run: ControlledRun, who: Who, change: 'add' | 're
   const result = await deps.sql.begin(async (tx) => {
     if ((await lockRun(tx, run.id)) !== 'open') return null;
     const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId, deps.now());
-    const rows = change === 'add'
-      ? await tx`insert into run_volunteers (run_id, user_id) values (${run.id}, ${userId}) on conflict do nothing returning run_id`
-      : await tx`delete from run_volunteers where run_id = ${run.id} and user_id = ${userId} returning run_id`;
+    const rows =
+      change === 'add'
+        ? await tx`insert into run_volunteers (run_id, user_id) values (${run.id}, ${userId}) on conflict do nothing returning run_id`
+        : await tx`delete from run_volunteers where run_id = ${run.id} and user_id = ${userId} returning run_id`;
     if (rows.length === 0) return { effectId: null };
     return { effectId: await deps.effects.enqueue(tx, syncRunMessage(run.id)) };
   });

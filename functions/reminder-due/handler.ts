@@ -33,18 +33,32 @@ export async function scheduleRunnerReminder(event: CoffeeEvent<'com.coffeebuddy
   const offset = run.offsetMinutes ?? deps.config.REMINDER_OFFSET_MINUTES;
   const dueAt = new Date(run.pickupAt.getTime() - offset * MINUTE);
   const late = dueAt.getTime() <= now.getTime();
-  const reminderId = await insertRunnerReminder(tx, { runId: data.runId, runnerSlackUserId: data.runnerSlackUserId, dueAt, createdAt: now, sentAt: late ? now : null });
+  const reminderId = await insertRunnerReminder(tx, {
+    runId: data.runId,
+    runnerSlackUserId: data.runnerSlackUserId,
+    dueAt,
+    createdAt: now,
+    sentAt: late ? now : null,
+  });
   if (late) {
     await deps.effects.enqueue(tx, runnerReminderEffect({ reminderId, runId: data.runId, runnerSlackUserId: data.runnerSlackUserId, late: true }));
     deps.metrics.remindersTotal.inc({ kind: 'runner', outcome: 'sent', reason: 'due_at_assignment' });
   } else {
     deps.metrics.remindersTotal.inc({ kind: 'runner', outcome: 'scheduled', reason: '' });
   }
-  deps.log.info(late ? 'runner reminder sent at once' : 'runner reminder scheduled', { runId: data.runId, runner: data.runnerSlackUserId, dueAt: dueAt.toISOString() });
+  deps.log.info(late ? 'runner reminder sent at once' : 'runner reminder scheduled', {
+    runId: data.runId,
+    runner: data.runnerSlackUserId,
+    dueAt: dueAt.toISOString(),
+  });
 }
 
 /** run.canceled / run.completed → a pending reminder is dropped: nothing is sent for a run that ended. */
-export async function dropReminders(event: CoffeeEvent<'com.coffeebuddy.run.canceled' | 'com.coffeebuddy.run.completed'>, tx: Sql, deps: TxDeps<ReminderDeps>): Promise<void> {
+export async function dropReminders(
+  event: CoffeeEvent<'com.coffeebuddy.run.canceled' | 'com.coffeebuddy.run.completed'>,
+  tx: Sql,
+  deps: TxDeps<ReminderDeps>,
+): Promise<void> {
   const { data } = event;
   const dropped = await cancelPendingReminders(tx, data.runId, deps.now());
   const reason = event.type === 'com.coffeebuddy.run.canceled' ? 'run_canceled' : 'run_done';

@@ -40,8 +40,6 @@ export function runnerReminder(run: RunView, orders: readonly PersonOrder[], opt
 /** The last call in the run's thread, mentioning who ordered last time but not yet this time. */
 export function lastCall(run: RunView, missing: readonly string[], now: Date) {
   const closesAt = run.closesAt!;
-  const who = missing.length > 0
-    ? ` ${missing.map(mention).join(' ')}: you ordered last time; *Use my last order* on the run message is one click.`
-    : '';
+  const who = missing.length > 0 ? ` ${missing.map(mention).join(' ')}: you ordered last time; *Use my last order* on the run message is one click.` : '';
   return { text: `:hourglass_flowing_sand: Last call! Ordering closes at ${pickupText(closesAt, run.timeZone)} (${fromNow(closesAt, now)}).${who}` };
 }

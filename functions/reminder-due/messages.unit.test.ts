@@ -29,7 +29,10 @@ describe('runnerReminder', () => {
     const reminder = runnerReminder(run, orders, { late: false, now: at('2026-11-30T09:25:00Z') });
     expect(reminder.text).toBe(`:alarm_clock: Reminder: pickup for <#C1> at ${pickup} (in 5 minutes).`);
     expect(reminder.blocks[0]).toMatchObject({ text: { text: `${reminder.text}\n*Where / note:* &lt;b&gt;Lobby&lt;/b&gt;` } });
-    expect(reminder.blocks.slice(1, 3).map((block) => (block as { text: { text: string } }).text.text)).toEqual(['• <@U3> Mocha · Large', '*Totals:* 1× Mocha (Large)']);
+    expect(reminder.blocks.slice(1, 3).map((block) => (block as { text: { text: string } }).text.text)).toEqual([
+      '• <@U3> Mocha · Large',
+      '*Totals:* 1× Mocha (Large)',
+    ]);
     expect(reminder.blocks.at(-1)).toMatchObject({ elements: [{ action_id: 'runner.done', value: run.id }] });
   });
 

@@ -44,7 +44,10 @@ async function sendDueReminders(deps: ReminderDeps, now: Date, effectIds: string
       }
       await markReminder(tx, reminder.id, 'sent', now);
       effectIds.push(
-        await deps.effects.enqueue(tx, runnerReminderEffect({ reminderId: reminder.id, runId: reminder.runId, runnerSlackUserId: reminder.recipientSlackUserId, late: false })),
+        await deps.effects.enqueue(
+          tx,
+          runnerReminderEffect({ reminderId: reminder.id, runId: reminder.runId, runnerSlackUserId: reminder.recipientSlackUserId, late: false }),
+        ),
       );
       deps.metrics.remindersTotal.inc({ kind: 'runner', outcome: 'sent', reason: '' });
       deps.metrics.reminderLatenessSeconds.observe({ kind: 'runner' }, Math.max(0, (now.getTime() - reminder.dueAt.getTime()) / 1000));
@@ -77,7 +80,14 @@ async function closeScheduledRuns(deps: ReminderDeps, now: Date): Promise<number
     const runs = await lockRunsToClose(tx, now, batch);
     for (const run of runs) {
       await markCloseRequested(tx, run.id, now);
-      await deps.emit(tx, runEvent('com.coffeebuddy.run.close_requested', { runId: run.id, slackChannelId: run.slackChannelId, requestedBySlackUserId: run.initiatorSlackUserId }));
+      await deps.emit(
+        tx,
+        runEvent('com.coffeebuddy.run.close_requested', {
+          runId: run.id,
+          slackChannelId: run.slackChannelId,
+          requestedBySlackUserId: run.initiatorSlackUserId,
+        }),
+      );
       deps.log.info('run closes on schedule', { runId: run.id, closesAt: run.closesAt.toISOString() });
     }
     return runs.length;

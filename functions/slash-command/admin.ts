@@ -81,7 +81,10 @@ export async function handleAdminCommand(command: SlashCommand, words: string[],
   if (verb === '' || verb === 'show' || verb === 'help') {
     if (verb === '' && command.trigger_id) {
       // trigger_id expires 3 s after the command and works once: the modal opens in this request.
-      await deps.slack.openView({ triggerId: command.trigger_id, view: adminSettingsModal({ slackChannelId: command.channel_id, settings, defaults, bounds: deps.config }) });
+      await deps.slack.openView({
+        triggerId: command.trigger_id,
+        view: adminSettingsModal({ slackChannelId: command.channel_id, settings, defaults, bounds: deps.config }),
+      });
       return { text: 'Opening the CoffeeBuddy settings for this channel…' };
     }
     return { text: `${describeSettings(settings, defaults)}\n\n${usage}` };
@@ -126,10 +129,13 @@ async function adminLog(command: SlashCommand, pageText: string, deps: SlashComm
 
 async function resetPrompt(command: SlashCommand, deps: SlashCommandDeps): Promise<EphemeralReply> {
   if (await hasOpenRun(deps.sql, command.channel_id)) {
-    return { text: "There's an open coffee run here. Close or cancel it first; then `/coffee admin reset` deletes this channel's runs, orders, preferences and stats." };
+    return {
+      text: "There's an open coffee run here. Close or cancel it first; then `/coffee admin reset` deletes this channel's runs, orders, preferences and stats.",
+    };
   }
   const expiresAt = new Date(deps.now().getTime() + 5 * 60_000);
-  const text = ":warning: This deletes this channel's coffee runs, orders, saved orders and stats. Settings and the admin log stay. The button works for 5 minutes.";
+  const text =
+    ":warning: This deletes this channel's coffee runs, orders, saved orders and stats. Settings and the admin log stay. The button works for 5 minutes.";
   return {
     text,
     blocks: [

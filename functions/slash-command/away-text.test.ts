@@ -65,7 +65,7 @@ describe('parseAway', () => {
     ['until', '`until` needs a day after it.'],
     ['until someday', "I couldn't read `someday` as a day."],
     ['until 24/12', "I couldn't read `24/12` as a day."],
-    ['until 2026-02-30', '2026-02-30 isn\'t a date.'],
+    ['until 2026-02-30', "2026-02-30 isn't a date."],
     ['until 2026-03-24', '`2026-03-24` has already passed.'],
     ['until 2028-01-01', "That's more than 365 days ahead"],
     ['friday', "I couldn't read `friday`."],

@@ -12,10 +12,7 @@ export interface LocalDay {
  * What `/coffee away …` asked for: away until `/coffee back` (`until` null), for a while (`until`
  * the instant it ends), or through a day (`lastDay`, with `until` the next midnight), or a hint.
  */
-export type AwayParse =
-  | { ok: true; until: null }
-  | { ok: true; until: Date; lastDay?: LocalDay }
-  | { ok: false; message: string };
+export type AwayParse = { ok: true; until: null } | { ok: true; until: Date; lastDay?: LocalDay } | { ok: false; message: string };
 
 const HOUR = 60 * 60 * 1000;
 /** Away longer than this is what a plain `/coffee away` (until `/coffee back`) is for. */

@@ -55,7 +55,15 @@ export async function handleSlashCommand(command: SlashCommand, deps: SlashComma
     const channel = await findChannel(deps.sql, command.channel_id);
     return helpReply(channel?.fairnessWindowRuns ?? defaultWindowRuns);
   }
-  if (subcommand === 'admin') return handleAdminCommand(command, text.split(/\s+/).slice(1).map((word, i) => (i === 2 ? word : word.toLowerCase())), deps);
+  if (subcommand === 'admin')
+    return handleAdminCommand(
+      command,
+      text
+        .split(/\s+/)
+        .slice(1)
+        .map((word, i) => (i === 2 ? word : word.toLowerCase())),
+      deps,
+    );
   if (subcommand === 'close' || subcommand === 'cancel') return controlRun(command, subcommand, deps);
   if (subcommand === 'history') {
     const page = text.split(/\s+/)[1] ?? '1';
@@ -165,7 +173,8 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
       checkedAt: zone.profile?.checkedAt ?? null,
     },
     run: { pickupAt: parsed.pickupAt, closesAt: parsed.closesAt, note: parsed.note, timeZone, startedAt: now },
-    event: deps.emit.prepare(runEvent('com.coffeebuddy.run.created', {
+    event: deps.emit.prepare(
+      runEvent('com.coffeebuddy.run.created', {
         runId,
         slackTeamId: command.team_id,
         slackChannelId: command.channel_id,
@@ -175,7 +184,8 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
         note: parsed.note,
         timeZone,
         startedAt: now.toISOString(),
-      })),
+      }),
+    ),
     effect: syncRunMessage(runId),
     leaseUntil: deps.effects.leaseUntil(now),
   }).catch(async (error: unknown) => {

@@ -53,7 +53,9 @@ describe('/coffee answered before any query', () => {
 
   it('tells how to join instead of taking `join` for a note, with only the start-a-run button', async () => {
     const reply = await answer('  join  ');
-    expect(reply?.text).toBe('`join` isn\'t a CoffeeBuddy command. To join a run, use *Place order* on its message. To start a run with the note as typed, use the button. See `/coffee help` for every form.');
+    expect(reply?.text).toBe(
+      "`join` isn't a CoffeeBuddy command. To join a run, use *Place order* on its message. To start a run with the note as typed, use the button. See `/coffee help` for every form.",
+    );
     expect(buttons(reply)).toMatchObject([{ action_id: suggestionActions.startRun, value: 'join' }]);
   });
 

@@ -37,14 +37,19 @@ describe('POST /slack/commands', () => {
 
   it('refuses text it cannot take before handling it, and logs why', async () => {
     const { deps, response } = await post(slashCommandBody({ text: `10:30 ${'x'.repeat(4000)}` }));
-    expect(response).toMatchObject({ status: 200, body: { response_type: 'ephemeral', text: expect.stringMatching(/^That's too long for `\/coffee` \(4006 characters/) } });
+    expect(response).toMatchObject({
+      status: 200,
+      body: { response_type: 'ephemeral', text: expect.stringMatching(/^That's too long for `\/coffee` \(4006 characters/) },
+    });
     expect(deps.log.lines).toMatchObject([{ message: 'slash command text refused', fields: { reason: 'text_too_long' } }]);
   });
 
   it('answers 400 to a form that is no slash command', async () => {
     const { deps, response } = await post('command=%2Fcoffee&text=hi');
     expect(response).toMatchObject({ status: 400 });
-    expect(deps.log.lines).toMatchObject([{ level: 'warn', message: 'malformed slash command', fields: { fields: ['team_id', 'channel_id', 'user_id', 'response_url'] } }]);
+    expect(deps.log.lines).toMatchObject([
+      { level: 'warn', message: 'malformed slash command', fields: { fields: ['team_id', 'channel_id', 'user_id', 'response_url'] } },
+    ]);
   });
 
   it('apologises, saying no run was started, when handling fails', async () => {

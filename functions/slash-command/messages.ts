@@ -14,7 +14,7 @@ export function helpReply(windowRuns: number): EphemeralReply {
       '• The runner gets a reminder DM a few minutes before pickup.',
       '• On the run message: *Place order* (a drink, size and customizations, or type your order), *Use my last order* (one click),',
       "   *Withdraw my order*, *I'll go* (volunteer), *Close run* and *Cancel run*. Ordering again edits your order.",
-      '• `/coffee close`: close the open run (whoever started it, or a channel admin). The runner gets a DM with *Mark done* and *I can\'t go*.',
+      "• `/coffee close`: close the open run (whoever started it, or a channel admin). The runner gets a DM with *Mark done* and *I can't go*.",
       '• `/coffee cancel`: cancel the current run (whoever started it, the runner, or a channel admin); not after it is done.',
       '• `/coffee history [page]`: past runs here. `/coffee stats`: who ran how often, cups carried and received.',
       "• `/coffee away [for 2w | until friday]`: sit out this channel's runs (you still order, you're not picked); `/coffee back` ends it. `/coffee forget-me` deletes what CoffeeBuddy keeps about you.",

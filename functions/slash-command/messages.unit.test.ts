@@ -25,11 +25,20 @@ describe('parseSlashCommand', () => {
   it('answers text over 4,000 characters with its length and the usage', () => {
     const parsed = parseSlashCommand(form({ text: 'x'.repeat(maxCommandTextChars + 1) }));
     expect(parsed).toMatchObject({ ok: false, reason: 'text_too_long' });
-    expect(parsed.ok === false && parsed.reply?.text).toMatch(/^That's too long for `\/coffee` \(4001 characters; the most it takes is 4000\), so nothing was done\.\nUsage: /);
+    expect(parsed.ok === false && parsed.reply?.text).toMatch(
+      /^That's too long for `\/coffee` \(4001 characters; the most it takes is 4000\), so nothing was done\.\nUsage: /,
+    );
   });
 
-  it.each([['a NUL', 'Lobby\u0000'], ['a broken emoji', 'Lobby \ud83d']])('refuses text with %s', (_what, text) => {
-    expect(parseSlashCommand(form({ text }))).toMatchObject({ ok: false, reason: 'text_not_storable', reply: { text: expect.stringMatching(/^That text has characters I can't store/) } });
+  it.each([
+    ['a NUL', 'Lobby\u0000'],
+    ['a broken emoji', 'Lobby \ud83d'],
+  ])('refuses text with %s', (_what, text) => {
+    expect(parseSlashCommand(form({ text }))).toMatchObject({
+      ok: false,
+      reason: 'text_not_storable',
+      reply: { text: expect.stringMatching(/^That text has characters I can't store/) },
+    });
   });
 });
 
@@ -37,7 +46,9 @@ describe('replies', () => {
   it('help explains the fairness rule with the channel’s window', () => {
     const { text } = helpReply(7);
     expect(text).toMatch(/^\*CoffeeBuddy\* runs the office coffee run\./);
-    expect(text).toContain("*How the runner is chosen:* Whoever presses \"I'll go\" first runs; otherwise it's whoever served fewest of this channel's last 7 runs");
+    expect(text).toContain(
+      "*How the runner is chosen:* Whoever presses \"I'll go\" first runs; otherwise it's whoever served fewest of this channel's last 7 runs",
+    );
   });
 
   it('usage says what was wrong first, then every form', () => {

@@ -17,10 +17,7 @@ export async function setAway(sql: Sql, args: { userId: string; channelId: strin
  * `/coffee back`: end someone's away in a channel. Returns whether they were away at `at`, and
  * when a past away ended (its row goes too, as nothing reads it any more).
  */
-export async function endAway(
-  sql: Sql,
-  args: { slackUserId: string; slackChannelId: string; at: Date },
-): Promise<{ wasAway: boolean; endedAt: Date | null }> {
+export async function endAway(sql: Sql, args: { slackUserId: string; slackChannelId: string; at: Date }): Promise<{ wasAway: boolean; endedAt: Date | null }> {
   const [row] = await sql<{ awayUntil: Date | null }[]>`
     delete from away_periods a
     using users u, channels c
@@ -95,5 +92,13 @@ export async function forgetPerson(tx: Sql, args: { slackUserId: string; tombsto
       updated_at = ${args.at}
     where id = ${user.id}
   `;
-  return { kind: 'forgotten', preferences, awayPeriods, volunteerAndDecline, adminActions: kept!.adminActions, pastOrders: kept!.pastOrders, runsCarried: kept!.runsCarried };
+  return {
+    kind: 'forgotten',
+    preferences,
+    awayPeriods,
+    volunteerAndDecline,
+    adminActions: kept!.adminActions,
+    pastOrders: kept!.pastOrders,
+    runsCarried: kept!.runsCarried,
+  };
 }

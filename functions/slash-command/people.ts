@@ -34,12 +34,16 @@ export async function awayCommand(command: SlashCommand, deps: SlashCommandDeps)
   if (!parsed.ok) return { text: parsed.message };
   await deps.sql.begin(async (tx) => {
     const channel = await upsertChannel(tx, { slackChannelId: command.channel_id, slackTeamId: command.team_id, name: command.channel_name ?? null }, now);
-    const userId = await upsertUser(tx, {
-      slackUserId: command.user_id,
-      slackTeamId: command.team_id,
-      displayName: user?.name ?? command.user_name ?? null,
-      timeZone: user?.timeZone ?? null,
-    }, now);
+    const userId = await upsertUser(
+      tx,
+      {
+        slackUserId: command.user_id,
+        slackTeamId: command.team_id,
+        displayName: user?.name ?? command.user_name ?? null,
+        timeZone: user?.timeZone ?? null,
+      },
+      now,
+    );
     await setAway(tx, { userId, channelId: channel.id, until: parsed.until, at: now });
   });
   deps.log.info('away set', { channel: command.channel_id, openEnded: parsed.until === null });
@@ -98,7 +102,9 @@ function awayReply(slackChannelId: string, until: Date | null, lastDay: LocalDay
       text: `You're away from coffee runs in ${here} through ${through}: you won't be picked as runner until ${when}. ${still} \`/coffee back\` ends it sooner.`,
     };
   }
-  return { text: `You're away from coffee runs in ${here} until ${when}: you won't be picked as runner before then. ${still} \`/coffee back\` ends it sooner.` };
+  return {
+    text: `You're away from coffee runs in ${here} until ${when}: you won't be picked as runner before then. ${still} \`/coffee back\` ends it sooner.`,
+  };
 }
 
 function forgetReply(outcome: ForgetOutcome): EphemeralReply {
@@ -121,8 +127,12 @@ function forgetReply(outcome: ForgetOutcome): EphemeralReply {
     'your name and time zone',
   ].filter((part): part is string => part !== null);
   const kept = [
-    outcome.pastOrders > 0 ? `${count(outcome.pastOrders, 'past order', 'past orders')} of yours ${outcome.pastOrders === 1 ? 'shows' : 'show'} as "${formerMember}"` : null,
-    outcome.runsCarried > 0 ? `${count(outcome.runsCarried, 'run', 'runs')} you carried ${outcome.runsCarried === 1 ? 'counts' : 'count'} toward fairness, anonymously` : null,
+    outcome.pastOrders > 0
+      ? `${count(outcome.pastOrders, 'past order', 'past orders')} of yours ${outcome.pastOrders === 1 ? 'shows' : 'show'} as "${formerMember}"`
+      : null,
+    outcome.runsCarried > 0
+      ? `${count(outcome.runsCarried, 'run', 'runs')} you carried ${outcome.runsCarried === 1 ? 'counts' : 'count'} toward fairness, anonymously`
+      : null,
   ].filter((part): part is string => part !== null);
   const listed = (parts: string[]) => (parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? ''));
   return {

@@ -38,11 +38,7 @@ export async function upsertUser(
 }
 
 /** Create or refresh a channel (locking it for this transaction); returns its settings. */
-export async function upsertChannel(
-  sql: Sql,
-  channel: { slackChannelId: string; slackTeamId: string; name: string | null },
-  now: Date,
-): Promise<ChannelRow> {
+export async function upsertChannel(sql: Sql, channel: { slackChannelId: string; slackTeamId: string; name: string | null }, now: Date): Promise<ChannelRow> {
   const [row] = await sql<ChannelRow[]>`
     insert into channels (slack_channel_id, slack_team_id, name)
     values (${channel.slackChannelId}, ${channel.slackTeamId}, ${channel.name})
@@ -118,16 +114,18 @@ export async function startRunStatement(
   },
 ): Promise<StartRunResult> {
   const { channel, user, run } = args;
-  const [row] = await sql<{
-    enabled: boolean;
-    fairnessWindowRuns: number;
-    runId: string | null;
-    effectId: string | null;
-    effectGeneration: number | null;
-    openId: string | null;
-    initiatorSlackUserId: string | null;
-    pickupAt: Date | null;
-  }[]>`
+  const [row] = await sql<
+    {
+      enabled: boolean;
+      fairnessWindowRuns: number;
+      runId: string | null;
+      effectId: string | null;
+      effectGeneration: number | null;
+      openId: string | null;
+      initiatorSlackUserId: string | null;
+      pickupAt: Date | null;
+    }[]
+  >`
     with ch as (
       insert into channels (slack_channel_id, slack_team_id, name)
       values (${channel.slackChannelId}, ${channel.slackTeamId}, ${channel.name})
@@ -184,13 +182,21 @@ export async function startRunStatement(
   `;
   if (!row!.enabled) return { kind: 'disabled' };
   if (row!.runId && row!.effectId) {
-    return { kind: 'created', runId: row!.runId, fairnessWindowRuns: row!.fairnessWindowRuns, effect: { id: row!.effectId, generation: row!.effectGeneration! } };
+    return {
+      kind: 'created',
+      runId: row!.runId,
+      fairnessWindowRuns: row!.fairnessWindowRuns,
+      effect: { id: row!.effectId, generation: row!.effectGeneration! },
+    };
   }
   return { kind: 'already_open', open: { id: row!.openId!, initiatorSlackUserId: row!.initiatorSlackUserId!, pickupAt: row!.pickupAt } };
 }
 
 /** Store what users.info said about a user (a background refresh of a stale time zone). */
-export async function refreshUserProfile(sql: Sql, args: { slackUserId: string; displayName: string | null; timeZone: string | null; checkedAt: Date }): Promise<void> {
+export async function refreshUserProfile(
+  sql: Sql,
+  args: { slackUserId: string; displayName: string | null; timeZone: string | null; checkedAt: Date },
+): Promise<void> {
   await sql`
     update users set
       display_name = coalesce(${args.displayName}, display_name),

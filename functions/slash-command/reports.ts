@@ -63,7 +63,10 @@ export async function statsReply(sql: Sql, slackChannelId: string, windowRuns: n
   const window = Math.min(windowRuns, runs.length);
   const lines = [...stats]
     .sort(([a, x], [b, y]) => y.servedWindow - x.servedWindow || y.servedAll - x.servedAll || a.localeCompare(b))
-    .map(([id, s]) => `• ${mention(id)}: ran ${s.servedWindow} of the last ${window} · ${s.servedAll} all time · carried ${s.cupsCarried} cups · received ${s.cupsReceived}`);
+    .map(
+      ([id, s]) =>
+        `• ${mention(id)}: ran ${s.servedWindow} of the last ${window} · ${s.servedAll} all time · carried ${s.cupsCarried} cups · received ${s.cupsReceived}`,
+    );
   const feedback = await feedbackLine(sql, slackChannelId);
   return { text: `*Who ran how often here* (the fairness window is the last ${windowRuns} runs)\n${lines.slice(0, 40).join('\n')}${feedback}` };
 }

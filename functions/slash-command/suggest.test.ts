@@ -93,6 +93,8 @@ describe('replies', () => {
     expect(buttons[1]!.value).toBe(text);
   });
   it('says runs are for today', () => {
-    expect(otherDayReply({ kind: 'day', word: 'tomorrow', when: 'tomorrow' }).text).toMatch(/^CoffeeBuddy runs are for today: start it tomorrow, or use `in 2h`/);
+    expect(otherDayReply({ kind: 'day', word: 'tomorrow', when: 'tomorrow' }).text).toMatch(
+      /^CoffeeBuddy runs are for today: start it tomorrow, or use `in 2h`/,
+    );
   });
 });

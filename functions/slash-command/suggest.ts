@@ -43,9 +43,7 @@ const tomorrowWords = new Set(['tomorrow', 'tmrw', 'tmr', 'tomorow', 'tommorow',
 const dateLike = /^(?:\d{1,2}\/\d{1,2}(?:\/\d{2,4})?|\d{4}-\d{1,2}-\d{1,2})$/;
 
 /** What the first word of `/coffee <text>` turned out to be when it is neither a time nor a note. */
-export type FirstWordCheck =
-  | { kind: 'suggest'; word: string; command: string | null; hint?: string }
-  | { kind: 'day'; word: string; when: string };
+export type FirstWordCheck = { kind: 'suggest'; word: string; command: string | null; hint?: string } | { kind: 'day'; word: string; when: string };
 
 /**
  * Look at the first word only (a note after a pickup time, `/coffee 10:30 reset the machine`, is
@@ -114,7 +112,15 @@ export function suggestionReply(check: Extract<FirstWordCheck, { kind: 'suggest'
   const note = text.trim();
   const buttons = [
     ...(check.command && check.command.length <= buttonValueMax
-      ? [{ type: 'button', action_id: suggestionActions.runCommand, style: 'primary', text: plain(`/coffee ${check.command}`), value: check.command } satisfies Button]
+      ? [
+          {
+            type: 'button',
+            action_id: suggestionActions.runCommand,
+            style: 'primary',
+            text: plain(`/coffee ${check.command}`),
+            value: check.command,
+          } satisfies Button,
+        ]
       : []),
     ...(note.length <= buttonValueMax
       ? [{ type: 'button', action_id: suggestionActions.startRun, text: plain(`Start a run with note '${note}'`), value: note } satisfies Button]
@@ -136,4 +142,8 @@ export function otherDayReply(check: Extract<FirstWordCheck, { kind: 'day' }>): 
   };
 }
 
-const plain = (text: string): PlainTextElement => ({ type: 'plain_text', text: text.length > buttonTextMax ? `${text.slice(0, buttonTextMax - 1)}…` : text, emoji: true });
+const plain = (text: string): PlainTextElement => ({
+  type: 'plain_text',
+  text: text.length > buttonTextMax ? `${text.slice(0, buttonTextMax - 1)}…` : text,
+  emoji: true,
+});

@@ -37,7 +37,10 @@ export async function benchBusyDay(options: { channels: number; runsPerChannel: 
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
-      const ready = await fetch(`${url}/health/ready`).then((response) => response.ok, () => false);
+      const ready = await fetch(`${url}/health/ready`).then(
+        (response) => response.ok,
+        () => false,
+      );
       if (ready) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -61,7 +64,10 @@ export async function benchBusyDay(options: { channels: number; runsPerChannel: 
         started = performance.now();
         const metadata = JSON.stringify({ runId: run!.id, channelId, usuals: [] });
         for (let p = 0; p < options.people; p++) {
-          const saved = await post('/slack/interactions', viewSubmissionBody({ userId: person(p), privateMetadata: metadata, input: { drink: 'Latte', size: 'Medium' } }));
+          const saved = await post(
+            '/slack/interactions',
+            viewSubmissionBody({ userId: person(p), privateMetadata: metadata, input: { drink: 'Latte', size: 'Medium' } }),
+          );
           if (saved) throw new Error(`order not saved: ${saved}`);
         }
         spent.orders += performance.now() - started;

@@ -169,7 +169,11 @@ export async function benchSideBySide(options: { coffeeBuddyBundle: string; outR
           `p50 ${ms(percentile(sorted, 50))}, p95 ${ms(percentile(sorted, 95))}, p99 ${ms(percentile(sorted, 99))}`
         );
       };
-      const p99 = (app: AppName) => percentile([...results[app].latencies].sort((a, b) => a - b), 99);
+      const p99 = (app: AppName) =>
+        percentile(
+          [...results[app].latencies].sort((a, b) => a - b),
+          99,
+        );
       console.log(`/coffee side by side, ${options.rounds} alternating rounds of ${requests} at concurrency ${concurrency}:`);
       for (const [text, count] of answers) console.log(`  (coffeebuddy answered ${count}x: ${text})`);
       answers.clear();
@@ -184,7 +188,9 @@ export async function benchSideBySide(options: { coffeeBuddyBundle: string; outR
     await stop(running.coffeebuddy.child);
     const [rows] = await db.sql<{ bolt: number; coffeebuddy: number }[]>`
       select (select count(*)::int from bench_bolt_runs) as bolt, (select count(*)::int from runs where message_ts is not null) as coffeebuddy`;
-    console.log(`  (rows written: bolt ${rows!.bolt}, coffeebuddy runs with their message ${rows!.coffeebuddy}; the emulator took ${slack.callsTo('chat.postMessage').length} posts)`);
+    console.log(
+      `  (rows written: bolt ${rows!.bolt}, coffeebuddy runs with their message ${rows!.coffeebuddy}; the emulator took ${slack.callsTo('chat.postMessage').length} posts)`,
+    );
 
     console.log(`cold start, process spawn to first /coffee 200 (${options.coldStarts} each, alternating):`);
     for (const app of ['bolt', 'coffeebuddy'] as const) {

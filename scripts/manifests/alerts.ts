@@ -63,7 +63,7 @@ export function alerts(): Alert[] {
       labels: { severity: 'critical' },
       annotations: {
         summary: '{{ $labels.function }}: more than 5% of requests fail',
-        description: 'Slack users see apologies, or events are being retried. Check the function\'s logs and /health/ready.',
+        description: "Slack users see apologies, or events are being retried. Check the function's logs and /health/ready.",
       },
     },
     {
@@ -84,7 +84,7 @@ export function alerts(): Alert[] {
       labels: { severity: 'warning' },
       annotations: {
         summary: '{{ $labels.function }} refused events as invalid; they went to the dead-letter topic',
-        description: 'A producer and a consumer disagree on an event\'s schema. Inspect the coffeebuddy.dead-letter topic.',
+        description: "A producer and a consumer disagree on an event's schema. Inspect the coffeebuddy.dead-letter topic.",
       },
     },
     {
@@ -137,7 +137,8 @@ export function alerts(): Alert[] {
       labels: { severity: 'warning' },
       annotations: {
         summary: '{{ $labels.function }} cannot publish events to Kafka',
-        description: 'Events wait in the outbox (nothing is lost) and closes, runners and summaries are delayed. Check Kafka and the function\'s KAFKA_* settings.',
+        description:
+          "Events wait in the outbox (nothing is lost) and closes, runners and summaries are delayed. Check Kafka and the function's KAFKA_* settings.",
       },
     },
   ];

@@ -32,8 +32,14 @@ export const panels: PanelSpec[] = [
     unit: 's',
     description: 'Slack gives up at 3 s; the alert fires at a p95 above 2 s.',
     targets: [
-      { expr: 'histogram_quantile(0.5, sum by (le, route) (rate(coffeebuddy_http_request_duration_seconds_bucket{route=~"/slack/.*"}[$__rate_interval])))', legend: 'p50 {{route}}' },
-      { expr: 'histogram_quantile(0.95, sum by (le, route) (rate(coffeebuddy_http_request_duration_seconds_bucket{route=~"/slack/.*"}[$__rate_interval])))', legend: 'p95 {{route}}' },
+      {
+        expr: 'histogram_quantile(0.5, sum by (le, route) (rate(coffeebuddy_http_request_duration_seconds_bucket{route=~"/slack/.*"}[$__rate_interval])))',
+        legend: 'p50 {{route}}',
+      },
+      {
+        expr: 'histogram_quantile(0.95, sum by (le, route) (rate(coffeebuddy_http_request_duration_seconds_bucket{route=~"/slack/.*"}[$__rate_interval])))',
+        legend: 'p95 {{route}}',
+      },
     ],
   },
   {

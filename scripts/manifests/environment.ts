@@ -36,12 +36,37 @@ function secretCatalog(options: ManifestOptions): Record<string, SecretFile> {
   const vault = options.secrets.vaultPathPrefix;
   const kafkaSecret = options.kafka.secretName;
   return {
-    DATABASE_URL: { variable: 'DATABASE_URL', file: 'database-url', vault: { path: `${vault}/database`, key: 'url' }, secret: { name: appSecretName, key: 'database-url' } },
-    SLACK_BOT_TOKEN: { variable: 'SLACK_BOT_TOKEN', file: 'slack-bot-token', vault: { path: `${vault}/slack`, key: 'bot_token' }, secret: { name: appSecretName, key: 'slack-bot-token' } },
-    SLACK_SIGNING_SECRET: { variable: 'SLACK_SIGNING_SECRET', file: 'slack-signing-secret', vault: { path: `${vault}/slack`, key: 'signing_secret' }, secret: { name: appSecretName, key: 'slack-signing-secret' } },
+    DATABASE_URL: {
+      variable: 'DATABASE_URL',
+      file: 'database-url',
+      vault: { path: `${vault}/database`, key: 'url' },
+      secret: { name: appSecretName, key: 'database-url' },
+    },
+    SLACK_BOT_TOKEN: {
+      variable: 'SLACK_BOT_TOKEN',
+      file: 'slack-bot-token',
+      vault: { path: `${vault}/slack`, key: 'bot_token' },
+      secret: { name: appSecretName, key: 'slack-bot-token' },
+    },
+    SLACK_SIGNING_SECRET: {
+      variable: 'SLACK_SIGNING_SECRET',
+      file: 'slack-signing-secret',
+      vault: { path: `${vault}/slack`, key: 'signing_secret' },
+      secret: { name: appSecretName, key: 'slack-signing-secret' },
+    },
     // The Kafka password and CA sit in the same Secret Knative's Kafka data plane reads.
-    KAFKA_SASL_PASSWORD: { variable: 'KAFKA_SASL_PASSWORD', file: 'kafka-sasl-password', vault: { path: `${vault}/kafka`, key: 'password' }, secret: { name: kafkaSecret, key: 'password' } },
-    KAFKA_TLS_CA: { variable: 'KAFKA_TLS_CA', file: 'kafka-ca.crt', vault: { path: `${vault}/kafka`, key: 'ca_crt' }, secret: { name: kafkaSecret, key: 'ca.crt' } },
+    KAFKA_SASL_PASSWORD: {
+      variable: 'KAFKA_SASL_PASSWORD',
+      file: 'kafka-sasl-password',
+      vault: { path: `${vault}/kafka`, key: 'password' },
+      secret: { name: kafkaSecret, key: 'password' },
+    },
+    KAFKA_TLS_CA: {
+      variable: 'KAFKA_TLS_CA',
+      file: 'kafka-ca.crt',
+      vault: { path: `${vault}/kafka`, key: 'ca_crt' },
+      secret: { name: kafkaSecret, key: 'ca.crt' },
+    },
   };
 }
 
@@ -71,11 +96,7 @@ export function secretFilesFor(fn: AnyFunction, options: ManifestOptions): Secre
 /** The secret files of the setup job: the database (migrations) and Kafka (topic creation). */
 export function setupSecretFiles(options: ManifestOptions): SecretFile[] {
   const catalog = secretCatalog(options);
-  return [
-    catalog.DATABASE_URL!,
-    ...(options.kafka.sasl ? [catalog.KAFKA_SASL_PASSWORD!] : []),
-    ...(options.kafka.tls ? [catalog.KAFKA_TLS_CA!] : []),
-  ];
+  return [catalog.DATABASE_URL!, ...(options.kafka.sasl ? [catalog.KAFKA_SASL_PASSWORD!] : []), ...(options.kafka.tls ? [catalog.KAFKA_TLS_CA!] : [])];
 }
 
 /** `NAME_FILE` variables pointing at the files. */

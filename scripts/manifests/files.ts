@@ -6,18 +6,13 @@ import { generatedDirectories, generatedRootFiles } from './generate.ts';
 /** Every file under `dir` (recursive), relative to `root`, with `/` separators. */
 async function listFiles(root: string, dir: string): Promise<string[]> {
   const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
-  const nested = await Promise.all(
-    entries.map((entry) => (entry.isDirectory() ? listFiles(root, join(dir, entry.name)) : [join(dir, entry.name)])),
-  );
+  const nested = await Promise.all(entries.map((entry) => (entry.isDirectory() ? listFiles(root, join(dir, entry.name)) : [join(dir, entry.name)])));
   return nested.flat().map((path) => relative(root, join(root, path)).split('\\').join('/'));
 }
 
 /** The committed files the generator owns (its directories and root files), path → content. */
 export async function readCommitted(root: string): Promise<Map<string, string>> {
-  const paths = [
-    ...(await Promise.all(generatedDirectories.map((dir) => listFiles(root, dir)))).flat(),
-    ...generatedRootFiles,
-  ];
+  const paths = [...(await Promise.all(generatedDirectories.map((dir) => listFiles(root, dir)))).flat(), ...generatedRootFiles];
   const files = new Map<string, string>();
   for (const path of paths.sort()) {
     const content = await readFile(join(root, path), 'utf8').catch(() => null);

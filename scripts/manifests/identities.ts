@@ -19,11 +19,13 @@ export function namespace(options: ManifestOptions): INamespace {
 /** Every ServiceAccount: the functions', then the setup job's. */
 export function serviceAccounts(functions: readonly AnyFunction[], options: ManifestOptions): IServiceAccount[] {
   return [
-    ...functions.map((fn): IServiceAccount => ({
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name: serviceAccountFor(fn), namespace: options.namespace, labels: functionLabels(fn) },
-    })),
+    ...functions.map(
+      (fn): IServiceAccount => ({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: serviceAccountFor(fn), namespace: options.namespace, labels: functionLabels(fn) },
+      }),
+    ),
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',

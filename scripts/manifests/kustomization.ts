@@ -36,26 +36,29 @@ export function nameReferences(): object {
 
 /** kustomization.yaml listing `resources` (paths relative to the repository root). */
 export function kustomization(resources: readonly string[], options: ManifestOptions): string {
-  const doc = new Document({
-    apiVersion: 'kustomize.config.k8s.io/v1beta1',
-    kind: 'Kustomization',
-    resources: [...resources],
-    configurations: [kustomizeInputs.nameReferences],
-    generatorOptions: { labels: { ...partOf } },
-    configMapGenerator: [
-      { name: configMapNames.common, namespace: options.namespace, envs: [kustomizeInputs.commonEnv] },
-      { name: configMapNames.kafka, namespace: options.namespace, envs: [kustomizeInputs.kafkaEnv] },
-      {
-        // For the Grafana sidecar (it loads ConfigMaps labelled grafana_dashboard); a stable name,
-        // so an update replaces the dashboard instead of adding one.
-        name: 'coffeebuddy-grafana-dashboard',
-        namespace: options.namespace,
-        files: [`coffeebuddy.json=${kustomizeInputs.dashboard}`],
-        options: { labels: { grafana_dashboard: '1' }, disableNameSuffixHash: true },
-      },
-    ],
-    images: [{ name: options.image.name, newName: options.image.newName, newTag: options.image.newTag }],
-  }, { aliasDuplicateObjects: false });
+  const doc = new Document(
+    {
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: [...resources],
+      configurations: [kustomizeInputs.nameReferences],
+      generatorOptions: { labels: { ...partOf } },
+      configMapGenerator: [
+        { name: configMapNames.common, namespace: options.namespace, envs: [kustomizeInputs.commonEnv] },
+        { name: configMapNames.kafka, namespace: options.namespace, envs: [kustomizeInputs.kafkaEnv] },
+        {
+          // For the Grafana sidecar (it loads ConfigMaps labelled grafana_dashboard); a stable name,
+          // so an update replaces the dashboard instead of adding one.
+          name: 'coffeebuddy-grafana-dashboard',
+          namespace: options.namespace,
+          files: [`coffeebuddy.json=${kustomizeInputs.dashboard}`],
+          options: { labels: { grafana_dashboard: '1' }, disableNameSuffixHash: true },
+        },
+      ],
+      images: [{ name: options.image.name, newName: options.image.newName, newTag: options.image.newTag }],
+    },
+    { aliasDuplicateObjects: false },
+  );
   doc.commentBefore =
     ' `kubectl apply -k .` deploys CoffeeBuddy (README "Deploy to Knative"). Set the image at deploy\n' +
     ' time with `kustomize edit set image coffeebuddy=<registry>/coffeebuddy:<tag>` in a scratch copy,\n' +

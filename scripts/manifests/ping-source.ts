@@ -48,7 +48,11 @@ export function timerPingSource(fn: AnyFunction, timer: FunctionTimer<unknown>, 
   return {
     apiVersion: 'sources.knative.dev/v1',
     kind: 'PingSource',
-    metadata: { name: `${fn.name}-${timer.name}`, namespace: options.namespace, labels: { ...functionLabels(fn), 'app.kubernetes.io/component': 'event-source' } },
+    metadata: {
+      name: `${fn.name}-${timer.name}`,
+      namespace: options.namespace,
+      labels: { ...functionLabels(fn), 'app.kubernetes.io/component': 'event-source' },
+    },
     spec: {
       schedule: timer.schedule,
       timezone: 'Etc/UTC',

@@ -11,13 +11,22 @@ import { renderDocument } from './render.ts';
 /** Each bot scope and the Web API calls that need it; nothing else is requested. */
 export const botScopes: { scope: string; why: string }[] = [
   { scope: 'commands', why: 'the /coffee slash command' },
-  { scope: 'chat:write', why: 'chat.postMessage, chat.update, chat.postEphemeral: run messages, summaries, runner DMs, ephemeral answers (in channels the bot was invited to)' },
+  {
+    scope: 'chat:write',
+    why: 'chat.postMessage, chat.update, chat.postEphemeral: run messages, summaries, runner DMs, ephemeral answers (in channels the bot was invited to)',
+  },
   { scope: 'im:write', why: 'conversations.open: the DM to the runner' },
-  { scope: 'channels:history', why: 'conversations.history/replies in public channels: finding its own post after an uncertain attempt (message metadata) instead of posting twice' },
+  {
+    scope: 'channels:history',
+    why: 'conversations.history/replies in public channels: finding its own post after an uncertain attempt (message metadata) instead of posting twice',
+  },
   { scope: 'groups:history', why: 'the same in private channels' },
   { scope: 'im:history', why: 'the same in the runner DM' },
   { scope: 'mpim:history', why: 'the same in group DMs, where /coffee can also be used' },
-  { scope: 'users:read', why: "users.info: a user's time zone (pickup times), display name and whether they are a workspace admin (who may close or cancel). views.open needs no scope: the trigger_id is the permission" },
+  {
+    scope: 'users:read',
+    why: "users.info: a user's time zone (pickup times), display name and whether they are a workspace admin (who may close or cancel). views.open needs no scope: the trigger_id is the permission",
+  },
 ];
 
 /** The public URL of a route that a function of `functions` declares with `type`. */
@@ -29,33 +38,36 @@ function routeUrl(functions: readonly AnyFunction[], type: 'slash' | 'interactio
 
 /** slack-app-manifest.yaml. */
 export function slackAppManifest(functions: readonly AnyFunction[], options: ManifestOptions): string {
-  const doc = new Document({
-    _metadata: { major_version: 1, minor_version: 1 },
-    display_information: {
-      name: 'CoffeeBuddy',
-      description: 'Office coffee runs, end to end: orders, a fair runner, reminders.',
-      background_color: '#6f4e37',
+  const doc = new Document(
+    {
+      _metadata: { major_version: 1, minor_version: 1 },
+      display_information: {
+        name: 'CoffeeBuddy',
+        description: 'Office coffee runs, end to end: orders, a fair runner, reminders.',
+        background_color: '#6f4e37',
+      },
+      features: {
+        bot_user: { display_name: 'CoffeeBuddy', always_online: false },
+        slash_commands: [
+          {
+            command: '/coffee',
+            url: routeUrl(functions, 'slash', options),
+            description: 'Start a coffee run; close, cancel, history, stats, help',
+            usage_hint: '[pickup time] [note] | close | cancel | history | stats | help',
+            should_escape: false,
+          },
+        ],
+      },
+      oauth_config: { scopes: { bot: botScopes.map((entry) => entry.scope) } },
+      settings: {
+        interactivity: { is_enabled: true, request_url: routeUrl(functions, 'interaction', options) },
+        org_deploy_enabled: false,
+        socket_mode_enabled: false,
+        token_rotation_enabled: false,
+      },
     },
-    features: {
-      bot_user: { display_name: 'CoffeeBuddy', always_online: false },
-      slash_commands: [
-        {
-          command: '/coffee',
-          url: routeUrl(functions, 'slash', options),
-          description: 'Start a coffee run; close, cancel, history, stats, help',
-          usage_hint: '[pickup time] [note] | close | cancel | history | stats | help',
-          should_escape: false,
-        },
-      ],
-    },
-    oauth_config: { scopes: { bot: botScopes.map((entry) => entry.scope) } },
-    settings: {
-      interactivity: { is_enabled: true, request_url: routeUrl(functions, 'interaction', options) },
-      org_deploy_enabled: false,
-      socket_mode_enabled: false,
-      token_rotation_enabled: false,
-    },
-  }, { aliasDuplicateObjects: false });
+    { aliasDuplicateObjects: false },
+  );
   doc.commentBefore =
     ' Create the app from this manifest (api.slack.com/apps → Create New App → From a manifest),\n' +
     ' install it, and put its Bot User OAuth Token and Signing Secret in Vault (README "Deploy to Knative").';

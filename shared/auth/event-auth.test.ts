@@ -45,7 +45,11 @@ describe('bearer checks of internal endpoints against an OIDC issuer (the local 
     const missing = await check(request(), [audience]);
     expect(missing).toMatchObject({ status: 401, body: { error: 'unauthorized' }, headers: { 'www-authenticate': 'Bearer' } });
     const wrongAudience = await check(request(`Bearer ${await issuer.token('coffeebuddy-admin')}`), [audience]);
-    expect(wrongAudience).toMatchObject({ status: 401, body: { message: expect.stringMatching(/another audience/) }, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+    expect(wrongAudience).toMatchObject({
+      status: 401,
+      body: { message: expect.stringMatching(/another audience/) },
+      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    });
     const expired = await issuer.mint({ audience, issuedAt: new Date(clock.getTime() - 3600_000), expiresInSeconds: 600 });
     expect(await check(request(`Bearer ${expired}`), [audience])).toMatchObject({ status: 401, body: { message: expect.stringMatching(/expired/) } });
 
@@ -72,7 +76,10 @@ describe('bearer checks of internal endpoints against an OIDC issuer (the local 
     const downUrl = `http://127.0.0.1:${(down.address() as { port: number }).port}`;
     try {
       const check = authenticate({ AUTH_OIDC_ISSUER: downUrl });
-      expect(await check(request(`Bearer ${await issuer.mint({ audience, issuer: downUrl })}`), [audience])).toMatchObject({ status: 503, body: { error: 'auth_unavailable' } });
+      expect(await check(request(`Bearer ${await issuer.mint({ audience, issuer: downUrl })}`), [audience])).toMatchObject({
+        status: 503,
+        body: { error: 'auth_unavailable' },
+      });
       // Discovery naming another issuer is refused too (OIDC Discovery §4.3).
       const mismatched = authenticate({ AUTH_OIDC_ISSUER: `${issuer.url}/` });
       expect(await mismatched(request(`Bearer ${await issuer.token(audience)}`), [audience])).toMatchObject({ status: 503 });
@@ -83,7 +90,13 @@ describe('bearer checks of internal endpoints against an OIDC issuer (the local 
     // A failed discovery is tried again on the next request.
     let attempts = 0;
     const flaky: typeof fetch = (input, init) => (++attempts === 1 ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init));
-    const check = createAuthenticate({ settings: { AUTH_DISABLED: false, AUTH_OIDC_ISSUER: issuer.url }, now: () => clock, log, metrics: createMetrics(), fetch: flaky });
+    const check = createAuthenticate({
+      settings: { AUTH_DISABLED: false, AUTH_OIDC_ISSUER: issuer.url },
+      now: () => clock,
+      log,
+      metrics: createMetrics(),
+      fetch: flaky,
+    });
     const valid = `Bearer ${await issuer.token(audience)}`;
     expect(await check(request(valid), [audience])).toMatchObject({ status: 503 });
     expect(await check(request(valid), [audience])).toBeNull();

@@ -29,13 +29,7 @@ export function audienceFor(name: FunctionName | string, settings: Pick<AuthSett
  * token; the issuer's keys unreachable → 503 (retried). With `AUTH_DISABLED` every request goes
  * through, and that is said once, as a warning, at start.
  */
-export function createAuthenticate(options: {
-  settings: AuthSettings;
-  now: () => Date;
-  log: Logger;
-  metrics: Metrics;
-  fetch?: typeof fetch;
-}): Authenticate {
+export function createAuthenticate(options: { settings: AuthSettings; now: () => Date; log: Logger; metrics: Metrics; fetch?: typeof fetch }): Authenticate {
   const { settings, log, metrics } = options;
   if (settings.AUTH_DISABLED) {
     log.warn('AUTH_DISABLED=true: /events/* and /sweep accept requests without a token (for local work only)');
@@ -69,7 +63,11 @@ export function createAuthenticate(options: {
     if (check.ok) return null;
     if (check.reason === 'unavailable') {
       metrics.errorsTotal.inc({ type: 'auth_unavailable' });
-      log.error('cannot verify bearer tokens: the issuer or its keys are unreachable', { path: request.path, requestId: request.requestId, reason: check.detail });
+      log.error('cannot verify bearer tokens: the issuer or its keys are unreachable', {
+        path: request.path,
+        requestId: request.requestId,
+        reason: check.detail,
+      });
       return jsonError(503, 'auth_unavailable', 'The token cannot be verified right now');
     }
     metrics.errorsTotal.inc({ type: 'unauthorized_event' });

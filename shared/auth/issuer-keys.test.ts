@@ -19,8 +19,18 @@ describe('createIssuerKeys', () => {
       if (authorization !== 'Bearer sa-token-1') return new Response('{}', { status: 401 });
       return new Response(JSON.stringify({ keys: [jwk] }), { status: 200, headers: { 'content-type': 'application/json' } });
     };
-    const keys = createIssuerKeys({ issuer: 'https://kubernetes.default.svc', jwksUrl: 'https://kubernetes.default.svc/openid/v1/jwks', bearerTokenPath: tokenPath, fetch: fakeFetch });
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://kubernetes.default.svc').setAudience('a').setExpirationTime('5m').sign(privateKey);
+    const keys = createIssuerKeys({
+      issuer: 'https://kubernetes.default.svc',
+      jwksUrl: 'https://kubernetes.default.svc/openid/v1/jwks',
+      bearerTokenPath: tokenPath,
+      fetch: fakeFetch,
+    });
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer('https://kubernetes.default.svc')
+      .setAudience('a')
+      .setExpirationTime('5m')
+      .sign(privateKey);
     const { payload } = await jwtVerify(token, keys, { issuer: 'https://kubernetes.default.svc', audience: 'a' });
     expect(payload.aud).toBe('a');
     expect(seen).toEqual(['Bearer sa-token-1']);

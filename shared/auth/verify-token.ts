@@ -14,25 +14,14 @@ export const defaultClockToleranceSeconds = 30;
 const maxTokenLength = 8 * 1024;
 
 /** Why a token was refused: the sender's fault, answered 401. */
-export type TokenRefusal =
-  | 'missing'
-  | 'malformed'
-  | 'algorithm'
-  | 'signature'
-  | 'issuer'
-  | 'audience'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'claims';
+export type TokenRefusal = 'missing' | 'malformed' | 'algorithm' | 'signature' | 'issuer' | 'audience' | 'expired' | 'not_yet_valid' | 'claims';
 
 /**
  * The outcome of checking one `Authorization` header. `unavailable` is ours, not the sender's:
  * the issuer's keys could not be fetched, so nothing can be said about the token (answered 503,
  * which KafkaSource retries).
  */
-export type TokenCheck =
-  | { ok: true; claims: JWTPayload }
-  | { ok: false; reason: TokenRefusal | 'unavailable'; detail: string };
+export type TokenCheck = { ok: true; claims: JWTPayload } | { ok: false; reason: TokenRefusal | 'unavailable'; detail: string };
 
 export interface VerifyTokenInput {
   /** The request's `Authorization` header, as received. */
@@ -92,11 +81,7 @@ function classify(error: unknown): TokenCheck {
     return refuse('claims', `the token's ${error.claim} claim is ${error.reason === 'missing' ? 'missing' : 'invalid'}`);
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return refuse('algorithm', 'the token is signed with an algorithm not accepted here');
-  if (
-    error instanceof errors.JWSSignatureVerificationFailed ||
-    error instanceof errors.JWKSNoMatchingKey ||
-    error instanceof errors.JWKSMultipleMatchingKeys
-  ) {
+  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
     return refuse('signature', "the token's signature is not the issuer's");
   }
   if (

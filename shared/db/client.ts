@@ -15,10 +15,7 @@ export type Sql = postgres.Sql | postgres.TransactionSql;
  * locks), and a connection's life (`max_lifetime`, so one that went bad is replaced). Without
  * them a database outage holds requests as long as it lasts.
  */
-export function createDb(
-  url: string,
-  options: { max?: number; connectTimeoutMs?: number; statementTimeoutMs?: number; applicationName?: string } = {},
-): Pool {
+export function createDb(url: string, options: { max?: number; connectTimeoutMs?: number; statementTimeoutMs?: number; applicationName?: string } = {}): Pool {
   const statementTimeoutMs = options.statementTimeoutMs ?? 5_000;
   return postgres(url, {
     max: options.max ?? 5,
@@ -81,10 +78,22 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 // Connection-level failures (porsager/postgres codes and socket errors) and server states that
 // mean "the database is not there right now", as opposed to a bad query.
 const unavailableCodes = new Set([
-  'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
   // SQLSTATE: query_canceled (statement_timeout), admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
-  '57014', '57P01', '57P02', '57P03', '53300',
+  '57014',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
 ]);
 
 /** True when an error says the database is unreachable or too slow, so "try again in a minute" is the honest answer. */

@@ -43,9 +43,7 @@ describe('migrations on a real Postgres', () => {
       insert into channels (slack_channel_id, slack_team_id) values ('C2', 'T1') returning id`;
     await db.sql`insert into runs (channel_id, initiator_id, time_zone) values (${channel!.id}, ${user!.id}, 'UTC')`;
     const error = await db.sql`
-      insert into runs (channel_id, initiator_id, time_zone) values (${channel!.id}, ${user!.id}, 'UTC')`.catch(
-      (e: unknown) => e,
-    );
+      insert into runs (channel_id, initiator_id, time_zone) values (${channel!.id}, ${user!.id}, 'UTC')`.catch((e: unknown) => e);
     expect(isUniqueViolation(error, 'runs_one_open_per_channel')).toBe(true);
   });
 });

@@ -6,7 +6,10 @@ export const adminSettingsCallbackId = 'admin.settings';
 export const adminResetConfirmAction = 'admin.reset_confirm';
 
 /** What the admin modal's state looks like (the part of Slack's `view.state.values` it reads). */
-export type AdminViewState = Record<string, Record<string, { value?: string | null | undefined; selected_options?: { value: string }[] | null | undefined; selected_users?: string[] | null | undefined }>>;
+export type AdminViewState = Record<
+  string,
+  Record<string, { value?: string | null | undefined; selected_options?: { value: string }[] | null | undefined; selected_users?: string[] | null | undefined }>
+>;
 
 const numberBlocks: Record<string, NumericSetting> = {
   offset: 'reminderOffsetMinutes',
@@ -14,7 +17,11 @@ const numberBlocks: Record<string, NumericSetting> = {
   window: 'fairnessWindowRuns',
   retention: 'dataRetentionDays',
 };
-const switches = { enabled: 'CoffeeBuddy enabled in this channel', reminders: 'Remind the runner before pickup', lastcall: 'Last call before a scheduled close' } as const;
+const switches = {
+  enabled: 'CoffeeBuddy enabled in this channel',
+  reminders: 'Remind the runner before pickup',
+  lastcall: 'Last call before a scheduled close',
+} as const;
 
 /** The settings modal, filled in with the channel's current values (Block Kit: ≤ 100 blocks, title ≤ 24 chars). */
 export function adminSettingsModal(args: {
@@ -42,7 +49,14 @@ export function adminSettingsModal(args: {
       block_id: block,
       label: { type: 'plain_text', text: setting.label.replace(/^./, (c) => c.toUpperCase()) },
       hint: { type: 'plain_text', text: `${setting.min} to ${setting.max}` },
-      element: { type: 'number_input', action_id: 'value', is_decimal_allowed: false, min_value: String(setting.min), max_value: String(setting.max), initial_value: String(values[block]) },
+      element: {
+        type: 'number_input',
+        action_id: 'value',
+        is_decimal_allowed: false,
+        min_value: String(setting.min),
+        max_value: String(setting.max),
+        initial_value: String(values[block]),
+      },
     };
   };
   return {

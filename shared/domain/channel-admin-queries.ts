@@ -12,10 +12,7 @@ export async function findChannelSettings(sql: Sql, slackChannelId: string): Pro
 }
 
 /** The channel row, created on first use, locked for the rest of the transaction. */
-export async function lockChannelSettings(
-  sql: Sql,
-  channel: { slackChannelId: string; slackTeamId: string },
-): Promise<ChannelSettings & { id: string }> {
+export async function lockChannelSettings(sql: Sql, channel: { slackChannelId: string; slackTeamId: string }): Promise<ChannelSettings & { id: string }> {
   await sql`
     insert into channels (slack_channel_id, slack_team_id)
     values (${channel.slackChannelId}, ${channel.slackTeamId})

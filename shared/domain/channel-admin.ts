@@ -75,7 +75,10 @@ export function diffSettings(before: ChannelSettings, after: ChannelSettings): R
   return changes;
 }
 
-export type AdminOutcome = { kind: 'changed'; changes: Record<string, { from: unknown; to: unknown }>; settings: ChannelSettings } | { kind: 'unchanged'; settings: ChannelSettings } | { kind: 'refused'; who: string };
+export type AdminOutcome =
+  | { kind: 'changed'; changes: Record<string, { from: unknown; to: unknown }>; settings: ChannelSettings }
+  | { kind: 'unchanged'; settings: ChannelSettings }
+  | { kind: 'refused'; who: string };
 
 /**
  * Apply a change to a channel's settings, authorized and audited in one transaction: the row is
@@ -100,7 +103,14 @@ export async function changeChannelSettings(args: {
     const { id, ...settings } = current;
     const allowed = administers(settings, args.actorSlackUserId, workspaceAdmin);
     const audit = (action: string, changes: Record<string, unknown>) =>
-      recordAdminAction(tx, { channelId: id, slackChannelId: args.channel.slackChannelId, actorSlackUserId: args.actorSlackUserId, action, changes, at: args.now });
+      recordAdminAction(tx, {
+        channelId: id,
+        slackChannelId: args.channel.slackChannelId,
+        actorSlackUserId: args.actorSlackUserId,
+        action,
+        changes,
+        at: args.now,
+      });
     if (!allowed) {
       await audit(`refused:${args.action}`, {});
       return { kind: 'refused' as const, who: whoMayAdminister(settings) };
@@ -114,7 +124,14 @@ export async function changeChannelSettings(args: {
     if (Object.keys(changes).length === 0) return { kind: 'unchanged' as const, settings };
     await saveChannelSettings(tx, id, next, args.now);
     await audit(args.action, changes);
-    await args.emit(tx, channelEvent('com.coffeebuddy.admin.settings_changed', { slackChannelId: args.channel.slackChannelId, changedBySlackUserId: args.actorSlackUserId, changes }));
+    await args.emit(
+      tx,
+      channelEvent('com.coffeebuddy.admin.settings_changed', {
+        slackChannelId: args.channel.slackChannelId,
+        changedBySlackUserId: args.actorSlackUserId,
+        changes,
+      }),
+    );
     return { kind: 'changed' as const, changes, settings: next };
   });
 }
@@ -162,7 +179,14 @@ export async function requestChannelReset(args: {
   return args.sql.begin(async (tx) => {
     const { id, ...settings } = await lockChannelSettings(tx, args.channel);
     const audit = (action: string) =>
-      recordAdminAction(tx, { channelId: id, slackChannelId: args.channel.slackChannelId, actorSlackUserId: args.actorSlackUserId, action, changes: {}, at: args.now });
+      recordAdminAction(tx, {
+        channelId: id,
+        slackChannelId: args.channel.slackChannelId,
+        actorSlackUserId: args.actorSlackUserId,
+        action,
+        changes: {},
+        at: args.now,
+      });
     const allowed = administers(settings, args.actorSlackUserId, workspaceAdmin);
     if (!allowed) {
       await audit('refused:reset');
@@ -171,7 +195,14 @@ export async function requestChannelReset(args: {
     const [open] = await tx`select 1 from runs where channel_id = ${id} and status = 'open' limit 1`;
     if (open) return 'open_run' as const;
     await audit('reset');
-    await args.emit(tx, channelEvent('com.coffeebuddy.channel.reset_requested', { slackChannelId: args.channel.slackChannelId, requestedBySlackUserId: args.actorSlackUserId, requestedAt: args.now.toISOString() }));
+    await args.emit(
+      tx,
+      channelEvent('com.coffeebuddy.channel.reset_requested', {
+        slackChannelId: args.channel.slackChannelId,
+        requestedBySlackUserId: args.actorSlackUserId,
+        requestedAt: args.now.toISOString(),
+      }),
+    );
     return 'requested' as const;
   });
 }

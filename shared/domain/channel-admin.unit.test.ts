@@ -26,7 +26,9 @@ describe('outOfBounds', () => {
   });
 
   it('follows the deployment’s bounds', () => {
-    expect(outOfBounds('fairnessWindowRuns', 50, { ...bounds, ADMIN_MAX_FAIRNESS_WINDOW_RUNS: 20 })).toBe('The fairness window (runs) must be a whole number from 1 to 20.');
+    expect(outOfBounds('fairnessWindowRuns', 50, { ...bounds, ADMIN_MAX_FAIRNESS_WINDOW_RUNS: 20 })).toBe(
+      'The fairness window (runs) must be a whole number from 1 to 20.',
+    );
   });
 });
 
@@ -65,7 +67,14 @@ describe('describeSettings and diffSettings', () => {
   });
 
   it('shows set values as they are', () => {
-    const settings = { ...defaultChannelSettings, enabled: false, remindersEnabled: false, reminderOffsetMinutes: 10, lastCallMinutes: 3, adminSlackUserIds: ['U1'] };
+    const settings = {
+      ...defaultChannelSettings,
+      enabled: false,
+      remindersEnabled: false,
+      reminderOffsetMinutes: 10,
+      lastCallMinutes: 3,
+      adminSlackUserIds: ['U1'],
+    };
     const text = describeSettings(settings, defaults);
     expect(text).toContain('*CoffeeBuddy here:* disabled\n*Runner reminders:* off, 10 min before pickup\n*Last call:* on, 3 min before a scheduled close\n');
     expect(text).toContain('*Channel admins:* <@U1> · workspace admins always may');

@@ -33,12 +33,7 @@ export function renderOrder(order: OrderSpec, maxChars = 150): string {
 }
 
 /** Row shape → OrderSpec (rows keep drink/size/customizations or free_text). */
-export function orderFromRow(row: {
-  drink: string | null;
-  size: string | null;
-  customizations: string | null;
-  freeText: string | null;
-}): OrderSpec {
+export function orderFromRow(row: { drink: string | null; size: string | null; customizations: string | null; freeText: string | null }): OrderSpec {
   if (row.freeText !== null) return { kind: 'free_text', text: row.freeText };
   return orderSpec.parse({ kind: 'structured', drink: row.drink, size: row.size, customizations: row.customizations ?? '' });
 }

@@ -111,8 +111,30 @@ describe('parseRunText: notes without a pickup time', () => {
 
 describe('parseRunText: invalid times', () => {
   const now = '2026-06-15T08:00:00Z';
-  const cases = ['25:00', '24:00', '10:75', '13pm', '0pm', '0:30am', '10:3', '10:3 Lobby', '123pm', '10.30', '1.5h',
-    'in 0m', 'in 999h', 'in 721m', 'in 13 hours', 'in 5', 'in 5 Lobby', 'in 2 weeks', '1h30', '1h75m', '0m', '10:30xyz'];
+  const cases = [
+    '25:00',
+    '24:00',
+    '10:75',
+    '13pm',
+    '0pm',
+    '0:30am',
+    '10:3',
+    '10:3 Lobby',
+    '123pm',
+    '10.30',
+    '1.5h',
+    'in 0m',
+    'in 999h',
+    'in 721m',
+    'in 13 hours',
+    'in 5',
+    'in 5 Lobby',
+    'in 2 weeks',
+    '1h30',
+    '1h75m',
+    '0m',
+    '10:30xyz',
+  ];
   it.each(cases)('%j is a syntax error with a usage hint', (text) => {
     for (const zone of [BERLIN, LA]) {
       const r = fail(text, now, zone);
@@ -136,8 +158,7 @@ describe('parseRunText: times already past today', () => {
     const r = fail('10:00 Lobby', '2026-06-15T08:20:00Z', BERLIN);
     expect(r.reason).toBe('past');
     expect(r.message).toBe(
-      "10:00 has already passed today in Europe/Berlin (it's 10:20 there now). " +
-        'Try a later time, e.g. `/coffee 10:35 Lobby` or `/coffee in 15m Lobby`.',
+      "10:00 has already passed today in Europe/Berlin (it's 10:20 there now). " + 'Try a later time, e.g. `/coffee 10:35 Lobby` or `/coffee in 15m Lobby`.',
     );
   });
 
@@ -147,15 +168,13 @@ describe('parseRunText: times already past today', () => {
     expect(r).toEqual({
       ok: false,
       reason: 'past',
-      message:
-        "09:00 has already passed today in America/Los_Angeles (it's 09:21 there now). " +
-        'Try a later time, e.g. `/coffee 09:40` or `/coffee in 15m`.',
+      message: "09:00 has already passed today in America/Los_Angeles (it's 09:21 there now). " + 'Try a later time, e.g. `/coffee 09:40` or `/coffee in 15m`.',
     });
   });
 
   it('refuses 12am after midnight and a clock time on DST day', () => {
     expect(fail('12am', '2026-03-08T16:00:00Z', LA).reason).toBe('past');
-    expect(fail('9:30', '2026-03-29T08:00:00Z', BERLIN).message).toContain('(it\'s 10:00 there now)');
+    expect(fail('9:30', '2026-03-29T08:00:00Z', BERLIN).message).toContain("(it's 10:00 there now)");
   });
 
   it('gives one minute of grace', () => {
@@ -209,7 +228,12 @@ describe('zonedWallTimeToUtc', () => {
   });
 
   it('round-trips every existing quarter hour across DST days', () => {
-    for (const [zone, year, month, day, gapHour] of [[BERLIN, 2026, 3, 29, 2], [BERLIN, 2026, 10, 25, -1], [LA, 2026, 3, 8, 2], [LA, 2026, 11, 1, -1]] as const) {
+    for (const [zone, year, month, day, gapHour] of [
+      [BERLIN, 2026, 3, 29, 2],
+      [BERLIN, 2026, 10, 25, -1],
+      [LA, 2026, 3, 8, 2],
+      [LA, 2026, 11, 1, -1],
+    ] as const) {
       for (let hour = 0; hour < 24; hour++) {
         if (hour === gapHour) continue;
         for (const minute of [0, 15, 30, 45]) {
@@ -263,7 +287,11 @@ describe('parseRunText: ordering that closes by itself', () => {
   it('refuses a closing time after pickup, one already past, and one it cannot read', () => {
     expect(at('10:30 closes 10:45')).toMatchObject({ ok: false, message: expect.stringContaining('Ordering has to close before pickup') });
     expect(at('10:30 closes 09:30')).toMatchObject({ ok: false, reason: 'past', message: expect.stringContaining("can't close at 09:30") });
-    expect(at('10:30 closes 25:00')).toMatchObject({ ok: false, reason: 'syntax', message: expect.stringContaining("couldn't read `25:00` as a closing time") });
+    expect(at('10:30 closes 25:00')).toMatchObject({
+      ok: false,
+      reason: 'syntax',
+      message: expect.stringContaining("couldn't read `25:00` as a closing time"),
+    });
   });
 
   it('reads the closing clock time in the user zone on a DST day', () => {

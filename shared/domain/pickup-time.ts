@@ -2,9 +2,7 @@
  * Result of parsing the text after `/coffee`: a pickup time (or none), a note, and when ordering
  * closes by itself (or never), or a user-facing refusal.
  */
-export type PickupParse =
-  | { ok: true; pickupAt: Date | null; note: string; closesAt: Date | null }
-  | { ok: false; reason: 'syntax' | 'past'; message: string };
+export type PickupParse = { ok: true; pickupAt: Date | null; note: string; closesAt: Date | null } | { ok: false; reason: 'syntax' | 'past'; message: string };
 
 /** Wall-clock fields of a local date and time; `month` is 1-based. */
 export type WallTime = { year: number; month: number; day: number; hour: number; minute: number };
@@ -12,8 +10,7 @@ export type WallTime = { year: number; month: number; day: number; hour: number;
 const NOTE_MAX = 200;
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-const USAGE =
-  'Pickup times look like `10:30`, `2pm`, `10:30am`, `in 15m`, `in 1 hour` or `1h30m`, followed by an optional note, e.g. `/coffee 10:30 Lobby`.';
+const USAGE = 'Pickup times look like `10:30`, `2pm`, `10:30am`, `in 15m`, `in 1 hour` or `1h30m`, followed by an optional note, e.g. `/coffee 10:30 Lobby`.';
 
 const H = '(?:hours?|hrs?|h)';
 const M = '(?:minutes?|mins?|m)';
@@ -32,7 +29,9 @@ const LOOKS_LIKE_TIME = new RegExp(
     `\\d{1,2}\\.\\d{2}(?: ?[ap]\\.?m\\.?)?${END}`,
     `\\d+[.,]\\d+ ?(?:${H}|${M})${END}`,
     'in \\d+(?!\\d|st|nd|rd|th)',
-  ].map((p) => `^(?:${p})`).join('|'),
+  ]
+    .map((p) => `^(?:${p})`)
+    .join('|'),
   'i',
 );
 
@@ -44,7 +43,14 @@ export function wallParts(at: Date, timeZone: string): WallTime & { second: numb
   if (!f) {
     const numeric = 'numeric' as const;
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: numeric, month: numeric, day: numeric, hour: numeric, minute: numeric, second: numeric,
+      timeZone,
+      hourCycle: 'h23',
+      year: numeric,
+      month: numeric,
+      day: numeric,
+      hour: numeric,
+      minute: numeric,
+      second: numeric,
     });
     formatters.set(timeZone, f);
   }
@@ -117,7 +123,11 @@ export function parseRunText(text: string, now: Date, timeZone: string): PickupP
   const closesAt = parseClosingTime(clause.time, now, timeZone);
   if ('message' in closesAt) return closesAt;
   if (closesAt.at.getTime() <= now.getTime()) {
-    return { ok: false, reason: 'past', message: `Ordering can't close at ${formatPickup(closesAt.at, timeZone)}: that has already passed today in ${timeZone}.` };
+    return {
+      ok: false,
+      reason: 'past',
+      message: `Ordering can't close at ${formatPickup(closesAt.at, timeZone)}: that has already passed today in ${timeZone}.`,
+    };
   }
   if (parsed.pickupAt && closesAt.at.getTime() > parsed.pickupAt.getTime()) {
     return {
@@ -179,7 +189,10 @@ function parsePickupAndNote(s: string, now: Date, timeZone: string, options: { a
     pickupAt = new Date(now.getTime() + minutes * MINUTE);
     rest = s.slice(token.length);
   } else if (LOOKS_LIKE_TIME.test(s)) {
-    const token = s.split(' ').slice(0, /^in /i.test(s) ? 2 : 1).join(' ');
+    const token = s
+      .split(' ')
+      .slice(0, /^in /i.test(s) ? 2 : 1)
+      .join(' ');
     return syntax(`I couldn't read \`${tick(token)}\` as a pickup time.`);
   }
   const note = rest.trim();

@@ -94,13 +94,7 @@ export async function requestClose(
 }
 
 /** Cancel an open or closed run with its event; a completed (or already canceled) run stays as it is. */
-export async function cancelRun(
-  sql: Pool,
-  emit: Emit,
-  run: ControlledRun,
-  canceledBySlackUserId: string,
-  now: Date,
-): Promise<'canceled' | 'not_cancelable'> {
+export async function cancelRun(sql: Pool, emit: Emit, run: ControlledRun, canceledBySlackUserId: string, now: Date): Promise<'canceled' | 'not_cancelable'> {
   return sql.begin(async (tx) => {
     const [row] = await tx<{ previousStatus: 'open' | 'closed' }[]>`
       update runs r set status = 'canceled', canceled_at = ${now}, canceled_by = ${canceledBySlackUserId}, updated_at = ${now}
@@ -109,18 +103,21 @@ export async function cancelRun(
       returning before.status as previous_status
     `;
     if (!row) return 'not_cancelable' as const;
-    await emit(tx, runEvent('com.coffeebuddy.run.canceled', { runId: run.id, slackChannelId: run.slackChannelId, canceledBySlackUserId, previousStatus: row.previousStatus }));
+    await emit(
+      tx,
+      runEvent('com.coffeebuddy.run.canceled', {
+        runId: run.id,
+        slackChannelId: run.slackChannelId,
+        canceledBySlackUserId,
+        previousStatus: row.previousStatus,
+      }),
+    );
     return 'canceled' as const;
   });
 }
 
 /** Who may close (initiator or admin) and cancel (initiator, runner or admin); a refusal in words, or null. */
-export async function refuseControl(
-  slack: SlackPort,
-  run: ControlledRun,
-  slackUserId: string,
-  action: 'close' | 'cancel',
-): Promise<string | null> {
+export async function refuseControl(slack: SlackPort, run: ControlledRun, slackUserId: string, action: 'close' | 'cancel'): Promise<string | null> {
   if (run.initiatorSlackUserId === slackUserId) return null;
   if (action === 'cancel' && run.runnerSlackUserId === slackUserId) return null;
   if (await isChannelAdmin(slack, run, slackUserId)) return null;

@@ -12,10 +12,11 @@ const run: ControlledRun = {
   adminSlackUserIds: ['U3'],
   closedAt: null,
 };
-const slack = () => new FakeSlack([
-  { id: 'U8', name: 'Wanda', timeZone: 'UTC', isAdmin: true },
-  { id: 'U9', name: 'Pat', timeZone: 'UTC', isAdmin: false },
-]);
+const slack = () =>
+  new FakeSlack([
+    { id: 'U8', name: 'Wanda', timeZone: 'UTC', isAdmin: true },
+    { id: 'U9', name: 'Pat', timeZone: 'UTC', isAdmin: false },
+  ]);
 
 describe('refuseControl', () => {
   it.each([

@@ -11,8 +11,7 @@ const base = {
   fairnessWindowRuns: 5,
 };
 const longOrder: OrderSpec = { kind: 'free_text', text: `${'Very long order with many words '.repeat(6)}`.slice(0, 200) };
-const people = (n: number, order: OrderSpec = longOrder) =>
-  Array.from({ length: n }, (_, i) => ({ slackUserId: `U${String(i).padStart(9, '0')}`, order }));
+const people = (n: number, order: OrderSpec = longOrder) => Array.from({ length: n }, (_, i) => ({ slackUserId: `U${String(i).padStart(9, '0')}`, order }));
 
 describe('runMessage within Slack Block Kit limits', () => {
   it.each([0, 1, 40, 45, 120, 2000])('%i participants fit in 50 blocks of at most 3000 characters', (n) => {

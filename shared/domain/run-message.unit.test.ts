@@ -58,7 +58,10 @@ describe('finishedRunMessage', () => {
   });
 
   it('shows someone who said forget-me as a former member, never as a mention', () => {
-    const message = finishedRunMessage({ ...run, orders: [{ slackUserId: tombstoneId(), order: { kind: 'free_text', text: 'tea' } }] }, { kind: 'completed', runnerSlackUserId: 'U2' });
+    const message = finishedRunMessage(
+      { ...run, orders: [{ slackUserId: tombstoneId(), order: { kind: 'free_text', text: 'tea' } }] },
+      { kind: 'completed', runnerSlackUserId: 'U2' },
+    );
     expect((message.blocks[2] as { text: { text: string } }).text.text).toBe(`• ${formerMember} tea`);
   });
 });

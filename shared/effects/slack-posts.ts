@@ -2,7 +2,16 @@ import type { Sql } from '../db/client.ts';
 import { SlackCallError, type PostedMessage, type SlackMessage, type SlackPort } from '../slack/port.ts';
 
 /** A message CoffeeBuddy posts once per run: the run message, the summary, a runner DM, a notice. */
-export type PostKind = 'run_message' | 'summary' | `runner_dm:${string}` | 'canceled_notice' | `canceled_dm:${string}` | `reminder:${string}` | 'last_call' | 'reset_notice' | 'feedback_prompt';
+export type PostKind =
+  | 'run_message'
+  | 'summary'
+  | `runner_dm:${string}`
+  | 'canceled_notice'
+  | `canceled_dm:${string}`
+  | `reminder:${string}`
+  | 'last_call'
+  | 'reset_notice'
+  | 'feedback_prompt';
 
 /** The `event_type` of the metadata on every message CoffeeBuddy posts. */
 export const postMetadataType = 'coffeebuddy_post';

@@ -147,7 +147,10 @@ export function createEffectWorker(options: {
   function attempt(effect: Claimed, perform?: () => Promise<LeasedOutcome>): Promise<EffectState> {
     const id = String(effect.id);
     const running = executeClaimed(effect, perform).finally(() => executing.delete(id));
-    executing.set(id, running.then((state) => state === 'done'));
+    executing.set(
+      id,
+      running.then((state) => state === 'done'),
+    );
     return running;
   }
 
@@ -257,7 +260,10 @@ export function createEffectWorker(options: {
             // Those a sweep of this process claimed meanwhile: wait for them as for our own.
             await Promise.allSettled([...claiming]);
             const taken = new Set(claimed.map((effect) => String(effect.id)));
-            const theirs = ids.map(String).filter((id) => !taken.has(id)).map((id) => executing.get(id));
+            const theirs = ids
+              .map(String)
+              .filter((id) => !taken.has(id))
+              .map((id) => executing.get(id));
             await Promise.allSettled(theirs);
             return mine;
           })

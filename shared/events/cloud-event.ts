@@ -19,10 +19,7 @@ export interface EventDraft<T extends EventType = EventType> {
 }
 
 /** Build an immutable, validated CloudEvent from a draft. */
-export function buildEvent<T extends EventType>(
-  draft: EventDraft<T>,
-  args: { id: string; source: string; time: Date; traceparent?: string },
-): CoffeeEvent<T> {
+export function buildEvent<T extends EventType>(draft: EventDraft<T>, args: { id: string; source: string; time: Date; traceparent?: string }): CoffeeEvent<T> {
   const data = parseEventData(draft.type, draft.data);
   const event = new CloudEvent<EventData<T>>({
     id: args.id,

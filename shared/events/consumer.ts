@@ -18,9 +18,7 @@ export type EventHandler<D, T extends EventType = EventType> = (event: CoffeeEve
 export type EventEffect<D, T extends EventType = EventType> = (event: CoffeeEvent<T>, deps: D) => Promise<void>;
 
 /** What a function does with an event type: a transactional handler, a durable effect, or both. */
-export type EventConsumer<D, T extends EventType = EventType> =
-  | EventHandler<D, T>
-  | { transaction?: EventHandler<D, T>; effect?: EventEffect<D, T> };
+export type EventConsumer<D, T extends EventType = EventType> = EventHandler<D, T> | { transaction?: EventHandler<D, T>; effect?: EventEffect<D, T> };
 
 /** A function's consumers: each event type's consumer receives that type's data, typed, with no casts. */
 export type EventConsumers<D> = { [T in EventType]?: EventConsumer<D, T> };

@@ -9,9 +9,7 @@ import { toBinaryHttp } from './http-binding.ts';
  * backoff; any other status ≥ 300 goes straight to the dead-letter sink.
  * (knative eventing-kafka-broker, dispatcher `WebClientCloudEventSender`.)
  */
-export type DeliveryOutcome =
-  | { kind: 'delivered'; attempts: number }
-  | { kind: 'dead_letter'; attempts: number; statusCode: number | null; error: string };
+export type DeliveryOutcome = { kind: 'delivered'; attempts: number } | { kind: 'dead_letter'; attempts: number; statusCode: number | null; error: string };
 
 /** True when KafkaSource would retry a sink that answered `status`. */
 export function isRetryableStatus(status: number): boolean {

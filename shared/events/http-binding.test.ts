@@ -193,7 +193,11 @@ describe('fromHttp: CloudEvents 1.0 over HTTP', () => {
     );
     const envelope = fc.dictionary(attribute, value, { maxKeys: 10 });
     const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
-    const headers = fc.dictionary(attribute.map((name) => `ce-${name}`), printable, { maxKeys: 10 });
+    const headers = fc.dictionary(
+      attribute.map((name) => `ce-${name}`),
+      printable,
+      { maxKeys: 10 },
+    );
     const body = fc.oneof(fc.json(), fc.string({ unit: 'binary' }), fc.constant(JSON.stringify(event.data)));
     fc.assert(
       fc.property(

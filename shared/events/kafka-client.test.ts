@@ -61,9 +61,9 @@ describe('Kafka configuration', () => {
 
   it('TLS without a CA trusts the default CAs; certificate checks can be turned off', () => {
     expect(kafkaClientOptionsFromConfig(loadKafka({ KAFKA_BROKERS: 'k:1', KAFKA_TLS: 'TRUE' }))!.ssl).toEqual({ rejectUnauthorized: true });
-    expect(
-      kafkaClientOptionsFromConfig(loadKafka({ KAFKA_BROKERS: 'k:1', KAFKA_TLS: 'true', KAFKA_TLS_REJECT_UNAUTHORIZED: 'false' }))!.ssl,
-    ).toEqual({ rejectUnauthorized: false });
+    expect(kafkaClientOptionsFromConfig(loadKafka({ KAFKA_BROKERS: 'k:1', KAFKA_TLS: 'true', KAFKA_TLS_REJECT_UNAUTHORIZED: 'false' }))!.ssl).toEqual({
+      rejectUnauthorized: false,
+    });
   });
 
   it('blank values (a ConfigMap key left empty) count as unset', () => {

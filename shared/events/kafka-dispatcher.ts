@@ -59,13 +59,16 @@ export function createKafkaDispatcher(options: {
     });
     if (outcome.kind === 'delivered') return;
     // Knative attaches the failure as extensions (knativeerrorcode, knativeerrordest, knativeerrordata).
-    const letter = new CloudEvent({
-      ...event,
-      knativeerrorcode: String(outcome.statusCode ?? 0),
-      knativeerrordest: source.url,
-      knativeerrordata: Buffer.from(outcome.error).toString('base64'),
-      knativedeliveryconsumer: source.consumer,
-    }, false);
+    const letter = new CloudEvent(
+      {
+        ...event,
+        knativeerrorcode: String(outcome.statusCode ?? 0),
+        knativeerrordest: source.url,
+        knativeerrordata: Buffer.from(outcome.error).toString('base64'),
+        knativedeliveryconsumer: source.consumer,
+      },
+      false,
+    );
     const record = KafkaBinding.binary(letter);
     const headers = headerRecord(record.headers);
     await dlqProducer!.send({

@@ -30,9 +30,7 @@ export async function ensureTopics(kafka: Kafka, options: TopicOptions): Promise
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = topicDeclarations
-      .map((topic) => ({ ...topic, name: `${options.prefix}${topic.name}` }))
-      .filter((topic) => !existing.has(topic.name));
+    const missing = topicDeclarations.map((topic) => ({ ...topic, name: `${options.prefix}${topic.name}` })).filter((topic) => !existing.has(topic.name));
     if (missing.length === 0) return [];
     try {
       await admin.createTopics({
@@ -60,9 +58,6 @@ export async function ensureTopics(kafka: Kafka, options: TopicOptions): Promise
 function explainCreateError(error: unknown, replicationFactor: number): unknown {
   const inner = (error as { errors?: { message?: string; type?: string }[] }).errors?.[0];
   if (!(error instanceof Error) || !inner?.message) return error;
-  const hint =
-    inner.type === 'INVALID_REPLICATION_FACTOR'
-      ? ` (KAFKA_REPLICATION_FACTOR is ${replicationFactor}; a single-node broker needs 1)`
-      : '';
+  const hint = inner.type === 'INVALID_REPLICATION_FACTOR' ? ` (KAFKA_REPLICATION_FACTOR is ${replicationFactor}; a single-node broker needs 1)` : '';
   return new Error(`Creating Kafka topics failed: ${inner.message}${hint}`, { cause: error });
 }

@@ -8,7 +8,11 @@ import type { EventTransport } from './transport.ts';
  * after its first request, does not pay for parsing it on the cold-start path. `warm` loads it
  * (without connecting) while the server starts, so the first publish does not wait for it either.
  */
-export function createLazyKafkaTransport(options: { connection: KafkaConnection; topicPrefix: string; log: Logger }): EventTransport & { warm(): Promise<void> } {
+export function createLazyKafkaTransport(options: {
+  connection: KafkaConnection;
+  topicPrefix: string;
+  log: Logger;
+}): EventTransport & { warm(): Promise<void> } {
   let loaded: Promise<EventTransport> | null = null;
   const load = () =>
     (loaded ??= Promise.all([import('./kafka-client.ts'), import('./kafka-transport.ts')]).then(([client, transport]) =>

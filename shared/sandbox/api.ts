@@ -2,14 +2,7 @@ import { z } from 'zod';
 import { slackMessage, type EmulatedMessage, type SlackEmulator } from '../slack/emulator.ts';
 import type { BotAnswer, BotClient } from './bot-client.ts';
 import type { ApiAnswer, SandboxPerson } from './protocol.ts';
-import {
-  blockActionsPayload,
-  interactionForm,
-  slashCommandForm,
-  viewClosedPayload,
-  viewSubmissionPayload,
-  type StackedPayloadView,
-} from './slack-payloads.ts';
+import { blockActionsPayload, interactionForm, slashCommandForm, viewClosedPayload, viewSubmissionPayload, type StackedPayloadView } from './slack-payloads.ts';
 import type { SandboxStateStore, StackedView } from './state.ts';
 
 type Json = Record<string, unknown>;
@@ -30,10 +23,7 @@ const commandRequest = z.object({ userId: id, conversationId: id, text: z.string
 const option = z.object({ text: z.object({ type: z.literal('plain_text'), text: z.string().max(75) }), value: z.string().max(150) });
 const actionRequest = z.object({
   userId: id,
-  container: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('message'), messageId: id }),
-    z.object({ type: z.literal('view'), viewId: id }),
-  ]),
+  container: z.discriminatedUnion('type', [z.object({ type: z.literal('message'), messageId: id }), z.object({ type: z.literal('view'), viewId: id })]),
   blockId: z.string().max(255),
   actionId: id,
   elementType: z.string().min(1).max(64),
@@ -68,11 +58,13 @@ export function createSandboxApi(deps: { emulator: SlackEmulator; state: Sandbox
     return { status: 502, body: { ok: false, error: `${answer.error}: ${answer.detail}` } };
   };
 
-  const personFor = (userId: string): SandboxPerson | string =>
-    state.person(userId) ?? `There is no person ${userId} in this sandbox.`;
+  const personFor = (userId: string): SandboxPerson | string => state.person(userId) ?? `There is no person ${userId} in this sandbox.`;
 
   /** The view `viewId` if it is on top of `userId`'s modal, with its place in the stack. */
-  const topView = (userId: string, viewId: string): { stack: StackedView[]; payloadView: (values: StackedPayloadView['values']) => StackedPayloadView } | string => {
+  const topView = (
+    userId: string,
+    viewId: string,
+  ): { stack: StackedView[]; payloadView: (values: StackedPayloadView['values']) => StackedPayloadView } | string => {
     const stack = state.stack(userId);
     const top = stack.at(-1);
     if (!top) return `${userId} has no modal open.`;

@@ -1,9 +1,7 @@
 import { slackHeaders } from '../testing/slack-requests.ts';
 
 /** What the bot answered, or why Slack would have given up on it. */
-export type BotAnswer =
-  | { ok: true; contentType: string; text: string }
-  | { ok: false; error: 'dispatch_failed' | 'operation_timeout'; detail: string };
+export type BotAnswer = { ok: true; contentType: string; text: string } | { ok: false; error: 'dispatch_failed' | 'operation_timeout'; detail: string };
 
 /** Slack waits 3 s for an app to answer a command or an interaction. */
 export const slackTimeoutMs = 3000;

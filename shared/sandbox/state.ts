@@ -110,7 +110,14 @@ export function createSandboxState(options: { emulator: SlackEmulator; people: r
       if (call.method === 'chat.postMessage') {
         localMessages.push({ id: `refused-${++localCounter}`, conversationId: channel, ts: sandboxTs(), ...refused, ...blocks });
       } else if (call.method === 'chat.postEphemeral') {
-        localMessages.push({ id: `refused-${++localCounter}`, conversationId: channel, ts: sandboxTs(), ...refused, ...blocks, ephemeralFor: String(args.user) });
+        localMessages.push({
+          id: `refused-${++localCounter}`,
+          conversationId: channel,
+          ts: sandboxTs(),
+          ...refused,
+          ...blocks,
+          ephemeralFor: String(args.user),
+        });
       } else if (call.method === 'chat.update') {
         refusedUpdates.set(String(args.ts), call.violations);
       }

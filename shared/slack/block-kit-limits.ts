@@ -52,7 +52,8 @@ export function modalViolations(view: unknown, pointer = '/view'): string[] {
   ];
   if (view.type === 'modal' && !isObject(view.title)) found.push(violation('a modal needs a title', `${pointer}/title`));
   const hasInput = Array.isArray(view.blocks) && view.blocks.some((block) => isObject(block) && block.type === 'input');
-  if (view.type === 'modal' && hasInput && !isObject(view.submit)) found.push(violation('a modal with input blocks needs a submit button', `${pointer}/submit`));
+  if (view.type === 'modal' && hasInput && !isObject(view.submit))
+    found.push(violation('a modal with input blocks needs a submit button', `${pointer}/submit`));
   return found;
 }
 

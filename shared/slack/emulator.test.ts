@@ -230,36 +230,82 @@ describe('slack emulator', () => {
     const cases: [unknown[], string][] = [
       [Array.from({ length: 51 }, () => ({ type: 'divider' })), 'must have at most 50 blocks, got 51 [json-pointer:/blocks]'],
       [[section('x'.repeat(3001))], 'must be at most 3000 characters, got 3001 [json-pointer:/blocks/0/text/text]'],
-      [[{ type: 'section', fields: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'f' })) }], 'must have at most 10 fields, got 11 [json-pointer:/blocks/0/fields]'],
-      [[{ type: 'section', fields: [{ type: 'mrkdwn', text: 'f'.repeat(2001) }] }], 'must be at most 2000 characters, got 2001 [json-pointer:/blocks/0/fields/0/text]'],
-      [[{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }], 'must be at most 150 characters, got 151 [json-pointer:/blocks/0/text/text]'],
-      [[{ type: 'actions', elements: Array.from({ length: 26 }, (_, i) => button('b', 'v', `a${i}`)) }], 'must have at most 25 elements, got 26 [json-pointer:/blocks/0/elements]'],
-      [[{ type: 'context', elements: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'c' })) }], 'must have at most 10 elements, got 11 [json-pointer:/blocks/0/elements]'],
-      [[{ type: 'actions', elements: [button('t'.repeat(76))] }], 'must be at most 75 characters, got 76 [json-pointer:/blocks/0/elements/0/text/text]'],
-      [[{ type: 'actions', elements: [button('ok', 'v'.repeat(2001))] }], 'must be at most 2000 characters, got 2001 [json-pointer:/blocks/0/elements/0/value]'],
-      [[{ type: 'actions', elements: [button('ok', 'v', 'a'.repeat(256))] }], 'must be at most 255 characters, got 256 [json-pointer:/blocks/0/elements/0/action_id]'],
-      [[{ type: 'divider', block_id: 'b'.repeat(256) }], 'must be at most 255 characters, got 256 [json-pointer:/blocks/0/block_id]'],
-      [[{ type: 'divider', block_id: 'same' }, { type: 'divider', block_id: 'same' }], 'block_id "same" is used twice [json-pointer:/blocks/1/block_id]'],
       [
-        [{ type: 'section', text: { type: 'mrkdwn', text: 'pick' }, accessory: { type: 'static_select', action_id: 's', options: Array.from({ length: 101 }, (_, i) => ({ text: { type: 'plain_text', text: `o${i}` }, value: `${i}` })) } }],
+        [{ type: 'section', fields: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'f' })) }],
+        'must have at most 10 fields, got 11 [json-pointer:/blocks/0/fields]',
+      ],
+      [
+        [{ type: 'section', fields: [{ type: 'mrkdwn', text: 'f'.repeat(2001) }] }],
+        'must be at most 2000 characters, got 2001 [json-pointer:/blocks/0/fields/0/text]',
+      ],
+      [[{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }], 'must be at most 150 characters, got 151 [json-pointer:/blocks/0/text/text]'],
+      [
+        [{ type: 'actions', elements: Array.from({ length: 26 }, (_, i) => button('b', 'v', `a${i}`)) }],
+        'must have at most 25 elements, got 26 [json-pointer:/blocks/0/elements]',
+      ],
+      [
+        [{ type: 'context', elements: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'c' })) }],
+        'must have at most 10 elements, got 11 [json-pointer:/blocks/0/elements]',
+      ],
+      [[{ type: 'actions', elements: [button('t'.repeat(76))] }], 'must be at most 75 characters, got 76 [json-pointer:/blocks/0/elements/0/text/text]'],
+      [
+        [{ type: 'actions', elements: [button('ok', 'v'.repeat(2001))] }],
+        'must be at most 2000 characters, got 2001 [json-pointer:/blocks/0/elements/0/value]',
+      ],
+      [
+        [{ type: 'actions', elements: [button('ok', 'v', 'a'.repeat(256))] }],
+        'must be at most 255 characters, got 256 [json-pointer:/blocks/0/elements/0/action_id]',
+      ],
+      [[{ type: 'divider', block_id: 'b'.repeat(256) }], 'must be at most 255 characters, got 256 [json-pointer:/blocks/0/block_id]'],
+      [
+        [
+          { type: 'divider', block_id: 'same' },
+          { type: 'divider', block_id: 'same' },
+        ],
+        'block_id "same" is used twice [json-pointer:/blocks/1/block_id]',
+      ],
+      [
+        [
+          {
+            type: 'section',
+            text: { type: 'mrkdwn', text: 'pick' },
+            accessory: {
+              type: 'static_select',
+              action_id: 's',
+              options: Array.from({ length: 101 }, (_, i) => ({ text: { type: 'plain_text', text: `o${i}` }, value: `${i}` })),
+            },
+          },
+        ],
         'must have at most 100 options, got 101 [json-pointer:/blocks/0/accessory/options]',
       ],
       [
-        [{ type: 'section', text: { type: 'mrkdwn', text: 'pick' }, accessory: { type: 'static_select', action_id: 's', options: [{ text: { type: 'plain_text', text: 'o'.repeat(76) }, value: 'v' }] } }],
+        [
+          {
+            type: 'section',
+            text: { type: 'mrkdwn', text: 'pick' },
+            accessory: { type: 'static_select', action_id: 's', options: [{ text: { type: 'plain_text', text: 'o'.repeat(76) }, value: 'v' }] },
+          },
+        ],
         'must be at most 75 characters, got 76 [json-pointer:/blocks/0/accessory/options/0/text/text]',
       ],
     ];
     for (const [blocks, problem] of cases) {
-      const answer = await (await post('chat.postMessage', JSON.stringify({ channel: 'C8', text: 'x', blocks }), 'application/json', { Authorization: `Bearer ${TOKEN}` })).json();
+      const answer = await (
+        await post('chat.postMessage', JSON.stringify({ channel: 'C8', text: 'x', blocks }), 'application/json', { Authorization: `Bearer ${TOKEN}` })
+      ).json();
       expect(answer).toEqual({ ok: false, error: 'invalid_blocks', errors: [`[ERROR] ${problem}`], response_metadata: { messages: [`[ERROR] ${problem}`] } });
     }
     expect(emulator.messages('C8')).toEqual([]);
     expect(refused).toEqual(cases.map(([, problem]) => [`[ERROR] ${problem}`]));
     expect(emulator.callsTo('chat.postMessage').every((call) => call.violations?.length === 1)).toBe(true);
 
-    await expect(slack.chat.postEphemeral({ channel: 'C8', user: 'U1', text: 'x', blocks: [section('x'.repeat(3001))] })).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
+    await expect(slack.chat.postEphemeral({ channel: 'C8', user: 'U1', text: 'x', blocks: [section('x'.repeat(3001))] })).rejects.toMatchObject({
+      data: { error: 'invalid_blocks' },
+    });
     const posted = await slack.chat.postMessage({ channel: 'C8', text: 'fine', blocks: [section('fine')] });
-    await expect(slack.chat.update({ channel: 'C8', ts: posted.ts!, text: 'x', blocks: [section('x'.repeat(3001))] })).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
+    await expect(slack.chat.update({ channel: 'C8', ts: posted.ts!, text: 'x', blocks: [section('x'.repeat(3001))] })).rejects.toMatchObject({
+      data: { error: 'invalid_blocks' },
+    });
     expect(emulator.messages('C8')[0]).toMatchObject({ text: 'fine', edits: 0 });
     const tooLong = await postJson(emulator.responseUrl('too-long', { channel: 'C8', user: 'U1' }), { blocks: [section('x'.repeat(3001))] });
     expect(tooLong.status).toBe(400);
@@ -285,7 +331,14 @@ describe('slack emulator', () => {
       expect(answer).toEqual({ ok: false, error: 'invalid_arguments', response_metadata: { messages: [`[ERROR] ${problem}`] } });
     }
     expect(emulator.views().some((v) => v.triggerId === 't')).toBe(false);
-    const fine = await (await post('views.open', JSON.stringify({ trigger_id: 't', view: { ...modal, blocks: Array.from({ length: 100 }, () => ({ type: 'divider' })) } }), 'application/json', auth)).json();
+    const fine = await (
+      await post(
+        'views.open',
+        JSON.stringify({ trigger_id: 't', view: { ...modal, blocks: Array.from({ length: 100 }, () => ({ type: 'divider' })) } }),
+        'application/json',
+        auth,
+      )
+    ).json();
     expect(fine).toMatchObject({ ok: true });
   });
 

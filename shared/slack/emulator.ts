@@ -204,8 +204,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
 
   const handlers: Record<string, (args: Args) => Reply> = {
     'auth.test': () => ({
-      url: 'https://emulated.slack.com/', team: 'Emulated', user: 'bot', team_id: emulatedTeamId,
-      user_id: BOT_USER_ID, bot_id: 'B000BOT', is_enterprise_install: false,
+      url: 'https://emulated.slack.com/',
+      team: 'Emulated',
+      user: 'bot',
+      team_id: emulatedTeamId,
+      user_id: BOT_USER_ID,
+      bot_id: 'B000BOT',
+      is_enterprise_install: false,
     }),
     'chat.postMessage': (args) => {
       if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) {
@@ -243,15 +248,26 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const tz = user.tz ?? 'UTC';
       return {
         user: {
-          id, team_id: emulatedTeamId, name, real_name: realName, tz, tz_offset: user.tz_offset ?? tzOffsetSeconds(tz),
-          is_admin: user.is_admin ?? false, is_owner: user.is_owner ?? false, is_bot: false, deleted: false,
+          id,
+          team_id: emulatedTeamId,
+          name,
+          real_name: realName,
+          tz,
+          tz_offset: user.tz_offset ?? tzOffsetSeconds(tz),
+          is_admin: user.is_admin ?? false,
+          is_owner: user.is_owner ?? false,
+          is_bot: false,
+          deleted: false,
           profile: { real_name: realName, display_name: user.display_name ?? name },
         },
       };
     },
     'conversations.open': (args) => {
       if (typeof args.channel === 'string' && args.channel !== '') return { channel: { id: args.channel } };
-      const ids = String(args.users ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const ids = String(args.users ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (ids.length === 0) return { ok: false, error: 'invalid_arguments' };
       return { channel: { id: ids.length === 1 ? `D${ids[0]}` : `G${ids.join('')}` } };
     },
@@ -275,9 +291,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     // A view is found by its id or by the external_id it was opened with; an unknown one is not_found.
     'views.update': (args) => {
       if (args.view_id === undefined && args.external_id === undefined) return { ok: false, error: 'invalid_arguments' };
-      const known = args.view_id !== undefined
-        ? views.get(String(args.view_id))
-        : [...views.values()].find((v) => v.view.external_id === args.external_id);
+      const known = args.view_id !== undefined ? views.get(String(args.view_id)) : [...views.values()].find((v) => v.view.external_id === args.external_id);
       if (!known) return { ok: false, error: 'not_found' };
       return { view: storeView(args, known.id, known.triggerId) };
     },
@@ -459,8 +473,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const stores = channel === undefined ? [...channels.values()] : [channels.get(dmChannel(channel)) ?? new Map()];
       return stores.flatMap((store) => [...store.values()].map((m) => ({ ...m })));
     },
-    ephemerals: (channel) =>
-      [...ephemerals.values()].filter((e) => channel === undefined || e.channel === dmChannel(channel)).map((e) => ({ ...e })),
+    ephemerals: (channel) => [...ephemerals.values()].filter((e) => channel === undefined || e.channel === dmChannel(channel)).map((e) => ({ ...e })),
     views: () => [...views.values()].map((v) => ({ ...v })),
     deliver: (target, message) => {
       const violations = message.blocks === undefined ? [] : blockViolations(message.blocks, 'message');
@@ -566,7 +579,9 @@ function limitViolations(method: string, args: Args): string[] {
  */
 function refusalFor(method: string, violations: string[]): Reply {
   const messages = { response_metadata: { messages: violations } };
-  return method.startsWith('views.') ? { ok: false, error: 'invalid_arguments', ...messages } : { ok: false, error: 'invalid_blocks', errors: violations, ...messages };
+  return method.startsWith('views.')
+    ? { ok: false, error: 'invalid_arguments', ...messages }
+    : { ok: false, error: 'invalid_blocks', errors: violations, ...messages };
 }
 
 function isTrue(value: unknown): boolean {
@@ -586,7 +601,13 @@ function pick(args: Args, keys: string[]): Args {
 export function slackMessage(m: EmulatedMessage, includeMetadata?: unknown): Reply {
   const withMetadata = includeMetadata === true || includeMetadata === 'true' || includeMetadata === '1';
   return {
-    type: 'message', user: BOT_USER_ID, bot_id: 'B000BOT', text: m.text ?? '', blocks: m.blocks, ts: m.ts, thread_ts: m.thread_ts,
+    type: 'message',
+    user: BOT_USER_ID,
+    bot_id: 'B000BOT',
+    text: m.text ?? '',
+    blocks: m.blocks,
+    ts: m.ts,
+    thread_ts: m.thread_ts,
     ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
   };
 }
@@ -598,8 +619,9 @@ function slackView(args: Args, id: string): Reply {
 
 function tzOffsetSeconds(tz: string): number {
   try {
-    const name = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' })
-      .formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    const name =
+      new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value ??
+      '';
     const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
     return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60) : 0;
   } catch {

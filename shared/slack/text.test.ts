@@ -15,7 +15,9 @@ describe('slackTime', () => {
     expect(slackTime(new Date('2026-11-23T09:30:00Z'), '10:30 <CET>')).toBe('<!date^1795426200^{time}|10:30 &lt;CET&gt;>');
   });
   it('takes other Slack date tokens, e.g. a day and a time', () => {
-    expect(slackTime(new Date('2026-11-23T09:30:00Z'), 'Mon 23 Nov 10:30', '{date_short_pretty} {time}')).toBe('<!date^1795426200^{date_short_pretty} {time}|Mon 23 Nov 10:30>');
+    expect(slackTime(new Date('2026-11-23T09:30:00Z'), 'Mon 23 Nov 10:30', '{date_short_pretty} {time}')).toBe(
+      '<!date^1795426200^{date_short_pretty} {time}|Mon 23 Nov 10:30>',
+    );
   });
 });
 

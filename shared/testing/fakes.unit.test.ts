@@ -10,7 +10,10 @@ describe('FakeSlack', () => {
     const first = await slack.postMessage({ channel: 'C1', text: 'one' });
     await slack.updateMessage({ channel: 'C1', ts: first.ts, text: 'one, edited' });
     const second = await slack.postMessage({ channel: 'C1', threadTs: first.ts, text: 'two' });
-    expect([first, second]).toEqual([{ channel: 'C1', ts: '1700000001.000100' }, { channel: 'C1', ts: '1700000002.000100' }]);
+    expect([first, second]).toEqual([
+      { channel: 'C1', ts: '1700000001.000100' },
+      { channel: 'C1', ts: '1700000002.000100' },
+    ]);
     expect(slack.calls.map((call) => call.method)).toEqual(['postMessage', 'updateMessage', 'postMessage']);
     expect(slack.callsOf('updateMessage')).toEqual([[{ channel: 'C1', ts: first.ts, text: 'one, edited' }]]);
   });
@@ -27,7 +30,10 @@ describe('FakeSlack', () => {
   it('fails a method it was told to, still recording the call', async () => {
     const slack = new FakeSlack();
     slack.fail('openView');
-    await expect(slack.openView({ triggerId: 't', view: { type: 'modal', title: { type: 'plain_text', text: 't' }, blocks: [] } })).rejects.toMatchObject({ failure: 'refused', slackError: 'fake_failure' });
+    await expect(slack.openView({ triggerId: 't', view: { type: 'modal', title: { type: 'plain_text', text: 't' }, blocks: [] } })).rejects.toMatchObject({
+      failure: 'refused',
+      slackError: 'fake_failure',
+    });
     slack.fail('postEphemeral', new SlackCallError('chat.postEphemeral', 'rate_limited', { retryAfterSeconds: 3 }));
     await expect(slack.postEphemeral({ channel: 'C1', user: 'U1', text: 'hi' })).rejects.toMatchObject({ failure: 'rate_limited' });
     await slack.respond('https://hooks.slack.test/1', { text: 'ok' });

@@ -106,9 +106,7 @@ export async function startTestStack(options: {
         ...(options.sandbox.pageDir ? { pageDir: options.sandbox.pageDir } : {}),
       })
     : null;
-  const ownPool = options.ownPool
-    ? createDbFromConfig({ ...config, DATABASE_URL: options.ownPool.urlFor?.(db.url) ?? db.url }, 'coffeebuddy-test')
-    : null;
+  const ownPool = options.ownPool ? createDbFromConfig({ ...config, DATABASE_URL: options.ownPool.urlFor?.(db.url) ?? db.url }, 'coffeebuddy-test') : null;
   const stack = await startLocalStack({
     functions: options.functions,
     config,

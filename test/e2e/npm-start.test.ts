@@ -81,13 +81,18 @@ describe('npm start', () => {
     // The run id is in the JSON log line (correlation id) of the run start.
     const runId = /"msg":"run started"[^\n]*"runId":"([0-9a-f-]{36})"/.exec(app.output())?.[1];
     expect(runId).toBeDefined();
-    const post = (body: string) =>
-      fetch(`${app.url}/slack/interactions`, { method: 'POST', headers: slackHeaders(devSecret, body, new Date()), body });
-    expect((await post(viewSubmissionBody({
-      userId: 'U0001',
-      privateMetadata: JSON.stringify({ runId, channelId: 'CE2E1', usuals: [] }),
-      input: { drink: 'Latte', size: 'Medium' },
-    }))).status).toBe(200);
+    const post = (body: string) => fetch(`${app.url}/slack/interactions`, { method: 'POST', headers: slackHeaders(devSecret, body, new Date()), body });
+    expect(
+      (
+        await post(
+          viewSubmissionBody({
+            userId: 'U0001',
+            privateMetadata: JSON.stringify({ runId, channelId: 'CE2E1', usuals: [] }),
+            input: { drink: 'Latte', size: 'Medium' },
+          }),
+        )
+      ).status,
+    ).toBe(200);
     expect((await coffee(app.url, 'close', 'CE2E1')).status).toBe(200);
     await expect.poll(app.output, { timeout: 20_000 }).toMatch(/\[slack\] chat\.postMessage channel=CE2E1 ":coffee: Coffee run closed: <@U0001> is going/);
     await expect.poll(app.output, { timeout: 20_000 }).toMatch(/\[slack\] chat\.postMessage channel=DU0001/);
@@ -199,7 +204,9 @@ describe('npm start', () => {
     expect((await post(blockActionBody({ userId: 'U0001', channelId: 'CE2E7', actionId: 'run.close', value: run!.id }))).status).toBe(200);
 
     const due = run!.pickupAt.getTime() - 60_000;
-    await expect.poll(app.output, { timeout: 100_000, interval: 500 }).toMatch(/\[slack\] chat\.postMessage channel=DUREMIND ":alarm_clock: Reminder: pickup for <#CE2E7>/);
+    await expect
+      .poll(app.output, { timeout: 100_000, interval: 500 })
+      .toMatch(/\[slack\] chat\.postMessage channel=DUREMIND ":alarm_clock: Reminder: pickup for <#CE2E7>/);
     const sentAt = Date.now();
     // Within the ±1 minute the spec allows (here within a tick of 2 s).
     expect(Math.abs(sentAt - due)).toBeLessThan(10_000);

@@ -136,7 +136,10 @@ describe('the browser sandbox served by npm start', () => {
 
     await actAs('dev');
     await coffee('history');
-    const history = page.getByTestId('message').filter({ hasText: 'Coffee runs in this channel' }).filter({ has: page.getByTestId('ephemeral') });
+    const history = page
+      .getByTestId('message')
+      .filter({ hasText: 'Coffee runs in this channel' })
+      .filter({ has: page.getByTestId('ephemeral') });
     await expect.poll(() => history.count()).toBe(1);
     // Both runs, newest first: Chloé's, then Ben's.
     expect(await history.innerText()).toMatch(/@chloé[\s\S]*@ben/);

@@ -148,15 +148,31 @@ describe('admin: channel reset and retention', () => {
       stack.slack.failNext('chat.postMessage', { delayMs: 2_500 });
       const answers = await Promise.all([deliver(event), deliver(event), deliver(event)]);
       expect(answers.filter((status) => status === 'processed')).toHaveLength(1);
-      await expect.poll(async () => (await stack.db.sql`
-        select 1 from slack_effects where kind = 'admin.reset_notice' and scope = ${channel} and done_at is not null`).length, { timeout: 15_000 }).toBe(1);
+      await expect
+        .poll(
+          async () =>
+            (
+              await stack.db.sql`
+        select 1 from slack_effects where kind = 'admin.reset_notice' and scope = ${channel} and done_at is not null`
+            ).length,
+          { timeout: 15_000 },
+        )
+        .toBe(1);
       expect(await deliver(event)).toBe('duplicate');
       // Long after, its dedupe row gone (retention), the event comes again (a replayed dead letter):
       // the reset deletes nothing new and the notice is found, not posted again.
       await stack.db.sql`delete from processed_events where consumer = 'admin' and event_id = ${event.id}`;
       expect(await deliver(event)).toBe('processed');
-      await expect.poll(async () => (await stack.db.sql`
-        select 1 from slack_effects where kind = 'admin.reset_notice' and scope = ${channel} and done_at is not null`).length, { timeout: 15_000 }).toBe(2);
+      await expect
+        .poll(
+          async () =>
+            (
+              await stack.db.sql`
+        select 1 from slack_effects where kind = 'admin.reset_notice' and scope = ${channel} and done_at is not null`
+            ).length,
+          { timeout: 15_000 },
+        )
+        .toBe(2);
       expect(notices(channel)).toHaveLength(1);
       expect(stack.slack.messages(channel)).toHaveLength(1);
       // Posted once: the retry after the late answer looked the message up instead of posting.
@@ -225,10 +241,20 @@ describe('admin: channel reset and retention', () => {
       expect(await owned(shortKept, expired.runIds)).toEqual(everything(0, 0));
 
       const left = async (query: Promise<{ key: string }[]>) => (await query).map((row) => row.key).sort();
-      expect(await left(sql<{ key: string }[]>`select event_id as key from outbox where event_id like 'ret-outbox-%'`)).toEqual(['ret-outbox-recent', 'ret-outbox-unpublished']);
+      expect(await left(sql<{ key: string }[]>`select event_id as key from outbox where event_id like 'ret-outbox-%'`)).toEqual([
+        'ret-outbox-recent',
+        'ret-outbox-unpublished',
+      ]);
       expect(await left(sql<{ key: string }[]>`select event_id as key from processed_events where consumer = 'test'`)).toEqual(['ret-processed-recent']);
-      expect(await left(sql<{ key: string }[]>`select key from slack_effects where key like 'ret-effect-%'`)).toEqual(['ret-effect-done-recent', 'ret-effect-parked', 'ret-effect-pending']);
-      expect(await left(sql<{ key: string }[]>`select event_id as key from dead_letter_events where consumer = 'test'`)).toEqual(['ret-dead-recent', 'ret-dead-unreplayed']);
+      expect(await left(sql<{ key: string }[]>`select key from slack_effects where key like 'ret-effect-%'`)).toEqual([
+        'ret-effect-done-recent',
+        'ret-effect-parked',
+        'ret-effect-pending',
+      ]);
+      expect(await left(sql<{ key: string }[]>`select event_id as key from dead_letter_events where consumer = 'test'`)).toEqual([
+        'ret-dead-recent',
+        'ret-dead-unreplayed',
+      ]);
       expect(await left(sql<{ key: string }[]>`select action as key from channel_admin_actions where action like 'ret-audit-%'`)).toEqual(['ret-audit-recent']);
 
       // 10,020 runs, each with 2 orders, a reminder, a volunteer, a decline, a message record and an

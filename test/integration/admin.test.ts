@@ -20,9 +20,20 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
 
   const admin = (channel: string, text: string, user: string) => drive.command(channel, `admin ${text}`.trim(), user);
   const settings = async (channel: string) =>
-    (await stack.db.sql<{ enabled: boolean; remindersEnabled: boolean; reminderOffsetMinutes: number | null; fairnessWindowRuns: number; dataRetentionDays: number; adminSlackUserIds: string[] }[]>`
+    (
+      await stack.db.sql<
+        {
+          enabled: boolean;
+          remindersEnabled: boolean;
+          reminderOffsetMinutes: number | null;
+          fairnessWindowRuns: number;
+          dataRetentionDays: number;
+          adminSlackUserIds: string[];
+        }[]
+      >`
       select enabled, reminders_enabled, reminder_offset_minutes, fairness_window_runs, data_retention_days, admin_slack_user_ids
-      from channels where slack_channel_id = ${channel}`)[0];
+      from channels where slack_channel_id = ${channel}`
+    )[0];
   const audit = (channel: string) =>
     stack.db.sql<{ actorSlackUserId: string; action: string; changes: Record<string, { from: unknown; to: unknown }> }[]>`
       select actor_slack_user_id, action, changes from channel_admin_actions where slack_channel_id = ${channel} order by created_at, id`;
@@ -60,7 +71,9 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
   it('disable stops /coffee in the channel with an honest hint, enable brings it back; show lists every setting', async () => {
     const channel = newChannel();
     await admin(channel, 'disable', 'UOWNER');
-    expect(await drive.command(channel, 'in 10m Lobby', 'UCAROL')).toBe('CoffeeBuddy is disabled here. A channel admin can turn it back on with `/coffee admin`.');
+    expect(await drive.command(channel, 'in 10m Lobby', 'UCAROL')).toBe(
+      'CoffeeBuddy is disabled here. A channel admin can turn it back on with `/coffee admin`.',
+    );
     await admin(channel, 'enable', 'UOWNER');
     expect(await drive.command(channel, 'in 10m Lobby', 'UCAROL')).toBe('');
     await admin(channel, 'reminders off', 'UOWNER');
@@ -104,7 +117,10 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
       return stack.postSigned('/slack/interactions', body).then(async (r) => ({ status: r.status, body: await r.text() }));
     };
     const tooBig = await submit('UALICE', { window: '51', offset: '5', switches: ['enabled', 'reminders', 'lastcall'] });
-    expect(JSON.parse(tooBig.body)).toEqual({ response_action: 'errors', errors: { window: 'The fairness window (runs) must be a whole number from 1 to 50.' } });
+    expect(JSON.parse(tooBig.body)).toEqual({
+      response_action: 'errors',
+      errors: { window: 'The fairness window (runs) must be a whole number from 1 to 50.' },
+    });
     const refused = await submit('UBOB', { window: '7', offset: '5', switches: ['enabled'] });
     expect(JSON.parse(refused.body).errors.switches).toContain('Only <@UALICE> or a workspace admin');
     const saved = await submit('UALICE', { window: '7', offset: '10', switches: ['enabled', 'lastcall'] });
@@ -119,13 +135,26 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
     expect(await admin(channel, 'reset', 'UOWNER')).toContain("There's an open coffee run here");
     await drive.click('UALICE', channel, 'run.cancel', runId);
 
-    const prompt = await stack.postSigned('/slack/commands', new URLSearchParams({
-      token: 't', team_id: 'T0001', team_domain: 'x', channel_id: channel, channel_name: 'c', user_id: 'UOWNER', user_name: 'o',
-      command: '/coffee', text: 'admin reset', response_url: stack.slack.responseUrl('reset'), trigger_id: '1.2.3',
-    }).toString());
+    const prompt = await stack.postSigned(
+      '/slack/commands',
+      new URLSearchParams({
+        token: 't',
+        team_id: 'T0001',
+        team_domain: 'x',
+        channel_id: channel,
+        channel_name: 'c',
+        user_id: 'UOWNER',
+        user_name: 'o',
+        command: '/coffee',
+        text: 'admin reset',
+        response_url: stack.slack.responseUrl('reset'),
+        trigger_id: '1.2.3',
+      }).toString(),
+    );
     const { blocks } = (await prompt.json()) as { blocks: { elements?: { action_id: string; value: string }[] }[] };
     const button = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'admin.reset_confirm')!;
-    const click = (user: string, value: string) => stack.postSigned('/slack/interactions', blockActionBody({ userId: user, channelId: channel, actionId: 'admin.reset_confirm', value }));
+    const click = (user: string, value: string) =>
+      stack.postSigned('/slack/interactions', blockActionBody({ userId: user, channelId: channel, actionId: 'admin.reset_confirm', value }));
 
     await click('UOWNER', new Date(stack.clock.now.getTime() - 1000).toISOString());
     expect(drive.lastEphemeral('UOWNER')).toContain('This reset button has expired');

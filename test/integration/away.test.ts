@@ -36,7 +36,9 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
   });
 
   const summaries = (channel: string) =>
-    stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && !c.args.thread_ts && String(c.args.text).startsWith(':coffee: Coffee run closed'));
+    stack.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.args.channel === channel && !c.args.thread_ts && String(c.args.text).startsWith(':coffee: Coffee run closed'));
 
   /** Served history, oldest first: each runner ran one completed run, 30, 29, … days ago. */
   async function seedServed(channel: string, runners: string[]): Promise<void> {
@@ -139,12 +141,20 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
     expect(await drive.command(channel, 'away for 3x', 'U005')).toBe(`I couldn't read \`3x\` as a duration. ${hint} (Europe/Berlin).`);
     expect(await drive.command(channel, 'away until 2026-05-31', 'U005')).toBe(`\`2026-05-31\` has already passed. ${hint} (Europe/Berlin).`);
     expect(await drive.command(channel, 'away until someday', 'U007')).toBe(`I couldn't read \`someday\` as a day. ${hint} (UTC).`);
-    expect(await drive.command(channel, 'away for 400d', 'U007')).toMatch(/^Away can be from 1 hour to 365 days; for longer, `\/coffee away` lasts until you say `\/coffee back`\. Try/);
-    expect(await drive.command('DU005', 'away', 'U005')).toBe('Away works per channel: say `/coffee away` in the channel whose coffee runs you want to sit out.');
-    expect(await stack.db.sql`select 1 from away_periods a join channels c on c.id = a.channel_id where c.slack_channel_id in (${channel}, 'DU005')`).toHaveLength(0);
+    expect(await drive.command(channel, 'away for 400d', 'U007')).toMatch(
+      /^Away can be from 1 hour to 365 days; for longer, `\/coffee away` lasts until you say `\/coffee back`\. Try/,
+    );
+    expect(await drive.command('DU005', 'away', 'U005')).toBe(
+      'Away works per channel: say `/coffee away` in the channel whose coffee runs you want to sit out.',
+    );
+    expect(
+      await stack.db.sql`select 1 from away_periods a join channels c on c.id = a.channel_id where c.slack_channel_id in (${channel}, 'DU005')`,
+    ).toHaveLength(0);
 
     expect(await drive.command(channel, 'back door', 'U001')).toBe('');
-    const [run] = await stack.db.sql<{ note: string }[]>`select r.note from runs r join channels c on c.id = r.channel_id where c.slack_channel_id = ${channel}`;
+    const [run] = await stack.db.sql<
+      { note: string }[]
+    >`select r.note from runs r join channels c on c.id = r.channel_id where c.slack_channel_id = ${channel}`;
     expect(run!.note).toBe('back door');
   });
 

@@ -45,7 +45,8 @@ describe('bad input gets a 4xx or a clear answer, never a 5xx or an error log', 
         (select count(*)::int from runs r join channels c on c.id = r.channel_id where c.slack_channel_id = ${channel}) as runs`;
     return row;
   };
-  const command = (text: string, fields: { userId?: string } = {}) => stack.postSigned('/slack/commands', slashCommandBody({ text, channelId: channel, ...fields }));
+  const command = (text: string, fields: { userId?: string } = {}) =>
+    stack.postSigned('/slack/commands', slashCommandBody({ text, channelId: channel, ...fields }));
 
   describe('Slack ssl_check', () => {
     it.each(['/slack/commands', '/slack/interactions'])('%s answers a signed ssl_check with an empty 200 and does nothing', async (path) => {
@@ -147,10 +148,7 @@ describe('bad input gets a 4xx or a clear answer, never a 5xx or an error log', 
 
   describe('run ids that are not UUIDs', () => {
     it.each(['run.close', 'runner.done'])('a %s button carrying 36 dashes is told the run is not found', async (actionId) => {
-      const response = await stack.postSigned(
-        '/slack/interactions',
-        blockActionBody({ userId: 'U0001', channelId: channel, actionId, value: '-'.repeat(36) }),
-      );
+      const response = await stack.postSigned('/slack/interactions', blockActionBody({ userId: 'U0001', channelId: channel, actionId, value: '-'.repeat(36) }));
       expect(response.status).toBe(200);
       const [told] = stack.slack.callsTo('chat.postEphemeral');
       expect(String(told?.args.text)).toMatch(/can't find that coffee run/);

@@ -40,7 +40,13 @@ describe('/coffee words: subcommands, hints and refusals', () => {
   const click = async (button: Button, responseId: string) => {
     const response = await stack.postSigned(
       '/slack/interactions',
-      blockActionBody({ userId: 'U0001', channelId: channel, actionId: button.action_id, value: button.value, responseUrl: stack.slack.responseUrl(responseId) }),
+      blockActionBody({
+        userId: 'U0001',
+        channelId: channel,
+        actionId: button.action_id,
+        value: button.value,
+        responseUrl: stack.slack.responseUrl(responseId),
+      }),
     );
     expect(response.status).toBe(200);
     const answers = stack.slack.callsTo('response_url').filter((c) => c.responseId === responseId);

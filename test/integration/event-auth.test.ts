@@ -72,8 +72,17 @@ describe('internal endpoints need a bearer token for their audience', () => {
 
   it.each([
     ['a token for another function’s audience', async () => `Bearer ${await stack.issuer!.token('coffeebuddy-fairness-assign')}`, 'another audience'],
-    ['an expired token', async () => `Bearer ${await stack.issuer!.mint({ audience: 'coffeebuddy-close-run', issuedAt: new Date(stack.clock.now.getTime() - 7200_000), expiresInSeconds: 3600 })}`, 'expired'],
-    ['a token from another issuer', async () => `Bearer ${await stack.issuer!.mint({ audience: 'coffeebuddy-close-run', issuer: 'https://elsewhere.example' })}`, 'another issuer'],
+    [
+      'an expired token',
+      async () =>
+        `Bearer ${await stack.issuer!.mint({ audience: 'coffeebuddy-close-run', issuedAt: new Date(stack.clock.now.getTime() - 7200_000), expiresInSeconds: 3600 })}`,
+      'expired',
+    ],
+    [
+      'a token from another issuer',
+      async () => `Bearer ${await stack.issuer!.mint({ audience: 'coffeebuddy-close-run', issuer: 'https://elsewhere.example' })}`,
+      'another issuer',
+    ],
     ['garbage', async () => 'Bearer e30.e30.e30', 'cannot be read'],
   ])('refuses it with %s too', async (_, authorization, message) => {
     const before = await snapshot();

@@ -148,9 +148,7 @@ describe('in-process bus: the KafkaSource delivery contract over binary-mode HTT
     const eventId = await startRun('C0104');
     const [row] = await stack.db.sql<{ id: string }[]>`select id from outbox where event_id = ${eventId}`;
     const deliveredOk = async () =>
-      (await stack.metrics.eventsDeliveredTotal.get()).values.find(
-        (v) => v.labels.consumer === 'reminder-due' && v.labels.outcome === 'ok',
-      )?.value ?? 0;
+      (await stack.metrics.eventsDeliveredTotal.get()).values.find((v) => v.labels.consumer === 'reminder-due' && v.labels.outcome === 'ok')?.value ?? 0;
     const before = await deliveredOk();
     await stack.db.sql`update outbox set published_at = null where id = ${row!.id}`;
     await stack.runtime.relay!.flush();

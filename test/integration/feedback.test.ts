@@ -16,7 +16,9 @@ describe('"How was this run?" after Mark done', () => {
   });
 
   const prompts = (channel: string) =>
-    stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && c.args.thread_ts && String(c.args.text).startsWith('How was this run?'));
+    stack.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.args.channel === channel && c.args.thread_ts && String(c.args.text).startsWith('How was this run?'));
   const counted = async (answer: string) => (await stack.metrics.feedbackTotal.get()).values.find((v) => v.labels.answer === answer)?.value ?? 0;
 
   it('posts one prompt in the thread; participants answer once each, may change it, and /coffee stats shows the answers', async () => {

@@ -39,15 +39,63 @@ const tokenKind: fc.Arbitrary<TokenKind> = fc.oneof(
 // ---------- strings that have broken things before ----------
 
 const edgeStrings = [
-  '', ' ', '\u0000', 'a\u0000b', '\ud800', '\udfff', 'x\ud83d', '\ude00x', '\ud800\ud800', '\ufffe', '\uffff', '\u{10ffff}',
-  '\u202e', '\ufeff', '\u0085', '\r\n', '\t', '%00', '%', '%ZZ', '<!channel>', '<@U0001>', '&amp;', '"', "'", '\\', '{}', '[]',
-  'null', 'undefined', 'NaN', '-1', '1e309', '__proto__', 'constructor', '-'.repeat(36), '00000000-0000-0000-0000-000000000000',
-  'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz', 'help', 'history', 'history 0', 'history 99999', 'history x', 'stats', 'close', 'cancel',
-  'admin', '10:30', '25:61 x', 'in 0m', 'in 999h', '2pm Lobby', `in 15m ${'n'.repeat(300)}`, 'e\u0301\u0301\u0301', '👩‍👩‍👧‍👦',
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  '\udfff',
+  'x\ud83d',
+  '\ude00x',
+  '\ud800\ud800',
+  '\ufffe',
+  '\uffff',
+  '\u{10ffff}',
+  '\u202e',
+  '\ufeff',
+  '\u0085',
+  '\r\n',
+  '\t',
+  '%00',
+  '%',
+  '%ZZ',
+  '<!channel>',
+  '<@U0001>',
+  '&amp;',
+  '"',
+  "'",
+  '\\',
+  '{}',
+  '[]',
+  'null',
+  'undefined',
+  'NaN',
+  '-1',
+  '1e309',
+  '__proto__',
+  'constructor',
+  '-'.repeat(36),
+  '00000000-0000-0000-0000-000000000000',
+  'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz',
+  'help',
+  'history',
+  'history 0',
+  'history 99999',
+  'history x',
+  'stats',
+  'close',
+  'cancel',
+  'admin',
+  '10:30',
+  '25:61 x',
+  'in 0m',
+  'in 999h',
+  '2pm Lobby',
+  `in 15m ${'n'.repeat(300)}`,
+  'e\u0301\u0301\u0301',
+  '👩‍👩‍👧‍👦',
 ];
-const huge = fc
-  .tuple(fc.constantFrom('x', '\u0000', 'é', '😀', '\ud800', '-'), fc.integer({ min: 256, max: 4000 }))
-  .map(([unit, times]) => unit.repeat(times));
+const huge = fc.tuple(fc.constantFrom('x', '\u0000', 'é', '😀', '\ud800', '-'), fc.integer({ min: 256, max: 4000 })).map(([unit, times]) => unit.repeat(times));
 /** Long text that does not compress: what overflows a btree index entry (~2.7 KB), where 'x' × 3200 would not. */
 const noise = fc.tuple(fc.integer(), fc.integer({ min: 1000, max: 3500 })).map(([start, length]) => {
   let state = start >>> 0;
@@ -98,7 +146,10 @@ function setPath(root: unknown, path: string[], value: unknown): void {
 
 // ---------- Slack: /slack/commands and /slack/interactions ----------
 
-const channel = fc.oneof(fc.constantFrom('C0001', 'CFUZZ', 'D0001'), fc.nat(400).map((n) => `CF${n}`));
+const channel = fc.oneof(
+  fc.constantFrom('C0001', 'CFUZZ', 'D0001'),
+  fc.nat(400).map((n) => `CF${n}`),
+);
 const user = fc.constantFrom('U0001', 'UFUZZ', 'W0001');
 // Never a real host: a block action without a channel is answered at its response_url.
 /**
@@ -140,7 +191,14 @@ const blockActions = fc.record({
   channel: fc.record({ id: channel }),
   trigger_id: fc.constant('trigger-fuzz'),
   response_url: localResponseUrl,
-  actions: fc.tuple(fc.record({ action_id: fc.constantFrom(...actionIds), block_id: fc.constant('run.actions'), value: fc.oneof(fc.uuid(), nasty), type: fc.constant('button') })),
+  actions: fc.tuple(
+    fc.record({
+      action_id: fc.constantFrom(...actionIds),
+      block_id: fc.constant('run.actions'),
+      value: fc.oneof(fc.uuid(), nasty),
+      type: fc.constant('button'),
+    }),
+  ),
 });
 const modalMetadata = mutated(fc.record({ runId: fc.uuid(), channelId: channel, usuals: fc.constant([] as unknown[]) }), anyJson).map((m) => JSON.stringify(m));
 const viewSubmission = fc.record({
@@ -153,16 +211,25 @@ const viewSubmission = fc.record({
     private_metadata: fc.oneof(modalMetadata, nasty),
     state: fc.record({
       values: fc.record({
-        usual: fc.record({ value: fc.record({ type: fc.constant('radio_buttons'), selected_option: fc.record({ value: fc.oneof(fc.constantFrom('0', '1', '-1', ''), nasty) }) }) }),
-        drink: fc.record({ value: fc.record({ type: fc.constant('static_select'), selected_option: fc.record({ value: fc.oneof(fc.constantFrom('Latte', 'Mocha'), nasty) }) }) }),
-        size: fc.record({ value: fc.record({ type: fc.constant('static_select'), selected_option: fc.record({ value: fc.constantFrom('Small', 'Large', 'Venti') }) }) }),
+        usual: fc.record({
+          value: fc.record({ type: fc.constant('radio_buttons'), selected_option: fc.record({ value: fc.oneof(fc.constantFrom('0', '1', '-1', ''), nasty) }) }),
+        }),
+        drink: fc.record({
+          value: fc.record({ type: fc.constant('static_select'), selected_option: fc.record({ value: fc.oneof(fc.constantFrom('Latte', 'Mocha'), nasty) }) }),
+        }),
+        size: fc.record({
+          value: fc.record({ type: fc.constant('static_select'), selected_option: fc.record({ value: fc.constantFrom('Small', 'Large', 'Venti') }) }),
+        }),
         customizations: fc.record({ value: fc.record({ type: fc.constant('plain_text_input'), value: nasty }) }),
         free_text: fc.record({ value: fc.record({ type: fc.constant('plain_text_input'), value: fc.option(nasty, { nil: null }) }) }),
       }),
     }),
   }),
 });
-const otherPayload = fc.record({ type: fc.oneof(fc.constantFrom('view_closed', 'shortcut', 'block_suggestion', 'message_action'), nasty), user: fc.record({ id: user }) });
+const otherPayload = fc.record({
+  type: fc.oneof(fc.constantFrom('view_closed', 'shortcut', 'block_suggestion', 'message_action'), nasty),
+  user: fc.record({ id: user }),
+});
 const interactionJson = fc.oneof(
   { weight: 4, arbitrary: mutated(blockActions, anyJson) },
   { weight: 4, arbitrary: mutated(viewSubmission, anyJson) },
@@ -176,15 +243,17 @@ const interactionBody: fc.Arbitrary<string | Buffer> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('', 'payload=', 'ssl_check=1', 'payload=%7B', 'payload=null', 'payload=%5B%5D', 'payload=1') },
 );
 
-const slackRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
-  commandBody.map((body) => ({ path: '/slack/commands', body })),
-  interactionBody.map((body) => ({ path: '/slack/interactions', body })),
-).map(({ path, body }) => ({
-  path,
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: Buffer.isBuffer(body) ? body : Buffer.from(body),
-  signed: true,
-}));
+const slackRequest: fc.Arbitrary<FuzzRequest> = fc
+  .oneof(
+    commandBody.map((body) => ({ path: '/slack/commands', body })),
+    interactionBody.map((body) => ({ path: '/slack/interactions', body })),
+  )
+  .map(({ path, body }) => ({
+    path,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: Buffer.isBuffer(body) ? body : Buffer.from(body),
+    signed: true,
+  }));
 
 // ---------- CloudEvents to each consuming function ----------
 
@@ -192,7 +261,12 @@ const consumers = registry.filter((fn) => Object.keys(fn.consumes).length > 0).m
 const iso = fc.constantFrom('2026-11-23T08:00:00.000Z', '2026-11-23T09:30:00Z');
 const validData: Partial<Record<EventType, fc.Arbitrary<Record<string, unknown>>>> = {
   'com.coffeebuddy.run.close_requested': fc.record({ runId: fc.uuid(), slackChannelId: channel, requestedBySlackUserId: user }),
-  'com.coffeebuddy.run.closed': fc.record({ runId: fc.uuid(), slackChannelId: channel, participantSlackUserIds: fc.array(user, { maxLength: 3 }), closedAt: iso }),
+  'com.coffeebuddy.run.closed': fc.record({
+    runId: fc.uuid(),
+    slackChannelId: channel,
+    participantSlackUserIds: fc.array(user, { maxLength: 3 }),
+    closedAt: iso,
+  }),
   'com.coffeebuddy.runner.declined': fc.record({ runId: fc.uuid(), slackChannelId: channel, slackUserId: user }),
   'com.coffeebuddy.runner.assigned': fc.record({
     runId: fc.uuid(),
@@ -203,7 +277,12 @@ const validData: Partial<Record<EventType, fc.Arbitrary<Record<string, unknown>>
     explanation: fc.string(),
   }),
   'com.coffeebuddy.run.completed': fc.record({ runId: fc.uuid(), slackChannelId: channel, runnerSlackUserId: user, completedAt: iso }),
-  'com.coffeebuddy.run.canceled': fc.record({ runId: fc.uuid(), slackChannelId: channel, canceledBySlackUserId: user, previousStatus: fc.constantFrom('open', 'closed') }),
+  'com.coffeebuddy.run.canceled': fc.record({
+    runId: fc.uuid(),
+    slackChannelId: channel,
+    canceledBySlackUserId: user,
+    previousStatus: fc.constantFrom('open', 'closed'),
+  }),
   'com.coffeebuddy.run.failed': fc.record({ runId: fc.uuid(), slackChannelId: channel, reason: fc.string({ minLength: 1 }) }),
 };
 const typedData = fc.constantFrom(...(Object.keys(validData) as EventType[])).chain((type) => fc.tuple(fc.constant(type), validData[type]!));
@@ -235,7 +314,21 @@ const extensions = fc.option(fc.dictionary(extensionName, attributeValue, { minK
 const targeted = fc
   .tuple(
     attributes,
-    fc.constantFrom('specversion', 'id', 'source', 'type', 'subject', 'time', 'dataschema', 'correlationid', 'partitionkey', 'traceparent', 'comexample', 'data.runId', 'data.slackChannelId'),
+    fc.constantFrom(
+      'specversion',
+      'id',
+      'source',
+      'type',
+      'subject',
+      'time',
+      'dataschema',
+      'correlationid',
+      'partitionkey',
+      'traceparent',
+      'comexample',
+      'data.runId',
+      'data.slackChannelId',
+    ),
     fc.oneof(noise, huge, nasty, anyJson),
   )
   .map(([attrs, name, value]) => {
@@ -250,13 +343,20 @@ const event = fc.oneof(
 
 /** Printable ASCII stays, the rest is percent-encoded as UTF-8 (lone surrogates become U+FFFD). */
 const percentEncode = (value: string) =>
-  [...value].map((char) => (/[\x21-\x24\x26-\x7e]/.test(char) ? char : [...Buffer.from(char)].map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`).join(''))).join('');
+  [...value]
+    .map((char) => (/[\x21-\x24\x26-\x7e]/.test(char) ? char : [...Buffer.from(char)].map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`).join('')))
+    .join('');
 /** What a sloppy sender puts in a header: raw Latin-1 where Node lets it, percent-encoding where it must. */
 const sloppy = (value: string) => [...value].map((char) => (/[\x20-\x7e\x80-\xff]/.test(char) ? char : percentEncode(char))).join('');
-const headerText = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value) ?? '');
+const headerText = (value: unknown) => (typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
 
 const binaryEvent = fc
-  .tuple(event, fc.constantFrom(percentEncode, sloppy), fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', undefined), fc.oneof(fc.constant(undefined), nasty))
+  .tuple(
+    event,
+    fc.constantFrom(percentEncode, sloppy),
+    fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', undefined),
+    fc.oneof(fc.constant(undefined), nasty),
+  )
   .map(([attrs, encode, contentType, bodyOverride]): Omit<FuzzRequest, 'path'> => {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(attrs)) {
@@ -269,10 +369,30 @@ const binaryEvent = fc
     return { headers, body: Buffer.from(body), signed: false };
   });
 const structuredEvent = fc
-  .tuple(event, fc.constantFrom('application/cloudevents+json', 'application/cloudevents+json; charset=UTF-8', 'application/cloudevents-batch+json', 'application/cloudevents+xml'))
-  .map(([attrs, contentType]): Omit<FuzzRequest, 'path'> => ({ headers: { 'content-type': contentType }, body: Buffer.from(JSON.stringify(attrs)), signed: false }));
+  .tuple(
+    event,
+    fc.constantFrom(
+      'application/cloudevents+json',
+      'application/cloudevents+json; charset=UTF-8',
+      'application/cloudevents-batch+json',
+      'application/cloudevents+xml',
+    ),
+  )
+  .map(
+    ([attrs, contentType]): Omit<FuzzRequest, 'path'> => ({
+      headers: { 'content-type': contentType },
+      body: Buffer.from(JSON.stringify(attrs)),
+      signed: false,
+    }),
+  );
 const rawEvent = fc
-  .tuple(fc.constantFrom('application/cloudevents+json', 'application/json'), fc.oneof(fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)), fc.json().map((j) => Buffer.from(j))))
+  .tuple(
+    fc.constantFrom('application/cloudevents+json', 'application/json'),
+    fc.oneof(
+      fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
+      fc.json().map((j) => Buffer.from(j)),
+    ),
+  )
   .map(([contentType, body]): Omit<FuzzRequest, 'path'> => ({ headers: { 'content-type': contentType, 'ce-id': '1' }, body, signed: false }));
 const eventRequest: fc.Arbitrary<FuzzRequest> = fc
   .tuple(
@@ -358,7 +478,18 @@ describe('fuzz: malformed requests never get a 5xx', () => {
         const [header, payload, signature] = valid.split('.') as [string, string, string];
         const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;
         const flipped = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
-        const choices = ['Bearer', 'Bearer ', 'Bearer x.y.z', `Basic ${valid}`, valid, `Bearer ${valid}.x`, `Bearer ${none}`, `Bearer ${flipped}`, `Bearer ${'a'.repeat(9000)}`, 'Bearer \u00e9'];
+        const choices = [
+          'Bearer',
+          'Bearer ',
+          'Bearer x.y.z',
+          `Basic ${valid}`,
+          valid,
+          `Bearer ${valid}.x`,
+          `Bearer ${none}`,
+          `Bearer ${flipped}`,
+          `Bearer ${'a'.repeat(9000)}`,
+          'Bearer \u00e9',
+        ];
         return choices[index % choices.length];
       }
     }
@@ -381,7 +512,10 @@ describe('fuzz: malformed requests never get a 5xx', () => {
           const index = next++;
           const fuzz = requests[index]!;
           const authorization = await authorizationFor(fuzz, index);
-          const answer = await send(base, agent, fuzz, stack.clock.now, authorization).catch((error: Error) => ({ status: `client error ${error.message}`, body: '' }));
+          const answer = await send(base, agent, fuzz, stack.clock.now, authorization).catch((error: Error) => ({
+            status: `client error ${error.message}`,
+            body: '',
+          }));
           if (typeof answer.status === 'number') statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
           // A request without a valid token is refused (401) before anything else; one with a valid token never is.
           const authWrong = fuzz.token !== undefined && (fuzz.token === 'valid') === (answer.status === 401);

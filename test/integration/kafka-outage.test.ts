@@ -50,10 +50,13 @@ describe('a Kafka outage delays events but loses none', () => {
     await restartBroker(broker);
     // What production's PingSource (and npm start's timer) does: sweep until the row goes out.
     await expect
-      .poll(async () => {
-        await stack.runtime.relay!.flush();
-        return probe.effects.length;
-      }, { timeout: 90_000, interval: 1000 })
+      .poll(
+        async () => {
+          await stack.runtime.relay!.flush();
+          return probe.effects.length;
+        },
+        { timeout: 90_000, interval: 1000 },
+      )
       .toBe(1);
     expect(probe.effects).toEqual([row!.eventId]);
 

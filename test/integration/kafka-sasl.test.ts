@@ -153,7 +153,10 @@ describe.skipIf(!sasl)('Kafka with SASL/SCRAM and TLS (a corporate cluster)', ()
     await untrusted.disconnect();
 
     const lines: string[] = [];
-    const unchecked = clientFromEnv({ ...env, KAFKA_TLS_REJECT_UNAUTHORIZED: 'false' }, createLogger({ level: 'warn', write: (line) => lines.push(line) })).kafka.admin();
+    const unchecked = clientFromEnv(
+      { ...env, KAFKA_TLS_REJECT_UNAUTHORIZED: 'false' },
+      createLogger({ level: 'warn', write: (line) => lines.push(line) }),
+    ).kafka.admin();
     await unchecked.connect();
     await unchecked.disconnect();
     expect(lines.join('\n')).toMatch(/without certificate checks/);

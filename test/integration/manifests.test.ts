@@ -49,9 +49,12 @@ function refuseUnknownFields(schema: any, isRoot = true): any {
   const copy: any = {};
   for (const [key, value] of Object.entries(schema)) {
     // `properties` maps names to schemas: recurse into each, never treat the map itself as one.
-    copy[key] = key === 'properties'
-      ? Object.fromEntries(Object.entries(value as object).map(([name, sub]) => [name, isRoot && name === 'metadata' ? sub : refuseUnknownFields(sub, false)]))
-      : refuseUnknownFields(value, false);
+    copy[key] =
+      key === 'properties'
+        ? Object.fromEntries(
+            Object.entries(value as object).map(([name, sub]) => [name, isRoot && name === 'metadata' ? sub : refuseUnknownFields(sub, false)]),
+          )
+        : refuseUnknownFields(value, false);
   }
   if (copy.properties && copy.additionalProperties === undefined && !copy['x-kubernetes-preserve-unknown-fields']) {
     copy.additionalProperties = false;
@@ -89,7 +92,15 @@ const crdValidators = new Map<string, ValidateFunction>(
       const [group, kind, version] = file.replace(/\.json$/, '').split('_') as [string, string, string];
       const { $comment: _source, ...schema } = JSON.parse(readFileSync(join(crdDir, file), 'utf8'));
       const compiled = ajv.compile(refuseUnknownFields(schema));
-      const kindName = { service: 'Service', pingsource: 'PingSource', kafkasource: 'KafkaSource', kafkasink: 'KafkaSink', kongplugin: 'KongPlugin', prometheusrule: 'PrometheusRule', podmonitor: 'PodMonitor' }[kind];
+      const kindName = {
+        service: 'Service',
+        pingsource: 'PingSource',
+        kafkasource: 'KafkaSource',
+        kafkasink: 'KafkaSink',
+        kongplugin: 'KongPlugin',
+        prometheusrule: 'PrometheusRule',
+        podmonitor: 'PodMonitor',
+      }[kind];
       return [`${group}/${version}/${kindName}`, compiled] as const;
     }),
 );
@@ -127,7 +138,9 @@ function validate({ file: _file, ...doc }: Doc & { file?: string }): string[] {
 
 function documentsOf(files: ReadonlyMap<string, string>): (Doc & { file: string })[] {
   return [...files]
-    .filter(([path]) => path.endsWith('.yaml') && path !== 'kustomization.yaml' && path !== 'slack-app-manifest.yaml' && !path.endsWith('kustomize-config.yaml'))
+    .filter(
+      ([path]) => path.endsWith('.yaml') && path !== 'kustomization.yaml' && path !== 'slack-app-manifest.yaml' && !path.endsWith('kustomize-config.yaml'),
+    )
     .flatMap(([path, content]) =>
       parseAllDocuments(content).map((document) => {
         expect(document.errors, path).toEqual([]);
@@ -172,11 +185,23 @@ describe('deployment manifests (npm run manifests)', () => {
       const problems = variantDocs.flatMap((doc) => validate(doc).map((problem) => `${doc.file} ${doc.kind}/${doc.metadata.name}: ${problem}`));
       expect(problems).toEqual([]);
       expect(new Set(variantDocs.map((doc) => doc.kind))).toEqual(
-        new Set(['Namespace', 'ServiceAccount', 'Job', 'Service', 'PingSource', 'KafkaSource', 'KafkaSink', 'KongPlugin', 'Ingress', 'PodMonitor', 'PrometheusRule']),
+        new Set([
+          'Namespace',
+          'ServiceAccount',
+          'Job',
+          'Service',
+          'PingSource',
+          'KafkaSource',
+          'KafkaSink',
+          'KongPlugin',
+          'Ingress',
+          'PodMonitor',
+          'PrometheusRule',
+        ]),
       );
     });
 
-    it('every function\'s configuration loads from what its manifests give it', () => {
+    it("every function's configuration loads from what its manifests give it", () => {
       const files = generateManifests(registry, options);
       const common = envFile(files.get('knative/config/common.env')!);
       const kafka = envFile(files.get('knative/config/kafka.env')!);
@@ -185,9 +210,16 @@ describe('deployment manifests (npm run manifests)', () => {
       for (const fn of registry) {
         const kservice = variantDocs.find((doc) => doc.apiVersion === 'serving.knative.dev/v1' && doc.metadata.name === fn.name)!;
         const container = kservice.spec.template.spec.containers[0];
-        const fromMaps = Object.assign({}, ...container.envFrom.map((from: { configMapRef: { name: string } }) =>
-          from.configMapRef.name === 'coffeebuddy-config' ? common : from.configMapRef.name === 'coffeebuddy-kafka-config' ? kafka : {}));
-        const env: Record<string, string> = { ...fromMaps, ...Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value])) };
+        const fromMaps = Object.assign(
+          {},
+          ...container.envFrom.map((from: { configMapRef: { name: string } }) =>
+            from.configMapRef.name === 'coffeebuddy-config' ? common : from.configMapRef.name === 'coffeebuddy-kafka-config' ? kafka : {},
+          ),
+        );
+        const env: Record<string, string> = {
+          ...fromMaps,
+          ...Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value])),
+        };
         const schema = configSchemaFor([fn]);
         const names = Object.keys(schema.shape);
         // Every variable set for this function is one it reads (or its NAME_FILE), so a typo
@@ -208,7 +240,8 @@ describe('deployment manifests (npm run manifests)', () => {
       const jobEnv = { ...kafka, ...Object.fromEntries(job.env.map((e: { name: string; value: string }) => [e.name, e.value])) };
       const kafkaNames = Object.keys(kafkaConfigShape);
       const { env: jobResolved, problems: jobProblems } = resolveFileVariables(jobEnv, [...kafkaNames, 'DATABASE_URL'], (path) =>
-        path.endsWith('.crt') ? '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' : 'secret');
+        path.endsWith('.crt') ? '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' : 'secret',
+      );
       expect([...jobProblems, ...kafkaCombinationProblems(jobResolved)]).toEqual([]);
       expect(jobResolved.DATABASE_URL).toBeDefined();
       expect(z.object(kafkaConfigShape).safeParse(jobResolved).success).toBe(true);
@@ -234,7 +267,7 @@ describe('deployment manifests (npm run manifests)', () => {
     }
   });
 
-  it('KafkaSource delivery is the code\'s contract, dead letters going to the dead-letter KafkaSink', () => {
+  it("KafkaSource delivery is the code's contract, dead letters going to the dead-letter KafkaSink", () => {
     const seconds = (iso: string) => Number(/^PT(\d+(?:\.\d+)?)S$/.exec(iso)![1]);
     const sink = find('KafkaSink', 'coffeebuddy-dead-letter')!;
     expect(sink.spec.topic).toBe(topicName('deadLetter'));
@@ -259,7 +292,12 @@ describe('deployment manifests (npm run manifests)', () => {
 
   it('every function with outbox rows or Slack effects is swept by a PingSource', () => {
     const sweeps = docs.filter((doc) => doc.kind === 'PingSource' && doc.spec.sink.uri === '/sweep');
-    expect(sweeps.map((ping) => ping.spec.sink.ref.name).sort()).toEqual(registry.filter(needsSweep).map((fn) => fn.name).sort());
+    expect(sweeps.map((ping) => ping.spec.sink.ref.name).sort()).toEqual(
+      registry
+        .filter(needsSweep)
+        .map((fn) => fn.name)
+        .sort(),
+    );
     for (const ping of sweeps) {
       const fn = registry.find((candidate) => candidate.name === ping.spec.sink.ref.name)!;
       expect(ping.spec.sink.audience).toBe(audienceFor(fn));

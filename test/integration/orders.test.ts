@@ -6,7 +6,11 @@ import { interactionBody, type ModalInput } from '../../shared/testing/slack-req
 
 const users = Array.from({ length: 30 }, (_, i) => `U${String(i + 1).padStart(3, '0')}`);
 const drinks = ['Latte', 'Espresso', 'Cappuccino', 'Americano', 'Mocha'];
-const orderFor = (i: number): ModalInput => ({ drink: drinks[i % 5], size: ['Small', 'Medium', 'Large'][i % 3], customizations: i % 4 === 0 ? 'oat milk' : '' });
+const orderFor = (i: number): ModalInput => ({
+  drink: drinks[i % 5],
+  size: ['Small', 'Medium', 'Large'][i % 3],
+  customizations: i % 4 === 0 ? 'oat milk' : '',
+});
 
 describe('orders through POST /slack/interactions, against real Postgres and the Slack emulator', () => {
   let stack: TestStack;
@@ -175,11 +179,7 @@ describe('orders through POST /slack/interactions, against real Postgres and the
     await click('U003', channel, 'order.withdraw', runId);
     const events = await stack.db.sql<{ type: string }[]>`
       select type from outbox where subject = ${runId} and type like 'com.coffeebuddy.order.%' order by seq`;
-    expect(events.map((e) => e.type)).toEqual([
-      'com.coffeebuddy.order.placed',
-      'com.coffeebuddy.order.updated',
-      'com.coffeebuddy.order.withdrawn',
-    ]);
+    expect(events.map((e) => e.type)).toEqual(['com.coffeebuddy.order.placed', 'com.coffeebuddy.order.updated', 'com.coffeebuddy.order.withdrawn']);
     const metrics = await (await fetch(`${stack.url}/metrics`)).text();
     expect(metrics).toMatch(/coffeebuddy_orders_total\{drink="Latte",change="placed"\} [1-9]/);
     expect(metrics).toMatch(/coffeebuddy_requests_total\{type="interaction"\} [1-9]/);

@@ -74,13 +74,17 @@ describe('query plans with 100,000 runs', () => {
     const statements = captured.splice(0).filter(({ query }) => !query.includes('pg_catalog.pg_type'));
     const plans = [];
     for (const { query, parameters } of statements) {
-      const explained = await db.sql.begin(async (tx) => {
-        const [row] = (await tx.unsafe(`explain (analyze, format json) ${query}`, parameters as postgres.ParameterOrJSON<never>[])) as unknown as { 'QUERY PLAN': { Plan: PlanNode }[] }[];
-        throw Object.assign(new Error('rollback'), { plan: row!['QUERY PLAN'][0]!.Plan });
-      }).catch((error: { plan?: PlanNode }) => {
-        if (!error.plan) throw error;
-        return error.plan;
-      });
+      const explained = await db.sql
+        .begin(async (tx) => {
+          const [row] = (await tx.unsafe(`explain (analyze, format json) ${query}`, parameters as postgres.ParameterOrJSON<never>[])) as unknown as {
+            'QUERY PLAN': { Plan: PlanNode }[];
+          }[];
+          throw Object.assign(new Error('rollback'), { plan: row!['QUERY PLAN'][0]!.Plan });
+        })
+        .catch((error: { plan?: PlanNode }) => {
+          if (!error.plan) throw error;
+          return error.plan;
+        });
       plans.push({ query: query.replace(/\s+/g, ' ').trim().slice(0, 80), scans: seqScans(explained), indexes: indexes(explained) });
     }
     return plans;
@@ -120,7 +124,17 @@ describe('query plans with 100,000 runs', () => {
             subject: newRun,
             partitionKey: busy,
             correlationId: newRun,
-            data: { runId: newRun, slackTeamId: 'T0SEED', slackChannelId: busy, initiatorSlackUserId: 'U0SEED1', pickupAt: null, closesAt: null, note: '', timeZone: 'UTC', startedAt: now.toISOString() },
+            data: {
+              runId: newRun,
+              slackTeamId: 'T0SEED',
+              slackChannelId: busy,
+              initiatorSlackUserId: 'U0SEED1',
+              pickupAt: null,
+              closesAt: null,
+              note: '',
+              timeZone: 'UTC',
+              startedAt: now.toISOString(),
+            },
           }),
           effect: syncRunMessage(newRun),
           leaseUntil: now,

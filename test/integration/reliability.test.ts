@@ -20,8 +20,7 @@ function postsOfKind(stack: TestStack, channel: string, kind: string) {
 
 /** Messages in Slack (posted, whatever was attempted). */
 const summaries = (stack: TestStack, channel: string) => postsOfKind(stack, channel, 'summary');
-const runnerDms = (stack: TestStack, user: string, channel: string) =>
-  stack.slack.messages(`D${user}`).filter((m) => String(m.text).includes(`<#${channel}>`));
+const runnerDms = (stack: TestStack, user: string, channel: string) => stack.slack.messages(`D${user}`).filter((m) => String(m.text).includes(`<#${channel}>`));
 
 /** How long a promise takes, in ms. */
 async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
@@ -135,7 +134,9 @@ describe('Slack slow, down or rate-limited: nothing lost, nothing doubled, nobod
       const { headers, body } = toBinaryHttp(event);
       const token = await own.eventHeaders('close-run');
       const { value: answers, ms } = await timed(
-        Promise.all(Array.from({ length: deliveries }, () => fetch(`${own.url}${eventPath('close-run')}`, { method: 'POST', headers: { ...headers, ...token }, body }))),
+        Promise.all(
+          Array.from({ length: deliveries }, () => fetch(`${own.url}${eventPath('close-run')}`, { method: 'POST', headers: { ...headers, ...token }, body })),
+        ),
       );
       expect(answers.map((a) => a.status)).toEqual(Array(deliveries).fill(200));
       expect(ms).toBeLessThan(5000);
@@ -151,7 +152,12 @@ describe('Slack slow, down or rate-limited: nothing lost, nothing doubled, nobod
 describe('Slack down while a run closes', () => {
   it('down 15 s: the summary and the DM appear within 60 s of Slack returning, once each', async () => {
     // Production's retry policy and a sweep every second (npm start's timer, or the PingSource).
-    const stack = await startTestStack({ functions: registry, effectPolicy: defaultEffectPolicy, sweepMs: 1000, slackTimeouts: { ackMs: 1000, effectMs: 1000 } });
+    const stack = await startTestStack({
+      functions: registry,
+      effectPolicy: defaultEffectPolicy,
+      sweepMs: 1000,
+      slackTimeouts: { ackMs: 1000, effectMs: 1000 },
+    });
     try {
       const drive = createRunDriver(stack);
       const channel = 'COUT15';

@@ -36,14 +36,17 @@ describe.each(transports)('reminders, last call and scheduled close, through %s'
   };
   const reminderDms = (user: string) => stack.slack.messages(`D${user}`).filter((m) => String(m.text).includes('pickup for'));
   const runnerOf = async (runId: string) =>
-    (await stack.db.sql<{ slackUserId: string | null }[]>`select u.slack_user_id from runs r left join users u on u.id = r.runner_id where r.id = ${runId}`)[0]!.slackUserId;
+    (await stack.db.sql<{ slackUserId: string | null }[]>`select u.slack_user_id from runs r left join users u on u.id = r.runner_id where r.id = ${runId}`)[0]!
+      .slackUserId;
   const waitForRunner = async (runId: string) => {
     await expect.poll(() => runnerOf(runId), { timeout: 20_000 }).not.toBeNull();
     return (await runnerOf(runId))!;
   };
   const pendingReminder = async (runId: string) =>
-    (await stack.db.sql<{ recipientSlackUserId: string; dueAt: Date }[]>`
-      select recipient_slack_user_id, due_at from reminders where run_id = ${runId} and kind = 'runner' and sent_at is null and canceled_at is null`)[0];
+    (
+      await stack.db.sql<{ recipientSlackUserId: string; dueAt: Date }[]>`
+      select recipient_slack_user_id, due_at from reminders where run_id = ${runId} and kind = 'runner' and sent_at is null and canceled_at is null`
+    )[0];
 
   /** A closed run with two orders and a runner, pickup at `pickup`. */
   async function closedRun(pickup: string, channel = newChannel()) {
@@ -80,7 +83,7 @@ describe.each(transports)('reminders, last call and scheduled close, through %s'
     expect(metrics).toMatch(/coffeebuddy_reminder_lateness_seconds_count\{kind="runner"\} [1-9]/);
   });
 
-  it("a tick 10 minutes late catches up, and a re-pick after \"I can't go\" reminds only the new runner", async () => {
+  it('a tick 10 minutes late catches up, and a re-pick after "I can\'t go" reminds only the new runner', async () => {
     setClock(start);
     const { runId, channel, runner } = await closedRun('08:40');
     await drive.click(runner, `D${runner}`, 'runner.decline', runId);
@@ -100,7 +103,9 @@ describe.each(transports)('reminders, last call and scheduled close, through %s'
     const canceled = await closedRun('09:00');
     await drive.click(done.runner, `D${done.runner}`, 'runner.done', done.runId);
     await drive.click('U001', canceled.channel, 'run.cancel_confirm', canceled.runId);
-    await expect.poll(async () => (await pendingReminder(done.runId)) === undefined && (await pendingReminder(canceled.runId)) === undefined, { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(async () => (await pendingReminder(done.runId)) === undefined && (await pendingReminder(canceled.runId)) === undefined, { timeout: 20_000 })
+      .toBe(true);
     setClock(new Date(start.getTime() + 60 * MINUTE));
     await tick();
     await stack.runtime.effects.sweep();
@@ -127,10 +132,9 @@ describe.each(transports)('reminders, last call and scheduled close, through %s'
     // The runner DM and the reminder both say so.
     await expect.poll(() => ofRun(next).filter((m) => m.text === done).length, { timeout: 20_000 }).toBe(2);
     expect(ofRun(next)).toHaveLength(2);
-    await expect.poll(() => ofRun(runner).map((m) => m.text), { timeout: 20_000 }).toEqual([
-      `No need to go for <#${channel}> any more: <@${next}> is going instead.`,
-      `No need to go for <#${channel}> any more: the run is done.`,
-    ]);
+    await expect
+      .poll(() => ofRun(runner).map((m) => m.text), { timeout: 20_000 })
+      .toEqual([`No need to go for <#${channel}> any more: <@${next}> is going instead.`, `No need to go for <#${channel}> any more: the run is done.`]);
     for (const m of [...ofRun(next), ...ofRun(runner)]) expect(JSON.stringify(m.blocks)).not.toContain('"type":"actions"');
   });
 
@@ -154,7 +158,13 @@ describe.each(transports)('reminders, last call and scheduled close, through %s'
     await waitForRunner(runId);
     // reminder-due sees runner.assigned after fairness-assign wrote the runner: wait until it has decided.
     await expect
-      .poll(async () => (await (await fetch(`${stack.url}/metrics`)).text()).match(/coffeebuddy_reminders_total\{kind="runner",outcome="skipped",reason="channel_off"\} [1-9]/) !== null, { timeout: 20_000 })
+      .poll(
+        async () =>
+          (await (await fetch(`${stack.url}/metrics`)).text()).match(
+            /coffeebuddy_reminders_total\{kind="runner",outcome="skipped",reason="channel_off"\} [1-9]/,
+          ) !== null,
+        { timeout: 20_000 },
+      )
       .toBe(true);
     expect(await pendingReminder(runId)).toBeUndefined();
     setClock(new Date(start.getTime() + 50 * MINUTE));
@@ -189,7 +199,9 @@ describe.each(transports)('reminders, last call and scheduled close, through %s'
     await waitForRunner(previous);
 
     const runId = await drive.startRun(channel, '09:30 Lobby closes 09:15');
-    await expect.poll(() => JSON.stringify(stack.slack.messages(channel).find((m) => JSON.stringify(m.metadata).includes(runId))?.blocks)).toContain('Ordering closes:');
+    await expect
+      .poll(() => JSON.stringify(stack.slack.messages(channel).find((m) => JSON.stringify(m.metadata).includes(runId))?.blocks))
+      .toContain('Ordering closes:');
     await drive.order('U007', channel, runId, { drink: 'Latte', size: 'Small' });
     const runMessageTs = (await stack.db.sql<{ messageTs: string }[]>`select message_ts from runs where id = ${runId}`)[0]!.messageTs;
     const thread = () => stack.slack.messages(channel).filter((m) => m.thread_ts === runMessageTs);
@@ -209,8 +221,17 @@ describe.each(transports)('reminders, last call and scheduled close, through %s'
     await tick();
     const runner = await waitForRunner(runId);
     expect(runner).toBe('U007');
-    const summaries = stack.slack.messages(channel).filter((m) => String(m.text).startsWith(':coffee: Coffee run closed') && JSON.stringify(m.metadata).includes(runId));
-    await expect.poll(() => stack.slack.messages(channel).filter((m) => String(m.text).startsWith(':coffee: Coffee run closed') && JSON.stringify(m.metadata).includes(runId)).length, { timeout: 20_000 }).toBe(1);
+    const summaries = stack.slack
+      .messages(channel)
+      .filter((m) => String(m.text).startsWith(':coffee: Coffee run closed') && JSON.stringify(m.metadata).includes(runId));
+    await expect
+      .poll(
+        () =>
+          stack.slack.messages(channel).filter((m) => String(m.text).startsWith(':coffee: Coffee run closed') && JSON.stringify(m.metadata).includes(runId))
+            .length,
+        { timeout: 20_000 },
+      )
+      .toBe(1);
     expect(summaries.length).toBeLessThanOrEqual(1);
     expect(thread()).toHaveLength(1);
     // …and the new runner's reminder is scheduled for 09:25.

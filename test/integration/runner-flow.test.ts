@@ -83,11 +83,23 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     // Every event of the flow delivered twice more, exactly as a KafkaSource redelivers.
     const slackCallsBefore = stack.slack.calls.length;
     const processedBefore = (await stack.db.sql`select 1 from processed_events`).length;
-    const events = await stack.db.sql<{ eventId: string; type: string; source: string; subject: string; partitionKey: string; data: unknown; createdAt: Date }[]>`
+    const events = await stack.db.sql<
+      { eventId: string; type: string; source: string; subject: string; partitionKey: string; data: unknown; createdAt: Date }[]
+    >`
       select event_id, type, source, subject, partition_key, data, created_at from outbox where subject = ${runId} order by created_at, id`;
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['com.coffeebuddy.run.close_requested', 'com.coffeebuddy.run.closed', 'com.coffeebuddy.runner.assigned']));
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['com.coffeebuddy.run.close_requested', 'com.coffeebuddy.run.closed', 'com.coffeebuddy.runner.assigned']),
+    );
     for (const row of events) {
-      const event = new CloudEvent({ id: row.eventId, type: row.type, source: row.source, subject: row.subject, partitionkey: row.partitionKey, datacontenttype: 'application/json', data: row.data });
+      const event = new CloudEvent({
+        id: row.eventId,
+        type: row.type,
+        source: row.source,
+        subject: row.subject,
+        partitionkey: row.partitionKey,
+        datacontenttype: 'application/json',
+        data: row.data,
+      });
       for (const fn of registry.filter((f) => row.type in f.consumes)) {
         for (let i = 0; i < 2; i++) {
           const { headers, body } = toBinaryHttp(event);
@@ -157,7 +169,9 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     stack.slack.failNext('conversations.open', { status: 503, times: 3 });
     await drive.click('U001', channel, 'run.close', runId);
     await expect
-      .poll(() => stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'DU006' && String(c.args.text).includes(`<#${channel}>`)).length, { timeout: 20_000 })
+      .poll(() => stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'DU006' && String(c.args.text).includes(`<#${channel}>`)).length, {
+        timeout: 20_000,
+      })
       .toBe(1);
     expect(summaries(channel)).toHaveLength(1);
     expect(stack.slack.callsTo('conversations.open').length).toBeGreaterThanOrEqual(4);
@@ -208,10 +222,15 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
       stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === `D${user}` && String(c.args.text).includes(`<#${channel}>`));
     await expect.poll(() => dmsFor('U002').length, { timeout: 20_000 }).toBe(1);
     expect(dmsFor('U003')).toHaveLength(1);
-    expect(stack.slack.messages('DU003').filter((m) => String(m.text).includes(`<#${channel}>`)).map((m) => m.text)).toEqual([
-      `No need to go for <#${channel}> any more: <@U002> is going instead.`,
-    ]);
-    expect(await stack.db.sql`select 1 from run_declines d join users u on u.id = d.user_id where d.run_id = ${runId} and u.slack_user_id = 'U003'`).toHaveLength(1);
+    expect(
+      stack.slack
+        .messages('DU003')
+        .filter((m) => String(m.text).includes(`<#${channel}>`))
+        .map((m) => m.text),
+    ).toEqual([`No need to go for <#${channel}> any more: <@U002> is going instead.`]);
+    expect(
+      await stack.db.sql`select 1 from run_declines d join users u on u.id = d.user_id where d.run_id = ${runId} and u.slack_user_id = 'U003'`,
+    ).toHaveLength(1);
     expect(summaries(channel)).toHaveLength(1);
   });
 
@@ -224,7 +243,14 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     expect(await drive.command(channel, 'cancel', 'U001')).toMatch(/canceled/);
     expect(await status(runId)).toBe('canceled');
     await expect
-      .poll(() => stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && c.args.thread_ts).map((c) => String(c.args.text)), { timeout: 20_000 })
+      .poll(
+        () =>
+          stack.slack
+            .callsTo('chat.postMessage')
+            .filter((c) => c.args.channel === channel && c.args.thread_ts)
+            .map((c) => String(c.args.text)),
+        { timeout: 20_000 },
+      )
       .toEqual([expect.stringContaining("<@U002>: your orders won't be picked up")]);
     const stats = await drive.command(channel, 'stats');
     expect(stats).toMatch(/No runs with a runner here yet/);

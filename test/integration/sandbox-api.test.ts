@@ -120,7 +120,13 @@ describe('the browser sandbox, driven through its HTTP API on the bot’s own po
     expect(seenBy(latest, ben.id, sandboxChannel.id).some((m) => m.text.startsWith('/coffee'))).toBe(false);
 
     // Ben presses Place order: the order modal opens for him only.
-    const click = { userId: ben.id, container: { type: 'message', messageId: runMessage.id }, blockId: 'run.actions', actionId: 'order.open', elementType: 'button' };
+    const click = {
+      userId: ben.id,
+      container: { type: 'message', messageId: runMessage.id },
+      blockId: 'run.actions',
+      actionId: 'order.open',
+      elementType: 'button',
+    };
     expect(await api('action', click)).toEqual({ status: 200, body: { ok: true } });
     const modal = await events.until('ben’s order modal', (s) => s.modals.find((m) => m.userId === ben.id));
     expect((await events.until('modals', (s) => s)).modals.map((m) => m.userId)).toEqual([ben.id]);
@@ -158,8 +164,17 @@ describe('the browser sandbox, driven through its HTTP API on the bot’s own po
     const suggestion = await events.until('the suggestion', (s) =>
       s.messages.find((m) => m.ephemeralFor === ben.id && m.text.includes('Did you mean') && hasAction(m, 'suggest.command')),
     );
-    const choose = { userId: ben.id, container: { type: 'message', messageId: suggestion.id }, blockId: suggestionBlockId(suggestion), actionId: 'suggest.command', elementType: 'button' };
-    expect(await api('action', { ...choose, userId: ana.id })).toMatchObject({ status: 400, body: { ok: false, error: expect.stringContaining('sees no message') } });
+    const choose = {
+      userId: ben.id,
+      container: { type: 'message', messageId: suggestion.id },
+      blockId: suggestionBlockId(suggestion),
+      actionId: 'suggest.command',
+      elementType: 'button',
+    };
+    expect(await api('action', { ...choose, userId: ana.id })).toMatchObject({
+      status: 400,
+      body: { ok: false, error: expect.stringContaining('sees no message') },
+    });
     expect(await api('action', choose)).toEqual({ status: 200, body: { ok: true } });
     const replaced = await events.until('the suggestion replaced by the history', (s) =>
       s.messages.find((m) => m.id === suggestion.id && m.edited && !m.text.includes('Did you mean')),
@@ -179,9 +194,9 @@ describe('the browser sandbox, driven through its HTTP API on the bot’s own po
       body: { ok: false, error: 'There is no person U404 in this sandbox.' },
     });
     expect((await api('command', { userId: ana.id, conversationId: `D${ben.id}`, text: 'help' })).status).toBe(400);
-    expect((await api('action', { userId: ana.id, container: { type: 'view', viewId: 'V1' }, blockId: 'b', actionId: 'a', elementType: 'button' })).body.error).toBe(
-      `${ana.id} has no modal open.`,
-    );
+    expect(
+      (await api('action', { userId: ana.id, container: { type: 'view', viewId: 'V1' }, blockId: 'b', actionId: 'a', elementType: 'button' })).body.error,
+    ).toBe(`${ana.id} has no modal open.`);
     expect((await api('submit', { userId: ben.id, viewId: 'V1', values: { drink: 'Latte' } })).status).toBe(400);
     expect((await api('teleport', {})).status).toBe(404);
     expect((await fetch(`${stack.url}/sandbox/api/command`)).status).toBe(405);

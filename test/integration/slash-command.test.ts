@@ -34,8 +34,7 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
     channel = `C${String(++channelSeq).padStart(4, '0')}`;
   });
 
-  const command = (text: string, fields: { userId?: string; responseUrl?: string } = {}) =>
-    slashCommandBody({ text, channelId: channel, ...fields });
+  const command = (text: string, fields: { userId?: string; responseUrl?: string } = {}) => slashCommandBody({ text, channelId: channel, ...fields });
   const runsInChannel = () => stack.db.sql<{ id: string; status: string; note: string; pickupAt: Date | null; messageTs: string | null; timeZone: string }[]>`
     select r.id, r.status, r.note, r.pickup_at, r.message_ts, r.time_zone
     from runs r join channels c on c.id = r.channel_id
@@ -94,8 +93,13 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
     const [run] = await runsInChannel();
     expect(run).toMatchObject({ timeZone: 'Europe/Berlin' });
     await expect
-      .poll(async () => (await stack.db.sql<{ timeZone: string; fresh: boolean }[]>`
-        select time_zone, time_zone_checked_at >= ${morning} as fresh from users where slack_user_id = 'U0003'`)[0])
+      .poll(
+        async () =>
+          (
+            await stack.db.sql<{ timeZone: string; fresh: boolean }[]>`
+        select time_zone, time_zone_checked_at >= ${morning} as fresh from users where slack_user_id = 'U0003'`
+          )[0],
+      )
       .toEqual({ timeZone: 'Asia/Tokyo', fresh: true });
     expect(stack.slack.callsTo('users.info')).toHaveLength(1);
   });
@@ -143,7 +147,10 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
     const reply = await replyOf(stack.postSigned('/slack/commands', command('10:30')));
     expect(reply.text).toMatch(/disabled here/);
     expect(await runsInChannel()).toEqual([]);
-    expect(await stack.db.sql`select 1 from outbox o join runs r on r.id::text = o.subject join channels c on c.id = r.channel_id where c.slack_channel_id = ${channel}`).toHaveLength(0);
+    expect(
+      await stack.db
+        .sql`select 1 from outbox o join runs r on r.id::text = o.subject join channels c on c.id = r.channel_id where c.slack_channel_id = ${channel}`,
+    ).toHaveLength(0);
   });
 
   it('refuses to start a run in a DM with the bot, pointing to a channel, but still answers other commands there', async () => {

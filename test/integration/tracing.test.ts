@@ -45,7 +45,11 @@ describe.each(transports)('W3C trace context from a Slack request through the ou
   async function outbox(runId: string) {
     const rows = await stack.db.sql<{ type: string; extensions: Record<string, string> }[]>`
       select type, extensions from outbox where extensions->>'correlationid' = ${runId} order by seq`;
-    return rows.map((row) => ({ type: row.type.replace('com.coffeebuddy.', ''), raw: row.extensions.traceparent, parent: parseTraceparent(row.extensions.traceparent) }));
+    return rows.map((row) => ({
+      type: row.type.replace('com.coffeebuddy.', ''),
+      raw: row.extensions.traceparent,
+      parent: parseTraceparent(row.extensions.traceparent),
+    }));
   }
 
   async function openRun(channel: string, traceparent?: string): Promise<string> {
@@ -81,7 +85,11 @@ describe.each(transports)('W3C trace context from a Slack request through the ou
     const channel = 'CTRACE4';
     const runId = await openRun(channel);
     await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Small' });
-    await postTraced('/slack/interactions', blockActionBody({ userId: 'U001', channelId: channel, actionId: 'run.close', value: runId }), `00-${closeTraceId}-${callerSpanId}-01`);
+    await postTraced(
+      '/slack/interactions',
+      blockActionBody({ userId: 'U001', channelId: channel, actionId: 'run.close', value: runId }),
+      `00-${closeTraceId}-${callerSpanId}-01`,
+    );
     await expect.poll(async () => (await outbox(runId)).some((row) => row.type === 'runner.assigned'), { timeout: 20_000 }).toBe(true);
 
     const rows = await outbox(runId);

@@ -27,7 +27,13 @@ describe('volunteering that tells the truth, and confirmations before canceling'
   const buttonsOf = (blocks: unknown): Button[] =>
     ((blocks ?? []) as { elements?: Button[] }[]).flatMap((b) => b.elements ?? []).filter((e) => 'action_id' in e);
   /** The buttons of the last ephemeral a user got. */
-  const lastButtons = (userId: string) => buttonsOf(stack.slack.callsTo('chat.postEphemeral').filter((c) => c.args.user === userId).at(-1)?.args.blocks);
+  const lastButtons = (userId: string) =>
+    buttonsOf(
+      stack.slack
+        .callsTo('chat.postEphemeral')
+        .filter((c) => c.args.user === userId)
+        .at(-1)?.args.blocks,
+    );
   const runMessage = async (runId: string) => {
     const [row] = await stack.db.sql<{ messageTs: string | null; channel: string }[]>`
       select r.message_ts, c.slack_channel_id as channel from runs r join channels c on c.id = r.channel_id where r.id = ${runId}`;
@@ -35,15 +41,25 @@ describe('volunteering that tells the truth, and confirmations before canceling'
     return JSON.stringify(message?.blocks ?? '');
   };
   const volunteers = async (runId: string) =>
-    (await stack.db.sql<{ slackUserId: string }[]>`
-      select u.slack_user_id from run_volunteers v join users u on u.id = v.user_id where v.run_id = ${runId} order by v.created_at`).map((r) => r.slackUserId);
+    (
+      await stack.db.sql<{ slackUserId: string }[]>`
+      select u.slack_user_id from run_volunteers v join users u on u.id = v.user_id where v.run_id = ${runId} order by v.created_at`
+    ).map((r) => r.slackUserId);
   const status = async (runId: string) => (await stack.db.sql<{ status: string }[]>`select status from runs where id = ${runId}`)[0]!.status;
   const summaries = (channel: string) =>
-    stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && !c.args.thread_ts && String(c.args.text).startsWith(':coffee: Coffee run closed'));
+    stack.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.args.channel === channel && !c.args.thread_ts && String(c.args.text).startsWith(':coffee: Coffee run closed'));
   const threadNotices = (channel: string) =>
-    stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && c.args.thread_ts).map((c) => String(c.args.text));
+    stack.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.args.channel === channel && c.args.thread_ts)
+      .map((c) => String(c.args.text));
   const dms = (user: string, channel: string) =>
-    stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === `D${user}` && String(c.args.text).includes(`<#${channel}>`)).map((c) => String(c.args.text));
+    stack.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.args.channel === `D${user}` && String(c.args.text).includes(`<#${channel}>`))
+      .map((c) => String(c.args.text));
 
   /** A run where U002 ordered and volunteered, closed by U001, its runner DM sent. */
   async function closedRun(channel: string): Promise<string> {
@@ -136,13 +152,14 @@ describe('volunteering that tells the truth, and confirmations before canceling'
     await drive.click('U001', channel, 'run.cancel_confirm', runId);
     expect(drive.lastEphemeral('U001')).toContain('The run is canceled');
     expect(await status(runId)).toBe('canceled');
-    await expect.poll(() => dms('U002', channel), { timeout: 20_000 }).toEqual([
-      expect.stringContaining("You're the coffee runner"),
-      `:ok_hand: The coffee run in <#${channel}> was canceled by @Alice: no need to go.`,
-    ]);
+    await expect
+      .poll(() => dms('U002', channel), { timeout: 20_000 })
+      .toEqual([expect.stringContaining("You're the coffee runner"), `:ok_hand: The coffee run in <#${channel}> was canceled by @Alice: no need to go.`]);
     await expect.poll(() => threadNotices(channel), { timeout: 20_000 }).toHaveLength(1);
     const [notice] = threadNotices(channel);
-    expect(notice).toBe(":no_entry_sign: This coffee run was canceled by @Alice. @Bob was going to pick it up and is told in a DM. <@U003>: your orders won't be picked up.");
+    expect(notice).toBe(
+      ":no_entry_sign: This coffee run was canceled by @Alice. @Bob was going to pick it up and is told in a DM. <@U003>: your orders won't be picked up.",
+    );
   });
 
   it('the notice does not ping the canceller, even one who ordered', async () => {

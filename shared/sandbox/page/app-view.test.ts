@@ -39,7 +39,13 @@ const state: SandboxState = {
     message({ id: '1796025800.000400', ts: '1796025800.000400', threadTs: '1796025601.000200', text: 'second reply' }),
     message({ id: 'eph-ana', ts: '1796025900.000500', text: 'help for Ana', ephemeralFor: 'U01' }),
     message({ id: 'eph-ben', ts: '1796025901.000600', text: 'help for Ben', ephemeralFor: 'U02' }),
-    message({ id: 'big', ts: '1796025902.000700', text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'long' } }], violations: ['section text over 3000 characters'] }),
+    message({
+      id: 'big',
+      ts: '1796025902.000700',
+      text: 'x',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'long' } }],
+      violations: ['section text over 3000 characters'],
+    }),
     message({ id: 'dm', ts: '1796025903.000800', conversationId: 'D02', text: 'You are the runner' }),
   ],
   modals: [],
@@ -111,7 +117,7 @@ describe('problems', () => {
 });
 
 describe('composerCommand', () => {
-  it('sends the text after /coffee, and a bare text as /coffee\'s text', () => {
+  it("sends the text after /coffee, and a bare text as /coffee's text", () => {
     expect(composerCommand('  /coffee in 30m Lobby ')).toEqual({ text: 'in 30m Lobby' });
     expect(composerCommand('/COFFEE help')).toEqual({ text: 'help' });
     expect(composerCommand('/coffee')).toEqual({ text: '' });

@@ -72,8 +72,14 @@ export function renderSidebar(state: SandboxState, userId: string, selectedId: s
     );
   };
   const mine = conversationsFor(state, userId);
-  const channels = mine.filter((c) => c.kind === 'channel').map(link).join('');
-  const dms = mine.filter((c) => c.kind === 'dm').map(link).join('');
+  const channels = mine
+    .filter((c) => c.kind === 'channel')
+    .map(link)
+    .join('');
+  const dms = mine
+    .filter((c) => c.kind === 'dm')
+    .map(link)
+    .join('');
   return (
     `<div class="side-section"><div class="side-heading">Channels</div>${channels}</div>` +
     `<div class="side-section"><div class="side-heading">Direct messages</div>${dms || '<div class="side-empty">No messages from the bot yet</div>'}</div>`
@@ -85,7 +91,12 @@ const eyeIcon =
   '<svg class="icon" viewBox="0 0 20 20" aria-hidden="true"><path d="M10 4C5.5 4 2.2 7.4 1 10c1.2 2.6 4.5 6 9 6s7.8-3.4 9-6c-1.2-2.6-4.5-6-9-6Zm0 10a4 4 0 1 1 0-8 4 4 0 0 1 0 8Zm0-2a2 2 0 1 0 0-4 2 2 0 0 0 0 4Z" fill="currentColor"/></svg>';
 
 function initials(name: string): string {
-  return name.split(/\s+/).map((w) => w[0] ?? '').join('').slice(0, 2).toUpperCase();
+  return name
+    .split(/\s+/)
+    .map((w) => w[0] ?? '')
+    .join('')
+    .slice(0, 2)
+    .toUpperCase();
 }
 
 function avatar(author: string, state: SandboxState): string {
@@ -102,9 +113,7 @@ export function renderMessage(m: SandboxMessage, state: SandboxState, ctx: Mrkdw
   const time = formatSlackDate(Number(m.ts), '{time}', ctx) ?? '';
   const blocks = m.blocks && m.blocks.length > 0 ? renderBlocks(m.blocks, ctx, m.id) : `<div class="bk-text">${mrkdwn(m.text, ctx)}</div>`;
   const edited = m.edited ? '<span class="edited">(edited)</span>' : '';
-  const ephemeral = m.ephemeralFor
-    ? `<div class="ephemeral" data-testid="ephemeral">${eyeIcon} Only visible to you</div>`
-    : '';
+  const ephemeral = m.ephemeralFor ? `<div class="ephemeral" data-testid="ephemeral">${eyeIcon} Only visible to you</div>` : '';
   const violations = m.violations?.length
     ? `<ul class="violations" data-testid="violations">${m.violations.map((v) => `<li>⚠️ ${escapeHtml(v)}</li>`).join('')}</ul>`
     : '';
@@ -127,7 +136,10 @@ function withDayDividers(messages: readonly SandboxMessage[], ctx: MrkdwnContext
   return messages
     .map((m) => {
       const thisDay = formatSlackDate(Number(m.ts), '{date_num}', ctx) ?? '';
-      const divider = thisDay && thisDay !== day ? `<div class="day-divider"><span>${escapeHtml(formatSlackDate(Number(m.ts), '{day_divider_pretty}', ctx)!)}</span></div>` : '';
+      const divider =
+        thisDay && thisDay !== day
+          ? `<div class="day-divider"><span>${escapeHtml(formatSlackDate(Number(m.ts), '{day_divider_pretty}', ctx)!)}</span></div>`
+          : '';
       day = thisDay || day;
       return divider + row(m);
     })
@@ -141,7 +153,14 @@ export function renderConversation(state: SandboxState, userId: string, conversa
   // A reply whose parent is gone (deleted) stays visible in the channel rather than vanishing.
   const top = messages.filter((m) => !isReply(m) || !parents.has(m.threadTs!));
   if (top.length === 0) return '<div class="empty">No messages here yet. Try <code>/coffee help</code> in #coffee.</div>';
-  return withDayDividers(top, ctx, (m) => renderMessage(m, state, ctx, messages.filter((r) => isReply(r) && r.threadTs === m.ts)));
+  return withDayDividers(top, ctx, (m) =>
+    renderMessage(
+      m,
+      state,
+      ctx,
+      messages.filter((r) => isReply(r) && r.threadTs === m.ts),
+    ),
+  );
 }
 
 /** The thread pane: the parent and its replies. */
@@ -166,7 +185,8 @@ export function problemCount(state: SandboxState): number {
 /** Calls Slack would have refused and messages that broke Block Kit limits. */
 export function renderProblems(state: SandboxState): string {
   const calls = state.problems.map(
-    (p) => `<li class="problem"><span class="problem-method">${escapeHtml(p.method)}</span><span class="problem-at">${escapeHtml(p.at)}</span><div>${escapeHtml(p.problem)}</div></li>`,
+    (p) =>
+      `<li class="problem"><span class="problem-method">${escapeHtml(p.method)}</span><span class="problem-at">${escapeHtml(p.at)}</span><div>${escapeHtml(p.problem)}</div></li>`,
   );
   const messages = state.messages.flatMap((m) =>
     (m.violations ?? []).map(
@@ -176,5 +196,7 @@ export function renderProblems(state: SandboxState): string {
     ),
   );
   const items = [...calls, ...messages];
-  return items.length ? `<ul class="problem-list">${items.join('')}</ul>` : '<div class="problems-none">No problems: every call so far is one Slack would accept.</div>';
+  return items.length
+    ? `<ul class="problem-list">${items.join('')}</ul>`
+    : '<div class="problems-none">No problems: every call so far is one Slack would accept.</div>';
 }

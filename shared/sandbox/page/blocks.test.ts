@@ -91,7 +91,13 @@ describe('message blocks', () => {
   it('context, divider, header and image blocks', () => {
     const html = renderBlocks(
       [
-        { type: 'context', elements: [{ type: 'mrkdwn', text: '3 *orders*' }, { type: 'image', image_url: 'https://x.test/a.png', alt_text: 'a "pic"' }] },
+        {
+          type: 'context',
+          elements: [
+            { type: 'mrkdwn', text: '3 *orders*' },
+            { type: 'image', image_url: 'https://x.test/a.png', alt_text: 'a "pic"' },
+          ],
+        },
         { type: 'divider' },
         { type: 'header', text: plain('Coffee & tea') },
         { type: 'image', image_url: 'javascript:alert(1)', alt_text: 'bad', title: plain('Cup') },
@@ -134,9 +140,26 @@ describe('modals', () => {
     submit: plain('Place order'),
     close: plain('Cancel'),
     blocks: [
-      { type: 'input', block_id: 'drink', label: plain('Drink'), optional: true, hint: plain('Pick one'), element: { type: 'static_select', action_id: 'value', options: [option('Latte'), option('Mocha')], initial_option: option('Mocha') } },
-      { type: 'input', block_id: 'note', label: plain('Note'), element: { type: 'plain_text_input', action_id: 'value', multiline: true, initial_value: 'a </textarea><script>' } },
-      { type: 'input', block_id: 'n', label: plain('Minutes'), element: { type: 'number_input', action_id: 'value', is_decimal_allowed: false, min_value: '1', max_value: '60', initial_value: '5' } },
+      {
+        type: 'input',
+        block_id: 'drink',
+        label: plain('Drink'),
+        optional: true,
+        hint: plain('Pick one'),
+        element: { type: 'static_select', action_id: 'value', options: [option('Latte'), option('Mocha')], initial_option: option('Mocha') },
+      },
+      {
+        type: 'input',
+        block_id: 'note',
+        label: plain('Note'),
+        element: { type: 'plain_text_input', action_id: 'value', multiline: true, initial_value: 'a </textarea><script>' },
+      },
+      {
+        type: 'input',
+        block_id: 'n',
+        label: plain('Minutes'),
+        element: { type: 'number_input', action_id: 'value', is_decimal_allowed: false, min_value: '1', max_value: '60', initial_value: '5' },
+      },
       { type: 'input', block_id: 'admins', label: plain('Admins'), element: { type: 'multi_users_select', action_id: 'value', initial_users: ['U01'] } },
       { type: 'input', label: plain('Kind'), element: { type: 'radio_buttons', options: [option('A')] } },
       { type: 'input', block_id: 'when', label: plain('When'), element: { type: 'datepicker', action_id: 'value' } },
@@ -167,7 +190,9 @@ describe('modals', () => {
 
   it('an error shows under the input with that block id', () => {
     const html = renderModal('V1', view, { drink: 'Choose a <drink>' }, ctx);
-    expect(html).toMatch(/data-block-id="drink">.*aria-invalid="true".*<div class="bk-error" data-testid="modal-error" role="alert">Choose a &lt;drink&gt;<\/div><div class="bk-hint">/s);
+    expect(html).toMatch(
+      /data-block-id="drink">.*aria-invalid="true".*<div class="bk-error" data-testid="modal-error" role="alert">Choose a &lt;drink&gt;<\/div><div class="bk-hint">/s,
+    );
     expect(html.match(/bk-error/g)).toHaveLength(1);
   });
 });

@@ -51,7 +51,12 @@ function renderBlock(block: unknown, blockId: string, place: Place): string {
     case 'section':
       return wrap('bk-section', section(b, blockId, place));
     case 'context':
-      return wrap('bk-context', asArray(b.elements).map((e) => contextElement(e, place.ctx)).join(''));
+      return wrap(
+        'bk-context',
+        asArray(b.elements)
+          .map((e) => contextElement(e, place.ctx))
+          .join(''),
+      );
     case 'divider':
       return wrap('bk-divider', '<hr>');
     case 'header':
@@ -61,7 +66,9 @@ function renderBlock(block: unknown, blockId: string, place: Place): string {
     case 'actions':
       return wrap(
         'bk-actions',
-        asArray(b.elements).map((e, i) => interactive(asObject(e), blockId, actionIdOf(e, i), place)).join(''),
+        asArray(b.elements)
+          .map((e, i) => interactive(asObject(e), blockId, actionIdOf(e, i), place))
+          .join(''),
       );
     case 'input':
       return wrap('bk-input', input(b, blockId, place));
@@ -73,11 +80,15 @@ function renderBlock(block: unknown, blockId: string, place: Place): string {
 function section(b: Json, blockId: string, place: Place): string {
   const text = b.text ? `<div class="bk-text">${textHtml(b.text, place.ctx)}</div>` : '';
   const fields = asArray(b.fields).length
-    ? `<div class="bk-fields">${asArray(b.fields).map((f) => `<div class="bk-field">${textHtml(f, place.ctx)}</div>`).join('')}</div>`
+    ? `<div class="bk-fields">${asArray(b.fields)
+        .map((f) => `<div class="bk-field">${textHtml(f, place.ctx)}</div>`)
+        .join('')}</div>`
     : '';
   const accessory = b.accessory
     ? `<div class="bk-accessory">${
-        asObject(b.accessory).type === 'image' ? image(asObject(b.accessory), 'bk-thumb') : interactive(asObject(b.accessory), blockId, actionIdOf(b.accessory, 0), place)
+        asObject(b.accessory).type === 'image'
+          ? image(asObject(b.accessory), 'bk-thumb')
+          : interactive(asObject(b.accessory), blockId, actionIdOf(b.accessory, 0), place)
       }</div>`
     : '';
   return `<div class="bk-section-body">${text}${fields}</div>${accessory}`;

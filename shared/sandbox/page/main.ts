@@ -87,7 +87,15 @@ function render(): void {
   }
   const conversation = mine.find((c) => c.id === selected);
 
-  ui.sidebar.innerHTML = renderSidebar(state, me, selected, unreadFor(state, mine.map((c) => c.id)));
+  ui.sidebar.innerHTML = renderSidebar(
+    state,
+    me,
+    selected,
+    unreadFor(
+      state,
+      mine.map((c) => c.id),
+    ),
+  );
   ui.title.textContent = conversation ? (conversation.kind === 'dm' ? 'CoffeeBuddy' : `# ${conversation.name.replace(/^#/, '')}`) : 'No conversation';
   ui.subtitle.textContent = conversation?.kind === 'dm' ? `Direct messages with ${conversation.name}` : 'Coffee runs for the office';
   ui.composer.placeholder = conversation ? `/coffee … in ${conversation.kind === 'dm' ? 'this DM' : conversation.name}` : '';
@@ -164,11 +172,7 @@ function renderModalRoot(s: SandboxState, ctx: ReturnType<typeof viewerContext>)
   const draft = drafts.get(`${me}|${top.id}`);
   drafts.delete(`${me}|${top.id}`);
   const keep =
-    shownModal && shownModal.viewId === top.id && shownModal.viewJson === viewJson
-      ? readInputs(ui.modal)
-      : draft?.viewJson === viewJson
-        ? draft.readings
-        : [];
+    shownModal && shownModal.viewId === top.id && shownModal.viewJson === viewJson ? readInputs(ui.modal) : draft?.viewJson === viewJson ? draft.readings : [];
   const focused = focusedInput();
   const newView = shownModal?.viewId !== top.id;
   ui.modal.innerHTML = renderModal(top.id, top.view, top.errors ?? {}, ctx);
@@ -206,7 +210,9 @@ function readInputs(root: HTMLElement): InputReading[] {
 
 function applyReadings(root: HTMLElement, readings: readonly InputReading[]): void {
   for (const reading of readings) {
-    const element = root.querySelector<HTMLElement>(`[data-block-id="${CSS.escape(reading.blockId)}"] [data-input][data-action-id="${CSS.escape(reading.actionId)}"]`);
+    const element = root.querySelector<HTMLElement>(
+      `[data-block-id="${CSS.escape(reading.blockId)}"] [data-input][data-action-id="${CSS.escape(reading.actionId)}"]`,
+    );
     if (element instanceof HTMLSelectElement) {
       for (const option of element.options) option.selected = reading.values.includes(option.value) || (option.value === '' && reading.values.length === 0);
     } else if (element instanceof HTMLInputElement || element instanceof HTMLTextAreaElement) {
@@ -282,11 +288,7 @@ async function fire(element: HTMLElement): Promise<void> {
   const viewId = element.closest<HTMLElement>('[data-view-id]')?.dataset.viewId;
   if (!blockId || !actionId) return;
   const top = topView(state);
-  const blocks = messageId
-    ? (state.messages.find((m) => m.id === messageId)?.blocks ?? [])
-    : viewId && top?.id === viewId
-      ? asArray(top.view.blocks)
-      : [];
+  const blocks = messageId ? (state.messages.find((m) => m.id === messageId)?.blocks ?? []) : viewId && top?.id === viewId ? asArray(top.view.blocks) : [];
   const placed = findElement(blocks, blockId, actionId);
   if (!placed) return;
   const type = asString(placed.element.type) ?? '';
@@ -297,10 +299,7 @@ async function fire(element: HTMLElement): Promise<void> {
     actionId,
     elementType: type,
   };
-  const chosen =
-    element instanceof HTMLSelectElement
-      ? [element.value]
-      : [...element.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
+  const chosen = element instanceof HTMLSelectElement ? [element.value] : [...element.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
   const options = optionsOf(placed.element).filter((o) => chosen.includes(o.value));
   if (type === 'button') {
     const value = asString(placed.element.value);

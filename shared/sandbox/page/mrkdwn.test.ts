@@ -64,9 +64,7 @@ describe('mrkdwn formatting', () => {
 
 describe('mrkdwn links and mentions', () => {
   it('links open in a new tab without an opener', () => {
-    expect(mrkdwn('<https://example.com|the docs>', ctx())).toBe(
-      '<a href="https://example.com" target="_blank" rel="noopener noreferrer">the docs</a>',
-    );
+    expect(mrkdwn('<https://example.com|the docs>', ctx())).toBe('<a href="https://example.com" target="_blank" rel="noopener noreferrer">the docs</a>');
     expect(mrkdwn('<https://example.com>', ctx())).toContain('>https://example.com</a>');
   });
 

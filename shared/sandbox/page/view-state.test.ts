@@ -6,15 +6,39 @@ const option = (text: string, value = text) => ({ text: plain(text), value });
 const blocks = [
   { type: 'section', text: plain('intro') },
   { type: 'input', block_id: 'usual', element: { type: 'radio_buttons', action_id: 'value', options: [option('Latte', '0')] } },
-  { type: 'input', block_id: 'drink', element: { type: 'static_select', action_id: 'value', option_groups: [{ label: plain('Hot'), options: [option('Latte'), option('Mocha')] }], initial_option: option('Latte') } },
+  {
+    type: 'input',
+    block_id: 'drink',
+    element: {
+      type: 'static_select',
+      action_id: 'value',
+      option_groups: [{ label: plain('Hot'), options: [option('Latte'), option('Mocha')] }],
+      initial_option: option('Latte'),
+    },
+  },
   { type: 'input', block_id: 'custom', element: { type: 'plain_text_input', action_id: 'value', initial_value: 'oat' } },
   { type: 'input', block_id: 'free', element: { type: 'plain_text_input', action_id: 'value' } },
   { type: 'input', block_id: 'offset', element: { type: 'number_input', action_id: 'value', initial_value: '5' } },
-  { type: 'input', block_id: 'switches', element: { type: 'checkboxes', action_id: 'value', options: [option('On', 'enabled'), option('Remind', 'reminders')], initial_options: [option('On', 'enabled')] } },
+  {
+    type: 'input',
+    block_id: 'switches',
+    element: {
+      type: 'checkboxes',
+      action_id: 'value',
+      options: [option('On', 'enabled'), option('Remind', 'reminders')],
+      initial_options: [option('On', 'enabled')],
+    },
+  },
   { type: 'input', block_id: 'admins', element: { type: 'multi_users_select', action_id: 'value', initial_users: ['U01'] } },
   { type: 'input', block_id: 'runner', element: { type: 'users_select', action_id: 'value' } },
   { type: 'input', element: { type: 'multi_static_select', options: [option('A'), option('B')] } },
-  { type: 'actions', elements: [{ type: 'button', action_id: 'go', text: plain('Go') }, { type: 'static_select', options: [option('X')] }] },
+  {
+    type: 'actions',
+    elements: [
+      { type: 'button', action_id: 'go', text: plain('Go') },
+      { type: 'static_select', options: [option('X')] },
+    ],
+  },
 ];
 
 describe('view.state.values', () => {
