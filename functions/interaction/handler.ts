@@ -35,95 +35,104 @@ function replyThread(payload: BlockActionsPayload): string | undefined {
   return threadTs && threadTs !== ts ? threadTs : undefined;
 }
 
-/** A button on the run message or a confirmation. Answers go to the user ephemerally. */
+/** How a button's handler answers the person who clicked: ephemerally, where they clicked. */
+type Tell = (text: string) => Promise<void>;
+type ActionHandler = (payload: BlockActionsPayload, deps: InteractionDeps, tell: Tell) => Promise<void>;
+
+/** The order buttons act on the clicked run, once it is known to take orders. */
+type OrderAction = (run: ChannelRun, actor: Actor, payload: BlockActionsPayload, deps: InteractionDeps, tell: Tell) => Promise<void>;
+
+const orderButton =
+  (act: OrderAction): ActionHandler =>
+  async (payload, deps, tell) => {
+    const action = payload.actions[0]!;
+    const channel = payload.channel?.id;
+    const run = channel && action.value ? await findRunInChannel(deps.sql, action.value, channel) : undefined;
+    const refusal = refusalFor(run);
+    if (refusal || !run) {
+      deps.log.info('action on a run that takes no orders', { actionId: action.action_id, runId: run?.id, status: run?.status });
+      await tell(refusal ?? '');
+      return;
+    }
+    const actor = actorOf(payload);
+    const log = deps.log.child({ runId: run.id });
+    log.info('button', { actionId: action.action_id, user: actor.slackUserId });
+    await act(run, actor, payload, { ...deps, log }, tell);
+  };
+
+const placeOrderButton: OrderAction = async (run, actor, payload, deps) => {
+  const current = await findActiveOrder(deps.sql, run.id, actor.slackUserId);
+  const prefill = current?.order ?? (await findLastOrder(deps.sql, actor.slackUserId, run.channelId));
+  await openModal(run, actor, payload.trigger_id, deps, prefill);
+};
+
+const useLastOrderButton: OrderAction = async (run, actor, payload, deps) => {
+  const last = await findLastOrder(deps.sql, actor.slackUserId, run.channelId);
+  if (last) {
+    await placeAndConfirm(run, actor, last, deps);
+    return;
+  }
+  const notice = "You don't have a last order in this channel yet, so let's set one up. Next time it's one click.";
+  await openModal(run, actor, payload.trigger_id, deps, undefined, notice);
+};
+
+const withdrawOrderButton: OrderAction = async (run, actor, _payload, deps, tell) => {
+  const result = await withdrawOrder(run, actor, deps);
+  if (result === null) await tell(refusalFor({ ...run, status: 'closed' })!);
+  else if (result.result === 'none') await tell("You don't have an order in this run, so there's nothing to withdraw.");
+  else {
+    await deps.effects.runSoon([result.effectId], refreshBudgetMs);
+    await tell('Your order is withdrawn. Changed your mind? *Place order* again any time before the run closes.');
+  }
+};
+
+/** The "Did you mean …?" buttons run /coffee's own code, loaded on their first click so it stays out of every cold start. */
+const suggestionButton: ActionHandler = async (payload, deps, tell) => (await import('./suggestion-actions.ts')).handleSuggestionAction(payload, deps, tell);
+
+/** Every button CoffeeBuddy answers, by `action_id`: adding a button is adding an entry here. */
+const actionHandlers: Readonly<Record<string, ActionHandler>> = {
+  [runActions.placeOrder]: orderButton(placeOrderButton),
+  [runActions.useLastOrder]: orderButton(useLastOrderButton),
+  [runActions.withdrawOrder]: orderButton(withdrawOrderButton),
+  [runActions.closeRun]: handleRunControl,
+  [runActions.volunteer]: handleRunControl,
+  [runActions.cancelRun]: handleRunControl,
+  [runActions.volunteerAnyway]: handleRunControl,
+  [runActions.volunteerToo]: handleRunControl,
+  [runActions.withdrawVolunteer]: handleRunControl,
+  [runActions.confirmCancel]: handleRunControl,
+  [runActions.markDone]: handleRunnerAction,
+  [runActions.cannotGo]: handleRunnerAction,
+  [adminResetConfirmAction]: handleResetConfirm,
+  [suggestionActions.runCommand]: suggestionButton,
+  [suggestionActions.startRun]: suggestionButton,
+  [feedbackActions.up]: handleFeedbackAction,
+  [feedbackActions.down]: handleFeedbackAction,
+};
+
+/** A button on the run message or a confirmation, routed by its action id. Answers go to the user ephemerally. */
 export async function handleBlockAction(payload: BlockActionsPayload, deps: InteractionDeps): Promise<void> {
   const action = payload.actions[0]!;
+  const handler = Object.hasOwn(actionHandlers, action.action_id) ? actionHandlers[action.action_id] : undefined;
+  if (!handler) {
+    deps.log.info('button not handled', { actionId: action.action_id });
+    return;
+  }
   const channel = payload.channel?.id;
-  const actor = actorOf(payload);
+  const user = actorOf(payload).slackUserId;
   const threadTs = replyThread(payload);
   // Answers are ephemeral, in the channel (or DM) of the clicked message and in its thread when it
   // is a reply (like the "How was this run?" prompt), else at its response_url. They only report
   // what already happened, so one that Slack does not take changes nothing.
-  const tell = async (text: string) => {
+  const tell: Tell = async (text) => {
     try {
-      if (channel) await deps.slack.postEphemeral({ channel, user: actor.slackUserId, text, ...(threadTs ? { threadTs } : {}) });
+      if (channel) await deps.slack.postEphemeral({ channel, user, text, ...(threadTs ? { threadTs } : {}) });
       else if (payload.response_url) await deps.slack.respond(payload.response_url, { text });
     } catch (error) {
       deps.log.warn('ephemeral answer not delivered', { error });
     }
   };
-  switch (action.action_id) {
-    case adminResetConfirmAction:
-      return handleResetConfirm(payload, deps, tell);
-    case runActions.closeRun:
-    case runActions.volunteer:
-    case runActions.cancelRun:
-    case runActions.volunteerAnyway:
-    case runActions.volunteerToo:
-    case runActions.withdrawVolunteer:
-    case runActions.confirmCancel:
-      return handleRunControl(payload, deps, tell);
-    case runActions.markDone:
-    case runActions.cannotGo:
-      return handleRunnerAction(payload, deps, tell);
-    case suggestionActions.runCommand:
-    case suggestionActions.startRun:
-      // The "Did you mean …?" buttons run /coffee's own code; loaded on their first click, so the
-      // interaction bundle does not carry the slash-command handler into every cold start.
-      return (await import('./suggestion-actions.ts')).handleSuggestionAction(payload, deps, tell);
-    case feedbackActions.up:
-    case feedbackActions.down:
-      return handleFeedbackAction(payload, deps, tell);
-    case runActions.placeOrder:
-    case runActions.useLastOrder:
-    case runActions.withdrawOrder:
-      break;
-    default:
-      deps.log.info('button not handled', { actionId: action.action_id });
-      return;
-  }
-  const run = channel && action.value ? await findRunInChannel(deps.sql, action.value, channel) : undefined;
-  const refusal = refusalFor(run);
-  if (refusal || !run) {
-    deps.log.info('action on a run that takes no orders', { actionId: action.action_id, runId: run?.id, status: run?.status });
-    await tell(refusal ?? '');
-    return;
-  }
-  const log = deps.log.child({ runId: run.id });
-  log.info('button', { actionId: action.action_id, user: actor.slackUserId });
-  switch (action.action_id) {
-    case runActions.placeOrder: {
-      const current = await findActiveOrder(deps.sql, run.id, actor.slackUserId);
-      const prefill = current?.order ?? (await findLastOrder(deps.sql, actor.slackUserId, run.channelId));
-      await openModal(run, actor, payload.trigger_id, deps, prefill);
-      return;
-    }
-    case runActions.useLastOrder: {
-      const last = await findLastOrder(deps.sql, actor.slackUserId, run.channelId);
-      if (!last) {
-        await openModal(
-          run,
-          actor,
-          payload.trigger_id,
-          deps,
-          undefined,
-          "You don't have a last order in this channel yet, so let's set one up. Next time it's one click.",
-        );
-        return;
-      }
-      await placeAndConfirm(run, actor, last, deps);
-      return;
-    }
-    case runActions.withdrawOrder: {
-      const result = await withdrawOrder(run, actor, deps);
-      if (result === null) await tell(refusalFor({ ...run, status: 'closed' })!);
-      else if (result.result === 'none') await tell("You don't have an order in this run, so there's nothing to withdraw.");
-      else {
-        await deps.effects.runSoon([result.effectId], refreshBudgetMs);
-        await tell('Your order is withdrawn. Changed your mind? *Place order* again any time before the run closes.');
-      }
-    }
-  }
+  await handler(payload, deps, tell);
 }
 
 async function openModal(run: ChannelRun, actor: Actor, triggerId: string, deps: InteractionDeps, prefill?: OrderSpec, notice?: string) {
@@ -160,13 +169,23 @@ async function placeAndConfirm(run: ChannelRun, actor: Actor, order: OrderSpec, 
   return true;
 }
 
-/** The order modal submitted: field errors, a "run closed" view, or the order recorded (modal closes). */
+/** Every modal CoffeeBuddy answers, by `callback_id`: adding a modal is adding an entry here. */
+const viewHandlers: Readonly<Record<string, (payload: ViewSubmissionPayload, deps: InteractionDeps) => Promise<ViewSubmissionResponse>>> = {
+  [orderModalCallbackId]: handleOrderSubmission,
+  [adminSettingsCallbackId]: handleAdminSubmission,
+};
+
+/** A modal submitted, routed by its callback id: its answer to Slack (field errors, an updated view, or close). */
 export async function handleViewSubmission(payload: ViewSubmissionPayload, deps: InteractionDeps): Promise<ViewSubmissionResponse> {
-  if (payload.view.callback_id === adminSettingsCallbackId) return handleAdminSubmission(payload, deps);
-  if (payload.view.callback_id !== orderModalCallbackId) {
-    deps.log.info('view submission not handled by this release', { callbackId: payload.view.callback_id });
-    return null;
-  }
+  const callbackId = payload.view.callback_id;
+  const handler = Object.hasOwn(viewHandlers, callbackId) ? viewHandlers[callbackId] : undefined;
+  if (handler) return handler(payload, deps);
+  deps.log.info('view submission not handled by this release', { callbackId });
+  return null;
+}
+
+/** The order modal submitted: field errors, a "run closed" view, or the order recorded (modal closes). */
+async function handleOrderSubmission(payload: ViewSubmissionPayload, deps: InteractionDeps): Promise<ViewSubmissionResponse> {
   let metadata: OrderModalMetadata;
   try {
     metadata = orderModalMetadata.parse(JSON.parse(payload.view.private_metadata));
