@@ -5,13 +5,12 @@
  * earlier `npm start` killed with SIGKILL that left its server running, a locale-less shell.
  */
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { freePort } from './free-port.ts';
 
 /** The embedded server's password: it listens on loopback only, and its data directory is the user's. */
 const embeddedPassword = 'coffeebuddy-local';
@@ -203,13 +202,4 @@ async function processInfo(pid: number): Promise<{ argv: string[]; ppid: number 
   } catch {
     return undefined;
   }
-}
-
-/** A TCP port free on the loopback interface right now. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
 }

@@ -8,23 +8,13 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { slackHeaders, slashCommandBody, viewSubmissionBody } from '../../shared/testing/slack-requests.ts';
 import { createTestDatabase } from '../../shared/testing/test-db.ts';
+import { freePort } from '../free-port.ts';
 
 /** scripts/dev.ts's signing secret when none is set. */
 const devSigningSecret = 'coffeebuddy-local-dev-signing-secret';
 const ms = (n: number) => `${n.toFixed(0)} ms`;
-
-/** A port nothing listens on now (the machine runs other servers). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  return port;
-}
 
 export async function benchBusyDay(options: { channels: number; runsPerChannel: number; people: number; concurrency: number }): Promise<void> {
   const db = await createTestDatabase();

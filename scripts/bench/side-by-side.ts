@@ -6,12 +6,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { startSlackEmulator } from '../../shared/slack/emulator.ts';
 import { createTestDatabase } from '../../shared/testing/test-db.ts';
 import { slackHeaders, slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { freePort } from '../free-port.ts';
 
 const signingSecret = 'bench-signing-secret';
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -45,16 +45,6 @@ async function buildBolt(outRoot: string): Promise<string> {
 let nextChannel = 0;
 /** CoffeeBuddy's ephemeral answers other than the posted run message (an empty 200), counted. */
 const answers = new Map<string, number>();
-
-/** A port nothing listens on now (the machine runs other servers). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  return port;
-}
 
 /** Post signed `/coffee` requests until one is answered 200 (connection refused: not up yet). */
 async function firstCoffee(url: string, child: ChildProcess): Promise<void> {
