@@ -28,14 +28,24 @@ const zodEnglishOnly: Plugin = {
 
 /**
  * Dependencies of our dependencies that CoffeeBuddy never reaches, replaced by a module that says
- * so if it ever were: prom-client's `@opentelemetry/api` (read only for exemplars, which our
- * metrics do not enable) and cloudevents' `json-bigint` with `bignumber.js` (only under
- * `CE_USE_BIG_INT=true`, which nothing sets). About 45 KiB of every bundle's start-up.
+ * so if it ever were: cloudevents' `json-bigint` (only under `CE_USE_BIG_INT=true`, which nothing
+ * sets). Each is stubbed only where the named dependency imports it; the build fails if the
+ * project's own code (or any other package) imports a stubbed module, so a stub can never stand in
+ * for something CoffeeBuddy uses (as `@opentelemetry/api` once did: every request answered 500).
  */
-const unusedOptionalDependencies: Plugin = {
+const stubbedDependencies: Readonly<Record<string, string>> = { 'json-bigint': '/node_modules/cloudevents/' };
+
+export const unusedOptionalDependencies: Plugin = {
   name: 'unused-optional-dependencies',
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^(@opentelemetry\/api|json-bigint)$/ }, (args) => ({ path: args.path, namespace: 'unused-optional-dependency' }));
+    const names = Object.keys(stubbedDependencies).map((name) => name.replace(/[/.]/g, '\\$&'));
+    pluginBuild.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) => {
+      const allowedImporter = stubbedDependencies[args.path]!;
+      if (!args.importer.includes(allowedImporter)) {
+        return { errors: [{ text: `${args.path} is stubbed out of the bundles (scripts/bundle.ts) but ${args.importer} imports it: remove it from stubbedDependencies` }] };
+      }
+      return { path: args.path, namespace: 'unused-optional-dependency' };
+    });
     pluginBuild.onLoad({ filter: /.*/, namespace: 'unused-optional-dependency' }, (args) => ({
       contents: `const unused = () => { throw new Error(${JSON.stringify(`${args.path} is left out of the CoffeeBuddy bundles (scripts/bundle.ts)`)}); };
 module.exports = new Proxy(unused, { get: (_target, key) => (key === '__esModule' ? false : unused()) });`,

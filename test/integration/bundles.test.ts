@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
-import { buildAll, type BundleSize } from '../../scripts/bundle.ts';
+import { build } from 'esbuild';
+import { buildAll, unusedOptionalDependencies, type BundleSize } from '../../scripts/bundle.ts';
 import { freePort } from '../../scripts/free-port.ts';
 
 async function waitForLive(url: string, child: ChildProcess, stderr: () => string): Promise<Response> {
@@ -36,11 +37,18 @@ describe('npm run build: one bundle per function, each starting alone', () => {
     expect(Object.keys(sizes)).toHaveLength(6);
   });
 
-  it('keeps what each function loads at start within 500 KiB, with kafkajs split off to load on demand', () => {
+  it('keeps what each function loads at start within 540 KiB, with kafkajs split off to load on demand', () => {
     for (const [name, { entryBytes, lazyBytes }] of Object.entries(sizes)) {
-      expect({ name, startKiB: Math.ceil(entryBytes / 1024) <= 500 }).toEqual({ name, startKiB: true });
+      expect({ name, startKiB: Math.ceil(entryBytes / 1024) <= 540 }).toEqual({ name, startKiB: true });
       expect(lazyBytes / 1024).toBeGreaterThan(200);
     }
+  });
+
+  it('fails the build when project code imports a module the bundles stub out', async () => {
+    const entry = join(outRoot, 'imports-a-stub.ts');
+    await writeFile(entry, "import JSONbig from 'json-bigint';\nexport const parse = JSONbig.parse;\n");
+    const attempt = build({ entryPoints: [entry], bundle: true, write: false, platform: 'node', format: 'esm', logLevel: 'silent', plugins: [unusedOptionalDependencies] });
+    await expect(attempt).rejects.toThrow(/json-bigint is stubbed out of the bundles .* imports it/);
   });
 
   it.each(registry.map((fn) => fn.name))(
