@@ -42,7 +42,11 @@ export const unusedOptionalDependencies: Plugin = {
     pluginBuild.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) => {
       const allowedImporter = stubbedDependencies[args.path]!;
       if (!args.importer.includes(allowedImporter)) {
-        return { errors: [{ text: `${args.path} is stubbed out of the bundles (scripts/bundle.ts) but ${args.importer} imports it: remove it from stubbedDependencies` }] };
+        return {
+          errors: [
+            { text: `${args.path} is stubbed out of the bundles (scripts/bundle.ts) but ${args.importer} imports it: remove it from stubbedDependencies` },
+          ],
+        };
       }
       return { path: args.path, namespace: 'unused-optional-dependency' };
     });

@@ -47,7 +47,15 @@ describe('npm run build: one bundle per function, each starting alone', () => {
   it('fails the build when project code imports a module the bundles stub out', async () => {
     const entry = join(outRoot, 'imports-a-stub.ts');
     await writeFile(entry, "import JSONbig from 'json-bigint';\nexport const parse = JSONbig.parse;\n");
-    const attempt = build({ entryPoints: [entry], bundle: true, write: false, platform: 'node', format: 'esm', logLevel: 'silent', plugins: [unusedOptionalDependencies] });
+    const attempt = build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+      plugins: [unusedOptionalDependencies],
+    });
     await expect(attempt).rejects.toThrow(/json-bigint is stubbed out of the bundles .* imports it/);
   });
 
