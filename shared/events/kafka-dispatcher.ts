@@ -4,7 +4,7 @@ import { createProducer, headerRecord } from './kafka-client.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CoffeeEvent } from './cloud-event.ts';
-import { defaultRetryPolicy, deliverToConsumer, type RetryPolicy, type SinkTokenProvider } from './delivery.ts';
+import { defaultRetryPolicy, deliverToConsumer, type DeliveryOutcome, type RetryPolicy, type SinkTokenProvider } from './delivery.ts';
 import { topicName } from './topics.ts';
 
 /** One KafkaSource: a consumer group reading topics and POSTing every record to a sink. */
@@ -58,29 +58,10 @@ export function createKafkaDispatcher(options: {
       ...(options.token ? { token: options.token } : {}),
     });
     if (outcome.kind === 'delivered') return;
-    // Knative attaches the failure as extensions (knativeerrorcode, knativeerrordest, knativeerrordata).
-    const letter = new CloudEvent(
-      {
-        ...event,
-        knativeerrorcode: String(outcome.statusCode ?? 0),
-        knativeerrordest: source.url,
-        knativeerrordata: Buffer.from(outcome.error).toString('base64'),
-        knativedeliveryconsumer: source.consumer,
-      },
-      false,
-    );
-    const record = KafkaBinding.binary(letter);
-    const headers = headerRecord(record.headers);
     await dlqProducer!.send({
       topic: deadLetterTopic,
       acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: typeof record.value === 'string' ? record.value : JSON.stringify(record.value ?? null),
-          headers,
-        },
-      ],
+      messages: [deadLetterMessage({ event, outcome, sinkUrl: source.url, consumer: source.consumer, key: message.key })],
     });
   }
 
@@ -129,7 +110,8 @@ export function createKafkaDispatcher(options: {
   };
 }
 
-function toDeliveredEvent(topic: string, partition: number, message: KafkaMessage): CloudEventV1<unknown> {
+/** A Kafka record as a KafkaSource delivers it to its sink: a binary CloudEvent as written, or wrapped. */
+export function toDeliveredEvent(topic: string, partition: number, message: KafkaMessage): CloudEventV1<unknown> {
   const headers = headerRecord(message.headers ?? {});
   const key = message.key?.toString('utf8');
   const extensions = {
@@ -163,4 +145,34 @@ function tryJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/**
+ * The record a KafkaSource's dead-letter sink (a KafkaSink in binary content mode) writes for an
+ * event its sink would not take: the event with Knative's failure extensions (`knativeerrorcode`,
+ * `knativeerrordest`, `knativeerrordata`, the sink's answer in base64) and the original key.
+ */
+export function deadLetterMessage(args: {
+  event: CloudEventV1<unknown>;
+  outcome: Extract<DeliveryOutcome, { kind: 'dead_letter' }>;
+  sinkUrl: string;
+  consumer: string;
+  key: Buffer | string | null;
+}): { key: Buffer | string | null; value: string; headers: Record<string, string> } {
+  const letter = new CloudEvent(
+    {
+      ...args.event,
+      knativeerrorcode: String(args.outcome.statusCode ?? 0),
+      knativeerrordest: args.sinkUrl,
+      knativeerrordata: Buffer.from(args.outcome.error).toString('base64'),
+      knativedeliveryconsumer: args.consumer,
+    },
+    false,
+  );
+  const record = KafkaBinding.binary(letter);
+  return {
+    key: args.key,
+    value: typeof record.value === 'string' ? record.value : JSON.stringify(record.value ?? null),
+    headers: headerRecord(record.headers),
+  };
 }
