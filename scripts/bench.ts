@@ -5,7 +5,8 @@
  * 127.0.0.1:5432) and the Slack emulator, order submits and close → summary on the in-process bus
  * and through a real Kafka broker (KAFKA_BROKERS, else one started with scripts/kafka-broker.sh),
  * the fairness history query at 100,000 runs, a simulated busy day through `npm start`, the admin
- * retention tick on 10,000 expired runs, and each bundle's size and cold start to `/health/live`.
+ * retention tick on 10,000 expired runs, each bundle's size and cold start to `/health/live`, and
+ * how long a new run's message takes to appear when Slack's first answers to it fail.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,6 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { servedHistory } from '../functions/fairness-assign/queries.ts';
 import { registry } from '../functions/registry.ts';
+import { defaultEffectPolicy } from '../shared/effects/worker.ts';
+import type { EmulatedFailure } from '../shared/slack/emulator.ts';
 import { startTestStack } from '../shared/testing/harness.ts';
 import { startBroker, stopBroker, type Broker } from '../shared/testing/kafka-broker.ts';
 import { createRunDriver } from '../shared/testing/run-driver.ts';
@@ -172,8 +175,45 @@ async function benchBundles(out: string, sizes: Awaited<ReturnType<typeof buildA
   }
 }
 
+/**
+ * Seconds from `/coffee` to its run message in the channel when Slack fails the first posts, with
+ * production's retry policy and sweep interval (10 s): the retries wait for their backoff only.
+ */
+async function benchRetryTiming(rounds: number): Promise<void> {
+  const stack = await startTestStack({ functions: registry, effectPolicy: defaultEffectPolicy, sweepMs: 10_000 });
+  try {
+    const failures: [string, EmulatedFailure][] = [
+      ['429 (Retry-After 1)', { status: 429, retryAfterSeconds: 1 }],
+      ['HTTP 500 twice', { status: 500, times: 2 }],
+    ];
+    let seq = 0;
+    for (const [name, failure] of failures) {
+      const seconds: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const channel = `CBENCHRETRY${++seq}`;
+        const shown = new Promise<void>((resolve) => {
+          const unsubscribe = stack.slack.subscribe(({ call }) => {
+            if (call.method !== 'chat.postMessage' || call.args.channel !== channel) return;
+            unsubscribe();
+            resolve();
+          });
+        });
+        stack.slack.failNext('chat.postMessage', failure);
+        const started = performance.now();
+        const response = await stack.postSigned('/slack/commands', slashCommandBody({ text: 'in 30m Lobby', channelId: channel }));
+        if (response.status !== 200) throw new Error(`unexpected status ${response.status}`);
+        await shown;
+        seconds.push((performance.now() - started) / 1000);
+      }
+      console.log(`/coffee to its run message, Slack answering ${name} first: ${seconds.map((s) => `${s.toFixed(2)} s`).join(', ')}`);
+    }
+  } finally {
+    await stack.close();
+  }
+}
+
 /** `BENCH_SECTIONS=side-by-side,orders,…` runs only those sections; all by default. */
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'side-by-side,coffee,orders,broker,fairness,busy-day,retention,bundles').split(','));
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'side-by-side,coffee,orders,broker,fairness,busy-day,retention,bundles,retries').split(','));
 const out = await mkdtemp(join(tmpdir(), 'coffeebuddy-bench-'));
 let broker: Broker | undefined;
 try {
@@ -198,6 +238,7 @@ try {
   }
   if (sections.has('retention')) await benchRetention(10_000);
   if (sections.has('bundles')) await benchBundles(out, sizes);
+  if (sections.has('retries')) await benchRetryTiming(3);
 } finally {
   if (broker) await stopBroker(broker);
   await rm(out, { recursive: true, force: true });

@@ -59,8 +59,9 @@ export interface RuntimeOptions {
   metrics: Metrics;
   now: () => Date;
   /**
-   * How often pending outbox rows and due Slack effects are swept (what an outage left behind);
-   * 0 disables the timer (`POST /sweep` still works).
+   * How often pending outbox rows and due Slack effects are swept (what an outage, a crash or
+   * another instance left behind; an effect whose attempt failed here is retried when due, without
+   * waiting for it); 0 disables the timer (`POST /sweep` still works).
    */
   sweepMs: number;
   /** How often timers tick in-process (npm start); 0 or unset: only `POST /ticks/<name>`. */

@@ -48,7 +48,7 @@ export interface EffectWorker {
   /** Start a sweep without waiting; concurrent kicks coalesce. */
   kick(): void;
   startSweep(intervalMs: number): void;
-  /** Stop sweeping and wait for effects in flight. */
+  /** Stop sweeping and retrying, and wait for effects in flight. */
   stop(): Promise<void>;
 }
 
@@ -84,7 +84,10 @@ interface Claimed {
  * short statement (never a lock held across a Slack call), so no connection is held while waiting
  * for another and instances never run the same effect at once. Only the oldest pending effect of a
  * scope can be claimed, so one run's posts keep their order. Failed effects are retried with
- * exponential backoff (rate limits after Slack's `Retry-After`) until `maxAgeMs`, then parked.
+ * exponential backoff (rate limits after Slack's `Retry-After`) until `maxAgeMs`, then parked:
+ * the worker whose attempt failed wakes up when the effect is due again and claims it (one timer,
+ * for the earliest), so a retry waits for its backoff, not for the next sweep. The sweep remains
+ * for effects whose worker is gone (a crash, a scale-down) and for what a claim could not start.
  */
 export function createEffectWorker(options: {
   sql: Pool;
@@ -106,6 +109,9 @@ export function createEffectWorker(options: {
   const executing = new Map<string, Promise<boolean>>();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  // Effects this worker's attempts failed, by id, with when each is due again (app clock, ms).
+  const retries = new Map<string, number>();
+  let wake: { at: number; timer: NodeJS.Timeout } | undefined;
 
   async function claim(ids: readonly string[] | null, limit: number): Promise<Claimed[]> {
     const kinds = Object.keys(options.executors);
@@ -146,6 +152,8 @@ export function createEffectWorker(options: {
 
   function attempt(effect: Claimed, perform?: () => Promise<LeasedOutcome>): Promise<EffectState> {
     const id = String(effect.id);
+    // Claimed here (by a sweep, say) before its wake-up: that retry is this attempt.
+    retries.delete(id);
     const running = executeClaimed(effect, perform).finally(() => executing.delete(id));
     executing.set(
       id,
@@ -176,8 +184,10 @@ export function createEffectWorker(options: {
       returning id
     `;
     if (!done) {
-      // Asked for again while running: what was rendered may be stale, so it runs once more.
-      await sql`update slack_effects set lease_until = null, attempts = 0, next_attempt_at = ${options.now()} where id = ${effect.id}`;
+      // Asked for again while running: what was rendered may be stale, so it runs once more, now.
+      const now = options.now();
+      await sql`update slack_effects set lease_until = null, attempts = 0, next_attempt_at = ${now} where id = ${effect.id}`;
+      retryAt(String(effect.id), now);
       options.metrics.slackEffectsTotal.inc({ kind: effect.kind, outcome: 'rerun' });
       return 'pending';
     }
@@ -207,11 +217,13 @@ export function createEffectWorker(options: {
       return 'parked';
     }
     const delay = retryDelayMs(effect.attempts, error, policy);
+    const nextAttemptAt = new Date(now.getTime() + delay);
     await options.sql`
       update slack_effects
-      set lease_until = null, last_error = ${reason}, next_attempt_at = ${new Date(now.getTime() + delay)}
+      set lease_until = null, last_error = ${reason}, next_attempt_at = ${nextAttemptAt}
       where id = ${effect.id}
     `;
+    retryAt(String(effect.id), nextAttemptAt);
     options.metrics.slackEffectsTotal.inc({ kind: effect.kind, outcome: 'retry' });
     log.warn('slack effect failed; will retry', { reason, attempts: effect.attempts, retryInMs: delay });
     return 'pending';
@@ -243,6 +255,43 @@ export function createEffectWorker(options: {
   }
 
   const sweep = coalesced(drain, () => !stopped);
+
+  /** Wake up when this effect is due again; the one timer is moved only to an earlier time. */
+  function retryAt(id: string, at: Date): void {
+    if (stopped) return;
+    retries.set(id, at.getTime());
+    armWake();
+  }
+
+  function armWake(): void {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const at of retries.values()) earliest = Math.min(earliest, at);
+    if (earliest === Number.POSITIVE_INFINITY) return;
+    if (wake && wake.at <= earliest) return;
+    clearTimeout(wake?.timer);
+    const timeout = setTimeout(wakeUp, Math.max(0, earliest - options.now().getTime()));
+    // A pending retry must not keep a process alive that is otherwise done.
+    timeout.unref();
+    wake = { at: earliest, timer: timeout };
+  }
+
+  /**
+   * Claim the effects due by now, as a sweep would but only these: the claim's lease is what
+   * keeps a sweep or another instance racing this from running one twice. At most `concurrency`
+   * are claimed; a full batch kicks a sweep after it (`runClaimed`), which takes the rest.
+   */
+  function wakeUp(): void {
+    wake = undefined;
+    if (stopped) return;
+    const now = options.now().getTime();
+    const due = [...retries].filter(([, at]) => at <= now).map(([id]) => id);
+    for (const id of due) retries.delete(id);
+    armWake();
+    if (due.length === 0) return;
+    track(claim(due, concurrency).then(runClaimed)).catch((error: unknown) =>
+      options.log.warn('effects due for a retry could not be started; the sweep retries them', { error }),
+    );
+  }
 
   function kick(): void {
     if (stopped) return;
@@ -282,16 +331,12 @@ export function createEffectWorker(options: {
     async runLeased(effect, perform, budgetMs) {
       if (stopped) return 'pending';
       const work = track(
-        attempt({ ...effect, attempts: 1 }, perform)
-          .then((state) => {
-            // A leased effect is the first of a new scope, so only a retry (or a rerun) is left to sweep.
-            if (state !== 'done') kick();
-            return state;
-          })
-          .catch((error: unknown): EffectState => {
-            options.log.warn('effect attempt could not be recorded; the sweep retries it', { error });
-            return 'pending';
-          }),
+        // A leased effect is the first of a new scope: nothing waits behind it, and a retry or a
+        // rerun it needs has its wake-up.
+        attempt({ ...effect, attempts: 1 }, perform).catch((error: unknown): EffectState => {
+          options.log.warn('effect attempt could not be recorded; the sweep retries it', { error });
+          return 'pending';
+        }),
       );
       let timer: NodeJS.Timeout | undefined;
       const budget = new Promise<EffectState>((resolve) => {
@@ -311,6 +356,9 @@ export function createEffectWorker(options: {
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearTimeout(wake?.timer);
+      wake = undefined;
+      retries.clear();
       await Promise.allSettled([...inFlight, sweep.current()]);
     },
   };
