@@ -22,7 +22,7 @@ export interface EffectPolicy {
 }
 
 export const defaultEffectPolicy: EffectPolicy = {
-  baseDelayMs: 1_000,
+  baseDelayMs: 500,
   maxDelayMs: 30_000,
   maxAgeMs: 24 * 60 * 60 * 1000,
   leaseMs: 60_000,
