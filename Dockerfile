@@ -3,11 +3,16 @@
 # (README "Deploy to Knative").
 
 # --- build: all dependencies, then one self-contained bundle per function --------------------
-FROM node:20-bookworm-slim AS build
+# Both stages on the same Node 24 LTS release, the one scripts/node24/package.json pins for the
+# tests and the bench (scripts/node-binaries.test.ts checks they agree). A version tag;
+# README "Deploy to Knative" says how to pin its digest as well.
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
-# Dependencies first, so a change to the sources reuses this layer.
+# Dependencies first, so a change to the sources reuses this layer. No install scripts: the root
+# postinstall fetches the tests' Node 24 (scripts/node24/, not needed here, and not copied yet),
+# and the build runs none of the dependencies' (esbuild's binary is its platform package).
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY functions ./functions
 COPY shared ./shared
@@ -25,7 +30,7 @@ RUN npm run build \
 # --- runtime: Node and the bundles, nothing else -----------------------------------------
 # The bundles carry their dependencies (scripts/bundle.ts marks nothing external), so the
 # runtime has no node_modules and no dev dependency.
-FROM node:20-bookworm-slim
+FROM node:24.22.3-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/dist ./dist
