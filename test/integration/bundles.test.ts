@@ -30,7 +30,7 @@ describe("npm run build: one bundle per function, each starting alone on the ima
   let sizes: Record<string, BundleSize>;
   beforeAll(async () => {
     outRoot = await mkdtemp(join(tmpdir(), 'coffeebuddy-dist-'));
-    sizes = await buildAll(outRoot);
+    sizes = (await buildAll(outRoot)).functions;
   });
   afterAll(async () => {
     await rm(outRoot, { recursive: true, force: true });
