@@ -7,9 +7,14 @@
  * the fairness history query at 100,000 runs, a simulated busy day through `npm start`, the admin
  * retention tick on 10,000 expired runs, each bundle's size and cold start to `/health/live`, and
  * how long a new run's message takes to appear when Slack's first answers to it fail.
+ *
+ * The bundles are measured as the image runs them: `npm run build`'s dist/, copied alone into an
+ * empty folder and started from there on the image's Node 24 (scripts/node-binaries.ts). A bundle
+ * answering anything but 200 stops the bench with one line naming it, the request and the status,
+ * and exit code 1. The other sections run the sources in this process, on the development Node.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { servedHistory } from '../functions/fairness-assign/queries.ts';
@@ -22,9 +27,12 @@ import { createRunDriver } from '../shared/testing/run-driver.ts';
 import { seedOtherChannels, seedRuns } from '../shared/testing/seed-runs.ts';
 import { slashCommandBody } from '../shared/testing/slack-requests.ts';
 import { createTestDatabase } from '../shared/testing/test-db.ts';
+import { BundleFailure } from './bench/bundle-failure.ts';
 import { benchBusyDay } from './bench/busy-day.ts';
 import { benchSideBySide } from './bench/side-by-side.ts';
-import { buildAll } from './bundle.ts';
+import { type BundleSize, buildAll } from './bundle.ts';
+import { freePort } from './free-port.ts';
+import { node24Binary } from './node-binaries.ts';
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const ms = (n: number) => `${n.toFixed(1)} ms`;
@@ -142,11 +150,13 @@ async function benchRetention(runs: number): Promise<void> {
   }
 }
 
-async function benchBundles(out: string, sizes: Awaited<ReturnType<typeof buildAll>>): Promise<void> {
+/** Each function bundle in `out` (a copy of dist/) started on `node`: its size and its cold start to `/health/live`. */
+async function benchBundles(out: string, node: string, sizes: Record<string, BundleSize>): Promise<void> {
   for (const [name, { entryBytes, lazyBytes }] of Object.entries(sizes)) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const bundle = `dist/${name}/index.mjs`;
+    const port = await freePort();
     const started = performance.now();
-    const child = spawn(process.execPath, [join(out, name, 'index.mjs')], {
+    const child = spawn(node, [join(out, bundle)], {
       env: {
         PATH: process.env.PATH,
         PORT: String(port),
@@ -157,17 +167,20 @@ async function benchBundles(out: string, sizes: Awaited<ReturnType<typeof buildA
       },
       stdio: 'ignore',
     });
-    let coldStart = NaN;
-    for (let i = 0; i < 200; i++) {
-      try {
-        await fetch(`http://127.0.0.1:${port}/health/live`);
-        coldStart = performance.now() - started;
-        break;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 10));
+    let live: Response | undefined;
+    let coldStart = 0;
+    try {
+      for (let i = 0; i < 200 && !live; i++) {
+        if (child.exitCode !== null) throw new Error(`${bundle} exited with ${child.exitCode} before answering GET /health/live`);
+        live = await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => undefined);
+        if (!live) await new Promise((resolve) => setTimeout(resolve, 10));
       }
+      coldStart = performance.now() - started;
+      if (!live) throw new Error(`${bundle} did not answer GET /health/live within about 2 s`);
+      if (live.status !== 200) throw new BundleFailure(bundle, 'GET /health/live', live.status, await live.text());
+    } finally {
+      child.kill('SIGTERM');
     }
-    child.kill('SIGTERM');
     console.log(
       `bundle ${name}: ${(entryBytes / 1024).toFixed(0)} KiB at start (+ ${(lazyBytes / 1024).toFixed(0)} KiB on demand), ` +
         `cold start to /health/live ${ms(coldStart)}`,
@@ -217,9 +230,14 @@ const sections = new Set((process.env.BENCH_SECTIONS ?? 'side-by-side,coffee,ord
 const out = await mkdtemp(join(tmpdir(), 'coffeebuddy-bench-'));
 let broker: Broker | undefined;
 try {
-  const sizes = await buildAll(out);
+  // What `npm run build` runs (scripts/build.ts), into dist/; then dist/ alone, as the image holds it.
+  const { functions: sizes } = await buildAll();
+  await cp('dist', join(out, 'dist'), { recursive: true });
+  const node = node24Binary();
+  const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  console.log(`bundles: dist/ copied alone to ${out}, run on Node ${nodeVersion} (${node}); in-process sections on Node ${process.version}`);
   if (sections.has('side-by-side')) {
-    await benchSideBySide({ coffeeBuddyBundle: join(out, 'slash-command', 'index.mjs'), outRoot: out, rounds: 3, coldStarts: 5 });
+    await benchSideBySide({ coffeeBuddyBundle: join(out, 'dist', 'slash-command', 'index.mjs'), outRoot: out, node, rounds: 3, coldStarts: 5 });
   }
   if (sections.has('coffee')) {
     await benchSlashCommand(200, 1);
@@ -237,8 +255,11 @@ try {
     await benchBusyDay({ channels: Number(process.env.BUSY_DAY_CHANNELS ?? 20), runsPerChannel: 10, people: 30, concurrency: 20 });
   }
   if (sections.has('retention')) await benchRetention(10_000);
-  if (sections.has('bundles')) await benchBundles(out, sizes);
+  if (sections.has('bundles')) await benchBundles(out, node, sizes);
   if (sections.has('retries')) await benchRetryTiming(3);
+} catch (error) {
+  process.exitCode = 1;
+  console.error(error instanceof BundleFailure ? `bench stopped, no figures: ${error.message}` : error);
 } finally {
   if (broker) await stopBroker(broker);
   await rm(out, { recursive: true, force: true });

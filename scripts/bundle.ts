@@ -1,11 +1,12 @@
 /**
- * One esbuild bundle per registered function under `<outRoot>/<name>/index.mjs` (ESM, node20,
- * with a sourcemap). `node dist/<name>/index.mjs` starts that function alone on `$PORT`. What a
- * function loads only on demand (kafkajs, behind a dynamic import) is split into
- * `<outRoot>/<name>/chunks/`, so it is neither read nor parsed at start.
+ * Everything the image carries, under `<outRoot>` (`dist/`): one esbuild bundle per registered
+ * function under `<outRoot>/<name>/index.mjs` (ESM, with a sourcemap), and the setup Job's tools
+ * (knative/setup-job.yaml) under `<outRoot>/tools/`. `node dist/<name>/index.mjs` starts that
+ * function alone on `$PORT`. What a function loads only on demand (kafkajs, behind a dynamic
+ * import) is split into `<outRoot>/<name>/chunks/`, so it is neither read nor parsed at start.
  */
-import { rm } from 'node:fs/promises';
-import { build, type Plugin } from 'esbuild';
+import { cp, rm, stat } from 'node:fs/promises';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { registry } from '../functions/registry.ts';
 
 /**
@@ -64,30 +65,66 @@ export interface BundleSize {
   lazyBytes: number;
 }
 
-/** Bundle every function; returns name → its bundle's size. */
-export async function buildAll(outRoot = 'dist'): Promise<Record<string, BundleSize>> {
+/**
+ * What every bundle shares: self-contained ESM for Node. The target is the oldest Node that runs
+ * the bundles, development's 20 (the image runs 24, which runs anything built for 20).
+ */
+const nodeBundle = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  sourcemap: true,
+  minify: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  plugins: [zodEnglishOnly, unusedOptionalDependencies],
+  // Some dependencies are CommonJS and call require() for Node built-ins.
+  banner: { js: "import { createRequire as __cbCreateRequire } from 'node:module'; const require = __cbCreateRequire(import.meta.url);" },
+} satisfies BuildOptions;
+
+/** What `npm run build` writes: the sizes of the function bundles and of the setup Job's tools. */
+export interface BuildSizes {
+  functions: Record<string, BundleSize>;
+  /** `tools/<name>.mjs` → bytes. */
+  tools: Record<string, number>;
+}
+
+/** Empty `outRoot`, then bundle every function and the setup Job's tools into it. */
+export async function buildAll(outRoot = 'dist'): Promise<BuildSizes> {
   await rm(outRoot, { recursive: true, force: true });
+  return { functions: await buildFunctions(outRoot), tools: await buildTools(outRoot) };
+}
+
+/**
+ * The setup Job's tools (scripts/manifests/setup-job.ts runs them): `<outRoot>/tools/migrate.mjs`
+ * with the SQL files in `<outRoot>/tools/migrations/`, where shared/db/migrate.ts looks for them
+ * (`./migrations/` beside the module that contains it: this bundle, so not split into chunks), and
+ * `<outRoot>/tools/create-topics.mjs`. Returns name → bytes.
+ */
+async function buildTools(outRoot: string): Promise<Record<string, number>> {
+  const outdir = `${outRoot}/tools`;
+  const tools = ['migrate', 'create-topics'];
+  await build({ ...nodeBundle, entryPoints: Object.fromEntries(tools.map((name) => [name, `scripts/${name}.ts`])), outdir });
+  await cp('shared/db/migrations', `${outdir}/migrations`, { recursive: true });
+  const sizes: Record<string, number> = {};
+  for (const name of tools) sizes[name] = (await stat(`${outdir}/${name}.mjs`)).size;
+  return sizes;
+}
+
+/** Bundle every function; returns name → its bundle's size. */
+async function buildFunctions(outRoot: string): Promise<Record<string, BundleSize>> {
   const sizes: Record<string, BundleSize> = {};
   for (const fn of registry) {
     const outdir = `${outRoot}/${fn.name}`;
     const { metafile } = await build({
+      ...nodeBundle,
       entryPoints: { index: `functions/${fn.name}/index.ts` },
       outdir,
-      outExtension: { '.js': '.mjs' },
       splitting: true,
       chunkNames: 'chunks/[name]-[hash]',
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      sourcemap: true,
-      minify: true,
-      legalComments: 'linked',
-      logLevel: 'warning',
       metafile: true,
-      plugins: [zodEnglishOnly, unusedOptionalDependencies],
-      // Some dependencies are CommonJS and call require() for Node built-ins.
-      banner: { js: "import { createRequire as __cbCreateRequire } from 'node:module'; const require = __cbCreateRequire(import.meta.url);" },
     });
     // What `index.mjs` imports statically loads at start with it; the rest only on demand.
     const atStart = new Set<string>();

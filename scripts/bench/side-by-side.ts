@@ -1,17 +1,19 @@
 /**
  * `/coffee` side by side with a minimal Slack Bolt app (./bolt-app.ts): both bundled and run as
- * their own processes on this machine, against the same Postgres database and the same Slack
- * emulator, measured in alternating rounds so that whatever else the machine does weighs on both.
- * Every request is signed and starts a run in a new channel.
+ * their own processes on this machine, on the Node given (the image's), against the same Postgres
+ * database and the same Slack emulator, measured in alternating rounds so that whatever else the
+ * machine does weighs on both. Every request is signed and starts a run in a new channel; any
+ * answer but 200 stops the bench (BundleFailure).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { startSlackEmulator } from '../../shared/slack/emulator.ts';
 import { createTestDatabase } from '../../shared/testing/test-db.ts';
 import { slackHeaders, slashCommandBody } from '../../shared/testing/slack-requests.ts';
 import { freePort } from '../free-port.ts';
+import { BundleFailure } from './bundle-failure.ts';
 
 const signingSecret = 'bench-signing-secret';
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -46,14 +48,19 @@ let nextChannel = 0;
 /** CoffeeBuddy's ephemeral answers other than the posted run message (an empty 200), counted. */
 const answers = new Map<string, number>();
 
+/** A bundle as the bench names it: its path in the copied folder (`dist/slash-command/index.mjs`). */
+interface Bundle {
+  name: string;
+  url: string;
+}
+
 /** Post signed `/coffee` requests until one is answered 200 (connection refused: not up yet). */
-async function firstCoffee(url: string, child: ChildProcess): Promise<void> {
+async function firstCoffee(bundle: Bundle, child: ChildProcess): Promise<void> {
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${bundle.name} exited with ${child.exitCode} before answering /coffee`);
     try {
-      const response = await coffee(url);
-      if (response.status === 200) return;
-      throw new Error(`first /coffee answered ${response.status}`);
+      await coffee(bundle);
+      return;
     } catch (error) {
       if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED') throw error;
       await new Promise((resolve) => setTimeout(resolve, 2));
@@ -61,28 +68,28 @@ async function firstCoffee(url: string, child: ChildProcess): Promise<void> {
   }
 }
 
-async function coffee(url: string): Promise<Response> {
+/** One signed `/coffee`; throws BundleFailure unless it is answered 200. */
+async function coffee(bundle: Bundle): Promise<void> {
   const body = slashCommandBody({ text: 'in 30m Lobby', channelId: `CSIDE${nextChannel++}`, userId: 'U0001' });
-  const response = await fetch(`${url}/slack/commands`, { method: 'POST', headers: slackHeaders(signingSecret, body, new Date()), body });
+  const response = await fetch(`${bundle.url}/slack/commands`, { method: 'POST', headers: slackHeaders(signingSecret, body, new Date()), body });
   const text = await response.text();
-  // CoffeeBuddy answers an empty 200 when the run message is posted; anything else is a failure.
-  if (response.status === 200 && text) {
+  if (response.status !== 200) throw new BundleFailure(bundle.name, 'POST /slack/commands (/coffee in 30m Lobby)', response.status, text);
+  // CoffeeBuddy answers an empty 200 when the run message is posted; anything else is counted.
+  if (text) {
     const reply = JSON.parse(text) as { text?: string };
     if (reply.text) answers.set(reply.text, (answers.get(reply.text) ?? 0) + 1);
   }
-  return response;
 }
 
-async function load(url: string, requests: number, concurrency: number, into: Load): Promise<void> {
+async function load(bundle: Bundle, requests: number, concurrency: number, into: Load): Promise<void> {
   let next = 0;
   const latencies: number[] = [];
   const worker = async () => {
     while (next < requests) {
       next++;
       const started = performance.now();
-      const response = await coffee(url);
+      await coffee(bundle);
       latencies.push(performance.now() - started);
-      if (response.status !== 200) throw new Error(`unexpected status ${response.status}`);
     }
   };
   const wall = performance.now();
@@ -91,7 +98,17 @@ async function load(url: string, requests: number, concurrency: number, into: Lo
   into.latencies.push(...latencies);
 }
 
-export async function benchSideBySide(options: { coffeeBuddyBundle: string; outRoot: string; rounds: number; coldStarts: number }): Promise<void> {
+/**
+ * `coffeeBuddyBundle` is the slash-command bundle in `outRoot`, where the Bolt app is bundled too;
+ * both run on `node`.
+ */
+export async function benchSideBySide(options: {
+  coffeeBuddyBundle: string;
+  outRoot: string;
+  node: string;
+  rounds: number;
+  coldStarts: number;
+}): Promise<void> {
   const db = await createTestDatabase();
   const slack = await startSlackEmulator({ users: { U0001: { name: 'ana', tz: 'Europe/Berlin' } } });
   const children = new Set<ChildProcess>();
@@ -114,14 +131,14 @@ export async function benchSideBySide(options: { coffeeBuddyBundle: string; outR
       SLACK_SIGNING_SECRET: signingSecret,
       AUTH_DISABLED: 'true',
     });
-    const start = async (app: AppName): Promise<{ url: string; child: ChildProcess; coldMs: number }> => {
+    const start = async (app: AppName): Promise<{ bundle: Bundle; child: ChildProcess; coldMs: number }> => {
       const port = await freePort();
       const started = performance.now();
-      const child = spawn(process.execPath, [bundles[app]], { env: env(port), stdio: 'ignore' });
+      const child = spawn(options.node, [bundles[app]], { env: env(port), stdio: 'ignore' });
       children.add(child);
-      const url = `http://127.0.0.1:${port}`;
-      await firstCoffee(url, child);
-      return { url, child, coldMs: performance.now() - started };
+      const bundle = { name: relative(options.outRoot, bundles[app]), url: `http://127.0.0.1:${port}` };
+      await firstCoffee(bundle, child);
+      return { bundle, child, coldMs: performance.now() - started };
     };
     const stop = async (child: ChildProcess) => {
       child.kill('SIGTERM');
@@ -145,10 +162,10 @@ export async function benchSideBySide(options: { coffeeBuddyBundle: string; outR
       const requests = concurrency * 40;
       const results: Record<AppName, Load> = { bolt: { throughput: [], latencies: [] }, coffeebuddy: { throughput: [], latencies: [] } };
       // One unmeasured round each first: JIT, pool and sockets warm.
-      for (const app of ['bolt', 'coffeebuddy'] as const) await load(running[app].url, requests / 2, concurrency, { throughput: [], latencies: [] });
+      for (const app of ['bolt', 'coffeebuddy'] as const) await load(running[app].bundle, requests / 2, concurrency, { throughput: [], latencies: [] });
       for (let round = 0; round < options.rounds; round++) {
         for (const app of round % 2 === 0 ? (['bolt', 'coffeebuddy'] as const) : (['coffeebuddy', 'bolt'] as const)) {
-          await load(running[app].url, requests, concurrency, results[app]);
+          await load(running[app].bundle, requests, concurrency, results[app]);
         }
       }
       const line = (app: AppName) => {

@@ -1,7 +1,7 @@
 /**
  * The setup Job: applies the SQL migrations and creates the Kafka topics (both idempotent), from
- * the same image (`dist/tools/`, Dockerfile). Run it before the functions on every deploy that
- * brings a migration; README "Deploy to Knative" says how.
+ * the same image (`dist/tools/`, which `npm run build` writes). Run it before the functions on
+ * every deploy that brings a migration; README "Deploy to Knative" says how.
  */
 import { containerResources, containerSecurityContext } from './kservice.ts';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';

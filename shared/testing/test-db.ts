@@ -15,8 +15,11 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Create a fresh database with every migration applied; `drop()` removes it. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * Create a fresh database with every migration applied (with `migrated: false` an empty one, for
+ * the migration tools' own tests); `drop()` removes it.
+ */
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = adminDatabaseUrl();
   const name = `coffeebuddy_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
@@ -24,7 +27,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const sql = createDb(url.toString(), { max: 10 });
-  await migrate(sql);
+  if (options.migrated ?? true) await migrate(sql);
   return {
     url: url.toString(),
     sql,

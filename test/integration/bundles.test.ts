@@ -8,6 +8,10 @@ import { registry } from '../../functions/registry.ts';
 import { build } from 'esbuild';
 import { buildAll, unusedOptionalDependencies, type BundleSize } from '../../scripts/bundle.ts';
 import { freePort } from '../../scripts/free-port.ts';
+import { node24Binary } from '../../scripts/node-binaries.ts';
+
+/** The image's Node (Dockerfile), not the one running the tests. */
+const node = node24Binary();
 
 async function waitForLive(url: string, child: ChildProcess, stderr: () => string): Promise<Response> {
   for (let i = 0; i < 100; i++) {
@@ -21,12 +25,12 @@ async function waitForLive(url: string, child: ChildProcess, stderr: () => strin
   throw new Error(`never answered: ${stderr()}`);
 }
 
-describe('npm run build: one bundle per function, each starting alone', () => {
+describe("npm run build: one bundle per function, each starting alone on the image's Node", () => {
   let outRoot: string;
   let sizes: Record<string, BundleSize>;
   beforeAll(async () => {
     outRoot = await mkdtemp(join(tmpdir(), 'coffeebuddy-dist-'));
-    sizes = await buildAll(outRoot);
+    sizes = (await buildAll(outRoot)).functions;
   });
   afterAll(async () => {
     await rm(outRoot, { recursive: true, force: true });
@@ -63,7 +67,7 @@ describe('npm run build: one bundle per function, each starting alone', () => {
     '%s answers /health/live with Postgres, Kafka, Slack and the OIDC issuer unreachable, reports not ready, refuses /sweep without a token, and drains on SIGTERM',
     async (name) => {
       const port = await freePort();
-      const child = spawn(process.execPath, [join(outRoot, name, 'index.mjs')], {
+      const child = spawn(node, [join(outRoot, name, 'index.mjs')], {
         env: {
           PATH: process.env.PATH,
           PORT: String(port),
@@ -107,7 +111,7 @@ describe('npm run build: one bundle per function, each starting alone', () => {
   );
 
   it('refuses to start with missing configuration, naming every missing variable', async () => {
-    const child = spawn(process.execPath, [join(outRoot, 'slash-command', 'index.mjs')], {
+    const child = spawn(node, [join(outRoot, 'slash-command', 'index.mjs')], {
       env: { PATH: process.env.PATH },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -122,7 +126,7 @@ describe('npm run build: one bundle per function, each starting alone', () => {
 
   it('refuses to start without an OIDC issuer unless AUTH_DISABLED=true, which it warns about', async () => {
     const start = (extra: Record<string, string>) =>
-      spawn(process.execPath, [join(outRoot, 'close-run', 'index.mjs')], {
+      spawn(node, [join(outRoot, 'close-run', 'index.mjs')], {
         env: { PATH: process.env.PATH, PORT: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere', SLACK_BOT_TOKEN: 'xoxb-unused', ...extra },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
