@@ -32,4 +32,6 @@ COPY --from=build /app/dist ./dist
 USER 1000:1000
 EXPOSE 8080
 # exec: node is PID 1 and gets SIGTERM itself, to drain (shared/standalone.ts).
-CMD ["sh", "-c", "exec node --enable-source-maps \"dist/${FUNCTION:?set FUNCTION to the function to run}/index.mjs\""]
+# kafkajs 2.2.4 sets a negative timeout that Node 24 reports on stderr as TimeoutNegativeWarning,
+# outside the JSON logs (harmless: Node 20 rounded it to 1 ms silently; tulios/kafkajs#1751).
+CMD ["sh", "-c", "exec node --enable-source-maps --disable-warning=TimeoutNegativeWarning \"dist/${FUNCTION:?set FUNCTION to the function to run}/index.mjs\""]
