@@ -9,9 +9,17 @@ import { topicName } from './topics.ts';
 
 /** One KafkaSource: a consumer group reading topics and POSTing every record to a sink. */
 export interface DispatcherSource {
+  /** Names the consumer group (prefixed), logs and metrics. */
   consumer: string;
   topics: readonly string[];
   url: string;
+  /** Whose audience the sink's token is for, when not `consumer`'s (a function's second source). */
+  tokenFor?: string;
+  /**
+   * Where an undeliverable record goes: the dead-letter topic (default), or nowhere, as for a
+   * KafkaSource without a dead-letter sink (logged and dropped; it stays on its topic).
+   */
+  giveUpTo?: 'dead-letter-topic' | 'nothing';
 }
 
 export interface KafkaDispatcher {
@@ -48,16 +56,22 @@ export function createKafkaDispatcher(options: {
 
   async function handle(source: DispatcherSource, topic: string, partition: number, message: KafkaMessage): Promise<void> {
     const event = toDeliveredEvent(topic, partition, message);
+    const log = options.log.child({ consumer: source.consumer, eventId: event.id, eventType: event.type, partition, offset: message.offset });
+    const token = options.token;
     const outcome = await deliverToConsumer({
       consumer: source.consumer,
       url: source.url,
       event: event as CoffeeEvent,
       policy,
-      log: options.log.child({ consumer: source.consumer, eventId: event.id, eventType: event.type, partition, offset: message.offset }),
+      log,
       metrics: options.metrics,
-      ...(options.token ? { token: options.token } : {}),
+      ...(token ? { token: () => token(source.tokenFor ?? source.consumer) } : {}),
     });
     if (outcome.kind === 'delivered') return;
+    if (source.giveUpTo === 'nothing') {
+      log.error('record dropped after the retries; it stays on its topic', { topic });
+      return;
+    }
     // Knative attaches the failure as extensions (knativeerrorcode, knativeerrordest, knativeerrordata).
     const letter = new CloudEvent(
       {
@@ -65,7 +79,6 @@ export function createKafkaDispatcher(options: {
         knativeerrorcode: String(outcome.statusCode ?? 0),
         knativeerrordest: source.url,
         knativeerrordata: Buffer.from(outcome.error).toString('base64'),
-        knativedeliveryconsumer: source.consumer,
       },
       false,
     );
