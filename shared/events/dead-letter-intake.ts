@@ -11,10 +11,10 @@ import { defaultRetryPolicy, isRetryableStatus } from './delivery.ts';
  * `KnativeErrorTransformers`, and eventing-kafka-broker's dispatcher alike): the status the sink
  * answered, the sink's URL, and the start of the sink's response body in Base64.
  */
-export const knativeErrorExtensions = ['knativeerrorcode', 'knativeerrordest', 'knativeerrordata'] as const;
+const knativeErrorExtensions = ['knativeerrorcode', 'knativeerrordest', 'knativeerrordata'] as const;
 
 /** What a dead letter is parked under when it does not say whose delivery failed. */
-export const unknownConsumer = 'unknown';
+const unknownConsumer = 'unknown';
 
 // Bounds that keep the parked key (consumer, source, event_id) a valid btree index entry.
 const limits = { id: 256, type: 256, source: 1024, subject: 256, consumer: 256, error: 1000 } as const;
