@@ -30,15 +30,22 @@ try {
   if (command === 'list') {
     if (parked.length === 0) out('Nothing parked.');
     for (const item of parked) {
-      out(`${item.id}\t${item.kind}\t${item.what}\t${item.where}\t${item.attempts} attempts\t${item.at.toISOString()}\t${item.error}`);
+      const status = item.statusCode === null ? 'no status' : `status ${item.statusCode}`;
+      out(`${item.id}\t${item.kind}\t${item.what}\t${item.where}\t${status}\t${item.attempts} attempts\t${item.at.toISOString()}\t${item.error}`);
     }
   } else {
     const ids = values.all ? parked.map((item) => item.id) : [id!];
+    const said = {
+      replayed: 'replayed',
+      superseded: 'superseded',
+      not_found: 'not found (or already replayed)',
+      not_replayable: 'not replayable: not one of our event types (kept for inspection)',
+    } as const;
     let replayed = 0;
     for (const each of ids) {
       const outcome = await replayParked(sql, each, new Date());
       if (outcome === 'replayed') replayed++;
-      out(`${each}\t${outcome === 'not_found' ? 'not found (or already replayed)' : outcome}`);
+      out(`${each}\t${said[outcome]}`);
     }
     out(`${replayed} replayed; they go out at the next sweep of the running functions.`);
     if (!values.all && replayed === 0) process.exitCode = 1;

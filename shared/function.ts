@@ -93,6 +93,11 @@ export interface FunctionDescriptor<C> {
   effects?: Readonly<Record<string, EffectExecutor>>;
   /** Scheduled work (each becomes a PingSource and a tick route). */
   timers?: readonly FunctionTimer<C>[];
+  /**
+   * Parks what the KafkaSources dead-lettered: its own KafkaSource reads the dead-letter topic and
+   * delivers to `POST /events/dead-letters` (one function in the registry does).
+   */
+  recordsDeadLetters?: true;
 }
 
 /** Declare a descriptor with its config type inferred from the schema, keeping the schema's and `usesSlack`'s own types. */
@@ -105,6 +110,14 @@ export function defineFunction<S extends z.ZodObject, Slack extends boolean>(
 /** A descriptor of any config type, for registries and runners. */
 // biome-ignore lint/suspicious/noExplicitAny: handlers take their own config type, so no wider type fits them all; the runner validates config with each descriptor's schema.
 export type AnyFunction = FunctionDescriptor<any>;
+
+/** The path the dead-letter topic's KafkaSource posts dead letters to, on the function that records them. */
+export const deadLetterPath = '/events/dead-letters';
+
+/** The name of that KafkaSource (and, prefixed, of its consumer group; the local dispatcher's too). */
+export function deadLetterSourceName(fn: { name: FunctionName }): string {
+  return `${fn.name}-dead-letters`;
+}
 
 /** The path KafkaSource (or the local bus) posts a function's CloudEvents to. */
 export function eventPath(name: FunctionName): string {

@@ -7,7 +7,7 @@ import { topicKeyFor, topicName } from './events/topics.ts';
 import { storeDeadLetter } from './events/dead-letters.ts';
 import { createInProcessBus, type InProcessBus } from './events/in-process-bus.ts';
 import type { RetryPolicy } from './events/delivery.ts';
-import { eventPath, type AnyFunction } from './function.ts';
+import { deadLetterPath, deadLetterSourceName, eventPath, type AnyFunction } from './function.ts';
 import type { FallbackHandler } from './http/server.ts';
 import type { Logger } from './logging.ts';
 import type { Metrics } from './metrics.ts';
@@ -29,8 +29,9 @@ export interface LocalStack {
 /**
  * Every given function in one process behind one port, with Kong's Slack routes and a CloudEvents
  * endpoint per consumer. Events go through Kafka when `kafka` is given (with a KafkaSource-like
- * dispatcher delivering them back to this server), else through the in-process bus, which delivers
- * the same way without a broker.
+ * dispatcher delivering them back to this server, and the dead-letter topic to the function that
+ * parks dead letters), else through the in-process bus, which delivers the same way without a
+ * broker and parks dead letters itself.
  */
 export async function startLocalStack(options: {
   functions: readonly AnyFunction[];
@@ -96,11 +97,23 @@ export async function startLocalStack(options: {
         kafka: options.kafka.kafka,
         topicPrefix: options.kafka.topicPrefix,
         ...(options.kafka.groupPrefix ? { groupPrefix: options.kafka.groupPrefix } : {}),
-        sources: consumers.map((fn) => ({
-          consumer: fn.name,
-          topics: [...new Set(Object.keys(fn.consumes).map((type) => topicName(topicKeyFor(type as EventType), options.kafka!.topicPrefix)))],
-          url: `${baseUrl}${eventPath(fn.name)}`,
-        })),
+        sources: [
+          ...consumers.map((fn) => ({
+            consumer: fn.name,
+            topics: [...new Set(Object.keys(fn.consumes).map((type) => topicName(topicKeyFor(type as EventType), options.kafka!.topicPrefix)))],
+            url: `${baseUrl}${eventPath(fn.name)}`,
+          })),
+          // As in a cluster: the dead-letter topic's own source parks what the others gave up on.
+          ...options.functions
+            .filter((fn) => fn.recordsDeadLetters)
+            .map((fn) => ({
+              consumer: deadLetterSourceName(fn),
+              topics: [topicName('deadLetter', options.kafka!.topicPrefix)],
+              url: `${baseUrl}${deadLetterPath}`,
+              tokenFor: fn.name,
+              giveUpTo: 'nothing' as const,
+            })),
+        ],
         ...(options.busPolicy ? { policy: options.busPolicy } : {}),
         log: options.log.child({ component: 'kafka-dispatcher' }),
         metrics: options.metrics,

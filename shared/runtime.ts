@@ -13,7 +13,8 @@ import { inSpan } from './tracing.ts';
 import { createEmitter, createOutboxRelay, type OutboxRelay } from './events/outbox.ts';
 import type { EventTransport } from './events/transport.ts';
 import { toAppError } from './errors.ts';
-import { eventPath, tickPath, type AnyFunction, type EffectsPort, type FunctionDeps } from './function.ts';
+import { receiveDeadLetter } from './events/dead-letter-intake.ts';
+import { deadLetterPath, eventPath, tickPath, type AnyFunction, type EffectsPort, type FunctionDeps } from './function.ts';
 import { coalesced } from './coalesce.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { jsonError, type HttpRequest, type HttpResponse, type Route, type RouteAuth } from './http/types.ts';
@@ -190,6 +191,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             relay?.kick();
           }
         },
+      });
+    }
+    if (fn.recordsDeadLetters) {
+      // The dead-letter topic's KafkaSource requests a token for the function's own audience.
+      routes.push({
+        method: 'POST',
+        path: deadLetterPath,
+        type: 'event',
+        auth: bearer([audienceFor(fn.name, options.config)]),
+        handle: (request) => receiveDeadLetter(request, deps),
       });
     }
   }

@@ -8,7 +8,7 @@ import { podMonitor, prometheusRule } from './alerts.ts';
 import { dashboard } from './dashboard.ts';
 import { commonConfigData, kafkaConfigData } from './environment.ts';
 import { namespace, serviceAccounts } from './identities.ts';
-import { deadLetterSink, kafkaSource } from './kafka-source.ts';
+import { deadLetterSink, deadLetterSource, kafkaSource } from './kafka-source.ts';
 import { kongPlugins, slackIngress, upstreamService } from './kong.ts';
 import { kservice } from './kservice.ts';
 import { kustomization, kustomizeInputs, nameReferences } from './kustomization.ts';
@@ -24,6 +24,13 @@ export const generatedDirectories = ['knative', 'kafka-sources'] as const;
 
 /** Generated files outside those directories. */
 export const generatedRootFiles = ['kustomization.yaml', 'slack-app-manifest.yaml'] as const;
+
+const deadLetterSourceComment = [
+  'Parks every dead letter in the database (dead_letter_events), where `npm run dead-letters` lists and replays them.',
+  'No deadLetterSink: one here would feed what cannot be parked back into the topic this source reads.',
+  'What it gives up on is dropped, so it retries long instead (shared/events/delivery.ts deadLetterRetryPolicy):',
+  'about nine hours, enough to ride out a database outage.',
+].join('\n');
 
 /** Generate every file. */
 export function generateManifests(functions: readonly AnyFunction[], options: ManifestOptions): Map<string, string> {
@@ -54,6 +61,10 @@ export function generateManifests(functions: readonly AnyFunction[], options: Ma
   for (const fn of functions) {
     const source = kafkaSource(fn, options);
     if (source) resource(`kafka-sources/${fn.name}.yaml`, renderYaml([source]));
+    const deadLetters = deadLetterSource(fn, options);
+    if (deadLetters) {
+      resource(`kafka-sources/${deadLetters.metadata.name}.yaml`, renderYaml([{ comment: deadLetterSourceComment, value: deadLetters }]));
+    }
   }
 
   const slackFunctions = functions.filter(servesSlack);

@@ -1,12 +1,13 @@
 /**
- * One KafkaSource (sources.knative.dev/v1) per consuming function, and the KafkaSink
- * (eventing.knative.dev/v1alpha1) that takes what they give up on. Topics come from the event
- * types the function consumes; delivery mirrors the contract the code implements and tests
+ * One KafkaSource (sources.knative.dev/v1) per consuming function, the KafkaSink
+ * (eventing.knative.dev/v1alpha1) that takes what they give up on, and the KafkaSource that brings
+ * the dead-letter topic to the function that parks dead letters. Topics come from the event types
+ * the function consumes; delivery mirrors the contract the code implements and tests
  * (shared/events/delivery.ts), so production retries exactly as the local bus does.
  */
-import { defaultRetryPolicy, type RetryPolicy } from '../../shared/events/delivery.ts';
+import { deadLetterRetryPolicy, defaultRetryPolicy, type RetryPolicy } from '../../shared/events/delivery.ts';
 import { topicDeclarations, topicName } from '../../shared/events/topics.ts';
-import { eventPath, type AnyFunction } from '../../shared/function.ts';
+import { deadLetterPath, deadLetterSourceName, eventPath, type AnyFunction } from '../../shared/function.ts';
 import type { Destination, Metadata } from './knative-types.ts';
 import { audienceFor, consumerGroupFor, functionLabels, partOf, topicsFor } from './names.ts';
 import type { KafkaOptions, ManifestOptions } from './options.ts';
@@ -28,7 +29,7 @@ export interface KafkaSource {
       backoffPolicy: 'exponential' | 'linear';
       backoffDelay: string;
       timeout: string;
-      deadLetterSink: Destination;
+      deadLetterSink?: Destination;
     };
     sink: Destination;
   };
@@ -65,16 +66,20 @@ export function isoDuration(ms: number): string {
 }
 
 /**
- * `delivery` from the code's retry policy. When `delivery` is set KafkaSource defaults nothing, so
- * every field is explicit (DESIGN "Platform facts"). Backoff doubles like `deliverWithRetry`.
+ * `delivery` from the code's retry policy, giving up to the dead-letter KafkaSink, or to nothing
+ * (the dead-letter topic's own source: see `deadLetterRetryPolicy`). When `delivery` is set
+ * KafkaSource defaults nothing, so every field is explicit (DESIGN "Platform facts"). Backoff
+ * doubles like `deliverWithRetry`.
  */
-export function deliveryFor(policy: RetryPolicy): KafkaSource['spec']['delivery'] {
+export function deliveryFor(policy: RetryPolicy, giveUpTo: 'dead-letter-sink' | 'nothing' = 'dead-letter-sink'): KafkaSource['spec']['delivery'] {
   return {
     retry: policy.retries,
     backoffPolicy: 'exponential',
     backoffDelay: isoDuration(policy.backoffDelayMs),
     timeout: isoDuration(policy.timeoutMs),
-    deadLetterSink: { ref: { apiVersion: 'eventing.knative.dev/v1alpha1', kind: 'KafkaSink', name: deadLetterSinkName } },
+    ...(giveUpTo === 'dead-letter-sink'
+      ? { deadLetterSink: { ref: { apiVersion: 'eventing.knative.dev/v1alpha1', kind: 'KafkaSink', name: deadLetterSinkName } } }
+      : {}),
   };
 }
 
@@ -117,6 +122,40 @@ export function kafkaSource(fn: AnyFunction, options: ManifestOptions): KafkaSou
         ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: fn.name },
         uri: eventPath(fn.name),
         // Knative requests an OIDC token for this audience; the function accepts only it.
+        audience: audienceFor(fn),
+      },
+    },
+  };
+}
+
+/**
+ * The KafkaSource of the dead-letter topic, delivering every dead letter to `POST
+ * /events/dead-letters` of the function that parks them (`recordsDeadLetters`), or null for the
+ * others. It has no dead-letter sink of its own, so it cannot loop; it retries long instead.
+ */
+export function deadLetterSource(fn: AnyFunction, options: ManifestOptions): KafkaSource | null {
+  if (!fn.recordsDeadLetters) return null;
+  const security = net(options.kafka);
+  const name = deadLetterSourceName(fn);
+  return {
+    apiVersion: 'sources.knative.dev/v1',
+    kind: 'KafkaSource',
+    metadata: { name, namespace: options.namespace, labels: { ...functionLabels(fn), 'app.kubernetes.io/component': 'dead-letter-source' } },
+    spec: {
+      bootstrapServers: options.kafka.bootstrapServers,
+      topics: [topicName('deadLetter', options.kafka.topicPrefix)],
+      consumerGroup: `coffeebuddy-${name}`,
+      // Dead letters written before the source first became ready are parked too.
+      initialOffset: 'earliest',
+      // One partition, one dead letter at a time: while the database is away they wait in order
+      // instead of retrying all at once.
+      ordering: 'ordered',
+      ...(security ? { net: security } : {}),
+      delivery: deliveryFor(deadLetterRetryPolicy, 'nothing'),
+      sink: {
+        ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: fn.name },
+        uri: deadLetterPath,
+        // The function's own audience, as for its events: the route accepts only it.
         audience: audienceFor(fn),
       },
     },

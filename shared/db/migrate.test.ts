@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from './migrate.ts';
+import { migrate, migrationsDir } from './migrate.ts';
 import { isUniqueViolation } from './client.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-db.ts';
 
@@ -45,5 +47,26 @@ describe('migrations on a real Postgres', () => {
     const error = await db.sql`
       insert into runs (channel_id, initiator_id, time_zone) values (${channel!.id}, ${user!.id}, 'UTC')`.catch((e: unknown) => e);
     expect(isUniqueViolation(error, 'runs_one_open_per_channel')).toBe(true);
+  });
+
+  it('parks one consumer’s failure with an event once; 0014 keeps the oldest of rows parked twice before', async () => {
+    // As before 0014: no key, so the same failure could be parked twice.
+    await db.sql`drop index dead_letter_events_one_parked`;
+    const park = async (consumer: string, at: string, replayedAt: string | null = null) => {
+      const [row] = await db.sql<{ id: string }[]>`
+        insert into dead_letter_events (consumer, event_id, type, source, attributes, error, attempts, created_at, replayed_at)
+        values (${consumer}, 'e1', 'com.coffeebuddy.run.created', 'slash-command', '{}', 'boom', 1, ${at}, ${replayedAt})
+        returning id`;
+      return row!.id;
+    };
+    const oldest = await park('close-run', '2026-01-02T00:00:00Z');
+    await park('close-run', '2026-01-03T00:00:00Z');
+    const replayed = await park('close-run', '2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z');
+    const otherConsumer = await park('fairness-assign', '2026-01-03T00:00:00Z');
+    await db.sql.unsafe(await readFile(join(migrationsDir, '0014_dead_letter_key.sql'), 'utf8'));
+    const left = await db.sql<{ id: string }[]>`select id from dead_letter_events where event_id = 'e1'`;
+    expect(left.map((row) => row.id).sort()).toEqual([oldest, replayed, otherConsumer].sort());
+    const again = await park('close-run', '2026-01-04T00:00:00Z').catch((e: unknown) => e);
+    expect(isUniqueViolation(again, 'dead_letter_events_one_parked')).toBe(true);
   });
 });

@@ -1,27 +1,67 @@
 import type { Pool, Sql } from '../db/client.ts';
 import { isUniqueViolation } from '../db/client.ts';
+import { eventCatalog } from './catalog.ts';
 import type { DeadLetter } from './in-process-bus.ts';
 
-/** Park an undeliverable event in `dead_letter_events`, where an operator can inspect and replay it. */
-export async function storeDeadLetter(sql: Sql, letter: DeadLetter): Promise<void> {
-  const { event } = letter;
-  const { data, ...attributes } = event.toJSON() as Record<string, unknown>;
-  await sql`
+/** An undeliverable event as parked: what it was, whose delivery failed and why. */
+export interface ParkedEvent {
+  consumer: string;
+  eventId: string;
+  type: string;
+  source: string;
+  subject: string | null;
+  /** Every attribute but data, extensions included, as delivered. */
+  attributes: Record<string, unknown>;
+  /** The data as JSON (null: none). */
+  data: unknown;
+  statusCode: number | null;
+  error: string;
+  attempts: number;
+}
+
+/**
+ * Park an undeliverable event in `dead_letter_events`, where an operator can inspect and replay it.
+ * Idempotent: while one consumer's failure with an event (its source and id) is parked, the same
+ * again is a `duplicate` and changes nothing (the `dead_letter_events_one_parked` index).
+ */
+export async function parkEvent(sql: Sql, parked: ParkedEvent): Promise<'parked' | 'duplicate'> {
+  const rows = await sql`
     insert into dead_letter_events (
       consumer, event_id, type, source, subject, attributes, data, status_code, error, attempts
     ) values (
-      ${letter.consumer},
-      ${event.id},
-      ${event.type},
-      ${event.source},
-      ${event.subject ?? null},
-      ${sql.json(attributes as never)},
-      ${data === undefined ? null : sql.json(data as never)},
-      ${letter.statusCode},
-      ${letter.error.slice(0, 1000)},
-      ${letter.attempts}
+      ${parked.consumer},
+      ${parked.eventId},
+      ${parked.type},
+      ${parked.source},
+      ${parked.subject},
+      ${sql.json(parked.attributes as never)},
+      ${parked.data === null || parked.data === undefined ? null : sql.json(parked.data as never)},
+      ${parked.statusCode},
+      ${parked.error.slice(0, 1000)},
+      ${parked.attempts}
     )
+    on conflict (consumer, source, event_id) where replayed_at is null do nothing
+    returning id
   `;
+  return rows.length === 1 ? 'parked' : 'duplicate';
+}
+
+/** Park what the in-process bus could not deliver. */
+export async function storeDeadLetter(sql: Sql, letter: DeadLetter): Promise<void> {
+  const { event } = letter;
+  const { data, ...attributes } = event.toJSON() as Record<string, unknown>;
+  await parkEvent(sql, {
+    consumer: letter.consumer,
+    eventId: event.id,
+    type: event.type,
+    source: event.source,
+    subject: event.subject ?? null,
+    attributes,
+    data: data ?? null,
+    statusCode: letter.statusCode,
+    error: letter.error,
+    attempts: letter.attempts,
+  });
 }
 
 /**
@@ -36,6 +76,8 @@ export interface ParkedItem {
   what: string;
   /** The consumer, or the effect's scope (the run id). */
   where: string;
+  /** What the consumer's sink answered (null: no answer, or an effect). */
+  statusCode: number | null;
   error: string;
   attempts: number;
   at: Date;
@@ -44,22 +86,23 @@ export interface ParkedItem {
 /** Everything parked and not yet replayed, oldest first. */
 export async function listParked(sql: Sql): Promise<ParkedItem[]> {
   return sql<ParkedItem[]>`
-    select 'event' as kind, id::text as id, type as what, consumer as "where", error, attempts, created_at as at
+    select 'event' as kind, id::text as id, type as what, consumer as "where", status_code, error, attempts, created_at as at
     from dead_letter_events where replayed_at is null
     union all
-    select 'effect', id::text, kind, scope, coalesce(last_error, ''), attempts, parked_at
+    select 'effect', id::text, kind, scope, null, coalesce(last_error, ''), attempts, parked_at
     from slack_effects where parked_at is not null and done_at is null
     order by at
   `;
 }
 
-export type ReplayOutcome = 'replayed' | 'not_found' | 'superseded';
+export type ReplayOutcome = 'replayed' | 'not_found' | 'superseded' | 'not_replayable';
 
 /**
  * Replay one parked item. An event is published again under its own id (through the outbox, so
  * it reaches its consumer by the normal path; consumers that already took it dedupe it); an
  * effect is made due again with a fresh retry budget. Each is marked so a second replay (even a
- * concurrent one) does nothing.
+ * concurrent one) does nothing. An event that is not one of ours (a raw record KafkaSource wrapped,
+ * an unknown type) has no topic or consumer to go back to: it stays parked, `not_replayable`.
  */
 export async function replayParked(sql: Pool, id: string, now: Date): Promise<ReplayOutcome> {
   return /^\d+$/.test(id) ? replayEffect(sql, id, now) : replayEvent(sql, id, now);
@@ -70,10 +113,13 @@ async function replayEvent(sql: Pool, id: string, now: Date): Promise<ReplayOutc
   return sql.begin(async (tx) => {
     const [letter] = await tx<{ eventId: string; type: string; source: string; subject: string | null; attributes: Record<string, unknown>; data: unknown }[]>`
       update dead_letter_events set replayed_at = ${now}
-      where id = ${id} and replayed_at is null
+      where id = ${id} and replayed_at is null and type in ${tx(Object.keys(eventCatalog))}
       returning event_id, type, source, subject, attributes, data
     `;
-    if (!letter) return 'not_found' as const;
+    if (!letter) {
+      const [parked] = await tx`select 1 from dead_letter_events where id = ${id} and replayed_at is null`;
+      return parked ? ('not_replayable' as const) : ('not_found' as const);
+    }
     const { partitionkey, correlationid, traceparent } = letter.attributes;
     const extensions = {
       ...(typeof correlationid === 'string' ? { correlationid } : {}),

@@ -28,6 +28,16 @@ export interface RetryPolicy {
 export const defaultRetryPolicy: RetryPolicy = { retries: 5, backoffDelayMs: 200, timeoutMs: 10_000 };
 
 /**
+ * Delivery of the dead-letter topic to the function that parks dead letters. Its KafkaSource has no
+ * dead-letter sink: one on the dead-letter topic would feed what it cannot park back into the
+ * topic it reads, and any other would be a second place to look. Without one, what it gives up on
+ * is dropped (it stays on the topic until retention), so it retries long enough to ride out a
+ * database outage: 15 retries from 1 s, doubling, about nine hours in all. The parking route
+ * refuses nothing but a bad token, so only that or an outage ever makes it retry.
+ */
+export const deadLetterRetryPolicy: RetryPolicy = { retries: 15, backoffDelayMs: 1_000, timeoutMs: 10_000 };
+
+/**
  * Where a sender gets the bearer token for a consumer's sink, as a Knative source requests one for
  * the sink's audience (Knative Eventing OIDC sender identity). Asked before every attempt, so a
  * retry after a long backoff carries a fresh token; the provider caches.

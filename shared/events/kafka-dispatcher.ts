@@ -9,9 +9,17 @@ import { topicName } from './topics.ts';
 
 /** One KafkaSource: a consumer group reading topics and POSTing every record to a sink. */
 export interface DispatcherSource {
+  /** Names the consumer group (prefixed), logs and metrics. */
   consumer: string;
   topics: readonly string[];
   url: string;
+  /** Whose audience the sink's token is for, when not `consumer`'s (a function's second source). */
+  tokenFor?: string;
+  /**
+   * Where an undeliverable record goes: the dead-letter topic (default), or nowhere, as for a
+   * KafkaSource without a dead-letter sink (logged and dropped; it stays on its topic).
+   */
+  giveUpTo?: 'dead-letter-topic' | 'nothing';
 }
 
 export interface KafkaDispatcher {
@@ -48,20 +56,26 @@ export function createKafkaDispatcher(options: {
 
   async function handle(source: DispatcherSource, topic: string, partition: number, message: KafkaMessage): Promise<void> {
     const event = toDeliveredEvent(topic, partition, message);
+    const log = options.log.child({ consumer: source.consumer, eventId: event.id, eventType: event.type, partition, offset: message.offset });
+    const token = options.token;
     const outcome = await deliverToConsumer({
       consumer: source.consumer,
       url: source.url,
       event: event as CoffeeEvent,
       policy,
-      log: options.log.child({ consumer: source.consumer, eventId: event.id, eventType: event.type, partition, offset: message.offset }),
+      log,
       metrics: options.metrics,
-      ...(options.token ? { token: options.token } : {}),
+      ...(token ? { token: () => token(source.tokenFor ?? source.consumer) } : {}),
     });
     if (outcome.kind === 'delivered') return;
+    if (source.giveUpTo === 'nothing') {
+      log.error('record dropped after the retries; it stays on its topic', { topic });
+      return;
+    }
     await dlqProducer!.send({
       topic: deadLetterTopic,
       acks: -1,
-      messages: [deadLetterMessage({ event, outcome, sinkUrl: source.url, consumer: source.consumer, key: message.key })],
+      messages: [deadLetterMessage({ event, outcome, sinkUrl: source.url, key: message.key })],
     });
   }
 
@@ -156,7 +170,6 @@ export function deadLetterMessage(args: {
   event: CloudEventV1<unknown>;
   outcome: Extract<DeliveryOutcome, { kind: 'dead_letter' }>;
   sinkUrl: string;
-  consumer: string;
   key: Buffer | string | null;
 }): { key: Buffer | string | null; value: string; headers: Record<string, string> } {
   const letter = new CloudEvent(
@@ -165,7 +178,6 @@ export function deadLetterMessage(args: {
       knativeerrorcode: String(args.outcome.statusCode ?? 0),
       knativeerrordest: args.sinkUrl,
       knativeerrordata: Buffer.from(args.outcome.error).toString('base64'),
-      knativedeliveryconsumer: args.consumer,
     },
     false,
   );

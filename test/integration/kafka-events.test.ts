@@ -64,7 +64,8 @@ describe('events through a real Kafka broker', () => {
     const row = await startRun('CK002');
     await expect.poll(() => probe.effects.length, { timeout: 15_000 }).toBe(1);
     expect(probe.received.map((event) => event.id)).toEqual([row.eventId, row.eventId, row.eventId]);
-    expect(await stack.db.sql`select 1 from processed_events where event_id = ${row.eventId}`).toHaveLength(1);
+    // The probe records its effect inside the consumer's transaction, before the commit: wait for it.
+    await expect.poll(async () => (await stack.db.sql`select 1 from processed_events where event_id = ${row.eventId}`).length, { timeout: 5_000 }).toBe(1);
   });
 
   it('a consumer answering 400 sends the event to the dead-letter topic with the error attached', async () => {

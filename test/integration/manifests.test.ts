@@ -14,9 +14,9 @@ import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { registry } from '../../functions/registry.ts';
 import { kafkaCombinationProblems, kafkaConfigShape, resolveFileVariables } from '../../shared/config.ts';
-import { defaultRetryPolicy } from '../../shared/events/delivery.ts';
+import { deadLetterRetryPolicy, defaultRetryPolicy } from '../../shared/events/delivery.ts';
 import { topicKeyFor, topicName } from '../../shared/events/topics.ts';
-import { eventPath, tickPath, type AnyFunction } from '../../shared/function.ts';
+import { deadLetterPath, deadLetterSourceName, eventPath, tickPath, type AnyFunction } from '../../shared/function.ts';
 import { createMetrics } from '../../shared/metrics.ts';
 import { configSchemaFor } from '../../shared/runtime.ts';
 import { panels } from '../../scripts/manifests/dashboard.ts';
@@ -271,7 +271,7 @@ describe('deployment manifests (npm run manifests)', () => {
     const seconds = (iso: string) => Number(/^PT(\d+(?:\.\d+)?)S$/.exec(iso)![1]);
     const sink = find('KafkaSink', 'coffeebuddy-dead-letter')!;
     expect(sink.spec.topic).toBe(topicName('deadLetter'));
-    for (const source of docs.filter((doc) => doc.kind === 'KafkaSource')) {
+    for (const source of docs.filter((doc) => doc.kind === 'KafkaSource' && !doc.spec.topics.includes(sink.spec.topic))) {
       const { delivery } = source.spec;
       expect(delivery.retry).toBe(defaultRetryPolicy.retries);
       expect(delivery.backoffPolicy).toBe('exponential');
@@ -288,6 +288,38 @@ describe('deployment manifests (npm run manifests)', () => {
         tls: { enable: true, caCert: { secretKeyRef: { name: 'coffeebuddy-kafka', key: 'ca.crt' } } },
       });
     }
+  });
+
+  it('one KafkaSource brings the dead-letter topic to the function that parks dead letters, retrying long and never into itself', () => {
+    const seconds = (iso: string) => Number(/^PT(\d+(?:\.\d+)?)S$/.exec(iso)![1]);
+    const parkers = registry.filter((fn) => fn.recordsDeadLetters);
+    expect(parkers.map((fn) => fn.name)).toEqual(['admin']);
+    const fn = parkers[0]!;
+    const readers = docs.filter((doc) => doc.kind === 'KafkaSource' && doc.spec.topics.includes(topicName('deadLetter')));
+    expect(readers.map((doc) => doc.metadata.name)).toEqual([deadLetterSourceName(fn)]);
+    const [source] = readers;
+    expect(source!.file).toBe(`kafka-sources/${deadLetterSourceName(fn)}.yaml`);
+    expect(source!.spec).toMatchObject({
+      topics: [topicName('deadLetter')],
+      consumerGroup: `coffeebuddy-${deadLetterSourceName(fn)}`,
+      initialOffset: 'earliest',
+      ordering: 'ordered',
+    });
+    // The route takes the function's own audience, as its /events/<name> does.
+    expect(source!.spec.sink).toEqual({
+      ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: fn.name },
+      uri: deadLetterPath,
+      audience: audienceFor(fn),
+    });
+    const { delivery } = source!.spec;
+    expect(delivery.deadLetterSink).toBeUndefined();
+    expect(delivery).toMatchObject({ retry: deadLetterRetryPolicy.retries, backoffPolicy: 'exponential' });
+    expect(seconds(delivery.backoffDelay) * 1000).toBe(deadLetterRetryPolicy.backoffDelayMs);
+    expect(seconds(delivery.timeout) * 1000).toBe(deadLetterRetryPolicy.timeoutMs);
+    // Generous: hours of backoff before it gives up (and drops).
+    const backoffMs = Array.from({ length: delivery.retry }, (_, n) => deadLetterRetryPolicy.backoffDelayMs * 2 ** n).reduce((a, b) => a + b, 0);
+    expect(backoffMs).toBeGreaterThan(6 * 3600_000);
+    expect(source!.spec.net).toEqual(find('KafkaSource', fn.name)!.spec.net);
   });
 
   it('every function with outbox rows or Slack effects is swept by a PingSource', () => {

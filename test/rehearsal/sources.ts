@@ -114,7 +114,7 @@ export async function startKafkaSource(
       await producer.send({
         topic: options.deadLetterTopic,
         acks: -1,
-        messages: [deadLetterMessage({ event, outcome, sinkUrl: url, consumer: spec.name, key: message.key })],
+        messages: [deadLetterMessage({ event, outcome, sinkUrl: url, key: message.key })],
       });
     },
   });
