@@ -101,11 +101,12 @@ export async function buildAll(outRoot = 'dist'): Promise<BuildSizes> {
  * The setup Job's tools (scripts/manifests/setup-job.ts runs them): `<outRoot>/tools/migrate.mjs`
  * with the SQL files in `<outRoot>/tools/migrations/`, where shared/db/migrate.ts looks for them
  * (`./migrations/` beside the module that contains it: this bundle, so not split into chunks), and
- * `<outRoot>/tools/create-topics.mjs`. Returns name → bytes.
+ * `<outRoot>/tools/create-topics.mjs`; and the operators' `<outRoot>/tools/dead-letters.mjs`
+ * (`npm run dead-letters` inside the image). Returns name → bytes.
  */
 async function buildTools(outRoot: string): Promise<Record<string, number>> {
   const outdir = `${outRoot}/tools`;
-  const tools = ['migrate', 'create-topics'];
+  const tools = ['migrate', 'create-topics', 'dead-letters'];
   await build({ ...nodeBundle, entryPoints: Object.fromEntries(tools.map((name) => [name, `scripts/${name}.ts`])), outdir });
   await cp('shared/db/migrations', `${outdir}/migrations`, { recursive: true });
   const sizes: Record<string, number> = {};

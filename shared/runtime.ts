@@ -295,12 +295,12 @@ function eventFromRecord(payload: unknown): CoffeeEvent {
 async function handleEvent(fn: AnyFunction, request: HttpRequest, deps: FunctionDeps<unknown>, worker: EffectWorker): Promise<HttpResponse> {
   let log = deps.log;
   try {
-    const event = fromHttp(request.headers, request.rawBody);
-    const handler = consumerOf(fn.consumes, event.type as EventType);
-    log = deps.log.child({ eventId: event.id, eventType: event.type, runId: event.correlationid });
     // A KafkaSource delivers every record on its topics: ours that this function does not use are
     // done (2xx), not poison, or they would all land in the dead-letter sink.
-    if (!handler) return { status: 200, body: { status: 'ignored' } };
+    const event = fromHttp(request.headers, request.rawBody, (type) => consumerOf(fn.consumes, type) !== undefined);
+    const handler = event && consumerOf(fn.consumes, event.type as EventType);
+    if (!event || !handler) return { status: 200, body: { status: 'ignored' } };
+    log = deps.log.child({ eventId: event.id, eventType: event.type, runId: event.correlationid });
     // The event's traceparent extension (CloudEvents distributed tracing) is the delivery's parent.
     const span = {
       kind: SpanKind.CONSUMER,

@@ -1,7 +1,7 @@
 import { CloudEvent, HTTP, type CloudEventV1 } from 'cloudevents';
 import { AppError } from '../errors.ts';
 import { isStorableText } from '../text.ts';
-import { isEventType } from './catalog.ts';
+import { isEventType, type EventType } from './catalog.ts';
 import { parseEventData, type CoffeeEvent } from './cloud-event.ts';
 
 /**
@@ -28,11 +28,18 @@ export function toBinaryHttp(event: CloudEventV1<unknown>): { headers: Record<st
  * sends) and structured mode (`application/cloudevents+json`) are accepted; batches are not.
  * Follows CloudEvents 1.0.2 (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md),
  * its HTTP binding (…/bindings/http-protocol-binding.md) and JSON format (…/formats/json-format.md).
+ *
+ * With `wanted`, an event of one of our types that the caller does not consume is answered `null`
+ * with its data unread: a KafkaSource delivers every record on its topics, and data one function
+ * would refuse is poison to its consumer only (else each function on the topic would park it).
  */
-export function fromHttp(headers: Record<string, string | string[] | undefined>, body: Buffer): CoffeeEvent {
+export function fromHttp(headers: Record<string, string | string[] | undefined>, body: Buffer): CoffeeEvent;
+export function fromHttp(headers: Record<string, string | string[] | undefined>, body: Buffer, wanted: (type: EventType) => boolean): CoffeeEvent | null;
+export function fromHttp(headers: Record<string, string | string[] | undefined>, body: Buffer, wanted?: (type: EventType) => boolean): CoffeeEvent | null {
   const message = readMessage(headers, body);
   const attributes = checkAttributes(message.attributes);
   if (!isEventType(attributes.type)) throw invalid(`Unknown event type ${clip(attributes.type)}`);
+  if (wanted && !wanted(attributes.type)) return null;
   const data = parseEventData(attributes.type, readData(message.data, attributes.datacontenttype));
   checkStorable(data);
   try {

@@ -166,6 +166,29 @@ export function rehearseDeployment(label: string, node: () => string): void {
         })
         .toBe(true);
 
+      // The operator sees it with the image's own tool, parked by admin from the dead-letter topic, and replays it.
+      const parked = async () => world.sql<{ id: string; consumer: string; statusCode: number }[]>`
+        select id, consumer, status_code as "statusCode" from dead_letter_events where event_id = ${poison.id} and replayed_at is null`;
+      await expect.poll(async () => (await parked()).map((row) => [row.consumer, row.statusCode]), { timeout: 20_000 }).toEqual([['close-run', 400]]);
+      const [letter] = await parked();
+      const tool = (args: string) =>
+        world.runInImage(['sh', '-c', `export DATABASE_URL="$(cat "$DATABASE_URL_FILE")" && node dist/tools/dead-letters.mjs ${args}`]);
+      const listed = await tool('list');
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(new RegExp(`^${letter!.id}\tevent\tcom.coffeebuddy.run.close_requested\tclose-run\t`, 'm'));
+      const replayed = await tool(`replay ${letter!.id}`);
+      expect(replayed.stdout).toContain('1 replayed');
+      // Published again, refused again by close-run, and parked again for the operator.
+      await expect
+        .poll(
+          () => world.deliveries.filter((delivery) => delivery.eventId === poison.id && delivery.source === 'close-run' && delivery.status === 400).length,
+          {
+            timeout: 30_000,
+          },
+        )
+        .toBe(2);
+      await expect.poll(async () => (await parked()).length, { timeout: 20_000 }).toBe(1);
+
       // Let every source drain what the life wrote before the checks below.
       await expect
         .poll(async () => (await world.sql<{ count: number }[]>`select count(*)::int as count from outbox where published_at is null`)[0]?.count, {
@@ -181,7 +204,8 @@ export function rehearseDeployment(label: string, node: () => string): void {
       expect(seen).toEqual([...new Set(seen)]);
 
       // Every event written was consumed by each function the registry says consumes it, through its own KafkaSource.
-      const written = await world.sql<{ eventId: string; type: string }[]>`select event_id as "eventId", type from outbox`;
+      // (The poison event, replayed through the outbox, is the one no function takes.)
+      const written = await world.sql<{ eventId: string; type: string }[]>`select event_id as "eventId", type from outbox where event_id <> ${poison.id}`;
       expect(written.length).toBeGreaterThan(5);
       for (const { eventId, type } of written) {
         const consumers = registry.filter((fn) => Object.hasOwn(fn.consumes, type)).map((fn) => fn.name);
