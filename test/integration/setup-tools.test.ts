@@ -9,10 +9,14 @@ import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { migrationsDir } from '../../shared/db/migrate.ts';
+import { migrate, migrationsDir } from '../../shared/db/migrate.ts';
+import { seedRuns } from '../../shared/testing/seed-runs.ts';
 import { createTestDatabase, type TestDatabase } from '../../shared/testing/test-db.ts';
 import { buildAll } from '../../scripts/bundle.ts';
 import { node24Binary } from '../../scripts/node-binaries.ts';
+
+/** The first migration since the last release (0.1.0): the upgrade test starts just before it. */
+const firstMigrationOfThisRelease = '0014_dead_letter_key.sql';
 
 interface Exit {
   code: number | null;
@@ -83,6 +87,35 @@ describe('the setup Job tools, from dist/ alone on the image’s Node', () => {
     // Between them, every file once: one may have applied all of it, or they took turns.
     expect(runs.flatMap(appliedBy).sort()).toEqual(migrations);
     expect(await recorded(db)).toEqual(migrations);
+  });
+
+  it('dist/tools/migrate.mjs upgrades a database at the previous release, keeping its data', async () => {
+    // The previous release's schema (the migrations before this release's first), applied as that
+    // release did, then a channel's history and two copies of one dead letter, as it could write them.
+    const db = await emptyDatabase();
+    const previous = await mkdtemp(join(tmpdir(), 'coffeebuddy-previous-migrations-'));
+    const thisRelease = migrations.filter((name) => name >= firstMigrationOfThisRelease);
+    try {
+      for (const name of migrations.filter((each) => !thisRelease.includes(each))) await cp(join(migrationsDir, name), join(previous, name));
+      await migrate(db.sql, previous);
+    } finally {
+      await rm(previous, { recursive: true, force: true });
+    }
+    const seeded = await seedRuns(db.sql, { slackChannelId: 'CUPGRADE', count: 30, startedAt: new Date('2026-11-01T09:00:00Z'), status: 'completed' });
+    const letter = (at: string) => db.sql`
+      insert into dead_letter_events (consumer, event_id, type, source, attributes, error, attempts, created_at)
+      values ('close-run', 'evt-1', 'com.coffeebuddy.run.close_requested', '/close-run', '{}', 'sink answered 400', 1, ${at})`;
+    await letter('2026-11-02T10:00:00Z');
+    await letter('2026-11-02T10:00:05Z');
+
+    const run = await runTool('migrate', { DATABASE_URL: db.url });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(appliedBy(run)).toEqual(thisRelease);
+    expect(await recorded(db)).toEqual(migrations);
+    const [runs] = await db.sql<{ count: number }[]>`select count(*)::int as count from runs where channel_id = ${seeded.channelId}`;
+    expect(runs!.count).toBe(30);
+    const letters = await db.sql<{ createdAt: Date }[]>`select created_at from dead_letter_events where event_id = 'evt-1'`;
+    expect(letters.map((row) => row.createdAt.toISOString())).toEqual(['2026-11-02T10:00:00.000Z']);
   });
 
   it('dist/tools/migrate.mjs says what is missing and exits 1 without DATABASE_URL', async () => {
