@@ -12,7 +12,7 @@ import { createKafkaClient, kafkaClientOptionsFromConfig } from '../shared/event
 import { ensureTopics, topicOptionsFromConfig } from '../shared/events/kafka-topics.ts';
 import { migrate } from '../shared/db/migrate.ts';
 import { audienceFor } from '../shared/auth/event-auth.ts';
-import { startLocalIssuer, type LocalIssuer } from '../shared/auth/local-issuer.ts';
+import { localSenderSubject, startLocalIssuer, type LocalIssuer } from '../shared/auth/local-issuer.ts';
 import { startLocalStack } from '../shared/local-stack.ts';
 import { createLogger } from '../shared/logging.ts';
 import { createMetrics } from '../shared/metrics.ts';
@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     cleanups.push(() => running.close());
     for (const name of ['AUTH_OIDC_ISSUER_FILE', 'AUTH_OIDC_JWKS_URL', 'AUTH_OIDC_JWKS_URL_FILE']) delete env[name];
     env.AUTH_OIDC_ISSUER = issuer.url;
+    env.AUTH_OIDC_SUBJECTS = localSenderSubject;
     say(`Internal endpoints: /events/* and /sweep take bearer tokens from a local OIDC issuer at ${issuer.url} (AUTH_DISABLED=true turns the check off)`);
   }
 

@@ -24,6 +24,7 @@ describe('configuration', () => {
         'SLACK_BOT_TOKEN: required but not set',
         'SLACK_SIGNING_SECRET: required but not set',
         'AUTH_OIDC_ISSUER: required but not set',
+        'AUTH_OIDC_SUBJECTS: required but not set',
       ]),
     );
   });
@@ -36,12 +37,16 @@ describe('configuration', () => {
     const disabled = loadFunctionsConfig(slash, { ...base, AUTH_DISABLED: 'true' });
     expect(disabled.AUTH_DISABLED).toBe(true);
     expect(disabled.AUTH_OIDC_ISSUER).toBeUndefined();
-    const config = loadFunctionsConfig(slash, {
-      ...base,
+    const issuer = { AUTH_OIDC_ISSUER: 'https://kubernetes.default.svc.cluster.local', AUTH_OIDC_JWKS_URL: 'https://kubernetes.default.svc/openid/v1/jwks' };
+    // The issuer alone is not enough: any pod gets its tokens, so the senders must be named too.
+    expect(() => loadFunctionsConfig(slash, { ...base, ...issuer })).toThrowError(/AUTH_OIDC_SUBJECTS: required but not set/);
+    const config = loadFunctionsConfig(slash, { ...base, ...issuer, AUTH_OIDC_SUBJECTS: 'system:serviceaccount:a:b, system:serviceaccount:a:c' });
+    expect(config).toMatchObject({
+      AUTH_DISABLED: false,
       AUTH_OIDC_ISSUER: 'https://kubernetes.default.svc.cluster.local',
-      AUTH_OIDC_JWKS_URL: 'https://kubernetes.default.svc/openid/v1/jwks',
+      AUTH_OIDC_SUBJECTS: ['system:serviceaccount:a:b', 'system:serviceaccount:a:c'],
+      AUTH_MAX_TOKEN_LIFETIME_SECONDS: 3600,
     });
-    expect(config).toMatchObject({ AUTH_DISABLED: false, AUTH_OIDC_ISSUER: 'https://kubernetes.default.svc.cluster.local' });
   });
 
   it('reads secrets from NAME_FILE (Vault agent files), an explicit NAME winning', () => {
@@ -54,6 +59,7 @@ describe('configuration', () => {
       SLACK_SIGNING_SECRET: 'explicit',
       SLACK_SIGNING_SECRET_FILE: join(dir, 'secret'),
       AUTH_OIDC_ISSUER: 'https://kubernetes.default.svc.cluster.local',
+      AUTH_OIDC_SUBJECTS: 'system:serviceaccount:coffeebuddy:slash-command-sweep-oidc-sources.knative.dev-pingsource',
     });
     expect(config.SLACK_BOT_TOKEN).toBe('xoxb-from-file');
     expect(config.SLACK_SIGNING_SECRET).toBe('explicit');

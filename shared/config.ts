@@ -138,6 +138,24 @@ export const authConfigShape = {
   /** A token file sent with discovery/JWKS requests (a path read at each fetch, not a `_FILE` secret). */
   AUTH_OIDC_BEARER_TOKEN_PATH: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
+  /**
+   * The token subjects (`sub`) accepted, comma-separated: the ServiceAccounts Knative gives the
+   * sources wired to this function (generated per function by `npm run manifests`). Any pod can get
+   * a token for any audience from the cluster's issuer, so the audience alone says nothing of who sent it.
+   */
+  AUTH_OIDC_SUBJECTS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      value === undefined
+        ? undefined
+        : value
+            .split(',')
+            .map((subject) => subject.trim())
+            .filter(Boolean),
+    ),
+  /** The longest token lifetime accepted (`exp − iat`); Knative's are an hour at most. */
+  AUTH_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().positive().default(3600),
   AUTH_DISABLED: z
     .enum(['true', 'false'])
     .default('false')
@@ -150,11 +168,20 @@ export const authConfigShape = {
  * ConfigError lists it with the rest.
  */
 export function requireAuthIssuer<S extends z.ZodObject>(schema: S): S {
-  return schema.refine((config: Record<string, unknown>) => config.AUTH_DISABLED === true || typeof config.AUTH_OIDC_ISSUER === 'string', {
-    path: ['AUTH_OIDC_ISSUER'],
-    message: 'required unless AUTH_DISABLED=true',
-    when: () => true,
-  });
+  return schema
+    .refine((config: Record<string, unknown>) => config.AUTH_DISABLED === true || typeof config.AUTH_OIDC_ISSUER === 'string', {
+      path: ['AUTH_OIDC_ISSUER'],
+      message: 'required unless AUTH_DISABLED=true',
+      when: () => true,
+    })
+    .refine(
+      (config: Record<string, unknown>) => config.AUTH_DISABLED === true || (Array.isArray(config.AUTH_OIDC_SUBJECTS) && config.AUTH_OIDC_SUBJECTS.length > 0),
+      {
+        path: ['AUTH_OIDC_SUBJECTS'],
+        message: 'required unless AUTH_DISABLED=true: the token subjects of the sources that call this function (npm run manifests sets them)',
+        when: () => true,
+      },
+    );
 }
 
 /** Variables every function reads. */

@@ -26,6 +26,14 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
     process.stderr.write(`${fn.name}: ${error.message}\n`);
     process.exit(1);
   }
+  // Kubernetes sets KUBERNETES_SERVICE_HOST in every pod: there, an unauthenticated /events or
+  // /sweep would let any pod in the cluster forge events.
+  if (config.AUTH_DISABLED && env.KUBERNETES_SERVICE_HOST) {
+    process.stderr.write(
+      `${fn.name}: AUTH_DISABLED=true is refused in a cluster (KUBERNETES_SERVICE_HOST is set): set AUTH_OIDC_ISSUER and AUTH_OIDC_SUBJECTS (npm run manifests generates them)\n`,
+    );
+    process.exit(1);
+  }
   const log = createLogger({ level: config.LOG_LEVEL, fields: { function: fn.name } });
   const metrics = createMetrics({ defaultMetrics: true, labels: { function: fn.name } });
   const sql = createDbFromConfig(config, `coffeebuddy-${fn.name}`);

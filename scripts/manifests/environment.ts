@@ -144,12 +144,16 @@ export function configMapsFor(fn: AnyFunction): string[] {
 /** The API server's CA, which a pod trusts to fetch the service-account issuer's keys over TLS. */
 const serviceAccountCa = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
 
-/** The per-function variables of its container (the rest come from the ConfigMap). */
-export function functionEnv(fn: AnyFunction, options: ManifestOptions): IIoK8sApiCoreV1EnvVar[] {
+/**
+ * The per-function variables of its container (the rest come from the ConfigMap). `senders` are
+ * the OIDC subjects of the sources wired to it: the only ones its internal endpoints accept.
+ */
+export function functionEnv(fn: AnyFunction, options: ManifestOptions, senders: readonly string[]): IIoK8sApiCoreV1EnvVar[] {
   return [
     // The image runs `node dist/$FUNCTION/index.mjs` (Dockerfile).
     { name: 'FUNCTION', value: fn.name },
     { name: 'AUTH_AUDIENCE', value: audienceFor(fn) },
+    { name: 'AUTH_OIDC_SUBJECTS', value: senders.join(',') },
     ...fileVariables(secretFilesFor(fn, options), options),
     { name: 'NODE_EXTRA_CA_CERTS', value: serviceAccountCa },
   ];

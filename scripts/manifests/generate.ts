@@ -7,7 +7,7 @@ import type { AnyFunction } from '../../shared/function.ts';
 import { podMonitor, prometheusRule } from './alerts.ts';
 import { dashboard } from './dashboard.ts';
 import { commonConfigData, kafkaConfigData } from './environment.ts';
-import { namespace, serviceAccounts } from './identities.ts';
+import { namespace, serviceAccounts, sourceSubject } from './identities.ts';
 import { deadLetterSink, deadLetterSource, kafkaSource } from './kafka-source.ts';
 import { kongPlugins, slackIngress, upstreamService } from './kong.ts';
 import { kservice } from './kservice.ts';
@@ -48,23 +48,33 @@ export function generateManifests(functions: readonly AnyFunction[], options: Ma
     'knative/setup-job.yaml',
     renderYaml([{ comment: 'Migrations and Kafka topics; run before the functions when a release brings a migration.', value: setupJob(options) }]),
   );
-  for (const fn of functions) {
-    resource(`knative/${fn.name}.yaml`, renderYaml([{ comment: `${fn.name}: ${fn.description}`, value: kservice(fn, options) }]));
-  }
   const pings = functions.flatMap((fn) => [
     ...(sweepPingSource(fn, options) ? [sweepPingSource(fn, options)!] : []),
     ...(fn.timers ?? []).map((timer) => timerPingSource(fn, timer, options)),
   ]);
+  const kafkaSources = functions.flatMap((fn) => {
+    const source = kafkaSource(fn, options);
+    const deadLetters = deadLetterSource(fn, options);
+    return [
+      ...(source ? [{ path: `kafka-sources/${fn.name}.yaml`, value: source }] : []),
+      ...(deadLetters ? [{ path: `kafka-sources/${deadLetters.metadata.name}.yaml`, value: deadLetters, comment: deadLetterSourceComment }] : []),
+    ];
+  });
+  // Who may call a function's internal endpoints: the identities Knative gives the sources whose
+  // sink it is (sender identity: each source's own ServiceAccount), and nobody else.
+  const sources = [...pings, ...kafkaSources.map((each) => each.value)];
+  const sendersOf = (fn: AnyFunction) =>
+    sources
+      .filter((source) => source.spec?.sink?.ref?.name === fn.name)
+      .map((source) => sourceSubject(options.namespace, { apiVersion: source.apiVersion, kind: source.kind, name: source.metadata!.name! }));
+  for (const fn of functions) {
+    resource(`knative/${fn.name}.yaml`, renderYaml([{ comment: `${fn.name}: ${fn.description}`, value: kservice(fn, options, sendersOf(fn)) }]));
+  }
   if (pings.length > 0) resource('knative/ping-sources.yaml', renderYaml(pings));
 
   resource('kafka-sources/dead-letter-sink.yaml', renderYaml([deadLetterSink(options)]));
-  for (const fn of functions) {
-    const source = kafkaSource(fn, options);
-    if (source) resource(`kafka-sources/${fn.name}.yaml`, renderYaml([source]));
-    const deadLetters = deadLetterSource(fn, options);
-    if (deadLetters) {
-      resource(`kafka-sources/${deadLetters.metadata.name}.yaml`, renderYaml([{ comment: deadLetterSourceComment, value: deadLetters }]));
-    }
+  for (const { path, value, comment } of kafkaSources as { path: string; value: object; comment?: string }[]) {
+    resource(path, renderYaml([comment ? { comment, value } : value]));
   }
 
   const slackFunctions = functions.filter(servesSlack);

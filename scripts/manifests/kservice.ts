@@ -34,7 +34,7 @@ function autoscaling(fn: AnyFunction): Record<string, string> {
 }
 
 /** The function's KService. */
-export function kservice(fn: AnyFunction, options: ManifestOptions): KService {
+export function kservice(fn: AnyFunction, options: ManifestOptions, senders: readonly string[]): KService {
   const labels = functionLabels(fn);
   const secrets = secretDelivery(secretFilesFor(fn, options), serviceAccountFor(fn), options);
   return {
@@ -65,7 +65,7 @@ export function kservice(fn: AnyFunction, options: ManifestOptions): KService {
               name: appContainer,
               image: options.image.name,
               ports: [{ name: 'http1', containerPort }],
-              env: functionEnv(fn, options),
+              env: functionEnv(fn, options, senders),
               envFrom: configMapsFor(fn).map((name) => ({ configMapRef: { name } })),
               // Probes hit the container port only (Knative rejects any other). The readiness
               // probe has no period: Knative then probes aggressively while an instance starts,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging.ts';
 import { createMetrics } from '../metrics.ts';
 import { audienceFor, createAuthenticate, type AuthSettings } from './event-auth.ts';
-import { startLocalIssuer, type LocalIssuer } from './local-issuer.ts';
+import { localSenderSubject, startLocalIssuer, type LocalIssuer } from './local-issuer.ts';
 
 const audience = 'coffeebuddy-close-run';
 const request = (authorization?: string) => ({
@@ -32,7 +32,13 @@ describe('bearer checks of internal endpoints against an OIDC issuer (the local 
   });
 
   const authenticate = (settings: Partial<AuthSettings>, metrics = createMetrics()) =>
-    createAuthenticate({ settings: { AUTH_DISABLED: false, AUTH_OIDC_ISSUER: issuer.url, ...settings }, now: () => clock, log, metrics, fetch: countingFetch });
+    createAuthenticate({
+      settings: { AUTH_DISABLED: false, AUTH_OIDC_ISSUER: issuer.url, AUTH_OIDC_SUBJECTS: [localSenderSubject], ...settings },
+      now: () => clock,
+      log,
+      metrics,
+      fetch: countingFetch,
+    });
 
   it('discovers the JWKS once, then lets a valid token through and refuses the rest with 401', async () => {
     fetched.length = 0;
@@ -52,13 +58,21 @@ describe('bearer checks of internal endpoints against an OIDC issuer (the local 
     });
     const expired = await issuer.mint({ audience, issuedAt: new Date(clock.getTime() - 3600_000), expiresInSeconds: 600 });
     expect(await check(request(`Bearer ${expired}`), [audience])).toMatchObject({ status: 401, body: { message: expect.stringMatching(/expired/) } });
+    // The right issuer and audience from a pod that is not a wired source, or a token for ten years.
+    const otherPod = await issuer.mint({ audience, subject: 'system:serviceaccount:default:curious-pod' });
+    expect(await check(request(`Bearer ${otherPod}`), [audience])).toMatchObject({
+      status: 401,
+      body: { message: expect.stringMatching(/not sent by a source wired/) },
+    });
+    const longLived = await issuer.mint({ audience, expiresInSeconds: 10 * 365 * 24 * 3600 });
+    expect(await check(request(`Bearer ${longLived}`), [audience])).toMatchObject({ status: 401, body: { message: expect.stringMatching(/lives longer/) } });
 
-    expect((await metrics.errorsTotal.get()).values).toEqual([expect.objectContaining({ labels: { type: 'unauthorized_event' }, value: 3 })]);
+    expect((await metrics.errorsTotal.get()).values).toEqual([expect.objectContaining({ labels: { type: 'unauthorized_event' }, value: 5 })]);
     const byReason = Object.fromEntries((await metrics.unauthorizedRequestsTotal.get()).values.map((v) => [v.labels.reason, v.value]));
-    expect(byReason).toEqual({ missing: 1, audience: 1, expired: 1 });
+    expect(byReason).toEqual({ missing: 1, audience: 1, expired: 1, subject: 1, lifetime: 1 });
     // Logged as warnings, without the token.
     const refusals = lines.filter((line) => line.msg === 'request refused: no valid bearer token');
-    expect(refusals.map((line) => line.level)).toEqual(['warn', 'warn', 'warn']);
+    expect(refusals.map((line) => line.level)).toEqual(['warn', 'warn', 'warn', 'warn', 'warn']);
     expect(JSON.stringify(refusals)).not.toContain(expired);
   });
 
@@ -91,7 +105,7 @@ describe('bearer checks of internal endpoints against an OIDC issuer (the local 
     let attempts = 0;
     const flaky: typeof fetch = (input, init) => (++attempts === 1 ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init));
     const check = createAuthenticate({
-      settings: { AUTH_DISABLED: false, AUTH_OIDC_ISSUER: issuer.url },
+      settings: { AUTH_DISABLED: false, AUTH_OIDC_ISSUER: issuer.url, AUTH_OIDC_SUBJECTS: [localSenderSubject] },
       now: () => clock,
       log,
       metrics: createMetrics(),

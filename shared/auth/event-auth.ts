@@ -11,6 +11,8 @@ export interface AuthSettings {
   AUTH_OIDC_JWKS_URL?: string | undefined;
   AUTH_OIDC_BEARER_TOKEN_PATH?: string | undefined;
   AUTH_AUDIENCE?: string | undefined;
+  AUTH_OIDC_SUBJECTS?: readonly string[] | undefined;
+  AUTH_MAX_TOKEN_LIFETIME_SECONDS?: number;
   AUTH_DISABLED: boolean;
 }
 
@@ -36,8 +38,10 @@ export function createAuthenticate(options: { settings: AuthSettings; now: () =>
     return async () => null;
   }
   const issuer = settings.AUTH_OIDC_ISSUER;
-  // Config loading requires the issuer unless auth is disabled; this is the last guard.
+  const subjects = settings.AUTH_OIDC_SUBJECTS ?? [];
+  // Config loading requires both unless auth is disabled; this is the last guard.
   if (!issuer) throw new Error('AUTH_OIDC_ISSUER is required unless AUTH_DISABLED=true');
+  if (subjects.length === 0) throw new Error('AUTH_OIDC_SUBJECTS is required unless AUTH_DISABLED=true');
   // The verifier and jose load with the first token to check: a Slack function's cold start and
   // its Slack requests never need them (a separate chunk of its bundle).
   let verifier: Promise<{ keys: JWTVerifyGetKey; verifyBearerToken: typeof VerifyBearerToken }> | undefined;
@@ -58,6 +62,8 @@ export function createAuthenticate(options: { settings: AuthSettings; now: () =>
       keys,
       issuer,
       audiences,
+      subjects,
+      maxLifetimeSeconds: settings.AUTH_MAX_TOKEN_LIFETIME_SECONDS ?? 3600,
       now: options.now(),
     });
     if (check.ok) return null;

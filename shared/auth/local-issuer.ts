@@ -31,8 +31,8 @@ export interface LocalIssuer extends TokenSource {
 }
 
 const algorithm = 'ES256';
-/** Like a Knative source's OIDC identity: `system:serviceaccount:<namespace>:<name>`. */
-const localSubject = 'system:serviceaccount:local:coffeebuddy-event-sender';
+/** The subject of every token `token()` mints: like a Knative source's OIDC identity: `system:serviceaccount:<namespace>:<name>`. */
+export const localSenderSubject = 'system:serviceaccount:local:coffeebuddy-event-sender';
 
 /**
  * A small OIDC issuer for `npm start` and the tests, standing in for the cluster's service-account
@@ -101,7 +101,7 @@ function sign(key: CryptoKey, kid: string, defaults: { issuer: string; ttlSecond
   const jwt = new SignJWT({})
     .setProtectedHeader({ alg: algorithm, kid, typ: 'JWT' })
     .setIssuer(options.issuer ?? defaults.issuer)
-    .setSubject(options.subject ?? localSubject)
+    .setSubject(options.subject ?? localSenderSubject)
     .setAudience(options.audience)
     .setIssuedAt(seconds)
     .setExpirationTime(seconds + (options.expiresInSeconds ?? defaults.ttlSeconds));

@@ -4,6 +4,8 @@ import { verifyBearerToken, type VerifyTokenInput } from './verify-token.ts';
 
 const issuer = 'https://kubernetes.default.svc.cluster.local';
 const audience = 'coffeebuddy-close-run';
+/** The identity Knative gives close-run's KafkaSource (scripts/manifests/identities.ts sourceSubject). */
+const sender = 'system:serviceaccount:coffeebuddy:close-run-oidc-sources.knative.dev-kafkasource';
 const now = new Date('2026-11-23T08:00:00Z');
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
@@ -32,15 +34,15 @@ beforeAll(async () => {
 });
 
 function token(
-  claims: { iss?: string; aud?: string | string[]; iat?: Date; exp?: Date | null; nbf?: Date } = {},
+  claims: { iss?: string; aud?: string | string[]; sub?: string | null; iat?: Date | null; exp?: Date | null; nbf?: Date } = {},
   signer: { key: CryptoKey; kid: string; alg?: string } = es,
 ): Promise<string> {
   const jwt = new SignJWT({})
     .setProtectedHeader({ alg: signer.alg ?? (signer === rs ? 'RS256' : 'ES256'), kid: signer.kid, typ: 'JWT' })
     .setIssuer(claims.iss ?? issuer)
-    .setSubject('system:serviceaccount:coffee:oidc-kafkasource-run-events')
-    .setAudience(claims.aud ?? audience)
-    .setIssuedAt(seconds(claims.iat ?? now));
+    .setAudience(claims.aud ?? audience);
+  if (claims.sub !== null) jwt.setSubject(claims.sub ?? sender);
+  if (claims.iat !== null) jwt.setIssuedAt(seconds(claims.iat ?? now));
   if (claims.exp !== null) jwt.setExpirationTime(seconds(claims.exp ?? new Date(now.getTime() + 3600_000)));
   if (claims.nbf) jwt.setNotBefore(seconds(claims.nbf));
   return jwt.sign(signer.key);
@@ -48,12 +50,12 @@ function token(
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const verify = (authorization: string | undefined, overrides: Partial<VerifyTokenInput> = {}) =>
-  verifyBearerToken({ authorization, keys, issuer, audiences: [audience], now, ...overrides });
+  verifyBearerToken({ authorization, keys, issuer, audiences: [audience], subjects: [sender], maxLifetimeSeconds: 3600, now, ...overrides });
 
 describe('verifyBearerToken', () => {
   it('accepts a token signed by the issuer for this audience (ES256 and RS256), with its claims', async () => {
     const result = await verify(`Bearer ${await token()}`);
-    expect(result).toMatchObject({ ok: true, claims: { iss: issuer, aud: audience, sub: expect.stringContaining('oidc-kafkasource') } });
+    expect(result).toMatchObject({ ok: true, claims: { iss: issuer, aud: audience, sub: sender } });
     expect(await verify(`Bearer ${await token({}, rs)}`)).toMatchObject({ ok: true });
     // The scheme is case-insensitive; an `aud` list needs to contain ours.
     expect(await verify(`bearer ${await token({ aud: ['other', audience] })}`)).toMatchObject({ ok: true });
@@ -72,6 +74,28 @@ describe('verifyBearerToken', () => {
     ['a huge token', `Bearer ${'a'.repeat(20_000)}.b.c`, 'malformed'],
   ] as const)('refuses %s (%s)', async (_, header, reason) => {
     expect(await verify(header)).toMatchObject({ ok: false, reason });
+  });
+
+  it('refuses a token from any other sender: a foreign, empty or missing subject (any pod can get a token for our audience)', async () => {
+    for (const sub of ['system:serviceaccount:default:some-pod', '', null]) {
+      expect(await verify(`Bearer ${await token({ sub })}`)).toMatchObject({ ok: false, reason: sub === null ? 'claims' : 'subject' });
+    }
+    // The same token is accepted where its sender is wired.
+    expect(
+      await verify(`Bearer ${await token({ sub: 'system:serviceaccount:default:some-pod' })}`, {
+        subjects: [sender, 'system:serviceaccount:default:some-pod'],
+      }),
+    ).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('refuses a token that lives longer than allowed (ten years, or one second over), or says nothing of when it was issued', async () => {
+    const tenYears = await token({ exp: new Date(now.getTime() + 10 * 365 * 24 * 3600_000) });
+    expect(await verify(`Bearer ${tenYears}`)).toMatchObject({ ok: false, reason: 'lifetime' });
+    expect(await verify(`Bearer ${await token({ exp: new Date(now.getTime() + 3601_000) })}`)).toMatchObject({ ok: false, reason: 'lifetime' });
+    expect(await verify(`Bearer ${await token({ exp: new Date(now.getTime() + 3600_000) })}`)).toMatchObject({ ok: true });
+    expect(await verify(`Bearer ${await token({ iat: null })}`)).toMatchObject({ ok: false, reason: 'not_yet_valid' });
   });
 
   it('refuses a token signed by a key the issuer did not publish', async () => {

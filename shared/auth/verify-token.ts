@@ -14,7 +14,18 @@ export const defaultClockToleranceSeconds = 30;
 const maxTokenLength = 8 * 1024;
 
 /** Why a token was refused: the sender's fault, answered 401. */
-export type TokenRefusal = 'missing' | 'malformed' | 'algorithm' | 'signature' | 'issuer' | 'audience' | 'expired' | 'not_yet_valid' | 'claims';
+export type TokenRefusal =
+  | 'missing'
+  | 'malformed'
+  | 'algorithm'
+  | 'signature'
+  | 'issuer'
+  | 'audience'
+  | 'subject'
+  | 'lifetime'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'claims';
 
 /**
  * The outcome of checking one `Authorization` header. `unavailable` is ours, not the sender's:
@@ -32,6 +43,14 @@ export interface VerifyTokenInput {
   issuer: string;
   /** Audiences this endpoint answers to; the token's `aud` must contain one of them. */
   audiences: readonly string[];
+  /**
+   * The senders allowed: the token's `sub` must be one of them. Knative Eventing gives each source
+   * its own ServiceAccount, and any pod can get a token for any audience from the same issuer, so
+   * the audience says what the token is for and only the subject says who sent it.
+   */
+  subjects: readonly string[];
+  /** The longest lifetime accepted (`exp − iat`): a leaked long-lived token stays a risk for its whole life. */
+  maxLifetimeSeconds: number;
   /** The clock `exp` and `nbf` are checked against. */
   now: Date;
   clockToleranceSeconds?: number;
@@ -42,8 +61,9 @@ const bearerHeader = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
  * Check a bearer JWT as an OIDC sender-identity sink must (Knative Eventing `authentication-oidc`):
- * a signature by one of the issuer's keys with an accepted algorithm, `iss`, `aud`, and `exp`
- * (required) and `nbf` against `now` with a small tolerance. Pure apart from `keys`.
+ * a signature by one of the issuer's keys with an accepted algorithm, `iss`, `aud`, `sub` among the
+ * allowed senders, `exp` and `iat` (required, at most `maxLifetimeSeconds` apart) and `nbf` against
+ * `now` with a small tolerance. Pure apart from `keys`.
  */
 export async function verifyBearerToken(input: VerifyTokenInput): Promise<TokenCheck> {
   if (!input.authorization) return refuse('missing', 'no Authorization header');
@@ -57,10 +77,14 @@ export async function verifyBearerToken(input: VerifyTokenInput): Promise<TokenC
       issuer: input.issuer,
       audience: [...input.audiences],
       algorithms: acceptedAlgorithms,
-      requiredClaims: ['exp'],
+      requiredClaims: ['exp', 'iat', 'sub'],
       currentDate: input.now,
       clockTolerance: input.clockToleranceSeconds ?? defaultClockToleranceSeconds,
     });
+    if (!input.subjects.includes(payload.sub!)) return refuse('subject', 'the token was not sent by a source wired to this function');
+    if (payload.exp! - payload.iat! > input.maxLifetimeSeconds) {
+      return refuse('lifetime', `the token lives longer than the ${input.maxLifetimeSeconds} s accepted here`);
+    }
     return { ok: true, claims: payload };
   } catch (error) {
     return classify(error);

@@ -2,7 +2,7 @@ import type { RetryPolicy } from '../events/delivery.ts';
 import { createKafkaClient, kafkaClientOptionsFromConfig } from '../events/kafka-client.ts';
 import { ensureTopics, topicOptionsFromConfig } from '../events/kafka-topics.ts';
 import { audienceFor } from '../auth/event-auth.ts';
-import { startLocalIssuer, type LocalIssuer } from '../auth/local-issuer.ts';
+import { localSenderSubject, startLocalIssuer, type LocalIssuer } from '../auth/local-issuer.ts';
 import { eventPath, type AnyFunction, type FunctionName } from '../function.ts';
 import { startLocalStack, type LocalStack } from '../local-stack.ts';
 import { silentLogger, type Logger } from '../logging.ts';
@@ -81,7 +81,7 @@ export async function startTestStack(options: {
   // The same verification as production, against a local issuer on the stack's clock.
   const issuer = options.env?.AUTH_DISABLED === 'true' ? null : await startLocalIssuer({ now: () => clock.now });
   const config = loadFunctionsConfig(options.functions, {
-    ...(issuer ? { AUTH_OIDC_ISSUER: issuer.url } : {}),
+    ...(issuer ? { AUTH_OIDC_ISSUER: issuer.url, AUTH_OIDC_SUBJECTS: localSenderSubject } : {}),
     PORT: '0',
     DATABASE_URL: db.url,
     SLACK_BOT_TOKEN: 'xoxb-test-token',

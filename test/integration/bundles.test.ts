@@ -78,6 +78,7 @@ describe("npm run build: one bundle per function, each starting alone on the ima
           KAFKA_BROKERS: '127.0.0.1:1',
           // Nothing is fetched from the issuer before a token arrives (start-up stays lazy).
           AUTH_OIDC_ISSUER: 'http://127.0.0.1:1/issuer',
+          AUTH_OIDC_SUBJECTS: 'system:serviceaccount:coffeebuddy:rehearsal-source',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -136,7 +137,7 @@ describe("npm run build: one bundle per function, each starting alone on the ima
     refused.stdout!.resume();
     const [code] = await once(refused, 'exit');
     expect(code).toBe(1);
-    expect(stderr).toContain('close-run: Invalid configuration:\n  - AUTH_OIDC_ISSUER: required but not set');
+    expect(stderr).toContain('close-run: Invalid configuration:\n  - AUTH_OIDC_ISSUER: required but not set\n  - AUTH_OIDC_SUBJECTS: required but not set');
 
     const disabled = start({ AUTH_DISABLED: 'true' });
     let stdout = '';
@@ -148,5 +149,14 @@ describe("npm run build: one bundle per function, each starting alone on the ima
       disabled.kill('SIGTERM');
       await once(disabled, 'exit');
     }
+
+    // In a pod (Kubernetes sets KUBERNETES_SERVICE_HOST) it refuses to start that way at all.
+    const inCluster = start({ AUTH_DISABLED: 'true', KUBERNETES_SERVICE_HOST: '10.96.0.1' });
+    let refusal = '';
+    inCluster.stderr!.on('data', (chunk: Buffer) => (refusal += chunk.toString()));
+    inCluster.stdout!.resume();
+    const [inClusterCode] = await once(inCluster, 'exit');
+    expect(inClusterCode).toBe(1);
+    expect(refusal).toContain('close-run: AUTH_DISABLED=true is refused in a cluster (KUBERNETES_SERVICE_HOST is set)');
   });
 });
