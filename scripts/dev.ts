@@ -77,6 +77,8 @@ async function main(): Promise<void> {
     });
     env.SLACK_API_URL = emulator.url;
     env.SLACK_BOT_TOKEN = 'xoxb-local-emulator';
+    // The emulator plays hooks.slack.com too: its response_urls are the ones the bot may call.
+    env.SLACK_RESPONSE_URL_PREFIXES = `${new URL(emulator.url).origin}/response/`;
     const running = emulator;
     cleanups.push(() => running.close());
     say(`Slack: built-in Web API emulator at ${emulator.url} (its calls are printed as [slack] lines)`);

@@ -217,6 +217,19 @@ export const reminderDefaultsShape = {
 export const slackConfigShape = {
   SLACK_BOT_TOKEN: z.string().min(1),
   SLACK_API_URL: optionalUrl,
+  /**
+   * Where a `response_url` may point (comma-separated prefixes): Slack's only. The URL comes in the
+   * request body, so without this a signed request could make the bot POST to any host.
+   */
+  SLACK_RESPONSE_URL_PREFIXES: z
+    .string()
+    .default('https://hooks.slack.com/')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((prefix) => prefix.trim())
+        .filter(Boolean),
+    ),
   SLACK_TIMEOUT_MS: z.coerce.number().int().min(100).default(1_500),
   SLACK_EFFECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 };

@@ -11,6 +11,8 @@ interface Options {
   apiUrl?: string;
   /** Per-call timeout. */
   timeoutMs: number;
+  /** Where a `response_url` may point (`SLACK_RESPONSE_URL_PREFIXES`). */
+  responseUrlPrefixes: readonly string[];
   log: Logger;
   metrics: Metrics;
   /** How long a `users.info` answer is reused; time zones rarely change. */
@@ -133,6 +135,12 @@ export function createSlackWebApi(options: Options): SlackPort {
         response_type: message.responseType ?? 'ephemeral',
         replace_original: message.replaceOriginal ?? false,
       };
+      if (!options.responseUrlPrefixes.some((prefix) => responseUrl.startsWith(prefix))) {
+        options.metrics.slackCallsTotal.inc({ method: 'response_url', outcome: 'refused' });
+        // The host only: the rest of a response_url is a credential for the message.
+        options.log.warn('response_url refused: not a Slack address (SLACK_RESPONSE_URL_PREFIXES)', { host: hostOf(responseUrl) });
+        throw new AppError('validation', 'response_url is not a Slack address');
+      }
       let status: number;
       try {
         const response = await doFetch(responseUrl, {
@@ -140,6 +148,8 @@ export function createSlackWebApi(options: Options): SlackPort {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(options.timeoutMs),
+          // A redirect would re-send the message elsewhere; Slack's hooks never redirect.
+          redirect: 'manual',
         });
         status = response.status;
       } catch (error) {
@@ -151,6 +161,14 @@ export function createSlackWebApi(options: Options): SlackPort {
       if (outcome === 'error') throw new AppError('upstream', `Slack response_url answered ${status}`);
     },
   };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'not a URL';
+  }
 }
 
 function methodOf(url: string): string {
@@ -179,7 +197,13 @@ function toSlackCallError(method: string, error: unknown): SlackCallError {
  * one for effects after commit (`SLACK_EFFECT_TIMEOUT_MS`: a late answer is better than an uncertain post).
  */
 export function createSlackPorts(config: SlackSettings, log: Logger, metrics: Metrics): { slack: SlackPort; effectSlack: SlackPort } {
-  const common = { token: config.SLACK_BOT_TOKEN, ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}), log, metrics };
+  const common = {
+    token: config.SLACK_BOT_TOKEN,
+    ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}),
+    responseUrlPrefixes: config.SLACK_RESPONSE_URL_PREFIXES,
+    log,
+    metrics,
+  };
   return {
     slack: createSlackWebApi({ ...common, timeoutMs: config.SLACK_TIMEOUT_MS }),
     effectSlack: createSlackWebApi({ ...common, timeoutMs: config.SLACK_EFFECT_TIMEOUT_MS }),

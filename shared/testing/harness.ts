@@ -86,6 +86,8 @@ export async function startTestStack(options: {
     DATABASE_URL: db.url,
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     SLACK_API_URL: slack.url,
+    // The emulator plays hooks.slack.com: its response_urls are the only ones the bot may call.
+    SLACK_RESPONSE_URL_PREFIXES: `${new URL(slack.url).origin}/response/`,
     SLACK_SIGNING_SECRET: testSigningSecret,
     SHUTDOWN_TIMEOUT_MS: '2000',
     // The test broker is a single node.

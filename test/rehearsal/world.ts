@@ -6,7 +6,7 @@
  *
  * What a cluster would provide is swapped for a local equivalent, and only that (each named in
  * `clusterAddresses` or the secret files below): the broker, Postgres, the OIDC issuer, Slack's
- * Web API (the emulator), and a port per pod. Anything else that still names a cluster address
+ * Web API and hooks (the emulator), and a port per pod. Anything else that still names a cluster address
  * fails the rehearsal, so a new dependency in the manifests cannot be silently skipped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -213,7 +213,11 @@ export async function startRehearsal(options: {
     const pods = new Map<string, Pod>();
     for (const kservice of cluster.kservices) {
       const port = await freePort();
-      const env = await podEnv(kservice.container, { PORT: String(port), SLACK_API_URL: slack.url });
+      const env = await podEnv(kservice.container, {
+        PORT: String(port),
+        SLACK_API_URL: slack.url,
+        SLACK_RESPONSE_URL_PREFIXES: `${new URL(slack.url).origin}/response/`,
+      });
       const command = kservice.container.command ?? image.cmd;
       const child = spawn(command[0]!, command.slice(1), { cwd: imageRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
       watch(kservice.name, child);
