@@ -11,7 +11,7 @@ import {
   type NumericSetting,
 } from '../../shared/domain/channel-admin.ts';
 import { adminResetConfirmAction, adminSettingsModal } from '../../shared/domain/admin-views.ts';
-import { mention, slackDateTime } from '../../shared/slack/text.ts';
+import { mention, slackDateTime, typedText } from '../../shared/slack/text.ts';
 import type { SlashCommandDeps } from './handler.ts';
 import type { EphemeralReply, SlashCommand } from './schema.ts';
 
@@ -68,7 +68,7 @@ function parseChange(words: string[], deps: SlashCommandDeps): Parsed {
       };
     }
     default:
-      return { reply: `I don't know \`/coffee admin ${verb}\`.\n${usage}` };
+      return { reply: `I don't know \`/coffee admin ${typedText(verb)}\`.\n${usage}` };
   }
 }
 

@@ -1,5 +1,5 @@
 import { wallParts, zonedWallTimeToUtc } from '../../shared/domain/pickup-time.ts';
-import { escapeMrkdwn, truncate } from '../../shared/slack/text.ts';
+import { typedText } from '../../shared/slack/text.ts';
 
 /** A calendar day; `month` is 1-based. */
 export interface LocalDay {
@@ -61,7 +61,7 @@ function isRealDay(day: LocalDay): boolean {
 }
 
 /** What the user typed, quoted back safely: short, no backticks, mrkdwn escaped. */
-const tick = (s: string): string => escapeMrkdwn(truncate(s.replace(/`/g, "'"), 40));
+const tick = (s: string): string => typedText(s);
 
 /** The hint shown with every refusal: what `/coffee away` takes. */
 export function awayUsage(timeZone: string): string {

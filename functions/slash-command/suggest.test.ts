@@ -92,6 +92,18 @@ describe('replies', () => {
     for (const button of buttons) expect(button.text.text.length).toBeLessThanOrEqual(75);
     expect(buttons[1]!.value).toBe(text);
   });
+  it('shows typed text back as text: a typed <!channel> or <@U…> neither pings nor renders as a mention', () => {
+    const check = checkFirstWord('hsitory <!channel> <@U123>');
+    expect(check).toEqual({ kind: 'suggest', word: 'hsitory', command: 'history <!channel> <@U123>' });
+    const reply = suggestionReply(check as Extract<typeof check, { kind: 'suggest' }>, 'hsitory <!channel> <@U123>');
+    const section = (reply.blocks![0] as { text: { text: string } }).text.text;
+    expect(section).toBe('Did you mean `/coffee history &lt;!channel&gt; &lt;@U123&gt;`?');
+    expect(reply.text).not.toMatch(/<!channel>|<@U123>/);
+  });
+  it('never suggests for a word far longer than any command', () => {
+    expect(closestSubcommand('h'.repeat(4000))).toBeNull();
+    expect(checkFirstWord(`${'x'.repeat(4000)} <!here>`)).toBeNull();
+  });
   it('says runs are for today', () => {
     expect(otherDayReply({ kind: 'day', word: 'tomorrow', when: 'tomorrow' }).text).toMatch(
       /^CoffeeBuddy runs are for today: start it tomorrow, or use `in 2h`/,

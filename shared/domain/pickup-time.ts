@@ -1,3 +1,5 @@
+import { typedText } from '../slack/text.ts';
+
 /**
  * Result of parsing the text after `/coffee`: a pickup time (or none), a note, and when ordering
  * closes by itself (or never), or a user-facing refusal.
@@ -91,7 +93,7 @@ export function formatPickup(at: Date, timeZone: string): string {
   return `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
 }
 
-const tick = (s: string): string => s.replace(/`/g, "'");
+const tick = (s: string): string => typedText(s);
 const syntax = (detail: string): PickupParse => ({ ok: false, reason: 'syntax', message: `${detail} ${USAGE}` });
 
 /** The refusal for a clock time earlier today, suggesting a time ~15 minutes out (rounded up to 5 minutes). */

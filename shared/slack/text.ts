@@ -8,6 +8,14 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * What a user typed, shown back to them inside a `code` span: escaped (a typed `<!channel>` stays
+ * text), a backtick made a quote so it cannot close the span, and cut to `max` characters.
+ */
+export function typedText(text: string, max = 40): string {
+  return escapeMrkdwn(truncate(text.replace(/`/g, "'"), max));
+}
+
 /** A user mention (`<@U123>`), which Slack renders as the user's current name. */
 export function mention(slackUserId: string): string {
   // Someone who used `/coffee forget-me` has a tombstone id: there is nobody to mention.
