@@ -1,9 +1,10 @@
-import { findChannelSettings, hasOpenRun, listAdminActions } from '../../shared/domain/channel-admin-queries.ts';
+import { findChannelSettings, hasOpenRun, listAdminActions, recordAdminAction } from '../../shared/domain/channel-admin-queries.ts';
 import {
   changeChannelSettings,
   defaultChannelSettings,
   describeSettings,
-  mayAdminister,
+  administers,
+  standingOf,
   numericSettings,
   outOfBounds,
   whoMayAdminister,
@@ -90,8 +91,20 @@ export async function handleAdminCommand(command: SlashCommand, words: string[],
     return { text: `${describeSettings(settings, defaults)}\n\n${usage}` };
   }
   if (verb === 'log' || verb === 'reset') {
-    if (!(await mayAdminister(deps.slack, current, command.user_id))) {
-      return { text: `Only ${whoMayAdminister(settings)} can ${verb === 'log' ? "see CoffeeBuddy's admin log" : 'reset CoffeeBuddy'} here.` };
+    const standing = await standingOf(deps.slack, command.channel_id, command.user_id);
+    if (!administers(settings, command.user_id, standing)) {
+      // A refusal is an admin action too: who tried to read the log or reset the channel, and when.
+      await recordAdminAction(deps.sql, {
+        channelId: current?.id ?? null,
+        slackChannelId: command.channel_id,
+        actorSlackUserId: command.user_id,
+        action: `refused:${verb}`,
+        changes: {},
+        at: deps.now(),
+      });
+      return {
+        text: `Only ${whoMayAdminister(settings, standing.creator)} can ${verb === 'log' ? "see CoffeeBuddy's admin log" : 'reset CoffeeBuddy'} here.`,
+      };
     }
     return verb === 'log' ? adminLog(command, words[1] ?? '1', deps) : resetPrompt(command, deps);
   }

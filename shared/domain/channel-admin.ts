@@ -5,7 +5,7 @@ import type { Emit } from '../events/outbox.ts';
 import type { SlackPort } from '../slack/port.ts';
 import { mention } from '../slack/text.ts';
 import { lockChannelSettings, recordAdminAction, saveChannelSettings } from './channel-admin-queries.ts';
-import { isChannelAdmin, isWorkspaceAdmin } from './run-control.ts';
+import { isWorkspaceAdmin } from './run-control.ts';
 
 /** A channel's settings (null offsets and minutes: the deployment's defaults). */
 export interface ChannelSettings {
@@ -45,25 +45,35 @@ export function outOfBounds(setting: NumericSetting, value: number, bounds: Admi
   return `The ${label} must be a whole number from ${min} to ${max}.`;
 }
 
+/** What Slack says of an actor in a channel, asked before any transaction (no row lock held across a Slack call). */
+export interface SlackStanding {
+  /** A workspace admin or owner (`users.info`). */
+  workspaceAdmin: boolean;
+  /** The channel's creator (`conversations.info`), or null when Slack cannot say. */
+  creator: string | null;
+}
+
+export async function standingOf(slack: SlackPort, slackChannelId: string, slackUserId: string): Promise<SlackStanding> {
+  const [workspaceAdmin, creator] = await Promise.all([isWorkspaceAdmin(slack, slackUserId), slack.getChannelCreator(slackChannelId).catch(() => null)]);
+  return { workspaceAdmin, creator };
+}
+
 /** Who may administer the channel, in words, for a refusal. */
-export function whoMayAdminister(settings: Pick<ChannelSettings, 'adminSlackUserIds'>): string {
-  const admins = settings.adminSlackUserIds.map(mention);
-  return admins.length > 0 ? `${admins.join(', ')} or a workspace admin` : 'a workspace admin';
+export function whoMayAdminister(settings: Pick<ChannelSettings, 'adminSlackUserIds'>, creator: string | null): string {
+  const people = [
+    ...(creator ? [`${mention(creator)} (who created this channel)`] : []),
+    ...settings.adminSlackUserIds.filter((id) => id !== creator).map(mention),
+  ];
+  return people.length > 0 ? `${people.join(', ')} or a workspace admin` : 'a workspace admin';
 }
 
 /**
- * Whether `slackUserId` may change this channel's CoffeeBuddy settings: a workspace admin or owner
- * (`users.info`), one of the channel's configured admins, or anyone while the channel has none (the
- * first to configure it becomes its admin). Checked on the server for every change.
+ * Whether `slackUserId` may administer this channel's CoffeeBuddy: a workspace admin or owner, the
+ * channel's creator, or an admin one of them added. Nobody becomes an admin by being first: a guest
+ * in a fresh channel could otherwise take it over. Checked on the server for every action.
  */
-export async function mayAdminister(slack: SlackPort, settings: Pick<ChannelSettings, 'adminSlackUserIds'> | undefined, slackUserId: string): Promise<boolean> {
-  if (!settings || settings.adminSlackUserIds.length === 0) return true;
-  return isChannelAdmin(slack, settings, slackUserId);
-}
-
-/** The same rule inside a transaction, with the workspace-admin answer fetched before it (no lock held across a Slack call). */
-function administers(settings: Pick<ChannelSettings, 'adminSlackUserIds'>, slackUserId: string, workspaceAdmin: boolean): boolean {
-  return workspaceAdmin || settings.adminSlackUserIds.length === 0 || settings.adminSlackUserIds.includes(slackUserId);
+export function administers(settings: Pick<ChannelSettings, 'adminSlackUserIds'>, slackUserId: string, standing: SlackStanding): boolean {
+  return standing.workspaceAdmin || standing.creator === slackUserId || settings.adminSlackUserIds.includes(slackUserId);
 }
 
 /** What changed between two settings, as the audit trail records it: field → { from, to }. */
@@ -96,12 +106,12 @@ export async function changeChannelSettings(args: {
   now: Date;
   change: (current: ChannelSettings) => ChannelSettings;
 }): Promise<AdminOutcome> {
-  // users.info before the transaction: no row lock held across a Slack call.
-  const workspaceAdmin = await isWorkspaceAdmin(args.slack, args.actorSlackUserId);
+  // users.info and conversations.info before the transaction: no row lock held across a Slack call.
+  const standing = await standingOf(args.slack, args.channel.slackChannelId, args.actorSlackUserId);
   return args.sql.begin(async (tx) => {
     const current = await lockChannelSettings(tx, args.channel);
     const { id, ...settings } = current;
-    const allowed = administers(settings, args.actorSlackUserId, workspaceAdmin);
+    const allowed = administers(settings, args.actorSlackUserId, standing);
     const audit = (action: string, changes: Record<string, unknown>) =>
       recordAdminAction(tx, {
         channelId: id,
@@ -113,13 +123,9 @@ export async function changeChannelSettings(args: {
       });
     if (!allowed) {
       await audit(`refused:${args.action}`, {});
-      return { kind: 'refused' as const, who: whoMayAdminister(settings) };
+      return { kind: 'refused' as const, who: whoMayAdminister(settings, standing.creator) };
     }
-    let next = args.change(settings);
-    if (next.adminSlackUserIds.length === 0 && settings.adminSlackUserIds.length === 0 && !workspaceAdmin) {
-      // The first to configure an unadministered channel becomes its admin (else anyone could undo it).
-      next = { ...next, adminSlackUserIds: [args.actorSlackUserId] };
-    }
+    const next = args.change(settings);
     const changes = diffSettings(settings, next);
     if (Object.keys(changes).length === 0) return { kind: 'unchanged' as const, settings };
     await saveChannelSettings(tx, id, next, args.now);
@@ -147,7 +153,7 @@ export function describeSettings(settings: ChannelSettings, defaults: { reminder
     `*Last call:* ${onOff(settings.lastCallEnabled)}, ${lastCall} min before a scheduled close${settings.lastCallMinutes === null ? ' (default)' : ''}`,
     `*Fairness window:* last ${settings.fairnessWindowRuns} runs`,
     `*Retention:* ${settings.dataRetentionDays} days`,
-    `*Channel admins:* ${settings.adminSlackUserIds.length > 0 ? settings.adminSlackUserIds.map(mention).join(', ') : 'none yet (anyone may configure; the first to do so becomes admin)'} · workspace admins always may`,
+    `*Channel admins:* ${settings.adminSlackUserIds.length > 0 ? settings.adminSlackUserIds.map(mention).join(', ') : 'none added'} · the channel's creator and workspace admins always may`,
   ].join('\n');
 }
 
@@ -175,7 +181,7 @@ export async function requestChannelReset(args: {
   actorSlackUserId: string;
   now: Date;
 }): Promise<'requested' | 'open_run' | { refused: string }> {
-  const workspaceAdmin = await isWorkspaceAdmin(args.slack, args.actorSlackUserId);
+  const standing = await standingOf(args.slack, args.channel.slackChannelId, args.actorSlackUserId);
   return args.sql.begin(async (tx) => {
     const { id, ...settings } = await lockChannelSettings(tx, args.channel);
     const audit = (action: string) =>
@@ -187,10 +193,10 @@ export async function requestChannelReset(args: {
         changes: {},
         at: args.now,
       });
-    const allowed = administers(settings, args.actorSlackUserId, workspaceAdmin);
+    const allowed = administers(settings, args.actorSlackUserId, standing);
     if (!allowed) {
       await audit('refused:reset');
-      return { refused: whoMayAdminister(settings) };
+      return { refused: whoMayAdminister(settings, standing.creator) };
     }
     const [open] = await tx`select 1 from runs where channel_id = ${id} and status = 'open' limit 1`;
     if (open) return 'open_run' as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeSlack } from '../testing/fakes.ts';
-import { defaultChannelSettings, describeSettings, diffSettings, mayAdminister, outOfBounds, whoMayAdminister } from './channel-admin.ts';
+import { defaultChannelSettings, describeSettings, diffSettings, administers, standingOf, outOfBounds, whoMayAdminister } from './channel-admin.ts';
 
 const bounds = { ADMIN_MAX_REMINDER_OFFSET_MINUTES: 60, ADMIN_MAX_FAIRNESS_WINDOW_RUNS: 50, ADMIN_MAX_RETENTION_DAYS: 365 };
 const defaults = { reminderOffsetMinutes: 5, lastCallMinutes: 5 };
@@ -35,20 +35,27 @@ describe('outOfBounds', () => {
 describe('who may administer', () => {
   const slack = () => new FakeSlack([{ id: 'U8', name: 'Wanda', timeZone: null, isAdmin: true }]);
 
-  it('lets anyone configure a channel without admins, without asking Slack', async () => {
+  const may = async (settings: { adminSlackUserIds: string[] }, user: string, creator?: string) => {
     const fake = slack();
-    expect(await mayAdminister(fake, undefined, 'U9')).toBe(true);
-    expect(await mayAdminister(fake, defaultChannelSettings, 'U9')).toBe(true);
-    expect(fake.calls).toEqual([]);
-    expect(whoMayAdminister(defaultChannelSettings)).toBe('a workspace admin');
+    if (creator) fake.setChannelCreator('C1', creator);
+    return administers(settings, user, await standingOf(fake, 'C1', user));
+  };
+
+  it('nobody becomes an admin of a fresh channel by being first: only its creator and workspace admins', async () => {
+    expect(await may(defaultChannelSettings, 'U9')).toBe(false);
+    expect(await may(defaultChannelSettings, 'U9', 'U9')).toBe(true);
+    expect(await may(defaultChannelSettings, 'U8')).toBe(true);
+    expect(whoMayAdminister(defaultChannelSettings, null)).toBe('a workspace admin');
+    expect(whoMayAdminister(defaultChannelSettings, 'U7')).toBe('<@U7> (who created this channel) or a workspace admin');
   });
 
-  it('then only its admins and workspace admins', async () => {
+  it('then the admins they added too, and nobody else', async () => {
     const settings = { adminSlackUserIds: ['U1', 'U2'] };
-    expect(await mayAdminister(slack(), settings, 'U2')).toBe(true);
-    expect(await mayAdminister(slack(), settings, 'U8')).toBe(true);
-    expect(await mayAdminister(slack(), settings, 'U9')).toBe(false);
-    expect(whoMayAdminister(settings)).toBe('<@U1>, <@U2> or a workspace admin');
+    expect(await may(settings, 'U2', 'U7')).toBe(true);
+    expect(await may(settings, 'U7', 'U7')).toBe(true);
+    expect(await may(settings, 'U8')).toBe(true);
+    expect(await may(settings, 'U9', 'U7')).toBe(false);
+    expect(whoMayAdminister(settings, 'U7')).toBe('<@U7> (who created this channel), <@U1>, <@U2> or a workspace admin');
   });
 });
 
@@ -61,7 +68,7 @@ describe('describeSettings and diffSettings', () => {
         '*Last call:* on, 5 min before a scheduled close (default)',
         '*Fairness window:* last 5 runs',
         '*Retention:* 90 days',
-        '*Channel admins:* none yet (anyone may configure; the first to do so becomes admin) · workspace admins always may',
+        "*Channel admins:* none added · the channel's creator and workspace admins always may",
       ].join('\n'),
     );
   });
@@ -77,7 +84,7 @@ describe('describeSettings and diffSettings', () => {
     };
     const text = describeSettings(settings, defaults);
     expect(text).toContain('*CoffeeBuddy here:* disabled\n*Runner reminders:* off, 10 min before pickup\n*Last call:* on, 3 min before a scheduled close\n');
-    expect(text).toContain('*Channel admins:* <@U1> · workspace admins always may');
+    expect(text).toContain("*Channel admins:* <@U1> · the channel's creator and workspace admins always may");
   });
 
   it('records only what changed, from and to', () => {

@@ -51,11 +51,17 @@ export async function findCurrentRun(sql: Sql, slackChannelId: string): Promise<
 }
 
 /**
- * Whether the user administers this channel for CoffeeBuddy: listed in the channel's admin ids, or
- * a Slack workspace admin or owner (`users.info`). A Slack outage counts as "not an admin".
+ * Whether the user administers this channel for CoffeeBuddy: listed in the channel's admin ids, a
+ * Slack workspace admin or owner (`users.info`), or the channel's creator (`conversations.info`).
+ * A Slack outage counts as "not an admin".
  */
-export async function isChannelAdmin(slack: SlackPort, run: Pick<ControlledRun, 'adminSlackUserIds'>, slackUserId: string): Promise<boolean> {
-  return run.adminSlackUserIds.includes(slackUserId) || isWorkspaceAdmin(slack, slackUserId);
+export async function isChannelAdmin(
+  slack: SlackPort,
+  run: Pick<ControlledRun, 'adminSlackUserIds' | 'slackChannelId'>,
+  slackUserId: string,
+): Promise<boolean> {
+  if (run.adminSlackUserIds.includes(slackUserId) || (await isWorkspaceAdmin(slack, slackUserId))) return true;
+  return (await slack.getChannelCreator(run.slackChannelId).catch(() => null)) === slackUserId;
 }
 
 /** Whether Slack says the user is a workspace admin or owner (`users.info`); a Slack outage counts as "no". */

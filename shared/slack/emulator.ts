@@ -103,6 +103,8 @@ export interface SlackEmulatorOptions {
   port?: number;
   host?: string;
   users?: Record<string, EmulatedUser>;
+  /** Who created each channel (`conversations.info` → `creator`); a channel not named has a creator nobody here is. */
+  channelCreators?: Record<string, string>;
   onCall?: (call: RecordedCall) => void;
   /** The clock message timestamps come from (Slack's clock; a test's clock in tests). */
   now?: () => Date;
@@ -142,6 +144,7 @@ export interface SlackEmulator {
   /** Calls `listener` after every call that changed what Slack shows, or was refused for its blocks. */
   subscribe(listener: (change: EmulatorChange) => void): () => void;
   setUser(id: string, user: EmulatedUser): void;
+  setChannelCreator(channel: string, user: string): void;
   failNext(method: string, failure: EmulatedFailure): void;
   /** While true, every Web API call answers HTTP 503, as during a Slack outage. */
   setOutage(down: boolean): void;
@@ -166,6 +169,7 @@ const REQUIRED: Record<string, string[]> = {
   'chat.postEphemeral': ['channel', 'user'],
   'chat.delete': ['channel', 'ts'],
   'users.info': ['user'],
+  'conversations.info': ['channel'],
   'conversations.open': [],
   'views.open': ['trigger_id', 'view'],
   'views.push': ['trigger_id', 'view'],
@@ -178,6 +182,7 @@ const REQUIRED: Record<string, string[]> = {
 export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Promise<SlackEmulator> {
   const host = options.host ?? '127.0.0.1';
   const users = new Map(Object.entries(options.users ?? {}));
+  const channelCreators = new Map(Object.entries(options.channelCreators ?? {}));
   const calls: RecordedCall[] = [];
   const failures = new Map<string, { failure: EmulatedFailure; remaining: number }[]>();
   const channels = new Map<string, Map<string, EmulatedMessage>>();
@@ -238,6 +243,11 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const ts = String(args.ts);
       if (!channels.get(channel)?.delete(ts)) return { ok: false, error: 'message_not_found' };
       return { channel, ts };
+    },
+    // https://api.slack.com/methods/conversations.info: the channel, with the user who created it.
+    'conversations.info': (args) => {
+      const id = String(args.channel);
+      return { channel: { id, name: id.toLowerCase(), is_channel: true, created: 1_700_000_000, creator: channelCreators.get(id) ?? 'U000CREATOR' } };
     },
     'users.info': (args) => {
       const id = String(args.user);
@@ -491,6 +501,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       return () => void listeners.delete(listener);
     },
     setUser: (id, user) => void users.set(id, user),
+    setChannelCreator: (channel, user) => void channelCreators.set(channel, user),
     setOutage: (down) => {
       outage = down;
     },

@@ -45,6 +45,8 @@ export interface SlackPort {
   openView(args: { triggerId: string; view: View }): Promise<void>;
   openDirectMessage(userId: string): Promise<string>;
   getUser(userId: string): Promise<SlackUser | null>;
+  /** Who created the channel (`conversations.info` → `creator`), or null when Slack cannot say. */
+  getChannelCreator(channelId: string): Promise<string | null>;
   respond(responseUrl: string, message: ResponseUrlMessage): Promise<void>;
   /**
    * The bot's message in `channel` (or in the thread `threadTs`) posted at or after `since` whose

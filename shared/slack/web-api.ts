@@ -49,6 +49,7 @@ export function createSlackWebApi(options: Options): SlackPort {
   const now = options.now ?? Date.now;
   const ttl = options.userCacheTtlMs ?? 60 * 60 * 1000;
   const users = new Map<string, { user: SlackUser | null; expires: number }>();
+  const creators = new Map<string, { creator: string | null; expires: number }>();
   const doFetch = options.fetch ?? fetch;
 
   async function call<T extends WebAPICallResult>(method: string, run: () => Promise<T>): Promise<T> {
@@ -127,6 +128,21 @@ export function createSlackWebApi(options: Options): SlackPort {
       users.set(userId, { user, expires: now() + ttl });
       if (users.size > 10_000) users.delete(users.keys().next().value as string);
       return user;
+    },
+    async getChannelCreator(channelId) {
+      const cached = creators.get(channelId);
+      if (cached && cached.expires > now()) return cached.creator;
+      let creator: string | null;
+      try {
+        const result = await call('conversations.info', () => client.conversations.info({ channel: channelId }));
+        creator = result.channel?.creator ?? null;
+      } catch {
+        // Who may administer is asked on each admin action: an outage means "not the creator" now, not later.
+        return null;
+      }
+      creators.set(channelId, { creator, expires: now() + ttl });
+      if (creators.size > 10_000) creators.delete(creators.keys().next().value as string);
+      return creator;
     },
     async respond(responseUrl, message) {
       const body = {

@@ -26,6 +26,7 @@ export interface SlackCall {
 export class FakeSlack implements SlackPort {
   readonly calls: SlackCall[] = [];
   private readonly users = new Map<string, SlackUser>();
+  private readonly channelCreators = new Map<string, string>();
   private readonly failures = new Map<SlackMethod, Error>();
   private lastTs = 0;
 
@@ -68,6 +69,16 @@ export class FakeSlack implements SlackPort {
   async getUser(userId: string): Promise<SlackUser | null> {
     this.record('getUser', userId);
     return this.users.get(userId) ?? null;
+  }
+
+  async getChannelCreator(channelId: string): Promise<string | null> {
+    this.record('getChannelCreator', channelId);
+    return this.channelCreators.get(channelId) ?? null;
+  }
+
+  /** Who created `channelId`, as `conversations.info` would say. */
+  setChannelCreator(channelId: string, slackUserId: string): void {
+    this.channelCreators.set(channelId, slackUserId);
   }
 
   async respond(...args: Parameters<SlackPort['respond']>): Promise<void> {

@@ -38,21 +38,32 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
     stack.db.sql<{ actorSlackUserId: string; action: string; changes: Record<string, { from: unknown; to: unknown }> }[]>`
       select actor_slack_user_id, action, changes from channel_admin_actions where slack_channel_id = ${channel} order by created_at, id`;
 
-  it('the first to configure a channel becomes its admin; others are refused (audited, nothing changed); workspace admins may always', async () => {
+  it('nobody takes a channel over by being first: its creator and workspace admins configure it and add admins; others are refused (audited, nothing changed)', async () => {
     const channel = newChannel();
+    stack.slack.setChannelCreator(channel, 'UALICE');
+    // A member of a channel nobody has configured yet is refused, and told who may.
+    expect(await admin(channel, 'retention 1', 'UBOB')).toBe(
+      "Only <@UALICE> (who created this channel) or a workspace admin can change CoffeeBuddy's settings here. Nothing was changed.",
+    );
+    expect(await admin(channel, 'log', 'UBOB')).toBe("Only <@UALICE> (who created this channel) or a workspace admin can see CoffeeBuddy's admin log here.");
+    expect(await admin(channel, 'reset', 'UBOB')).toBe('Only <@UALICE> (who created this channel) or a workspace admin can reset CoffeeBuddy here.');
+    expect((await settings(channel))!.dataRetentionDays).toBe(90);
+
     expect(await admin(channel, 'window 8', 'UALICE')).toContain('Fairness window:* last 8 runs');
-    expect(await settings(channel)).toMatchObject({ fairnessWindowRuns: 8, adminSlackUserIds: ['UALICE'] });
-
-    expect(await admin(channel, 'window 3', 'UBOB')).toBe("Only <@UALICE> or a workspace admin can change CoffeeBuddy's settings here. Nothing was changed.");
-    expect((await settings(channel))!.fairnessWindowRuns).toBe(8);
-
-    expect(await admin(channel, 'admins add <@UBOB|bob>', 'UOWNER')).toContain('<@UALICE>, <@UBOB>');
+    expect(await settings(channel)).toMatchObject({ fairnessWindowRuns: 8, adminSlackUserIds: [] });
+    expect(await admin(channel, 'admins add <@UBOB|bob>', 'UOWNER')).toContain('*Channel admins:* <@UBOB>');
     expect(await admin(channel, 'retention 30', 'UBOB')).toContain('Retention:* 30 days');
+    expect(await admin(channel, 'window 3', 'UCAROL')).toBe(
+      "Only <@UALICE> (who created this channel), <@UBOB> or a workspace admin can change CoffeeBuddy's settings here. Nothing was changed.",
+    );
     expect(await audit(channel)).toEqual([
-      { actorSlackUserId: 'UALICE', action: 'window', changes: { fairnessWindowRuns: { from: 5, to: 8 }, adminSlackUserIds: { from: [], to: ['UALICE'] } } },
-      { actorSlackUserId: 'UBOB', action: 'refused:window', changes: {} },
-      { actorSlackUserId: 'UOWNER', action: 'admins add', changes: { adminSlackUserIds: { from: ['UALICE'], to: ['UALICE', 'UBOB'] } } },
+      { actorSlackUserId: 'UBOB', action: 'refused:retention', changes: {} },
+      { actorSlackUserId: 'UBOB', action: 'refused:log', changes: {} },
+      { actorSlackUserId: 'UBOB', action: 'refused:reset', changes: {} },
+      { actorSlackUserId: 'UALICE', action: 'window', changes: { fairnessWindowRuns: { from: 5, to: 8 } } },
+      { actorSlackUserId: 'UOWNER', action: 'admins add', changes: { adminSlackUserIds: { from: [], to: ['UBOB'] } } },
       { actorSlackUserId: 'UBOB', action: 'retention', changes: { dataRetentionDays: { from: 90, to: 30 } } },
+      { actorSlackUserId: 'UCAROL', action: 'refused:window', changes: {} },
     ]);
     const events = await stack.db.sql`select 1 from outbox where type = 'com.coffeebuddy.admin.settings_changed' and subject = ${channel}`;
     expect(events).toHaveLength(3);
@@ -122,7 +133,7 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
       errors: { window: 'The fairness window (runs) must be a whole number from 1 to 50.' },
     });
     const refused = await submit('UBOB', { window: '7', offset: '5', switches: ['enabled'] });
-    expect(JSON.parse(refused.body).errors.switches).toContain('Only <@UALICE> or a workspace admin');
+    expect(JSON.parse(refused.body).errors.switches).toContain('<@UALICE> or a workspace admin');
     const saved = await submit('UALICE', { window: '7', offset: '10', switches: ['enabled', 'lastcall'] });
     expect(saved).toEqual({ status: 200, body: '' });
     expect(await settings(channel)).toMatchObject({ fairnessWindowRuns: 7, reminderOffsetMinutes: 10, remindersEnabled: false, enabled: true });
@@ -131,6 +142,7 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
 
   it('reset: blocked by an open run; confirmed by an admin within 5 minutes it is audited and requested once; an expired button does nothing', async () => {
     const channel = newChannel();
+    stack.slack.setChannelCreator(channel, 'UALICE');
     const runId = await drive.startRun(channel, 'in 20m Lobby', 'UALICE');
     expect(await admin(channel, 'reset', 'UOWNER')).toContain("There's an open coffee run here");
     await drive.click('UALICE', channel, 'run.cancel', runId);
@@ -167,11 +179,12 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
 
   it('the admin log lists actions newest first, for admins only', async () => {
     const channel = newChannel();
+    stack.slack.setChannelCreator(channel, 'UALICE');
     await admin(channel, 'window 6', 'UALICE');
     await admin(channel, 'offset 3', 'UALICE');
     const log = await admin(channel, 'log', 'UALICE');
     expect(log.indexOf('*offset*')).toBeLessThan(log.indexOf('*window*'));
     expect(log).toContain('reminderOffsetMinutes: null → 3');
-    expect(await admin(channel, 'log', 'UBOB')).toBe("Only <@UALICE> or a workspace admin can see CoffeeBuddy's admin log here.");
+    expect(await admin(channel, 'log', 'UBOB')).toBe("Only <@UALICE> (who created this channel) or a workspace admin can see CoffeeBuddy's admin log here.");
   });
 });
