@@ -23,6 +23,8 @@ export const botScopes: { scope: string; why: string }[] = [
   { scope: 'groups:history', why: 'the same in private channels' },
   { scope: 'im:history', why: 'the same in the runner DM' },
   { scope: 'mpim:history', why: 'the same in group DMs, where /coffee can also be used' },
+  { scope: 'channels:read', why: "conversations.info: a channel's creator, who may administer CoffeeBuddy there" },
+  { scope: 'groups:read', why: 'the same in private channels' },
   {
     scope: 'users:read',
     why: "users.info: a user's time zone (pickup times), display name and whether they are a workspace admin (who may close or cancel). views.open needs no scope: the trigger_id is the permission",
