@@ -44,6 +44,7 @@ export type ForgetOutcome =
       pastOrders: number;
       runsCarried: number;
       adminActions: number;
+      adminOf: number;
     };
 
 /**
@@ -83,6 +84,13 @@ export async function forgetPerson(tx: Sql, args: { slackUserId: string; tombsto
   `;
   await tx`update runs set canceled_by = ${args.tombstoneId} where canceled_by = ${args.slackUserId}`;
   await tx`update reminders set recipient_slack_user_id = ${args.tombstoneId} where recipient_slack_user_id = ${args.slackUserId}`;
+  const adminOf = (
+    await tx`
+      update channels set admin_slack_user_ids = array_remove(admin_slack_user_ids, ${args.slackUserId}), updated_at = ${args.at}
+      where ${args.slackUserId} = any(admin_slack_user_ids)
+    `
+  ).count;
+  await scrubRecords(tx, args.slackUserId, args.tombstoneId);
   await tx`
     update users set
       slack_user_id = ${args.tombstoneId},
@@ -98,7 +106,36 @@ export async function forgetPerson(tx: Sql, args: { slackUserId: string; tombsto
     awayPeriods,
     volunteerAndDecline,
     adminActions: kept!.adminActions,
+    adminOf,
     pastOrders: kept!.pastOrders,
     runsCarried: kept!.runsCarried,
   };
+}
+
+/**
+ * Their Slack id in what CoffeeBuddy keeps about its own work — Slack effects (pending or done),
+ * outbox events, dead letters and message records — becomes the tombstone. Matched as a whole word
+ * (`\\m…\\M`), so forgetting U1 leaves U12 alone. The admin audit log keeps the actor's id: it is
+ * the record of who changed a channel's settings, and expires after a year (retention).
+ */
+async function scrubRecords(tx: Sql, slackUserId: string, tombstoneId: string): Promise<void> {
+  const word = `\\m${slackUserId.replace(/[^A-Za-z0-9]/g, (c) => `\\${c}`)}\\M`;
+  const scrub = (column: string) => tx`${tx(column)} = regexp_replace(${tx(column)}, ${word}, ${tombstoneId}, 'g')`;
+  const scrubJson = (column: string) => tx`${tx(column)} = regexp_replace(${tx(column)}::text, ${word}, ${tombstoneId}, 'g')::jsonb`;
+  await tx`
+    update slack_effects set ${scrubJson('payload')}, ${scrub('key')}, ${scrub('scope')}
+    where payload::text ~ ${word} or key ~ ${word} or scope ~ ${word}
+  `;
+  await tx`
+    update outbox set ${scrubJson('data')}, ${scrubJson('extensions')}, ${scrub('partition_key')}
+    where data::text ~ ${word} or extensions::text ~ ${word} or partition_key ~ ${word}
+  `;
+  await tx`
+    update dead_letter_events set ${scrubJson('attributes')}, data = regexp_replace(data::text, ${word}, ${tombstoneId}, 'g')::jsonb, ${scrub('error')}
+    where attributes::text ~ ${word} or data::text ~ ${word} or error ~ ${word}
+  `;
+  await tx`
+    update slack_messages set ${scrub('kind')}, ${scrub('channel')}
+    where kind ~ ${word} or channel ~ ${word}
+  `;
 }

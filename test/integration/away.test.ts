@@ -160,6 +160,10 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
 
   it('forget-me deletes what is stored about a person; past orders and runs stay, anonymous; again, it finds nothing', async () => {
     const channel = 'CAWAY5';
+    // U008 is an admin here (the channel's creator added them), and another person's id contains theirs.
+    stack.slack.setChannelCreator(channel, 'U001');
+    await drive.command(channel, 'admin admins add U008', 'U001');
+    await drive.command(channel, 'admin admins add U0081', 'U001');
     await drive.command(channel, 'away', 'U008');
     const runId = await drive.startRun(channel);
     await drive.order('U008', channel, runId, { drink: 'Mocha', size: 'Large' });
@@ -179,13 +183,33 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
 
     expect(await drive.command(channel, 'forget me', 'U008')).toBe(
       [
-        "Done: CoffeeBuddy has forgotten you. Deleted: your saved last order (1 channel), your away settings (1 channel), 1 *I'll go* / *I can't go* record and your name and time zone.",
+        "Done: CoffeeBuddy has forgotten you. Deleted: your saved last order (1 channel), your away settings (1 channel), 1 *I'll go* / *I can't go* record, your CoffeeBuddy admin role (1 channel) and your name and time zone.",
         'Kept, without your name: 1 past order of yours shows as "(a former member)" and 1 run you carried counts toward fairness, anonymously.',
         'Messages already posted in Slack are not changed. If you use CoffeeBuddy again, it starts from scratch.',
       ].join('\n'),
     );
 
     expect(await stack.db.sql`select 1 from users where slack_user_id = 'U008'`).toHaveLength(0);
+    // No longer an admin anywhere; the other admin, whose id starts with theirs, still is.
+    const [admins] = await stack.db.sql<{ adminSlackUserIds: string[] }[]>`select admin_slack_user_ids from channels where slack_channel_id = ${channel}`;
+    expect(admins!.adminSlackUserIds).toEqual(['U0081']);
+    // Their id is gone from what the bot keeps of its own work: effects (the runner DM's, done),
+    // events, dead letters and message records (the runner DM's kind named them).
+    const mentions = await stack.db.sql<{ place: string; count: number }[]>`
+      select 'effects' as place, count(*)::int from slack_effects where payload::text ~ '\mU008\M' or key ~ '\mU008\M' or scope ~ '\mU008\M'
+      union all select 'outbox', count(*)::int from outbox where data::text ~ '\mU008\M' or extensions::text ~ '\mU008\M'
+      union all select 'dead letters', count(*)::int from dead_letter_events where attributes::text ~ '\mU008\M' or data::text ~ '\mU008\M'
+      union all select 'messages', count(*)::int from slack_messages where kind ~ '\mU008\M' or channel ~ '\mU008\M'`;
+    expect(mentions).toEqual([
+      { place: 'effects', count: 0 },
+      { place: 'outbox', count: 0 },
+      { place: 'dead letters', count: 0 },
+      { place: 'messages', count: 0 },
+    ]);
+    const [scrubbed] = await stack.db.sql<
+      { count: number }[]
+    >`select count(*)::int from slack_messages where run_id = ${runId} and kind like 'runner_dm:forgotten-%'`;
+    expect(scrubbed!.count).toBe(1);
     const [runner] = await stack.db.sql<{ id: string; slackUserId: string; displayName: string | null; timeZone: string | null; runnerReason: string }[]>`
       select u.id, u.slack_user_id, u.display_name, u.time_zone, r.runner_reason from runs r join users u on u.id = r.runner_id where r.id = ${runId}`;
     expect(runner).toMatchObject({ displayName: null, timeZone: null, runnerReason: '(a former member) volunteered (no runs here yet).' });
