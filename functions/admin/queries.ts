@@ -33,15 +33,16 @@ export async function deleteRuns(tx: Sql, runIds: readonly string[]): Promise<Ru
 export const finishedStatuses = ['closed', 'completed', 'canceled', 'failed'] as const;
 
 /**
- * Finished runs started before their channel's retention window (`data_retention_days` before
- * `now`), locked `skip locked`: two ticks at once take different runs.
+ * Runs started before their channel's retention window (`data_retention_days` before `now`),
+ * locked `skip locked`: two ticks at once take different runs. A run still open that long was
+ * left open (runs are same-day): what people ordered in it goes like any other run's.
  */
 export async function lockExpiredRuns(tx: Sql, now: Date, limit: number): Promise<string[]> {
   const rows = await tx<{ id: string }[]>`
     select r.id
     from channels c
     join runs r on r.channel_id = c.id
-    where r.status in ${tx([...finishedStatuses])}
+    where r.status in ${tx([...finishedStatuses, 'open'])}
       and r.started_at < ${now}::timestamptz - make_interval(days => c.data_retention_days)
     limit ${limit}
     for update of r skip locked
@@ -120,4 +121,49 @@ export async function deleteOlderThan(sql: Sql, table: WindowTable, before: Date
     ))
   `;
   return result.count;
+}
+
+/**
+ * Personal data that outlives what refers to it, in short statements of up to `limit` rows each
+ * (`skip locked`: two ticks take different rows). Returns rows deleted by table.
+ * - saved last orders and usuals not used within their channel's retention;
+ * - away periods that have ended;
+ * - people nothing refers to any more (no run, order, preference, away period, volunteer,
+ *   decline or rating) and not seen for `personalBefore`;
+ * - dead letters never replayed, and Slack effects parked, since before `personalBefore`.
+ */
+export async function deletePersonalData(sql: Sql, now: Date, personalBefore: Date, limit: number): Promise<Record<string, number>> {
+  const preferences = await sql`
+    delete from user_preferences where ctid = any(array(
+      select p.ctid from user_preferences p join channels c on c.id = p.channel_id
+      where p.updated_at < ${now}::timestamptz - make_interval(days => c.data_retention_days)
+      limit ${limit} for update of p skip locked))`;
+  const away = await sql`
+    delete from away_periods where ctid = any(array(
+      select ctid from away_periods where away_until < ${now} limit ${limit} for update skip locked))`;
+  const users = await sql`
+    delete from users where id = any(array(
+      select u.id from users u
+      where u.updated_at < ${personalBefore}
+        and not exists (select 1 from runs r where r.initiator_id = u.id or r.runner_id = u.id)
+        and not exists (select 1 from orders o where o.user_id = u.id)
+        and not exists (select 1 from user_preferences p where p.user_id = u.id)
+        and not exists (select 1 from away_periods a where a.user_id = u.id)
+        and not exists (select 1 from run_volunteers v where v.user_id = u.id)
+        and not exists (select 1 from run_declines d where d.user_id = u.id)
+        and not exists (select 1 from run_feedback f where f.user_id = u.id)
+      limit ${limit} for update of u skip locked))`;
+  const deadLetters = await sql`
+    delete from dead_letter_events where ctid = any(array(
+      select ctid from dead_letter_events where replayed_at is null and created_at < ${personalBefore} limit ${limit} for update skip locked))`;
+  const parked = await sql`
+    delete from slack_effects where ctid = any(array(
+      select ctid from slack_effects where done_at is null and parked_at < ${personalBefore} limit ${limit} for update skip locked))`;
+  return {
+    user_preferences: preferences.count,
+    away_periods: away.count,
+    users: users.count,
+    dead_letter_events_unreplayed: deadLetters.count,
+    slack_effects_parked: parked.count,
+  };
 }

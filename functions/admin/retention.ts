@@ -1,4 +1,4 @@
-import { deleteOlderThan, deleteRuns, lockExpiredRuns, type WindowTable } from './queries.ts';
+import { deleteOlderThan, deletePersonalData, deleteRuns, lockExpiredRuns, type WindowTable } from './queries.ts';
 import type { AdminDeps } from './reset.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -19,9 +19,11 @@ const doneEffectsDays = 7;
 const replayedDeadLettersDays = 30;
 
 /**
- * The daily retention tick: finished runs older than their channel's `data_retention_days` (by
- * start) with their orders, reminders, Slack message records and effects; then published outbox
- * rows, dedupe rows, finished effects, replayed dead letters and audit rows past their windows.
+ * The daily retention tick: runs older than their channel's `data_retention_days` (by start) with
+ * their orders, reminders, Slack message records and effects; then published outbox rows, dedupe
+ * rows, finished effects, replayed dead letters and audit rows past their windows; then personal
+ * data nothing needs any more (unused saved orders, ended away periods, people nothing refers to,
+ * unreplayed dead letters and parked effects past `PERSONAL_DATA_RETENTION_DAYS`).
  * "Now" is `deps.now()`. Batched, `skip locked`: a repeated or overlapping tick (two instances,
  * a late PingSource) deletes each row once and never waits on the other. Returns rows deleted by
  * table; counts `coffeebuddy_retention_deleted_total{table}`.
@@ -58,6 +60,13 @@ export async function runRetentionTick(deps: AdminDeps): Promise<Record<string, 
     });
     complete &&= done;
   }
+  const personalBefore = daysAgo(deps.config.PERSONAL_DATA_RETENTION_DAYS);
+  const personal = await drain(inBudget, async () => {
+    const removed = await deletePersonalData(deps.sql, now, personalBefore, batch);
+    for (const [table, rows] of Object.entries(removed)) count(table, rows);
+    return Math.max(...Object.values(removed));
+  });
+  complete &&= personal;
   if (!complete) deps.log.warn('retention stopped at its time budget; the next tick goes on', { budgetMs, ...deleted });
   return deleted;
 }

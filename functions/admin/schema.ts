@@ -26,6 +26,11 @@ export const adminConfig = z.object({
     .default(45),
   /** Channel admin audit rows (`/coffee admin log`) are kept this long. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  /**
+   * Personal data outside a channel's runs (SPEC: 90 days for run and preference data): people
+   * nothing refers to any more, dead letters never replayed and Slack effects parked this long.
+   */
+  PERSONAL_DATA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 export type AdminConfig = z.infer<typeof adminConfig>;
 
