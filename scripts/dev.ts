@@ -88,6 +88,8 @@ async function main(): Promise<void> {
     env.SLACK_BOT_TOKEN = 'xoxb-local-emulator';
     say(`Slack: Web API at ${env.SLACK_API_URL} with a placeholder token (set SLACK_BOT_TOKEN for a real workspace)`);
   }
+  // The sandbox signs Slack's requests itself: never with a secret someone set, which may be a real app's.
+  const ownSigningSecret = Boolean(env.SLACK_SIGNING_SECRET);
   if (!env.SLACK_SIGNING_SECRET) {
     env.SLACK_SIGNING_SECRET = devSigningSecret;
     say(`Signing secret: none set, using the local dev secret "${devSigningSecret}"`);
@@ -119,7 +121,18 @@ async function main(): Promise<void> {
 
   // The browser sandbox plays Slack towards this process, so it only exists with the built-in emulator.
   let botUrl = '';
-  const sandbox = emulator ? await createSandbox({ emulator, botUrl: () => botUrl, signingSecret: config.SLACK_SIGNING_SECRET, people }) : undefined;
+  const host = env.HOST ?? '127.0.0.1';
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
+  if (!loopback) {
+    say(
+      `WARNING: HOST=${host} serves the bot${emulator && !ownSigningSecret ? ' and the sandbox, which can act as anyone,' : ''} to every network this machine is on.`,
+    );
+  }
+  if (emulator && ownSigningSecret) say('Sandbox: off, because SLACK_SIGNING_SECRET is set (the sandbox signs only with the local dev secret).');
+  const sandbox =
+    emulator && !ownSigningSecret
+      ? await createSandbox({ emulator, botUrl: () => botUrl, signingSecret: config.SLACK_SIGNING_SECRET, people, ...(loopback ? {} : { boundHost: host }) })
+      : undefined;
 
   const { slack, effectSlack } = createSlackPorts(config, log, metrics);
   let kafka: Kafka | undefined;
@@ -140,7 +153,7 @@ async function main(): Promise<void> {
     log,
     metrics,
     now: () => new Date(),
-    host: env.HOST ?? '127.0.0.1',
+    host,
     sweepMs: config.SWEEP_INTERVAL_MS,
     ...(kafka ? { kafka: { kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX } } : {}),
     ...(issuer ? { tokens: issuer } : {}),

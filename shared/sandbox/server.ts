@@ -34,6 +34,8 @@ export async function createSandbox(options: {
   pageDir?: string;
   /** How long the bot has to answer (Slack's 3 s by default). */
   botTimeoutMs?: number;
+  /** A host name the bot was bound to besides the loopback names (`HOST`), which the page may be opened by. */
+  boundHost?: string;
 }): Promise<Sandbox> {
   const state = createSandboxState({ emulator: options.emulator, people: options.people });
   const bot = createBotClient({
@@ -50,13 +52,33 @@ export async function createSandbox(options: {
     return sendText(res, 200, type, pick(assets));
   };
 
+  /** The `Host` values the sandbox answers to: the port it was reached on, under a loopback name (or the bound host). */
+  const servedHosts = (port: number | undefined) =>
+    ['127.0.0.1', 'localhost', '[::1]', ...(options.boundHost ? [options.boundHost] : [])].map((name) => `${name}:${port}`);
+  const sandboxPath = (path: string) => path === '/' || path.startsWith('/sandbox/');
+
   return {
     async handle(req, res) {
       const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
       const method = req.method ?? 'GET';
       const get = method === 'GET' || method === 'HEAD';
+      // DNS rebinding: a page on another site whose name now points here reaches us with its own
+      // Host; refusing any Host we do not serve keeps it from reading every DM through the stream.
+      const host = req.headers.host ?? '';
+      if (sandboxPath(path) && !servedHosts(req.socket.localPort).includes(host))
+        return sendText(res, 421, 'text/plain', 'This sandbox is served on 127.0.0.1 or localhost only.');
       if (path.startsWith(apiPrefix)) {
         if (method !== 'POST') return sendJson(res, 405, { ok: false, error: `Use POST for ${path}.` });
+        // Another site's page can POST here (a form or a text/plain fetch needs no preflight) and act
+        // as anyone: only JSON from this origin is taken. Tools without a browser send neither header.
+        const origin = req.headers.origin;
+        const fetchSite = req.headers['sec-fetch-site'];
+        if ((origin !== undefined && origin !== `http://${host}`) || (fetchSite !== undefined && fetchSite !== 'same-origin')) {
+          return sendJson(res, 403, { ok: false, error: 'The sandbox API takes requests from its own page only.' });
+        }
+        if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+          return sendJson(res, 415, { ok: false, error: 'Send JSON (content-type: application/json).' });
+        }
         const body = await readBody(req);
         if (body === null) return sendJson(res, 413, { ok: false, error: `The body is over ${maxBodyBytes} bytes.` });
         const result = await api(path.slice(apiPrefix.length), body);

@@ -150,6 +150,16 @@ describe('npm start', () => {
     await expect.poll(second.output).toMatch(/\[slack\] chat\.postMessage channel=CE2E5/);
   }, 120_000);
 
+  it('never signs as Slack with a secret someone set, and warns loudly when serving beyond loopback', async () => {
+    const dataDir = await tempDataDir();
+    const app = await npmStart({ COFFEEBUDDY_DATA_DIR: dataDir, SLACK_SIGNING_SECRET: 'a-real-app-secret', HOST: '0.0.0.0' });
+    stopOnCleanup(app.child);
+    expect(app.output()).toContain('Sandbox: off, because SLACK_SIGNING_SECRET is set (the sandbox signs only with the local dev secret).');
+    expect(app.output()).toContain('WARNING: HOST=0.0.0.0 serves the bot to every network this machine is on.');
+    expect((await fetch(`${app.url}/`)).status).toBe(404);
+    expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
+  }, 60_000);
+
   it('runs the same flow on Postgres and Kafka when DATABASE_URL and KAFKA_BROKERS are set', async () => {
     const db: TestDatabase = await createTestDatabase();
     cleanups.push(() => db.drop());

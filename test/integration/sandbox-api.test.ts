@@ -1,5 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,18 @@ async function openEvents(url: string) {
     },
     close: () => controller.abort(),
   };
+}
+
+/** The status of a request carrying `host` as its Host header (fetch would not send one of our choosing). */
+function statusWithHost(url: string, method: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers: { host, 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(method === 'POST' ? '{}' : undefined);
+  });
 }
 
 describe('the browser sandbox, driven through its HTTP API on the bot’s own port', () => {
@@ -200,6 +212,24 @@ describe('the browser sandbox, driven through its HTTP API on the bot’s own po
     expect((await api('submit', { userId: ben.id, viewId: 'V1', values: { drink: 'Latte' } })).status).toBe(400);
     expect((await api('teleport', {})).status).toBe(404);
     expect((await fetch(`${stack.url}/sandbox/api/command`)).status).toBe(405);
+    // Another site's page: a form-like text/plain POST, or JSON from another origin, acts as nobody.
+    const post = (headers: Record<string, string>) =>
+      fetch(`${stack.url}/sandbox/api/command`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ userId: ana.id, conversationId: sandboxChannel.id, text: 'admin disable' }),
+      });
+    expect((await post({ 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await post({ 'content-type': 'application/json', origin: 'https://evil.example' })).status).toBe(403);
+    expect((await post({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    // A rebound name (DNS rebinding) reaches the port with its own Host: page, API and stream refuse it.
+    for (const [method, path] of [
+      ['GET', '/'],
+      ['GET', '/sandbox/events'],
+      ['POST', '/sandbox/api/command'],
+    ] as const) {
+      expect(await statusWithHost(`${stack.url}${path}`, method, 'attacker.example:80'), path).toBe(421);
+    }
     expect(stack.slack.calls.length).toBe(calls);
   });
 
