@@ -71,14 +71,40 @@ describe('parseRunText: relative times', () => {
     ['1h', 60, ''],
     ['1h30m', 90, ''],
     ['in 1m', 1, ''],
-    ['in 720m', 720, ''],
-    ['in 12h', 720, ''],
   ];
   it.each(cases)('%j is %i minutes from now', (text, minutes, note) => {
     for (const zone of [BERLIN, LA]) {
       const at = new Date(Date.parse(now) + minutes * 60_000).toISOString();
       expect(ok(text, now, zone)).toEqual({ at, note });
     }
+  });
+});
+
+describe('parseRunText: how people write times, and what runs are for', () => {
+  const morning = '2026-06-15T06:00:00Z'; // 08:00 in Berlin
+  it.each([
+    ['10.30', '2026-06-15T08:30:00.000Z', ''],
+    ['10h30 Lobby', '2026-06-15T08:30:00.000Z', 'Lobby'],
+    ['10.30am', '2026-06-15T08:30:00.000Z', ''],
+    ['9.30', '2026-06-15T07:30:00.000Z', ''],
+    ['noon Lobby', '2026-06-15T10:00:00.000Z', 'Lobby'],
+    ['now', '2026-06-15T06:10:00.000Z', ''],
+    ['asap Lobby', '2026-06-15T06:10:00.000Z', 'Lobby'],
+    ['in 12h', '2026-06-15T18:00:00.000Z', ''],
+  ])('%j is a pickup time today', (text, at, note) => {
+    expect(ok(text, morning, BERLIN)).toEqual({ at, note });
+  });
+
+  it('asks which time a bare number is, instead of starting a run with no time and the note "10"', () => {
+    expect(fail('10', morning, BERLIN).message).toMatch(/^`10` on its own could be a time or minutes: say `10:00` \(10am\), `10pm` or `in 10m`\./);
+    expect(fail('14', morning, BERLIN).message).toMatch(/^`14` on its own could be a time or minutes: say `14:00` or `in 14m`\./);
+  });
+
+  it('refuses a pickup after midnight: runs are same-day', () => {
+    const afternoon = '2026-06-15T13:00:00Z'; // 15:00 in Berlin
+    expect(fail('in 11h', afternoon, BERLIN).message).toBe(
+      'That pickup would be after midnight, tomorrow in Europe/Berlin: coffee runs are for today. Start it tomorrow, or pick an earlier time.',
+    );
   });
 });
 
@@ -121,7 +147,6 @@ describe('parseRunText: invalid times', () => {
     '10:3',
     '10:3 Lobby',
     '123pm',
-    '10.30',
     '1.5h',
     'in 0m',
     'in 999h',

@@ -18,8 +18,16 @@ const H = '(?:hours?|hrs?|h)';
 const M = '(?:minutes?|mins?|m)';
 const END = '(?= |$)';
 const MERIDIEM = '([ap])\\.?m\\.?';
-/** `10:30`, `10:30pm`, `10:30 pm`, `2pm`, `2 pm` (a bare number also matches and is rejected later). */
-const CLOCK = new RegExp(`^(\\d{1,2})(?::(\\d{2}))?(?: ?${MERIDIEM})?${END}`, 'i');
+/**
+ * `10:30`, `10.30`, `10h30` (as written in the UK and Europe; `h` after two digits only, since
+ * `1h30` reads as a duration), `10:30pm`, `10.30 am`, `2pm`, `2 pm`. A bare number also matches:
+ * alone it is refused (`10` could be 10am, 10pm or 10 minutes), before other words it starts a note.
+ */
+const CLOCK = new RegExp(`^(\\d{1,2})(?:(?::|\\.|(?<=^\\d\\d)h)(\\d{2}))?(?: ?${MERIDIEM})?${END}`, 'i');
+/** Words for a pickup time: `noon` is 12:00; `now` and `asap` mean as soon as someone can go. */
+const TIME_WORD = new RegExp(`^(noon|now|asap)${END}`, 'i');
+/** How far ahead `now` and `asap` put the pickup: time for a last order and the walk. */
+export const ASAP_MINUTES = 10;
 /** `in 15m`, `in 1 hour`, `15min`, `1h30m`, `in 1h 30m`. */
 const RELATIVE = new RegExp(`^(?:in )?(?:(\\d+) ?${H}(?: ?(\\d+) ?${M})?|(\\d+) ?${M})${END}`, 'i');
 /** Leading text that is clearly an attempt at a time (checked only when the forms above did not match). */
@@ -172,7 +180,21 @@ function parsePickupAndNote(s: string, now: Date, timeZone: string, options: { a
   let isClock = false;
   const clock = CLOCK.exec(s);
   const rel = RELATIVE.exec(s);
-  if (clock && (clock[2] !== undefined || clock[3] !== undefined)) {
+  const word = TIME_WORD.exec(s);
+  if (word) {
+    const today = wallParts(now, timeZone);
+    const noon = word[1]!.toLowerCase() === 'noon';
+    pickupAt = noon ? zonedWallTimeToUtc({ ...today, hour: 12, minute: 0 }, timeZone) : new Date(now.getTime() + ASAP_MINUTES * MINUTE);
+    rest = s.slice(word[0].length);
+    isClock = noon;
+  } else if (clock && clock[2] === undefined && clock[3] === undefined && s.trim() === clock[0]) {
+    // `/coffee 10` once started a run with no pickup and the note "10": ask which time is meant.
+    const hour = Number(clock[1]);
+    const options = hour >= 1 && hour <= 12 ? `\`${hour}:00\` (${hour}am), \`${hour}pm\`` : hour <= 23 ? `\`${hour}:00\`` : null;
+    return syntax(
+      options ? `\`${hour}\` on its own could be a time or minutes: say ${options} or \`in ${hour}m\`.` : `\`${tick(clock[0])}\` isn't a time of day.`,
+    );
+  } else if (clock && (clock[2] !== undefined || clock[3] !== undefined)) {
     const [token, h, min = '0', mer] = clock;
     const hour = Number(h);
     const minute = Number(min);
@@ -203,5 +225,13 @@ function parsePickupAndNote(s: string, now: Date, timeZone: string, options: { a
     return { ok: false, reason: 'syntax', message: `That note is too long (${length} characters); please keep it to ${NOTE_MAX} characters or fewer.` };
   }
   if (isClock && pickupAt && !options.allowPast && pickupAt.getTime() < now.getTime() - MINUTE) return pastTime(pickupAt, now, timeZone, note);
+  if (pickupAt && wallParts(pickupAt, timeZone).day !== wallParts(now, timeZone).day) {
+    // `in 11h` at 15:00 is tomorrow: runs are same-day (pickup, reminders and fairness are per day).
+    return {
+      ok: false,
+      reason: 'syntax',
+      message: `That pickup would be after midnight, tomorrow in ${timeZone}: coffee runs are for today. Start it tomorrow, or pick an earlier time.`,
+    };
+  }
   return { ok: true, pickupAt, note, closesAt: null };
 }
