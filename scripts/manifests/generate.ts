@@ -11,6 +11,7 @@ import { namespace, serviceAccounts, sourceSubject } from './identities.ts';
 import { deadLetterSink, deadLetterSource, kafkaSource } from './kafka-source.ts';
 import { kongPlugins, slackIngress, upstreamService } from './kong.ts';
 import { kservice } from './kservice.ts';
+import { networkPolicies } from './network-policies.ts';
 import { kustomization, kustomizeInputs, nameReferences } from './kustomization.ts';
 import { servesSlack } from './names.ts';
 import type { ManifestOptions } from './options.ts';
@@ -44,6 +45,9 @@ export function generateManifests(functions: readonly AnyFunction[], options: Ma
 
   resource('knative/namespace.yaml', renderYaml([namespace(options)]));
   resource('knative/service-accounts.yaml', renderYaml(serviceAccounts(functions, options)));
+  // Before the setup job, so that the first `kubectl apply` (README "Deploy to Knative" step 4)
+  // gives it its egress along with the default deny.
+  resource('knative/network-policies.yaml', renderYaml(networkPolicies(functions, options)));
   resource(
     'knative/setup-job.yaml',
     renderYaml([{ comment: 'Migrations and Kafka topics; run before the functions when a release brings a migration.', value: setupJob(options) }]),
