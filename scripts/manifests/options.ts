@@ -16,6 +16,11 @@ export interface ManifestOptions {
   tlsSecretName: string;
   /** Requests per minute Kong lets through per client IP (Slack calls from a handful of IPs). */
   rateLimitPerMinute: number;
+  /**
+   * The Redis every Kong node keeps the rate-limit counters in (kong.ts: policy `redis`), so the
+   * limit holds across Kong's replicas. Kong connects to it, not the functions.
+   */
+  rateLimitRedis: { host: string; port: number };
   kafka: KafkaOptions;
   secrets: SecretOptions;
   /** Issuer of the tokens Knative's sources send (the cluster's service-account issuer). */
@@ -109,6 +114,7 @@ export const defaultManifestOptions: ManifestOptions = {
   publicHost: 'coffeebuddy.example.com',
   tlsSecretName: 'coffeebuddy-tls',
   rateLimitPerMinute: 600,
+  rateLimitRedis: { host: 'redis.kong.svc.cluster.local', port: 6379 },
   kafka: {
     bootstrapServers: ['kafka-bootstrap.kafka.svc:9093'],
     topicPrefix: '',

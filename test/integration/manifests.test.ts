@@ -482,6 +482,16 @@ describe('deployment manifests (npm run manifests)', () => {
     expect(toAnywhere).toEqual([]);
   });
 
+  it("Kong's rate limit is one limit across Kong's nodes (counters in Redis), per client IP", () => {
+    const plugin = docs.find((doc) => doc.kind === 'KongPlugin' && doc.plugin === 'rate-limiting')!;
+    expect(plugin.config).toMatchObject({
+      minute: defaultManifestOptions.rateLimitPerMinute,
+      limit_by: 'ip',
+      policy: 'redis',
+      redis: { host: defaultManifestOptions.rateLimitRedis.host, port: defaultManifestOptions.rateLimitRedis.port },
+    });
+  });
+
   it('the Slack functions keep an instance warm and the event consumers scale to zero; probes use the container port', () => {
     for (const fn of registry) {
       const template = kserviceOf(fn).spec.template;
