@@ -102,7 +102,7 @@ export interface SecretOptions {
   delivery: 'vault' | 'secret-volume';
   /** Where secret files appear in the container (the injector's fixed `/vault/secrets`). */
   mountPath: string;
-  /** KV v2 path prefix in Vault (`<prefix>/database`, `<prefix>/slack`, `<prefix>/kafka`). */
+  /** KV v2 path prefix in Vault (`<prefix>/database`, `<prefix>/slack`, `<prefix>/slack-signing`, `<prefix>/kafka`). */
   vaultPathPrefix: string;
 }
 

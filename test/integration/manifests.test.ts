@@ -21,9 +21,10 @@ import { deadLetterPath, deadLetterSourceName, eventPath, tickPath, type AnyFunc
 import { createMetrics } from '../../shared/metrics.ts';
 import { configSchemaFor } from '../../shared/runtime.ts';
 import { panels } from '../../scripts/manifests/dashboard.ts';
+import { secretFilesFor, setupSecretFiles } from '../../scripts/manifests/environment.ts';
 import { compare, readCommitted } from '../../scripts/manifests/files.ts';
 import { generateManifests } from '../../scripts/manifests/generate.ts';
-import { audienceFor, consumedTypes, needsSweep, servesSlack } from '../../scripts/manifests/names.ts';
+import { audienceFor, consumedTypes, needsSweep, serviceAccountFor, servesSlack } from '../../scripts/manifests/names.ts';
 import { defaultManifestOptions, type ManifestOptions } from '../../scripts/manifests/options.ts';
 import { botScopes } from '../../scripts/manifests/slack-app.ts';
 
@@ -490,6 +491,26 @@ describe('deployment manifests (npm run manifests)', () => {
       policy: 'redis',
       redis: { host: defaultManifestOptions.rateLimitRedis.host, port: defaultManifestOptions.rateLimitRedis.port },
     });
+  });
+
+  it("Vault: the Slack signing secret has its own path, which only the Slack functions' pods and policies read", () => {
+    const signingPath = `${defaultManifestOptions.secrets.vaultPathPrefix}/slack-signing`;
+    const vaultPaths = (annotations: Record<string, string>) =>
+      Object.entries(annotations)
+        .filter(([key]) => key.startsWith('vault.hashicorp.com/agent-inject-secret-'))
+        .map(([, path]) => path);
+    const readers = registry.filter((fn) => vaultPaths(kserviceOf(fn).spec.template.metadata.annotations).includes(signingPath));
+    expect(readers.map((fn) => fn.name)).toEqual(registry.filter(servesSlack).map((fn) => fn.name));
+    expect(readers.map((fn) => fn.name)).toEqual(['slash-command', 'interaction']);
+    const policyPaths = (role: string) => [...committed.get(`vault/${role}.hcl`)!.matchAll(/^path "([^"]+)"/gm)].map((match) => match[1]).sort();
+    for (const fn of registry) {
+      expect(policyPaths(serviceAccountFor(fn)), fn.name).toEqual(
+        [...new Set(secretFilesFor(fn, defaultManifestOptions).map((file) => file.vault.path))].sort(),
+      );
+      expect(policyPaths(serviceAccountFor(fn)), fn.name).toEqual([...new Set(vaultPaths(kserviceOf(fn).spec.template.metadata.annotations))].sort());
+    }
+    expect(policyPaths('coffeebuddy-setup')).toEqual([...new Set(setupSecretFiles(defaultManifestOptions).map((file) => file.vault.path))].sort());
+    expect([...committed.keys()].filter((path) => path.startsWith('vault/')).length).toBe(registry.length + 1);
   });
 
   it('the Slack functions keep an instance warm and the event consumers scale to zero; probes use the container port', () => {
