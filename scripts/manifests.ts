@@ -1,5 +1,5 @@
 /**
- * `npm run manifests`: generate the Knative, Kafka, Kong, monitoring and Slack app files from
+ * `npm run manifests`: generate the Knative, Kafka, Kong, NetworkPolicy, Vault policy, monitoring and Slack app files from
  * functions/registry.ts and scripts/manifests/options.ts, and write them (stale ones deleted).
  *
  *   npm run manifests                       write into the repository

@@ -48,10 +48,12 @@ function secretCatalog(options: ManifestOptions): Record<string, SecretFile> {
       vault: { path: `${vault}/slack`, key: 'bot_token' },
       secret: { name: appSecretName, key: 'slack-bot-token' },
     },
+    // A path of its own: a Vault policy grants whole paths, and only the Slack-facing functions
+    // may read the secret that lets anyone forge Slack's requests.
     SLACK_SIGNING_SECRET: {
       variable: 'SLACK_SIGNING_SECRET',
       file: 'slack-signing-secret',
-      vault: { path: `${vault}/slack`, key: 'signing_secret' },
+      vault: { path: `${vault}/slack-signing`, key: 'signing_secret' },
       secret: { name: appSecretName, key: 'slack-signing-secret' },
     },
     // The Kafka password and CA sit in the same Secret Knative's Kafka data plane reads.

@@ -6,21 +6,23 @@
 import type { AnyFunction } from '../../shared/function.ts';
 import { podMonitor, prometheusRule } from './alerts.ts';
 import { dashboard } from './dashboard.ts';
-import { commonConfigData, kafkaConfigData } from './environment.ts';
-import { namespace, serviceAccounts, sourceSubject } from './identities.ts';
+import { commonConfigData, kafkaConfigData, secretFilesFor, setupSecretFiles } from './environment.ts';
+import { namespace, serviceAccounts, setupServiceAccount, sourceSubject } from './identities.ts';
 import { deadLetterSink, deadLetterSource, kafkaSource } from './kafka-source.ts';
 import { kongPlugins, slackIngress, upstreamService } from './kong.ts';
 import { kservice } from './kservice.ts';
+import { networkPolicies } from './network-policies.ts';
 import { kustomization, kustomizeInputs, nameReferences } from './kustomization.ts';
-import { servesSlack } from './names.ts';
+import { serviceAccountFor, servesSlack } from './names.ts';
 import type { ManifestOptions } from './options.ts';
 import { sweepPingSource, timerPingSource } from './ping-source.ts';
-import { renderEnvFile, renderJson, renderYaml } from './render.ts';
+import { generatedHeader, renderEnvFile, renderJson, renderYaml } from './render.ts';
+import { vaultPolicy } from './secret-delivery.ts';
 import { setupJob } from './setup-job.ts';
 import { slackAppManifest } from './slack-app.ts';
 
 /** The directories whose every file is generated: a file there that the generator does not make is stale. */
-export const generatedDirectories = ['knative', 'kafka-sources'] as const;
+export const generatedDirectories = ['knative', 'kafka-sources', 'vault'] as const;
 
 /** Generated files outside those directories. */
 export const generatedRootFiles = ['kustomization.yaml', 'slack-app-manifest.yaml'] as const;
@@ -44,6 +46,9 @@ export function generateManifests(functions: readonly AnyFunction[], options: Ma
 
   resource('knative/namespace.yaml', renderYaml([namespace(options)]));
   resource('knative/service-accounts.yaml', renderYaml(serviceAccounts(functions, options)));
+  // Before the setup job, so that the first `kubectl apply` (README "Deploy to Knative" step 4)
+  // gives it its egress along with the default deny.
+  resource('knative/network-policies.yaml', renderYaml(networkPolicies(functions, options)));
   resource(
     'knative/setup-job.yaml',
     renderYaml([{ comment: 'Migrations and Kafka topics; run before the functions when a release brings a migration.', value: setupJob(options) }]),
@@ -89,6 +94,18 @@ export function generateManifests(functions: readonly AnyFunction[], options: Ma
   files.set(kustomizeInputs.commonEnv, renderEnvFile(commonConfigData(options)));
   files.set(kustomizeInputs.kafkaEnv, renderEnvFile(kafkaConfigData(options)));
   files.set(kustomizeInputs.nameReferences, renderYaml([nameReferences()]));
+
+  // One Vault policy per Kubernetes-auth role (named after its ServiceAccount, as the pods'
+  // `vault.hashicorp.com/role` annotation is): README "Deploy to Knative" step 3 writes them.
+  if (options.secrets.delivery === 'vault') {
+    const roles = [
+      ...functions.map((fn) => ({ role: serviceAccountFor(fn), files: secretFilesFor(fn, options) })),
+      { role: setupServiceAccount, files: setupSecretFiles(options) },
+    ];
+    for (const { role, files: secretFiles } of roles.filter((each) => each.files.length > 0)) {
+      files.set(`vault/${role}.hcl`, `${generatedHeader}\n${vaultPolicy(secretFiles)}`);
+    }
+  }
 
   files.set('kustomization.yaml', kustomization(resources, options));
   files.set('slack-app-manifest.yaml', slackAppManifest(functions, options));

@@ -39,9 +39,23 @@ export function kongPlugins(options: ManifestOptions): KongPlugin[] {
       kind: 'KongPlugin',
       metadata: metadata(pluginNames.rateLimit),
       plugin: 'rate-limiting',
-      // Per Kong node (`local`: no Redis needed). Slack calls from a few addresses, so this bounds
-      // all Slack traffic per route: far above what an office's coffee runs send, far below a flood.
-      config: { minute: options.rateLimitPerMinute, limit_by: 'ip', policy: 'local' },
+      // Slack calls from a few addresses, so this bounds all Slack traffic per route: far above
+      // what an office's coffee runs send, far below a flood. The counters live in Redis, shared
+      // by every Kong node, so the limit is one limit however many replicas Kong runs (`local`
+      // would give each node its own). `cluster` would keep them in Kong's database, which the
+      // Kong Ingress Controller's DB-less Kong does not have: the plugin rejects it there
+      // (https://developer.konghq.com/plugins/rate-limiting/). `limit_by: ip` counts per the
+      // address Kong takes as the client's, which is the real one only when Kong is told which
+      // proxies to trust (`trusted_ips`, `real_ip_header`; README "Deploy to Knative").
+      // Redis unreachable: requests pass unlimited (`fault_tolerant`) rather than fail, and
+      // Kong waits at most `timeout` ms for it, well inside Slack's 3 s.
+      config: {
+        minute: options.rateLimitPerMinute,
+        limit_by: 'ip',
+        policy: 'redis',
+        redis: { host: options.rateLimitRedis.host, port: options.rateLimitRedis.port, timeout: 500 },
+        fault_tolerant: true,
+      },
     },
     {
       apiVersion: 'configuration.konghq.com/v1',

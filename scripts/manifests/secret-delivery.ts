@@ -61,6 +61,16 @@ function secretVolume(files: readonly SecretFile[], options: ManifestOptions): P
   };
 }
 
+/**
+ * The Vault policy of one Kubernetes-auth role: read on exactly the KV v2 paths its pod's
+ * annotations render, nothing else (https://developer.hashicorp.com/vault/docs/concepts/policies).
+ * KV v2 reads go through `<mount>/data/<path>`, which the paths already are.
+ */
+export function vaultPolicy(files: readonly SecretFile[]): string {
+  const paths = [...new Set(files.map((file) => file.vault.path))];
+  return paths.map((path) => `path "${path}" {\n  capabilities = ["read"]\n}\n`).join('\n');
+}
+
 /** How this pod gets `files`, by the configured delivery. */
 export function secretDelivery(files: readonly SecretFile[], role: string, options: ManifestOptions): SecretDelivery {
   if (files.length === 0) return { annotations: {}, volumes: [], volumeMounts: [] };

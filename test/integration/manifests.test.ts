@@ -6,6 +6,7 @@ import { parser as promql } from '@prometheus-io/lezer-promql';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
@@ -20,9 +21,10 @@ import { deadLetterPath, deadLetterSourceName, eventPath, tickPath, type AnyFunc
 import { createMetrics } from '../../shared/metrics.ts';
 import { configSchemaFor } from '../../shared/runtime.ts';
 import { panels } from '../../scripts/manifests/dashboard.ts';
+import { secretFilesFor, setupSecretFiles } from '../../scripts/manifests/environment.ts';
 import { compare, readCommitted } from '../../scripts/manifests/files.ts';
 import { generateManifests } from '../../scripts/manifests/generate.ts';
-import { audienceFor, consumedTypes, needsSweep, servesSlack } from '../../scripts/manifests/names.ts';
+import { audienceFor, consumedTypes, needsSweep, serviceAccountFor, servesSlack } from '../../scripts/manifests/names.ts';
 import { defaultManifestOptions, type ManifestOptions } from '../../scripts/manifests/options.ts';
 import { botScopes } from '../../scripts/manifests/slack-app.ts';
 
@@ -111,6 +113,7 @@ const coreModels: Record<string, (doc: Doc) => { validate(): void }> = {
   'v1/ServiceAccount': (doc) => new ServiceAccount(doc as never),
   'v1/Service': (doc) => new Service(doc as never),
   'networking.k8s.io/v1/Ingress': (doc) => new Ingress(doc as never),
+  'networking.k8s.io/v1/NetworkPolicy': (doc) => new NetworkPolicy(doc as never),
   'batch/v1/Job': (doc) => new Job(doc as never),
 };
 
@@ -197,6 +200,7 @@ describe('deployment manifests (npm run manifests)', () => {
           'Ingress',
           'PodMonitor',
           'PrometheusRule',
+          'NetworkPolicy',
         ]),
       );
     });
@@ -384,6 +388,129 @@ describe('deployment manifests (npm run manifests)', () => {
     const services = docs.filter((doc) => doc.apiVersion === 'v1' && doc.kind === 'Service');
     expect(services.filter((service) => service.spec.type !== 'ExternalName')).toEqual([]);
     expect(docs.filter((doc) => ['HTTPRoute', 'Gateway', 'DomainMapping'].includes(doc.kind))).toEqual([]);
+  });
+
+  // --- NetworkPolicies: what an operator relies on, read from the YAML as the CNI would ---------
+
+  const policies = docs.filter((doc) => doc.kind === 'NetworkPolicy');
+  /** The policies that select a pod with these labels (an empty selector selects every pod). */
+  const policiesFor = (labels: Record<string, string>) =>
+    policies.filter((policy) => Object.entries(policy.spec.podSelector.matchLabels ?? {}).every(([key, value]) => labels[key] === value));
+  /** A peer as `namespace[/pod label values]`; anything not naming one namespace (an ipBlock, an empty selector) as `everywhere`. */
+  const peerName = (peer: any) => {
+    const namespace = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+    if (!namespace || peer.ipBlock) return 'everywhere';
+    const pods = Object.values(peer.podSelector?.matchLabels ?? {});
+    return pods.length > 0 ? `${namespace}/${pods.join(',')}` : namespace;
+  };
+  const ingressOf = (labels: Record<string, string>) =>
+    policiesFor(labels)
+      .flatMap((policy) => policy.spec.ingress ?? [])
+      .flatMap((rule: any) =>
+        (rule.from ?? [{}]).flatMap((peer: any) => (rule.ports ?? [{ port: 'any' }]).map((port: any) => `${peerName(peer)}:${port.port}`)),
+      )
+      .sort();
+  const egressOf = (labels: Record<string, string>) =>
+    policiesFor(labels)
+      .flatMap((policy) => policy.spec.egress ?? [])
+      .flatMap((rule: any) =>
+        (rule.to ?? [{ ipBlock: { cidr: 'anywhere' } }]).flatMap((peer: any) =>
+          (rule.ports ?? [{ port: 'any' }]).map(
+            (port: any) =>
+              `${peer.ipBlock ? `${peer.ipBlock.cidr}${peer.ipBlock.except ? ` except ${peer.ipBlock.except.join(',')}` : ''}` : peerName(peer)}:${port.protocol ?? 'TCP'}/${port.port}`,
+          ),
+        ),
+      )
+      .sort();
+  const podLabelsOf = (fn: AnyFunction) => kserviceOf(fn).spec.template.metadata.labels as Record<string, string>;
+  const setupPodLabels = () => find('Job', 'coffeebuddy-setup')!.spec.template.metadata.labels as Record<string, string>;
+  const net = defaultManifestOptions.network;
+
+  it('NetworkPolicies: every pod in the namespace is denied all traffic in and out unless a policy allows it', () => {
+    const denyAll = policies.filter(
+      (policy) =>
+        Object.keys(policy.spec.podSelector).length === 0 &&
+        [...policy.spec.policyTypes].sort().join() === 'Egress,Ingress' &&
+        policy.spec.ingress === undefined &&
+        policy.spec.egress === undefined,
+    );
+    expect(denyAll.map((policy) => policy.metadata.namespace)).toEqual([defaultManifestOptions.namespace]);
+    expect(new Set(policies.map((policy) => policy.metadata.namespace))).toEqual(new Set([defaultManifestOptions.namespace]));
+  });
+
+  it("NetworkPolicies: each function takes requests only from Knative's gateway and activator, scrapes only from the autoscaler and Prometheus", () => {
+    const expected = [
+      `${net.ingressGatewayNamespace}:8012`,
+      `${net.knativeServingNamespace}/activator:8012`,
+      `${net.knativeServingNamespace}/autoscaler:9090`,
+      `${net.monitoringNamespace}:8080`,
+    ].sort();
+    for (const fn of registry) expect(ingressOf(podLabelsOf(fn)), fn.name).toEqual(expected);
+    // No rule anywhere admits every source (no `from`, an ipBlock, an empty selector).
+    expect(policies.flatMap((policy) => ingressOf(policy.spec.podSelector.matchLabels ?? {})).filter((source) => source.startsWith('everywhere'))).toEqual([]);
+    expect(ingressOf(setupPodLabels())).toEqual([]);
+  });
+
+  it('NetworkPolicies: each pod reaches only DNS and what it uses (database, Kafka if it publishes, the issuer, Slack on 443, Vault)', () => {
+    const dns = [`${net.dns.namespace}/kube-dns:TCP/53`, `${net.dns.namespace}/kube-dns:UDP/53`];
+    const postgres = `${(net.postgres.peer as { cidrs: string[] }).cidrs[0]}:TCP/${net.postgres.port}`;
+    const kafka = `${(net.kafka as { namespace: string }).namespace}:TCP/9093`;
+    const issuer = `${net.kubernetesApi.cidrs[0]}:TCP/${net.kubernetesApi.port}`;
+    const slack = `0.0.0.0/0 except ${net.clusterCidrs.join(',')}:TCP/443`;
+    const vault = `${(net.vault.peer as { namespace: string }).namespace}:TCP/${net.vault.port}`;
+    const slackCallers = ['slash-command', 'interaction', 'close-run', 'reminder-due', 'admin'];
+    const publishers = ['slash-command', 'interaction', 'close-run', 'fairness-assign', 'reminder-due'];
+    for (const fn of registry) {
+      const expected = [
+        ...dns,
+        postgres,
+        issuer,
+        vault,
+        ...(publishers.includes(fn.name) ? [kafka] : []),
+        ...(slackCallers.includes(fn.name) ? [slack] : []),
+      ].sort();
+      expect(egressOf(podLabelsOf(fn)), fn.name).toEqual(expected);
+    }
+    expect(egressOf(setupPodLabels())).toEqual([...dns, postgres, kafka, vault].sort());
+    // The only rule to outside the cluster at large is Slack's HTTPS; with a proxy set, not even that.
+    const proxied = documentsOf(
+      generateManifests(registry, { ...defaultManifestOptions, network: { ...net, httpsProxy: { cidr: '198.51.100.7/32', port: 3128 } } }),
+    );
+    const toAnywhere = proxied
+      .filter((doc) => doc.kind === 'NetworkPolicy')
+      .flatMap((policy) => policy.spec.egress ?? [])
+      .filter((rule: any) => !rule.to || rule.to.some((peer: any) => peer.ipBlock?.cidr === '0.0.0.0/0'));
+    expect(toAnywhere).toEqual([]);
+  });
+
+  it("Kong's rate limit is one limit across Kong's nodes (counters in Redis), per client IP", () => {
+    const plugin = docs.find((doc) => doc.kind === 'KongPlugin' && doc.plugin === 'rate-limiting')!;
+    expect(plugin.config).toMatchObject({
+      minute: defaultManifestOptions.rateLimitPerMinute,
+      limit_by: 'ip',
+      policy: 'redis',
+      redis: { host: defaultManifestOptions.rateLimitRedis.host, port: defaultManifestOptions.rateLimitRedis.port },
+    });
+  });
+
+  it("Vault: the Slack signing secret has its own path, which only the Slack functions' pods and policies read", () => {
+    const signingPath = `${defaultManifestOptions.secrets.vaultPathPrefix}/slack-signing`;
+    const vaultPaths = (annotations: Record<string, string>) =>
+      Object.entries(annotations)
+        .filter(([key]) => key.startsWith('vault.hashicorp.com/agent-inject-secret-'))
+        .map(([, path]) => path);
+    const readers = registry.filter((fn) => vaultPaths(kserviceOf(fn).spec.template.metadata.annotations).includes(signingPath));
+    expect(readers.map((fn) => fn.name)).toEqual(registry.filter(servesSlack).map((fn) => fn.name));
+    expect(readers.map((fn) => fn.name)).toEqual(['slash-command', 'interaction']);
+    const policyPaths = (role: string) => [...committed.get(`vault/${role}.hcl`)!.matchAll(/^path "([^"]+)"/gm)].map((match) => match[1]).sort();
+    for (const fn of registry) {
+      expect(policyPaths(serviceAccountFor(fn)), fn.name).toEqual(
+        [...new Set(secretFilesFor(fn, defaultManifestOptions).map((file) => file.vault.path))].sort(),
+      );
+      expect(policyPaths(serviceAccountFor(fn)), fn.name).toEqual([...new Set(vaultPaths(kserviceOf(fn).spec.template.metadata.annotations))].sort());
+    }
+    expect(policyPaths('coffeebuddy-setup')).toEqual([...new Set(setupSecretFiles(defaultManifestOptions).map((file) => file.vault.path))].sort());
+    expect([...committed.keys()].filter((path) => path.startsWith('vault/')).length).toBe(registry.length + 1);
   });
 
   it('the Slack functions keep an instance warm and the event consumers scale to zero; probes use the container port', () => {
