@@ -171,7 +171,10 @@ export function finishedRunMessage(run: RunMessageInput, outcome: RunOutcome): {
         ? `:white_check_mark: Done: ${mention(outcome.runnerSlackUserId)} picked up the coffee`
         : outcome.runnerSlackUserId
           ? `:lock: Closed: ${mention(outcome.runnerSlackUserId)} is going`
-          : ':lock: Closed: no orders, nobody needs to go';
+          : run.orders.length === 0
+            ? ':lock: Closed: no orders, nobody needs to go'
+            : // Orders stand but nobody could be picked (all away, or all said they can't go).
+              ':lock: Closed: nobody could be picked to go';
   return {
     text: `Coffee run started by ${mention(run.initiatorSlackUserId)}: ${status}`,
     blocks: [

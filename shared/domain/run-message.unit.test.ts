@@ -46,7 +46,8 @@ describe('volunteerLine', () => {
 describe('finishedRunMessage', () => {
   it.each([
     [{ kind: 'closed', runnerSlackUserId: 'U2' }, ':lock: Closed: <@U2> is going'],
-    [{ kind: 'closed', runnerSlackUserId: null }, ':lock: Closed: no orders, nobody needs to go'],
+    // An order stands, so never "no orders": nobody could be picked (everyone away, or all declined).
+    [{ kind: 'closed', runnerSlackUserId: null }, ':lock: Closed: nobody could be picked to go'],
     [{ kind: 'completed', runnerSlackUserId: 'U2' }, ':white_check_mark: Done: <@U2> picked up the coffee'],
     [{ kind: 'canceled', canceledBySlackUserId: 'U1' }, ':no_entry_sign: Canceled by <@U1>'],
   ] as const)('%j: says how it ended, keeps the orders and drops the buttons', (outcome, status) => {
@@ -55,6 +56,12 @@ describe('finishedRunMessage', () => {
     expect(summaryText(message.blocks)).toMatch(new RegExp(`\n${status.replace(/[()]/g, '\\$&')}$`));
     expect(message.blocks.map((block) => block.type)).toEqual(['section', 'context', 'section']);
     expect(message.blocks[1]).toMatchObject({ elements: [{ text: '1 order' }] });
+  });
+
+  it('says "no orders" only when there are none', () => {
+    const empty = finishedRunMessage({ ...run, orders: [] }, { kind: 'closed', runnerSlackUserId: null });
+    expect(empty.text).toBe('Coffee run started by <@U1>: :lock: Closed: no orders, nobody needs to go');
+    expect(empty.blocks[1]).toMatchObject({ elements: [{ text: '0 orders' }] });
   });
 
   it('shows someone who said forget-me as a former member, never as a mention', () => {
