@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registry } from '../../functions/registry.ts';
+import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
+import { createRunDriver } from '../../shared/testing/run-driver.ts';
+
+/** What an office ran into in a morning of real use (issue: a day of real use), through signed Slack requests. */
+describe('a day of real use', () => {
+  let stack: TestStack;
+  let drive: ReturnType<typeof createRunDriver>;
+  let seq = 0;
+  const newChannel = () => `CREAL${++seq}`;
+  // 08:00 in London.
+  const morning = new Date('2026-12-03T08:00:00Z');
+
+  beforeAll(async () => {
+    stack = await startTestStack({ functions: registry, now: morning, users: { U001: { tz: 'Europe/London' }, U002: { tz: 'Europe/London' } } });
+    drive = createRunDriver(stack);
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  const openRun = async (channel: string) =>
+    (
+      await stack.db.sql<{ pickupAt: Date | null; note: string | null }[]>`
+        select r.pickup_at, r.note from runs r join channels c on c.id = r.channel_id where c.slack_channel_id = ${channel} and r.status = 'open'`
+    )[0];
+
+  it('reads pickup times as people write them, and asks about a bare number instead of starting a run nobody meant', async () => {
+    for (const [text, pickup, note] of [
+      ['10.30 Lobby', '2026-12-03T10:30:00.000Z', 'Lobby'],
+      ['10h30', '2026-12-03T10:30:00.000Z', ''],
+      ['noon', '2026-12-03T12:00:00.000Z', ''],
+      ['asap Lobby', '2026-12-03T08:10:00.000Z', 'Lobby'],
+    ] as const) {
+      const channel = newChannel();
+      stack.clock.now = morning;
+      expect(await drive.command(channel, text, 'U001'), text).toBe('');
+      const run = await openRun(channel);
+      // To the minute: the stack's clock runs on from where it was set.
+      expect({ pickup: run?.pickupAt?.toISOString().slice(0, 16), note: run?.note ?? '' }, text).toEqual({ pickup: pickup.slice(0, 16), note });
+    }
+    const channel = newChannel();
+    stack.clock.now = morning;
+    expect(await drive.command(channel, '10', 'U001')).toMatch(/^`10` on its own could be a time or minutes: say `10:00` \(10am\), `10pm` or `in 10m`\./);
+    stack.clock.now = new Date('2026-12-03T15:00:00Z');
+    expect(await drive.command(channel, 'in 11h', 'U001')).toContain('after midnight, tomorrow in Europe/London: coffee runs are for today');
+    expect(await openRun(channel)).toBeUndefined();
+  });
+
+  it('a run closed with orders but nobody to pick says so, never "no orders" above its own order list', async () => {
+    const channel = newChannel();
+    stack.clock.now = morning;
+    await drive.command(channel, 'away', 'U002');
+    const runId = await drive.startRun(channel, 'in 30m Lobby', 'U001');
+    await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Medium' });
+    await drive.click('U001', channel, 'run.close', runId);
+    const runMessage = () =>
+      stack.slack.messages(channel).find((m) => (m.metadata as { event_payload?: { kind?: string } } | undefined)?.event_payload?.kind === 'run_message');
+    await expect.poll(() => runMessage()?.text ?? '', { timeout: 20_000 }).toContain('Closed');
+    expect(runMessage()!.text).toBe('Coffee run started by <@U001>: :lock: Closed: nobody could be picked to go');
+    expect(JSON.stringify(runMessage()!.blocks)).toContain('1 order');
+  });
+});
