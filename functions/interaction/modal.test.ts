@@ -18,12 +18,22 @@ describe('parseOrderSubmission', () => {
       order: { kind: 'structured', drink: 'Latte', size: 'Small', customizations: 'oat milk' },
     });
   });
-  it('prefers a chosen usual, then free text, over the fields', () => {
+  it('orders a chosen usual as is; typed text when no drink is picked; and asks which when both a drink and text are given', () => {
     expect(parseOrderSubmission(values({ usual: '0', freeText: 'tea' }), [usual])).toEqual({ ok: true, order: usual });
-    expect(parseOrderSubmission(values({ drink: 'Latte', size: 'Small', freeText: ' tea ' }), [])).toEqual({
-      ok: true,
-      order: { kind: 'free_text', text: 'tea' },
+    expect(parseOrderSubmission(values({ size: 'Medium', freeText: ' tea ' }), [])).toEqual({ ok: true, order: { kind: 'free_text', text: 'tea' } });
+    expect(parseOrderSubmission(values({ drink: 'Espresso', size: 'Small', freeText: 'Masala chai' }), [])).toEqual({
+      ok: false,
+      errors: {
+        free_text: 'You chose Espresso above and typed an order here: clear this box to order the Espresso, or clear the drink to order what you typed.',
+      },
     });
+  });
+  it('asks what "Other" is, since the runner cannot buy it', () => {
+    expect(parseOrderSubmission(values({ drink: 'Other', size: 'Small' }), [])).toEqual({
+      ok: false,
+      errors: { customizations: 'Say which drink you want here (or type your whole order in the box below).' },
+    });
+    expect(parseOrderSubmission(values({ drink: 'Other', size: 'Small', customizations: 'Hot chocolate' }), [])).toMatchObject({ ok: true });
   });
   it('puts each problem on its own field', () => {
     expect(parseOrderSubmission(values({}), [])).toEqual({

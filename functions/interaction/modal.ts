@@ -74,7 +74,7 @@ export function orderModal(args: { metadata: OrderModalMetadata; prefill?: Order
         max_length: maxFreeTextChars,
         ...(freeText ? { initial_value: freeText } : {}),
       },
-      'Used instead of the fields above.',
+      'Instead of the fields above: leave the drink empty when you type here.',
     ),
   );
   return {
@@ -132,6 +132,17 @@ export function parseOrderSubmission(
   if (usual) return { ok: true, order: usual };
 
   const freeText = text('free_text').trim();
+  const pickedDrink = selected('drink');
+  if (freeText && pickedDrink) {
+    // Both a drink above and an order typed here: neither silently wins (people got the typed one
+    // when they had just picked a drink); they say which they mean.
+    return {
+      ok: false,
+      errors: {
+        free_text: `You chose ${pickedDrink} above and typed an order here: clear this box to order the ${pickedDrink}, or clear the drink to order what you typed.`,
+      },
+    };
+  }
   if (freeText) {
     if (!isStorableText(freeText)) return { ok: false, errors: { free_text: unstorableText } };
     if (freeText.length > maxFreeTextChars) {
@@ -148,7 +159,10 @@ export function parseOrderSubmission(
     errors.drink = 'Choose a drink, or type your whole order in the box below.';
   }
   if (!size || !(sizes as readonly string[]).includes(size)) errors.size = 'Choose a size.';
-  if (customizations.length > maxCustomizationChars) {
+  if (drink === 'Other' && !customizations.trim()) {
+    // The runner cannot buy "Other": what it is has to be said.
+    errors.customizations = 'Say which drink you want here (or type your whole order in the box below).';
+  } else if (customizations.length > maxCustomizationChars) {
     errors.customizations = `Keep it to ${maxCustomizationChars} characters (this is ${customizations.length}).`;
   } else if (!isStorableText(customizations)) {
     errors.customizations = unstorableText;
