@@ -228,7 +228,7 @@ describe('chooseRunner: examples', () => {
       if (decision.kind !== 'assigned') continue;
       expect(decision.ranking.map((s) => s.userId)).toEqual(expected);
       expect(decision.ranking[0]!.tiebreak).toBe(sha(`${runId}:${expected[0]}`));
-      expect(decision.explanation).toBe(`No runs here yet, so the stable tiebreak picked <@${expected[0]}> over <@${expected[1]}>.`);
+      expect(decision.explanation).toBe(`No runs here yet, so a draw picked <@${expected[0]}> over <@${expected[1]}> (fixed for this run: anyone can check it).`);
       winners.add(decision.runnerId);
     }
     expect(winners.size).toBeGreaterThan(1);
@@ -243,7 +243,7 @@ describe('chooseRunner: examples', () => {
     expect(decision).toMatchObject({
       runnerId: first,
       rule: 'tiebreak',
-      explanation: `<@${first}>: 1 of the last 3 runs, tied with <@${second}>, and both last ran 2025-11-03 09:30 UTC; picked by the stable tiebreak.`,
+      explanation: `<@${first}>: 1 of the last 3 runs, tied with <@${second}>, and both last ran 2025-11-03 09:30 UTC; picked by a draw (fixed for this run: anyone can check it).`,
     });
   });
 

@@ -302,8 +302,8 @@ function explain(rule: AssignedRule, { winner, runnerUp, skipped, skippedAway, w
     case 'tiebreak': {
       const last = winner.lastServedAt === null ? 'neither has run here' : `both last ran ${day(winner.lastServedAt, winner.lastServedAt)}`;
       return window === 0
-        ? `No runs here yet, so the stable tiebreak picked ${w} over ${r}.${skipNote}`
-        : `${head}, tied with ${r}, and ${last}; picked by the stable tiebreak.${skipNote}`;
+        ? `No runs here yet, so a draw picked ${w} over ${r} (fixed for this run: anyone can check it).${skipNote}`
+        : `${head}, tied with ${r}, and ${last}; picked by a draw (fixed for this run: anyone can check it).${skipNote}`;
     }
   }
 }

@@ -197,21 +197,26 @@ async function handleOrderSubmission(payload: ViewSubmissionPayload, deps: Inter
   if (!parsed.ok) return { response_action: 'errors', errors: parsed.errors };
 
   const run = await findRunInChannel(deps.sql, metadata.runId, metadata.channelId);
-  const refusal = refusalFor(run);
-  if (refusal || !run) return closedView(refusal ?? '');
   const actor = actorOf(payload);
+  // Whether an order made before the close still stands: then only this change was not saved.
+  const notSaved = async () =>
+    run && (await findActiveOrder(deps.sql, run.id, actor.slackUserId))
+      ? 'Your earlier order stands; this change was not saved.'
+      : 'Your order was not recorded.';
+  const refusal = refusalFor(run);
+  if (refusal || !run) return closedView(refusal ?? '', await notSaved());
   const placed = await placeAndConfirm(run, actor, parsed.order, deps);
-  return placed ? null : closedView(refusalFor({ ...run, status: 'closed' })!);
+  return placed ? null : closedView(refusalFor({ ...run, status: 'closed' })!, await notSaved());
 }
 
-function closedView(text: string): ViewSubmissionResponse {
+function closedView(text: string, outcome = 'Your order was not recorded.'): ViewSubmissionResponse {
   return {
     response_action: 'update',
     view: {
       type: 'modal',
       title: { type: 'plain_text', text: 'Coffee order' },
       close: { type: 'plain_text', text: 'OK' },
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text}\nYour order was not recorded.` } }],
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text}\n${outcome}` } }],
     },
   };
 }

@@ -168,6 +168,16 @@ describe('orders through POST /slack/interactions, against real Postgres and the
     expect(String(stack.slack.callsTo('chat.postEphemeral').at(-1)!.args.text)).toMatch(/can't find that coffee run/);
     expect(stack.slack.callsTo('views.open')).toHaveLength(1);
     expect(await activeOrders(runId)).toEqual([]);
+
+    // Someone whose order stood before the close is told it still stands: only the change was not saved.
+    const ordered = newChannel();
+    const orderedRun = await startRun(ordered);
+    const first = await openModal('U002', ordered, orderedRun);
+    expect(await submit('U002', first.private_metadata, { drink: 'Mocha', size: 'Large' })).toBeNull();
+    const second = await openModal('U002', ordered, orderedRun);
+    await stack.db.sql`update runs set status = 'closed' where id = ${orderedRun}`;
+    const change = await submit('U002', second.private_metadata, { drink: 'Latte', size: 'Small' });
+    expect(JSON.stringify(change!.view)).toContain('Your earlier order stands; this change was not saved.');
   });
 
   it('writes each order change and its event in one transaction', async () => {
