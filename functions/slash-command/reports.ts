@@ -65,10 +65,15 @@ export async function statsReply(sql: Sql, slackChannelId: string, windowRuns: n
     .sort(([a, x], [b, y]) => y.servedWindow - x.servedWindow || y.servedAll - x.servedAll || a.localeCompare(b))
     .map(
       ([id, s]) =>
-        `• ${mention(id)}: ran ${s.servedWindow} of the last ${window} · ${s.servedAll} all time · carried ${s.cupsCarried} cups · received ${s.cupsReceived}`,
+        `• ${mention(id)}: ran ${s.servedWindow} of the last ${window} · ${s.servedAll} all time · carried ${cups(s.cupsCarried)} for others · received ${cups(s.cupsReceived)}`,
     );
   const feedback = await feedbackLine(sql, slackChannelId);
   return { text: `*Who ran how often here* (the fairness window is the last ${windowRuns} runs)\n${lines.slice(0, 40).join('\n')}${feedback}` };
+}
+
+/** "1 cup", "2 cups", "no cups". */
+function cups(n: number): string {
+  return n === 0 ? 'no cups' : `${n} ${n === 1 ? 'cup' : 'cups'}`;
 }
 
 /** "How was this run?" answers for the channel's runs, as a closing line; empty when nobody answered. */

@@ -272,8 +272,8 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     const history = await drive.command(channel, 'history');
     expect(history.match(/done, runner <@U00[23]>, 2 orders/g)).toHaveLength(2);
     const stats = await drive.command(channel, 'stats');
-    expect(stats).toContain('<@U002>: ran 1 of the last 2 · 1 all time · carried 1 cups · received 1');
-    expect(stats).toContain('<@U003>: ran 1 of the last 2 · 1 all time · carried 1 cups · received 1');
+    expect(stats).toContain('<@U002>: ran 1 of the last 2 · 1 all time · carried 1 cup for others · received 1 cup');
+    expect(stats).toContain('<@U003>: ran 1 of the last 2 · 1 all time · carried 1 cup for others · received 1 cup');
     expect(await drive.command(channel, 'history x')).toMatch(/not a page number/);
   });
 });
