@@ -4,7 +4,12 @@ import { adminConfig, minProcessedEventsRetentionDays } from './schema.ts';
 
 describe('adminConfig', () => {
   it('defaults: outbox 7 days, dedupe rows 45, audit 365, personal data 90 (SPEC)', () => {
-    expect(adminConfig.parse({})).toEqual({ OUTBOX_RETENTION_DAYS: 7, PROCESSED_EVENTS_RETENTION_DAYS: 45, AUDIT_RETENTION_DAYS: 365, PERSONAL_DATA_RETENTION_DAYS: 90 });
+    expect(adminConfig.parse({})).toEqual({
+      OUTBOX_RETENTION_DAYS: 7,
+      PROCESSED_EVENTS_RETENTION_DAYS: 45,
+      AUDIT_RETENTION_DAYS: 365,
+      PERSONAL_DATA_RETENTION_DAYS: 90,
+    });
   });
 
   it('keeps dedupe rows longer than Kafka can deliver an event again (longest topic retention plus a 7-day segment)', () => {

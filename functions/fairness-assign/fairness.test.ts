@@ -228,7 +228,9 @@ describe('chooseRunner: examples', () => {
       if (decision.kind !== 'assigned') continue;
       expect(decision.ranking.map((s) => s.userId)).toEqual(expected);
       expect(decision.ranking[0]!.tiebreak).toBe(sha(`${runId}:${expected[0]}`));
-      expect(decision.explanation).toBe(`No runs here yet, so a draw picked <@${expected[0]}> over <@${expected[1]}> (fixed for this run: anyone can check it).`);
+      expect(decision.explanation).toBe(
+        `No runs here yet, so a draw picked <@${expected[0]}> over <@${expected[1]}> (fixed for this run: anyone can check it).`,
+      );
       winners.add(decision.runnerId);
     }
     expect(winners.size).toBeGreaterThan(1);
