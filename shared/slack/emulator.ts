@@ -27,6 +27,8 @@ export interface RecordedCall {
   responseId?: string;
   /** Block Kit limits the call broke; Slack refused it (`invalid_blocks`, `invalid_arguments`). */
   violations?: string[];
+  /** Set when a rate limit refused the call (HTTP 429): the `Retry-After` seconds answered. */
+  retryAfter?: number;
 }
 
 /** A failure to inject with {@link SlackEmulator.failNext}. */
@@ -559,6 +561,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     // https://docs.slack.dev/apis/web-api/rate-limits: HTTP 429, `Retry-After` in seconds.
     const retryAfter = call.token === undefined ? 0 : rateLimited(method, args);
     if (retryAfter > 0) {
+      call.retryAfter = retryAfter;
       res.setHeader('Retry-After', String(retryAfter));
       return send(res, 429, { ok: false, error: 'ratelimited' });
     }
