@@ -70,6 +70,8 @@ async function main(): Promise<void> {
     emulator = await startSlackEmulator({
       users: emulatedUsers(people),
       onCall: (call) => say(`[slack] ${describeCall(call)}`),
+      // Slack's rate limits stay on, unless a load test says why its traffic is beyond them.
+      ...(env.SLACK_EMULATOR_RATE_LIMITS_OFF ? { rateLimitsOff: { reason: env.SLACK_EMULATOR_RATE_LIMITS_OFF } } : {}),
     });
     // Calls are printed as they arrive; a refusal for Block Kit limits is only known once checked.
     emulator.subscribe(({ call }) => {

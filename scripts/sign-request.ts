@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { blockActionBody, localSlack, slackHeaders, slashCommandBody } from '../shared/testing/slack-requests.ts';
+import { blockActionBody, localSlack, slackHeaders, slashCommandBody, unissuedTrigger } from '../shared/testing/slack-requests.ts';
 
 /** A shell-quoted curl command for a signed `/coffee` request (or any form body). */
 export function curlCommand(args: {
@@ -27,6 +27,7 @@ export function curlCommand(args: {
   const body =
     args.body ??
     slashCommandBody({
+      trigger: unissuedTrigger,
       text: args.text ?? '',
       ...(args.userId ? { userId: args.userId } : {}),
       ...(args.channelId ? { channelId: args.channelId } : {}),
@@ -56,7 +57,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const base = process.env.COFFEEBUDDY_URL ?? `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
   // A click is a block_actions payload, posted where Slack posts interactions.
   const path = values.click ? '/slack/interactions' : values.path!;
-  const body = values.click ? blockActionBody({ userId: values.user!, channelId: values.channel!, actionId: values.click, value: values.value! }) : values.body;
+  const body = values.click
+    ? blockActionBody({ trigger: unissuedTrigger, userId: values.user!, channelId: values.channel!, actionId: values.click, value: values.value! })
+    : values.body;
   process.stdout.write(
     `${curlCommand({
       url: base.endsWith(path) ? base : `${base}${path}`,

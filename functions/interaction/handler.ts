@@ -9,7 +9,7 @@ import { handleRunControl, handleRunnerAction } from './run-actions.ts';
 import { feedbackActions } from '../../shared/domain/feedback-prompt.ts';
 import { handleFeedbackAction } from './feedback.ts';
 import { suggestionActions } from '../slash-command/suggest.ts';
-import type { SlackMessage } from '../../shared/slack/port.ts';
+import { isTriggerRefusal, type SlackMessage } from '../../shared/slack/port.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
 
 /**
@@ -60,20 +60,20 @@ const orderButton =
     await act(run, actor, payload, { ...deps, log }, tell);
   };
 
-const placeOrderButton: OrderAction = async (run, actor, payload, deps) => {
+const placeOrderButton: OrderAction = async (run, actor, payload, deps, tell) => {
   const current = await findActiveOrder(deps.sql, run.id, actor.slackUserId);
   const prefill = current?.order ?? (await findLastOrder(deps.sql, actor.slackUserId, run.channelId));
-  await openModal(run, actor, payload.trigger_id, deps, prefill);
+  await openModal(run, actor, payload.trigger_id, deps, tell, prefill);
 };
 
-const useLastOrderButton: OrderAction = async (run, actor, payload, deps) => {
+const useLastOrderButton: OrderAction = async (run, actor, payload, deps, tell) => {
   const last = await findLastOrder(deps.sql, actor.slackUserId, run.channelId);
   if (last) {
     await placeAndConfirm(run, actor, last, deps);
     return;
   }
   const notice = "You don't have a last order in this channel yet, so let's set one up. Next time it's one click.";
-  await openModal(run, actor, payload.trigger_id, deps, undefined, notice);
+  await openModal(run, actor, payload.trigger_id, deps, tell, undefined, notice);
 };
 
 const withdrawOrderButton: OrderAction = async (run, actor, _payload, deps, tell) => {
@@ -135,7 +135,11 @@ export async function handleBlockAction(payload: BlockActionsPayload, deps: Inte
   await handler(payload, deps, tell);
 }
 
-async function openModal(run: ChannelRun, actor: Actor, triggerId: string, deps: InteractionDeps, prefill?: OrderSpec, notice?: string) {
+/** What a user is told when Slack refused to open their order form for its trigger. */
+export const orderFormTooLate =
+  "Your order form couldn't open: Slack only allows it within 3 seconds of your click, and that moment passed. Nothing was changed — click *Place order* again.";
+
+async function openModal(run: ChannelRun, actor: Actor, triggerId: string, deps: InteractionDeps, tell: Tell, prefill?: OrderSpec, notice?: string) {
   const usuals = await findUsuals(deps.sql, actor.slackUserId, run.channelId);
   const view = orderModal({
     metadata: { runId: run.id, channelId: run.slackChannelId, usuals },
@@ -143,7 +147,14 @@ async function openModal(run: ChannelRun, actor: Actor, triggerId: string, deps:
     ...(notice ? { notice } : {}),
   });
   // trigger_id expires 3 s after the click and works once, so the modal opens in this request.
-  await deps.slack.openView({ triggerId, view });
+  try {
+    await deps.slack.openView({ triggerId, view });
+  } catch (error) {
+    if (!isTriggerRefusal(error)) throw error;
+    // Slack closed the window for this click (we were too slow, or it was used): only a new click opens the form.
+    deps.log.warn('order form not opened: trigger refused', { runId: run.id, error });
+    await tell(orderFormTooLate);
+  }
 }
 
 /**

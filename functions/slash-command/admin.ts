@@ -1,3 +1,4 @@
+import { isTriggerRefusal } from '../../shared/slack/port.ts';
 import { findChannelSettings, hasOpenRun, listAdminActions, recordAdminAction } from '../../shared/domain/channel-admin-queries.ts';
 import {
   changeChannelSettings,
@@ -82,10 +83,18 @@ export async function handleAdminCommand(command: SlashCommand, words: string[],
   if (verb === '' || verb === 'show' || verb === 'help') {
     if (verb === '' && command.trigger_id) {
       // trigger_id expires 3 s after the command and works once: the modal opens in this request.
-      await deps.slack.openView({
-        triggerId: command.trigger_id,
-        view: adminSettingsModal({ slackChannelId: command.channel_id, settings, defaults, bounds: deps.config }),
-      });
+      try {
+        await deps.slack.openView({
+          triggerId: command.trigger_id,
+          view: adminSettingsModal({ slackChannelId: command.channel_id, settings, defaults, bounds: deps.config }),
+        });
+      } catch (error) {
+        if (!isTriggerRefusal(error)) throw error;
+        // Only a new command brings a new trigger; the settings as text are still true and useful.
+        return {
+          text: `The settings form couldn't open in the 3 seconds Slack allows, so here they are as text. Run \`/coffee admin\` again for the form.\n\n${describeSettings(settings, defaults)}\n\n${usage}`,
+        };
+      }
       return { text: 'Opening the CoffeeBuddy settings for this channel…' };
     }
     return { text: `${describeSettings(settings, defaults)}\n\n${usage}` };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeDeps, signedSlackRequest } from '../../shared/testing/fakes.ts';
-import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { slashCommandBody, unissuedTrigger } from '../../shared/testing/slack-requests.ts';
 import { handleCommandRequest } from './http.ts';
 import { slashCommandConfig } from './schema.ts';
 
@@ -23,7 +23,7 @@ describe('POST /slack/commands', () => {
   });
 
   it('answers a refusal ephemerally, within the request', async () => {
-    const { response } = await post(slashCommandBody({ text: 'friday 10:30' }));
+    const { response } = await post(slashCommandBody({ trigger: unissuedTrigger, text: 'friday 10:30' }));
     expect(response).toEqual({
       status: 200,
       body: { response_type: 'ephemeral', text: 'CoffeeBuddy runs are for today: start it on Friday, or use `in 2h` for later today. No run was started.' },
@@ -31,12 +31,12 @@ describe('POST /slack/commands', () => {
   });
 
   it('sends the "Did you mean" buttons with the answer', async () => {
-    const { response } = await post(slashCommandBody({ text: 'stast' }));
+    const { response } = await post(slashCommandBody({ trigger: unissuedTrigger, text: 'stast' }));
     expect(response).toMatchObject({ status: 200, body: { response_type: 'ephemeral', blocks: [{ type: 'section' }, { type: 'actions' }] } });
   });
 
   it('refuses text it cannot take before handling it, and logs why', async () => {
-    const { deps, response } = await post(slashCommandBody({ text: `10:30 ${'x'.repeat(4000)}` }));
+    const { deps, response } = await post(slashCommandBody({ trigger: unissuedTrigger, text: `10:30 ${'x'.repeat(4000)}` }));
     expect(response).toMatchObject({
       status: 200,
       body: { response_type: 'ephemeral', text: expect.stringMatching(/^That's too long for `\/coffee` \(4006 characters/) },
@@ -53,7 +53,7 @@ describe('POST /slack/commands', () => {
   });
 
   it('apologises, saying no run was started, when handling fails', async () => {
-    const { deps, response } = await post(slashCommandBody({ text: 'help' }));
+    const { deps, response } = await post(slashCommandBody({ trigger: unissuedTrigger, text: 'help' }));
     expect(response).toEqual({
       status: 200,
       body: { response_type: 'ephemeral', text: 'Something went wrong on our side and no run was started. Please try again in a moment.' },

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { EmulatedEphemeral, EmulatedMessage, EmulatorChange, SlackEmulator } from '../slack/emulator.ts';
 import { dmConversation, sandboxChannel } from './people.ts';
 import type { SandboxConversation, SandboxMessage, SandboxModal, SandboxPerson, SandboxProblem, SandboxState } from './protocol.ts';
@@ -125,7 +124,9 @@ export function createSandboxState(options: { emulator: SlackEmulator; people: r
       refusedUpdates.delete(String(args.ts));
     }
     const view = answer.view as Record<string, unknown> | undefined;
-    if (answer.ok === true && view && typeof view.id === 'string') {
+    if (answer.ok === false && typeof answer.error === 'string') {
+      addProblem(call.method, `Slack refused the trigger_id (${answer.error}): the modal did not open`);
+    } else if (answer.ok === true && view && typeof view.id === 'string') {
       const entry = { id: view.id, view };
       if (call.method === 'views.update') {
         const stack = owner(view.id);
@@ -133,7 +134,7 @@ export function createSandboxState(options: { emulator: SlackEmulator; people: r
         if (stack && index >= 0) stack[index] = entry;
       } else {
         const userId = triggers.get(String(args.trigger_id));
-        if (!userId) addProblem(call.method, `trigger_id ${String(args.trigger_id)} was not issued to anyone here; on Slack it would be invalid or expired`);
+        if (!userId) addProblem(call.method, `trigger_id ${String(args.trigger_id)} was issued outside the sandbox, so no one here sees this modal`);
         else if (call.method === 'views.open') modals.set(userId, [entry]);
         else modals.set(userId, [...(modals.get(userId) ?? []), entry]);
       }
@@ -169,9 +170,9 @@ export function createSandboxState(options: { emulator: SlackEmulator; people: r
       const hidden = (found.message.ephemeralFor ?? userId) !== userId || (conversation?.userId ?? userId) !== userId;
       return hidden ? undefined : found;
     },
-    /** A fresh trigger_id, remembered as `userId`'s: a `views.open` with it opens their modal. */
+    /** A trigger_id the emulator issued now, remembered as `userId`'s: a `views.open` with it opens their modal. */
     issueTrigger(userId: string): string {
-      const trigger = `${++localCounter}.${Math.floor(now().getTime() / 1000)}.${randomBytes(8).toString('hex')}`;
+      const trigger = emulator.issueTrigger();
       triggers.set(trigger, userId);
       return trigger;
     },

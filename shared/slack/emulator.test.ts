@@ -21,6 +21,7 @@ describe('slack emulator', () => {
     emulator = await startSlackEmulator({
       users: { U1: { name: 'ada', real_name: 'Ada Lovelace', tz: 'Europe/London', tz_offset: 3600 } },
       onCall: (call) => seen.push(call),
+      rateLimitsOff: { reason: 'these tests check each answer with many calls to one channel in a row; the rate limits have tests of their own' },
     });
   });
   afterAll(async () => {
@@ -80,7 +81,7 @@ describe('slack emulator', () => {
     expect((await slack.conversations.open({ users: 'U1' })).channel?.id).toBe('DU1');
     expect((await slack.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'psst' })).message_ts).toBeTruthy();
     const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'Order' }, blocks: [] };
-    const opened = await slack.views.open({ trigger_id: 'trig', view });
+    const opened = await slack.views.open({ trigger_id: emulator.issueTrigger(), view });
     expect(opened.view?.id).toMatch(/^V/);
     expect(emulator.callsTo('views.open')[0]?.args.view).toEqual(view);
     expect((await slack.views.update({ view_id: opened.view?.id ?? '', view })).view?.id).toBe(opened.view?.id);
@@ -201,11 +202,12 @@ describe('slack emulator', () => {
     const changes: string[] = [];
     const unsubscribe = emulator.subscribe(({ call, answer }) => changes.push(`${call.method}:${String((answer.view as { id?: string } | undefined)?.id)}`));
     const view = (title: string) => ({ type: 'modal' as const, title: { type: 'plain_text' as const, text: title }, blocks: [] });
-    const opened = await slack.views.open({ trigger_id: 'trigger-ana', view: { ...view('Order'), external_id: 'order-1' } });
-    const pushed = await slack.views.push({ trigger_id: 'trigger-ana-2', view: view('Details') });
-    expect(emulator.views().filter((v) => v.triggerId?.startsWith('trigger-ana'))).toEqual([
-      expect.objectContaining({ id: opened.view?.id, triggerId: 'trigger-ana', view: expect.objectContaining({ title: view('Order').title }) }),
-      expect.objectContaining({ id: pushed.view?.id, triggerId: 'trigger-ana-2' }),
+    const [first, second] = [emulator.issueTrigger(), emulator.issueTrigger()];
+    const opened = await slack.views.open({ trigger_id: first, view: { ...view('Order'), external_id: 'order-1' } });
+    const pushed = await slack.views.push({ trigger_id: second, view: view('Details') });
+    expect(emulator.views().filter((v) => v.triggerId === first || v.triggerId === second)).toEqual([
+      expect.objectContaining({ id: opened.view?.id, triggerId: first, view: expect.objectContaining({ title: view('Order').title }) }),
+      expect.objectContaining({ id: pushed.view?.id, triggerId: second }),
     ]);
     const byExternalId = await slack.views.update({ external_id: 'order-1', view: view('Order (edited)') });
     expect(byExternalId.view?.id).toBe(opened.view?.id);
@@ -326,19 +328,21 @@ describe('slack emulator', () => {
       [{ type: 'modal', title: modal.title, blocks: [input] }, 'a modal with input blocks needs a submit button [json-pointer:/view/submit]'],
     ];
     const auth = { Authorization: `Bearer ${TOKEN}` };
+    const t = emulator.issueTrigger();
     for (const [view, problem] of cases) {
-      const answer = await (await post('views.open', JSON.stringify({ trigger_id: 't', view }), 'application/json', auth)).json();
+      const answer = await (await post('views.open', JSON.stringify({ trigger_id: t, view }), 'application/json', auth)).json();
       expect(answer).toEqual({ ok: false, error: 'invalid_arguments', response_metadata: { messages: [`[ERROR] ${problem}`] } });
     }
-    expect(emulator.views().some((v) => v.triggerId === 't')).toBe(false);
+    expect(emulator.views().some((v) => v.triggerId === t)).toBe(false);
     const fine = await (
       await post(
         'views.open',
-        JSON.stringify({ trigger_id: 't', view: { ...modal, blocks: Array.from({ length: 100 }, () => ({ type: 'divider' })) } }),
+        JSON.stringify({ trigger_id: t, view: { ...modal, blocks: Array.from({ length: 100 }, () => ({ type: 'divider' })) } }),
         'application/json',
         auth,
       )
     ).json();
+    // A refused view leaves the trigger unspent, so the corrected view opens with it.
     expect(fine).toMatchObject({ ok: true });
   });
 
@@ -349,5 +353,117 @@ describe('slack emulator', () => {
     const line = describeCall(call);
     expect(line).toBe('chat.postMessage channel=C1 "Coffee run" (1 blocks)');
     expect(line).not.toContain(TOKEN);
+  });
+});
+
+describe('slack emulator, as strict as Slack', () => {
+  let emulator: SlackEmulator;
+  let unlimited: SlackEmulator;
+  let clock = new Date('2026-03-02T09:00:00Z');
+  const moveClock = (ms: number) => {
+    clock = new Date(clock.getTime() + ms);
+  };
+  const client = (on: SlackEmulator = emulator) =>
+    new WebClient(TOKEN, { slackApiUrl: on.url, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logLevel: LogLevel.ERROR });
+  const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'Order' }, blocks: [] };
+  const postJson = (url: string, body: Record<string, unknown>) =>
+    fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    emulator = await startSlackEmulator({ now: () => clock });
+    unlimited = await startSlackEmulator({ now: () => clock, rateLimitsOff: { reason: 'this test checks that the switch works' } });
+  });
+  afterAll(async () => {
+    await emulator.close();
+    await unlimited.close();
+  });
+
+  it('takes a trigger_id once within 3 s of its issue: exchanged_trigger_id, expired_trigger_id, invalid_trigger_id otherwise', async () => {
+    const slack = client();
+    const trigger = emulator.issueTrigger();
+    expect(trigger).toMatch(/^\d+\.\d+\.[0-9a-f]+$/);
+    moveClock(3000);
+    await expect(slack.views.open({ trigger_id: trigger, view })).resolves.toMatchObject({ ok: true });
+    await expect(slack.views.push({ trigger_id: trigger, view })).rejects.toMatchObject({ data: { error: 'exchanged_trigger_id' } });
+
+    const late = emulator.issueTrigger();
+    moveClock(3001);
+    await expect(slack.views.open({ trigger_id: late, view })).rejects.toMatchObject({ data: { error: 'expired_trigger_id' } });
+    await expect(slack.views.open({ trigger_id: '123.456.made-up', view })).rejects.toMatchObject({ data: { error: 'invalid_trigger_id' } });
+  });
+
+  it('takes 5 messages at a response_url within 30 minutes: used_url, then expired_url, no_service for a URL never issued', async () => {
+    const url = emulator.responseUrl('five', { channel: 'C1', user: 'U1' });
+    for (let i = 0; i < 5; i++) expect((await postJson(url, { text: `answer ${i}` })).status).toBe(200);
+    const sixth = await postJson(url, { text: 'one too many' });
+    expect([sixth.status, await sixth.text()]).toEqual([404, 'used_url']);
+    expect(emulator.ephemerals('C1')).toHaveLength(5);
+
+    const old = emulator.responseUrl('old', { channel: 'C1', user: 'U1' });
+    moveClock(30 * 60 * 1000 + 1);
+    const expired = await postJson(old, { text: 'too late' });
+    expect([expired.status, await expired.text()]).toEqual([404, 'expired_url']);
+    const unknown = await postJson(url.replace('/five', '/never-issued'), { text: 'who?' });
+    expect([unknown.status, await unknown.text()]).toEqual([404, 'no_service']);
+  });
+
+  it('rate-limits each method by its tier with 429 and Retry-After, a minute of calls in a burst', async () => {
+    moveClock(60_000);
+    const slack = client();
+    const posted = await slack.chat.postMessage({ channel: 'CTIER', text: 'run' });
+    // chat.update is Tier 3: 50 a minute.
+    for (let i = 0; i < 50; i++) await slack.chat.update({ channel: 'CTIER', ts: posted.ts!, text: `edit ${i}` });
+    await expect(slack.chat.update({ channel: 'CTIER', ts: posted.ts!, text: 'one more' })).rejects.toMatchObject({
+      code: ErrorCode.RateLimitedError,
+      retryAfter: 2,
+    });
+    // Other methods have buckets of their own.
+    await expect(slack.chat.postEphemeral({ channel: 'CTIER', user: 'U1', text: 'psst' })).resolves.toMatchObject({ ok: true });
+    moveClock(2000);
+    await expect(slack.chat.update({ channel: 'CTIER', ts: posted.ts!, text: 'after the wait' })).resolves.toMatchObject({ ok: true });
+  });
+
+  it('lets chat.postMessage post about one message a second per channel, after a short burst', async () => {
+    moveClock(60_000);
+    const slack = client();
+    for (let i = 0; i < 5; i++) await slack.chat.postMessage({ channel: 'CBURST', text: `burst ${i}` });
+    await expect(slack.chat.postMessage({ channel: 'CBURST', text: 'sixth' })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 1 });
+    await expect(slack.chat.postMessage({ channel: 'COTHER', text: 'another channel' })).resolves.toMatchObject({ ok: true });
+    moveClock(1000);
+    await expect(slack.chat.postMessage({ channel: 'CBURST', text: 'a second later' })).resolves.toMatchObject({ ok: true });
+
+    const free = client(unlimited);
+    for (let i = 0; i < 10; i++) await free.chat.postMessage({ channel: 'CBURST', text: `unlimited ${i}` });
+    expect(unlimited.messages('CBURST')).toHaveLength(10);
+  });
+
+  it('lists history between oldest and latest, both exclusive unless inclusive=true', async () => {
+    moveClock(60_000);
+    const slack = client(unlimited);
+    const ts: string[] = [];
+    for (const text of ['a', 'b', 'c']) ts.push((await slack.chat.postMessage({ channel: 'CHIST', text })).ts!);
+    const texts = async (args: { oldest?: string; latest?: string; inclusive?: boolean }) =>
+      ((await slack.conversations.history({ channel: 'CHIST', ...args })).messages ?? []).map((m) => m.text);
+    expect(await texts({ oldest: ts[0], latest: ts[2] })).toEqual(['b']);
+    expect(await texts({ oldest: ts[0], latest: ts[2], inclusive: true })).toEqual(['c', 'b', 'a']);
+    expect(await texts({ oldest: ts[1] })).toEqual(['c']);
+
+    const parent = ts[0]!;
+    const reply = (await slack.chat.postMessage({ channel: 'CHIST', text: 'reply', thread_ts: parent })).ts!;
+    const replies = async (inclusive: boolean) =>
+      ((await slack.conversations.replies({ channel: 'CHIST', ts: parent, oldest: reply, inclusive })).messages ?? []).map((m) => m.text);
+    expect(await replies(false)).toEqual(['a']);
+    expect(await replies(true)).toEqual(['a', 'reply']);
+  });
+
+  it('refuses chat.update of a message that does not exist (message_not_found) or that a person wrote (cant_update_message)', async () => {
+    const slack = client(unlimited);
+    await expect(slack.chat.update({ channel: 'CUPD', ts: '1.000000', text: 'x' })).rejects.toMatchObject({ data: { error: 'message_not_found' } });
+    const theirs = unlimited.say('CUPD', 'U1', 'my own words');
+    await expect(slack.chat.update({ channel: 'CUPD', ts: theirs, text: 'x' })).rejects.toMatchObject({ data: { error: 'cant_update_message' } });
+    await expect(slack.chat.delete({ channel: 'CUPD', ts: theirs })).rejects.toMatchObject({ data: { error: 'cant_delete_message' } });
+    const [shown] = (await slack.conversations.history({ channel: 'CUPD' })).messages ?? [];
+    expect(shown).toMatchObject({ user: 'U1', text: 'my own words' });
+    expect(shown).not.toHaveProperty('bot_id');
   });
 });

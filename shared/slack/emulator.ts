@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { blockViolations, modalViolations } from './block-kit-limits.ts';
@@ -26,6 +27,8 @@ export interface RecordedCall {
   responseId?: string;
   /** Block Kit limits the call broke; Slack refused it (`invalid_blocks`, `invalid_arguments`). */
   violations?: string[];
+  /** Set when a rate limit refused the call (HTTP 429): the `Retry-After` seconds answered. */
+  retryAfter?: number;
 }
 
 /** A failure to inject with {@link SlackEmulator.failNext}. */
@@ -54,6 +57,8 @@ export interface EmulatedMessage {
   thread_ts?: string;
   /** `metadata` as posted (`{ event_type, event_payload }`). */
   metadata?: unknown;
+  /** The person who wrote it ({@link SlackEmulator.say}); absent for the bot's own messages. */
+  user?: string;
   /** How many times `chat.update` changed it. */
   edits: number;
 }
@@ -92,7 +97,7 @@ export interface ResponseTarget {
   ephemeral?: boolean;
 }
 
-/** A call that changed what Slack shows (or that Slack refused for its blocks), with the answer it got. */
+/** A call that changed what Slack shows (or that Slack refused for its blocks or its trigger), with the answer it got. */
 export interface EmulatorChange {
   call: RecordedCall;
   answer: Record<string, unknown>;
@@ -106,8 +111,16 @@ export interface SlackEmulatorOptions {
   /** Who created each channel (`conversations.info` → `creator`); a channel not named has a creator nobody here is. */
   channelCreators?: Record<string, string>;
   onCall?: (call: RecordedCall) => void;
-  /** The clock message timestamps come from (Slack's clock; a test's clock in tests). */
+  /**
+   * The clock message timestamps, trigger and response_url lifetimes and rate-limit windows run
+   * on (Slack's clock; a test's clock in tests).
+   */
   now?: () => Date;
+  /**
+   * Turns Slack's per-method rate limits off. They are on unless a caller says here why its
+   * traffic is not what Slack would see (a fuzz test, a benchmark measuring the bot, not Slack).
+   */
+  rateLimitsOff?: { reason: string };
 }
 
 /** A running emulator. Pass `url` to `new WebClient(token, { slackApiUrl })`. */
@@ -121,6 +134,16 @@ export interface SlackEmulator {
    * `delete_original` change the source message.
    */
   responseUrl(id?: string, target?: ResponseTarget): string;
+  /**
+   * A fresh `trigger_id`, as Slack puts in the payload of an interaction it sends, issued now on
+   * the emulator's clock: `views.open` / `views.push` take it once within 3 seconds.
+   */
+  issueTrigger(): string;
+  /**
+   * A message a person wrote in `channel` (or in the thread `threadTs`): in the history like the
+   * bot's, but the bot may not edit or delete it. Returns its ts.
+   */
+  say(channel: string, user: string, text: string, threadTs?: string): string;
   readonly calls: RecordedCall[];
   callsTo(method: string): RecordedCall[];
   /** Current (post-update, not deleted) messages of a channel, or of all channels, in post order. */
@@ -141,14 +164,17 @@ export interface SlackEmulator {
    * as Slack would, or the violations that made Slack refuse it.
    */
   putView(view: Record<string, unknown>, id?: string): { view: Record<string, unknown> } | { violations: string[] };
-  /** Calls `listener` after every call that changed what Slack shows, or was refused for its blocks. */
+  /** Calls `listener` after every call that changed what Slack shows, or was refused for its blocks or its trigger. */
   subscribe(listener: (change: EmulatorChange) => void): () => void;
   setUser(id: string, user: EmulatedUser): void;
   setChannelCreator(channel: string, user: string): void;
   failNext(method: string, failure: EmulatedFailure): void;
   /** While true, every Web API call answers HTTP 503, as during a Slack outage. */
   setOutage(down: boolean): void;
-  /** Clears recorded calls and pending failures (messages, ephemerals, views and users are kept). */
+  /**
+   * Clears recorded calls and pending failures (messages, ephemerals, views, users, issued
+   * triggers and response_url uses are kept; so is what each rate limit has used up, as on Slack).
+   */
   reset(): void;
   close(): Promise<void>;
 }
@@ -162,6 +188,50 @@ const BOT_USER_ID = 'U000BOT';
 const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata'];
 /** Methods whose success changes what Slack shows, so subscribers hear of them. */
 const CHANGES = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'chat.delete', 'views.open', 'views.push', 'views.update']);
+/**
+ * A `trigger_id` works once, within 3 seconds of the interaction that carried it; `views.open`
+ * and `views.push` refuse it with `invalid_trigger_id` (never issued), `exchanged_trigger_id`
+ * (already used) or `expired_trigger_id`
+ * (https://docs.slack.dev/reference/methods/views.open, https://docs.slack.dev/reference/methods/views.push).
+ */
+const TRIGGER_LIFETIME_MS = 3000;
+const TRIGGER_ERRORS = new Set(['invalid_trigger_id', 'exchanged_trigger_id', 'expired_trigger_id']);
+/**
+ * A `response_url` takes up to 5 messages within 30 minutes of the interaction
+ * (https://docs.slack.dev/interactivity/handling-user-interaction#message_responses); after that
+ * Slack answers HTTP 404 with `used_url` or `expired_url`.
+ */
+const RESPONSE_URL_USES = 5;
+const RESPONSE_URL_LIFETIME_MS = 30 * 60 * 1000;
+/**
+ * Slack's rate-limit tiers, per method per workspace per app, in calls per minute
+ * (https://docs.slack.dev/apis/web-api/rate-limits): Tier 1 1+, Tier 2 20+, Tier 3 50+, Tier 4
+ * 100+, "bursts tolerated". Modelled as a bucket holding a minute's worth of calls that refills
+ * evenly, so a burst of up to a minute's allowance passes and a steady rate above it gets 429.
+ */
+const TIER_PER_MINUTE = { 1: 1, 2: 20, 3: 50, 4: 100 } as const;
+/** Each method's tier, as its reference page (https://docs.slack.dev/reference/methods/<method>) lists it. */
+const METHOD_TIER: Record<string, keyof typeof TIER_PER_MINUTE> = {
+  // auth.test is "Special", far above what an app calls it at; Tier 4 stands in.
+  'auth.test': 4,
+  'chat.update': 3,
+  'chat.postEphemeral': 4,
+  'chat.delete': 3,
+  'users.info': 4,
+  'conversations.open': 3,
+  'conversations.info': 3,
+  'conversations.history': 3,
+  'conversations.replies': 3,
+  'views.open': 4,
+  'views.push': 4,
+  'views.update': 4,
+};
+/**
+ * `chat.postMessage` is "Special": about 1 message per second per channel, short bursts allowed
+ * (https://docs.slack.dev/reference/methods/chat.postMessage#rate_limiting). Slack does not say
+ * how long a burst; 5 is this emulator's choice.
+ */
+const POST_PER_CHANNEL = { perSecond: 1, burst: 5 };
 const REQUIRED: Record<string, string[]> = {
   'auth.test': [],
   'chat.postMessage': ['channel'],
@@ -189,6 +259,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const ephemerals = new Map<string, EmulatedEphemeral>();
   const views = new Map<string, EmulatedView>();
   const responseTargets = new Map<string, ResponseTarget>();
+  const responseUses = new Map<string, { issuedAt: number; uses: number }>();
+  const triggers = new Map<string, { issuedAt: number; exchanged: boolean }>();
+  const buckets = new Map<string, { tokens: number; at: number }>();
   const listeners = new Set<(change: EmulatorChange) => void>();
   const now = options.now ?? (() => new Date());
   let lastMicros = 0;
@@ -227,7 +300,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     'chat.update': (args) => {
       const channel = dmChannel(String(args.channel));
       const message = channels.get(channel)?.get(String(args.ts));
+      // https://docs.slack.dev/reference/methods/chat.update: no such message, or not the bot's to edit.
       if (!message) return { ok: false, error: 'message_not_found' };
+      if (message.user !== undefined) return { ok: false, error: 'cant_update_message' };
       Object.assign(message, pick(args, ['text', 'blocks']));
       message.edits += 1;
       return { channel, ts: message.ts, text: message.text ?? '', message: slackMessage(message) };
@@ -241,6 +316,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     'chat.delete': (args) => {
       const channel = dmChannel(String(args.channel));
       const ts = String(args.ts);
+      // https://docs.slack.dev/reference/methods/chat.delete: a bot token deletes only the bot's messages.
+      if (channels.get(channel)?.get(ts)?.user !== undefined) return { ok: false, error: 'cant_delete_message' };
       if (!channels.get(channel)?.delete(ts)) return { ok: false, error: 'message_not_found' };
       return { channel, ts };
     },
@@ -296,8 +373,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const replies = listMessages(String(args.channel), args).filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts);
       return { messages: [parent, ...replies].map((m) => slackMessage(m, args.include_all_metadata)), has_more: false };
     },
-    'views.open': (args) => ({ view: storeView(args, newViewId(), String(args.trigger_id)) }),
-    'views.push': (args) => ({ view: storeView(args, newViewId(), String(args.trigger_id)) }),
+    'views.open': (args) => exchangeTrigger(String(args.trigger_id)) ?? { view: storeView(args, newViewId(), String(args.trigger_id)) },
+    'views.push': (args) => exchangeTrigger(String(args.trigger_id)) ?? { view: storeView(args, newViewId(), String(args.trigger_id)) },
     // A view is found by its id or by the external_id it was opened with; an unknown one is not_found.
     'views.update': (args) => {
       if (args.view_id === undefined && args.external_id === undefined) return { ok: false, error: 'invalid_arguments' };
@@ -305,6 +382,46 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       if (!known) return { ok: false, error: 'not_found' };
       return { view: storeView(args, known.id, known.triggerId) };
     },
+  };
+
+  /** Uses up a trigger, or answers why Slack would refuse it. */
+  const exchangeTrigger = (id: string): Reply | undefined => {
+    const trigger = triggers.get(id);
+    if (!trigger) return { ok: false, error: 'invalid_trigger_id' };
+    if (trigger.exchanged) return { ok: false, error: 'exchanged_trigger_id' };
+    if (now().getTime() - trigger.issuedAt > TRIGGER_LIFETIME_MS) return { ok: false, error: 'expired_trigger_id' };
+    trigger.exchanged = true;
+    return undefined;
+  };
+
+  /**
+   * Takes one call from the bucket `key`, holding `burst` calls and refilling `perSecond`: the
+   * seconds to wait (Slack's `Retry-After`) when it is empty, else 0.
+   */
+  const throttle = (key: string, burst: number, perSecond: number): number => {
+    const at = now().getTime();
+    const bucket = buckets.get(key) ?? { tokens: burst, at };
+    // A clock set back (a test moving its clock) refills nothing rather than draining the bucket.
+    bucket.tokens = Math.min(burst, bucket.tokens + (Math.max(0, at - bucket.at) / 1000) * perSecond);
+    bucket.at = at;
+    buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond));
+  };
+
+  /** Seconds until `method` may be called again, 0 when it may be now (and the call is counted). */
+  const rateLimited = (method: string, args: Args): number => {
+    if (options.rateLimitsOff) return 0;
+    if (method === 'chat.postMessage') {
+      return throttle(`chat.postMessage:${dmChannel(String(args.channel ?? ''))}`, POST_PER_CHANNEL.burst, POST_PER_CHANNEL.perSecond);
+    }
+    const tier = METHOD_TIER[method];
+    if (tier === undefined) return 0;
+    const perMinute = TIER_PER_MINUTE[tier];
+    return throttle(method, perMinute, perMinute / 60);
   };
 
   const newViewId = (): string => `V${String(++idCounter).padStart(8, '0')}`;
@@ -315,9 +432,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     return view;
   };
 
-  const postMessage = (to: string, args: Args): EmulatedMessage => {
+  const postMessage = (to: string, args: Args, user?: string): EmulatedMessage => {
     const channel = dmChannel(to);
-    const message: EmulatedMessage = { channel, ts: nextTs(), edits: 0 };
+    const message: EmulatedMessage = { channel, ts: nextTs(), edits: 0, ...(user === undefined ? {} : { user }) };
     Object.assign(message, pick(args, ['text', 'blocks', 'thread_ts', 'metadata']));
     const store = channels.get(channel) ?? new Map<string, EmulatedMessage>();
     channels.set(channel, store.set(message.ts, message));
@@ -363,12 +480,33 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     for (const listener of listeners) listener({ call, answer });
   };
 
-  /** A channel's messages in post order, at or after `args.oldest` when given. */
+  /**
+   * A channel's messages in post order between `args.oldest` and `args.latest`, both exclusive
+   * unless `inclusive` is true (https://docs.slack.dev/reference/methods/conversations.history,
+   * https://docs.slack.dev/reference/methods/conversations.replies).
+   */
   const listMessages = (channel: string, args: Args): EmulatedMessage[] => {
-    const oldest = Number(args.oldest ?? 0);
-    return [...(channels.get(dmChannel(channel))?.values() ?? [])].filter((m) => Number(m.ts) >= oldest);
+    const inclusive = isTrue(args.inclusive) || args.inclusive === '1' || args.inclusive === 1;
+    const oldest = args.oldest === undefined ? undefined : Number(args.oldest);
+    const latest = args.latest === undefined ? undefined : Number(args.latest);
+    return [...(channels.get(dmChannel(channel))?.values() ?? [])].filter((m) => {
+      const ts = Number(m.ts);
+      if (oldest !== undefined && (inclusive ? ts < oldest : ts <= oldest)) return false;
+      return latest === undefined || (inclusive ? ts <= latest : ts < latest);
+    });
   };
   let outage = false;
+
+  /** Counts a use of a response_url, or names why Slack no longer takes it. */
+  const spendResponseUrl = (id: string): string | undefined => {
+    const issued = responseUses.get(id);
+    // A URL no interaction issued: Slack's answer for a webhook it does not know.
+    if (!issued) return 'no_service';
+    if (now().getTime() - issued.issuedAt > RESPONSE_URL_LIFETIME_MS) return 'expired_url';
+    if (issued.uses >= RESPONSE_URL_USES) return 'used_url';
+    issued.uses += 1;
+    return undefined;
+  };
 
   const record = (call: RecordedCall): void => {
     calls.push(call);
@@ -387,6 +525,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const call: RecordedCall = { method: 'response_url', args, at: new Date(), responseId };
       record(call);
       const failure = takeFailure('response_url');
+      const spent = failure ? undefined : spendResponseUrl(responseId);
+      if (spent) return send(res, 404, spent, 'text/plain');
       if (!failure) {
         const violations = args.blocks === undefined ? [] : blockViolations(args.blocks, 'message');
         if (violations.length > 0) {
@@ -429,6 +569,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const error = failure.error ?? (status === 429 ? 'ratelimited' : 'internal_error');
       return send(res, status, { ok: false, error });
     }
+    // https://docs.slack.dev/apis/web-api/rate-limits: HTTP 429, `Retry-After` in seconds.
+    const retryAfter = call.token === undefined ? 0 : rateLimited(method, args);
+    if (retryAfter > 0) {
+      call.retryAfter = retryAfter;
+      res.setHeader('Retry-After', String(retryAfter));
+      return send(res, 429, { ok: false, error: 'ratelimited' });
+    }
     send(res, 200, answer(call));
   };
 
@@ -447,8 +594,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       notify(call, refusal);
       return refusal;
     }
-    const reply = { ok: true, ...handler(args) };
-    if (reply.ok === true && CHANGES.has(method)) notify(call, reply);
+    const reply: Reply = { ok: true, ...handler(args) };
+    // A refused trigger is told too: whoever plays the user sees that their modal never opened.
+    if (CHANGES.has(method) && (reply.ok === true || TRIGGER_ERRORS.has(String(reply.error)))) notify(call, reply);
     return reply;
   };
 
@@ -475,8 +623,17 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     responseUrl: (id, target) => {
       const responseId = id ?? `r${++responseCounter}`;
       if (target) responseTargets.set(responseId, target);
+      responseUses.set(responseId, { issuedAt: now().getTime(), uses: 0 });
       return `${base}/response/${encodeURIComponent(responseId)}`;
     },
+    issueTrigger: () => {
+      const issuedAt = now().getTime();
+      // Slack's shape: <number>.<number>.<hex>, e.g. 12345.98765.abcd2358fdea.
+      const id = `${++idCounter}.${Math.floor(issuedAt / 1000)}.${randomBytes(8).toString('hex')}`;
+      triggers.set(id, { issuedAt, exchanged: false });
+      return id;
+    },
+    say: (channel, user, text, threadTs) => postMessage(channel, { text, ...(threadTs ? { thread_ts: threadTs } : {}) }, user).ts,
     calls,
     callsTo: (method) => calls.filter((c) => c.method === method),
     messages: (channel) => {
@@ -613,8 +770,8 @@ export function slackMessage(m: EmulatedMessage, includeMetadata?: unknown): Rep
   const withMetadata = includeMetadata === true || includeMetadata === 'true' || includeMetadata === '1';
   return {
     type: 'message',
-    user: BOT_USER_ID,
-    bot_id: 'B000BOT',
+    user: m.user ?? BOT_USER_ID,
+    ...(m.user === undefined ? { bot_id: 'B000BOT' } : {}),
     text: m.text ?? '',
     blocks: m.blocks,
     ts: m.ts,

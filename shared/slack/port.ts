@@ -82,3 +82,12 @@ export class SlackCallError extends AppError {
     this.retryAfterSeconds = options.retryAfterSeconds ?? null;
   }
 }
+
+/**
+ * Whether Slack refused a `views.open` / `views.push` for its `trigger_id`: never issued, used
+ * before, or older than 3 s (https://docs.slack.dev/reference/methods/views.open). Nothing opened,
+ * and only a new click or command brings a new trigger, so the user is asked for one.
+ */
+export function isTriggerRefusal(error: unknown): boolean {
+  return error instanceof SlackCallError && ['invalid_trigger_id', 'exchanged_trigger_id', 'expired_trigger_id'].includes(error.slackError ?? '');
+}

@@ -96,9 +96,13 @@ export function createSlackWebApi(options: Options): SlackPort {
     async findMessage({ channel, threadTs, since, metadata }) {
       const oldest = (since.getTime() / 1000).toFixed(6);
       // A thread's replies are not in the channel's history; conversations.replies lists them.
+      // `oldest` is exclusive unless `inclusive` (https://docs.slack.dev/reference/methods/conversations.history):
+      // a message posted exactly at `since` must still be found.
       const result = threadTs
-        ? await call('conversations.replies', () => client.conversations.replies({ channel, ts: threadTs, oldest, limit: 200, include_all_metadata: true }))
-        : await call('conversations.history', () => client.conversations.history({ channel, oldest, limit: 200, include_all_metadata: true }));
+        ? await call('conversations.replies', () =>
+            client.conversations.replies({ channel, ts: threadTs, oldest, inclusive: true, limit: 200, include_all_metadata: true }),
+          )
+        : await call('conversations.history', () => client.conversations.history({ channel, oldest, inclusive: true, limit: 200, include_all_metadata: true }));
       const found = (result.messages ?? []).find((message) => {
         const meta = message.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
         if (meta?.event_type !== metadata.eventType) return false;

@@ -54,6 +54,8 @@ export async function startTestStack(options: {
   kafka?: { brokers: string; topicPrefix: string };
   log?: Logger;
   now?: Date;
+  /** Turns the emulator's Slack rate limits off, saying why this test's traffic is not what Slack would see. */
+  slackRateLimitsOff?: { reason: string };
   /** Slack client timeouts (ack path, effects); short defaults keep failure tests quick. */
   slackTimeouts?: { ackMs: number; effectMs: number };
   /** How effects are retried; by default quickly, so tests of Slack failures finish in seconds. */
@@ -75,7 +77,11 @@ export async function startTestStack(options: {
   const db = await createTestDatabase();
   const clock = runningClock(options.now ?? new Date());
   const users = { ...(options.sandbox ? emulatedUsers(options.sandbox.people) : {}), ...options.users };
-  const slack = await startSlackEmulator({ users, now: () => clock.now });
+  const slack = await startSlackEmulator({
+    users,
+    now: () => clock.now,
+    ...(options.slackRateLimitsOff ? { rateLimitsOff: options.slackRateLimitsOff } : {}),
+  });
   const log = options.log ?? silentLogger;
   const metrics = createMetrics();
   // The same verification as production, against a local issuer on the stack's clock.

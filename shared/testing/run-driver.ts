@@ -10,7 +10,7 @@ export function createRunDriver(stack: TestStack) {
   const driver = {
     /** `/coffee <text>` in a channel; returns the run id it opened. */
     async startRun(channel: string, text = 'in 30m Lobby', userId = 'U001'): Promise<string> {
-      const response = await stack.postSigned('/slack/commands', slashCommandBody({ text, channelId: channel, userId }));
+      const response = await stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text, channelId: channel, userId }));
       check(response.status === 200, `expected 200, got ${response.status}`);
       const [run] = await stack.db.sql<{ id: string }[]>`
         select r.id from runs r join channels c on c.id = r.channel_id
@@ -19,14 +19,17 @@ export function createRunDriver(stack: TestStack) {
     },
     /** `/coffee <text>` and the ephemeral answer's text ('' for an empty 200). */
     async command(channel: string, text: string, userId = 'U001'): Promise<string> {
-      const response = await stack.postSigned('/slack/commands', slashCommandBody({ text, channelId: channel, userId }));
+      const response = await stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text, channelId: channel, userId }));
       check(response.status === 200, `expected 200, got ${response.status}`);
       const body = await response.text();
       return body ? (JSON.parse(body) as { text: string }).text : '';
     },
     /** Click a button carrying the run id on a message in `channel` (the message `on`, when it matters which). */
     async click(userId: string, channel: string, actionId: string, runId: string, on?: { messageTs: string; threadTs?: string }): Promise<void> {
-      const response = await stack.postSigned('/slack/interactions', blockActionBody({ userId, channelId: channel, actionId, value: runId, ...on }));
+      const response = await stack.postSigned(
+        '/slack/interactions',
+        blockActionBody({ trigger: stack.slack, userId, channelId: channel, actionId, value: runId, ...on }),
+      );
       check(response.status === 200, `expected 200, got ${response.status}`);
     },
     /** The last ephemeral message a user got. */
@@ -44,7 +47,7 @@ export function createRunDriver(stack: TestStack) {
     },
     /** Submit the order modal; null when it closed (the order was recorded). */
     async submit(userId: string, privateMetadata: string, input: ModalInput) {
-      const response = await stack.postSigned('/slack/interactions', viewSubmissionBody({ userId, privateMetadata, input }));
+      const response = await stack.postSigned('/slack/interactions', viewSubmissionBody({ trigger: stack.slack, userId, privateMetadata, input }));
       check(response.status === 200, `expected 200, got ${response.status}`);
       const text = await response.text();
       return text ? (JSON.parse(text) as { response_action: string; errors?: Record<string, string>; view?: unknown }) : null;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import postgres from 'postgres';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { blockActionBody, slackHeaders, slashCommandBody, viewSubmissionBody } from '../../shared/testing/slack-requests.ts';
+import { blockActionBody, slackHeaders, slashCommandBody, viewSubmissionBody, unissuedTrigger } from '../../shared/testing/slack-requests.ts';
 import { createTestDatabase, type TestDatabase } from '../../shared/testing/test-db.ts';
 import { npmStart, stopNpmStart } from './npm-start-process.ts';
 
@@ -36,7 +36,7 @@ async function stopLeftoverPostgres(dataDir: string): Promise<void> {
 }
 
 async function coffee(url: string, text: string, channelId: string): Promise<Response> {
-  const body = slashCommandBody({ text, channelId });
+  const body = slashCommandBody({ trigger: unissuedTrigger, text, channelId });
   return fetch(`${url}/slack/commands`, { method: 'POST', headers: slackHeaders(devSecret, body, new Date()), body });
 }
 
@@ -86,6 +86,7 @@ describe('npm start', () => {
       (
         await post(
           viewSubmissionBody({
+            trigger: unissuedTrigger,
             userId: 'U0001',
             privateMetadata: JSON.stringify({ runId, channelId: 'CE2E1', usuals: [] }),
             input: { drink: 'Latte', size: 'Medium' },
@@ -111,7 +112,12 @@ describe('npm start', () => {
     // 30 people, each with a signed submission ready, all sent at once (fetch opens a connection each).
     const privateMetadata = JSON.stringify({ runId: run!.id, channelId: 'CE2E3', usuals: [] });
     const submissions = Array.from({ length: 30 }, (_, i) => {
-      const body = viewSubmissionBody({ userId: `UCONC${String(i).padStart(3, '0')}`, privateMetadata, input: { drink: 'Latte', size: 'Medium' } });
+      const body = viewSubmissionBody({
+        trigger: unissuedTrigger,
+        userId: `UCONC${String(i).padStart(3, '0')}`,
+        privateMetadata,
+        input: { drink: 'Latte', size: 'Medium' },
+      });
       return { body, headers: slackHeaders(devSecret, body, new Date()) };
     });
     const answers = await Promise.all(
@@ -210,8 +216,12 @@ describe('npm start', () => {
       select r.id, r.pickup_at as "pickupAt" from runs r join channels c on c.id = r.channel_id where c.slack_channel_id = 'CE2E7' and r.status = 'open'`;
     const privateMetadata = JSON.stringify({ runId: run!.id, channelId: 'CE2E7', usuals: [] });
     const post = (body: string) => fetch(`${app.url}/slack/interactions`, { method: 'POST', headers: slackHeaders(devSecret, body, new Date()), body });
-    expect((await post(viewSubmissionBody({ userId: 'UREMIND', privateMetadata, input: { drink: 'Latte', size: 'Small' } }))).status).toBe(200);
-    expect((await post(blockActionBody({ userId: 'U0001', channelId: 'CE2E7', actionId: 'run.close', value: run!.id }))).status).toBe(200);
+    expect(
+      (await post(viewSubmissionBody({ trigger: unissuedTrigger, userId: 'UREMIND', privateMetadata, input: { drink: 'Latte', size: 'Small' } }))).status,
+    ).toBe(200);
+    expect((await post(blockActionBody({ trigger: unissuedTrigger, userId: 'U0001', channelId: 'CE2E7', actionId: 'run.close', value: run!.id }))).status).toBe(
+      200,
+    );
 
     const due = run!.pickupAt.getTime() - 60_000;
     await expect

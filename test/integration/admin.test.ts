@@ -166,7 +166,10 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
     const { blocks } = (await prompt.json()) as { blocks: { elements?: { action_id: string; value: string }[] }[] };
     const button = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'admin.reset_confirm')!;
     const click = (user: string, value: string) =>
-      stack.postSigned('/slack/interactions', blockActionBody({ userId: user, channelId: channel, actionId: 'admin.reset_confirm', value }));
+      stack.postSigned(
+        '/slack/interactions',
+        blockActionBody({ trigger: stack.slack, userId: user, channelId: channel, actionId: 'admin.reset_confirm', value }),
+      );
 
     await click('UOWNER', new Date(stack.clock.now.getTime() - 1000).toISOString());
     expect(drive.lastEphemeral('UOWNER')).toContain('This reset button has expired');

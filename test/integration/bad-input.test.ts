@@ -46,7 +46,7 @@ describe('bad input gets a 4xx or a clear answer, never a 5xx or an error log', 
     return row;
   };
   const command = (text: string, fields: { userId?: string } = {}) =>
-    stack.postSigned('/slack/commands', slashCommandBody({ text, channelId: channel, ...fields }));
+    stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text, channelId: channel, ...fields }));
 
   describe('Slack ssl_check', () => {
     it.each(['/slack/commands', '/slack/interactions'])('%s answers a signed ssl_check with an empty 200 and does nothing', async (path) => {
@@ -148,7 +148,10 @@ describe('bad input gets a 4xx or a clear answer, never a 5xx or an error log', 
 
   describe('run ids that are not UUIDs', () => {
     it.each(['run.close', 'runner.done'])('a %s button carrying 36 dashes is told the run is not found', async (actionId) => {
-      const response = await stack.postSigned('/slack/interactions', blockActionBody({ userId: 'U0001', channelId: channel, actionId, value: '-'.repeat(36) }));
+      const response = await stack.postSigned(
+        '/slack/interactions',
+        blockActionBody({ trigger: stack.slack, userId: 'U0001', channelId: channel, actionId, value: '-'.repeat(36) }),
+      );
       expect(response.status).toBe(200);
       const [told] = stack.slack.callsTo('chat.postEphemeral');
       expect(String(told?.args.text)).toMatch(/can't find that coffee run/);
@@ -180,7 +183,7 @@ describe('bad input gets a 4xx or a clear answer, never a 5xx or an error log', 
 
     it('a giant user id or a NUL in the channel name is no Slack payload: 400, nothing recorded', async () => {
       expect((await command('10:30', { userId: `U${'9'.repeat(5000)}` })).status).toBe(400);
-      const withName = slashCommandBody({ text: '10:30', channelId: channel }).replace('channel_name=coffee', 'channel_name=cof%00fee');
+      const withName = slashCommandBody({ trigger: stack.slack, text: '10:30', channelId: channel }).replace('channel_name=coffee', 'channel_name=cof%00fee');
       const response = await stack.postSigned('/slack/commands', withName);
       expect(response.status).toBe(400);
       expect(await response.json()).toEqual({ error: 'validation', message: 'Malformed slash command payload' });

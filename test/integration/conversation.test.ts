@@ -29,7 +29,7 @@ describe('/coffee words: subcommands, hints and refusals', () => {
   });
 
   const slash = async (text: string, command = '/coffee'): Promise<SlackReply> => {
-    const body = new URLSearchParams(slashCommandBody({ text, channelId: channel, userId: 'U0001' }));
+    const body = new URLSearchParams(slashCommandBody({ trigger: stack.slack, text, channelId: channel, userId: 'U0001' }));
     body.set('command', command);
     const response = await stack.postSigned('/slack/commands', body.toString());
     expect(response.status).toBe(200);
@@ -41,6 +41,7 @@ describe('/coffee words: subcommands, hints and refusals', () => {
     const response = await stack.postSigned(
       '/slack/interactions',
       blockActionBody({
+        trigger: stack.slack,
         userId: 'U0001',
         channelId: channel,
         actionId: button.action_id,

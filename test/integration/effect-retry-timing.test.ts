@@ -24,7 +24,7 @@ describe('A Slack effect whose attempt failed is retried at its time, not at the
   ])('/coffee whose first post gets %s: the run message is posted once, by the retries the worker woke up for', async (_, failure, attempts) => {
     const channel = `CRETRY${++seq}`;
     stack.slack.failNext('chat.postMessage', failure);
-    const response = await stack.postSigned('/slack/commands', slashCommandBody({ text: 'in 20m Lobby', channelId: channel }));
+    const response = await stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text: 'in 20m Lobby', channelId: channel }));
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('it will appear here shortly');
 

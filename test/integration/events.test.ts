@@ -99,7 +99,7 @@ describe('in-process bus: the KafkaSource delivery contract over binary-mode HTT
   beforeEach(() => probe.reset());
 
   const startRun = async (channelId: string) => {
-    const response = await stack.postSigned('/slack/commands', slashCommandBody({ text: '10:30', channelId }));
+    const response = await stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text: '10:30', channelId }));
     expect(response.status).toBe(200);
     await stack.runtime.relay!.flush();
     await stack.bus!.idle();

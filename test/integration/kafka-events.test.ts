@@ -37,7 +37,7 @@ describe('events through a real Kafka broker', () => {
   beforeEach(() => probe.reset());
 
   const startRun = async (channelId: string) => {
-    const response = await stack.postSigned('/slack/commands', slashCommandBody({ text: '10:30 Lobby', channelId }));
+    const response = await stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text: '10:30 Lobby', channelId }));
     expect(response.status).toBe(200);
     const [row] = await stack.db.sql<{ eventId: string; type: string; source: string; subject: string }[]>`
       select o.event_id, o.type, o.source, o.subject

@@ -30,7 +30,7 @@ describe('a Kafka outage delays events but loses none', () => {
   it('starts the run while the broker is down and delivers its event exactly once when it is back', async () => {
     await stopBroker(broker, { keep: true });
 
-    const response = await stack.postSigned('/slack/commands', slashCommandBody({ text: '10:30 Lobby', channelId: 'COUT1' }));
+    const response = await stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text: '10:30 Lobby', channelId: 'COUT1' }));
     expect(response.status).toBe(200);
     expect(stack.slack.callsTo('chat.postMessage')).toHaveLength(1);
     const [row] = await stack.db.sql<{ eventId: string; publishedAt: Date | null }[]>`

@@ -64,7 +64,7 @@ describe('Kafka with SASL/SCRAM and TLS (a corporate cluster)', () => {
     });
 
     it('/coffee → outbox → Kafka → the consumer, every hop authenticated and encrypted', async () => {
-      const response = await stack.postSigned('/slack/commands', slashCommandBody({ text: '10:30 Lobby', channelId: 'CSASL1' }));
+      const response = await stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text: '10:30 Lobby', channelId: 'CSASL1' }));
       expect(response.status).toBe(200);
       await expect.poll(() => probe.effects.length, { timeout: 15_000 }).toBe(1);
       expect(probe.received[0]).toMatchObject({ type: 'com.coffeebuddy.run.created', partitionkey: 'CSASL1' });

@@ -47,7 +47,9 @@ describe('Slack slow, down or rate-limited: nothing lost, nothing doubled, nobod
   it('Slack taking /coffee but answering late: the user hears back in time and there is one run message', async () => {
     const channel = newChannel();
     stack.slack.failNext('chat.postMessage', { delayMs: 2500 });
-    const { value: response, ms } = await timed(stack.postSigned('/slack/commands', slashCommandBody({ text: 'in 20m Lobby', channelId: channel })));
+    const { value: response, ms } = await timed(
+      stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text: 'in 20m Lobby', channelId: channel })),
+    );
     expect(response.status).toBe(200);
     expect(ms).toBeLessThan(2500);
     const body = await response.text();
@@ -249,7 +251,7 @@ describe('Postgres partitioned', () => {
 
   it('answers within the ack budget with "try again in a minute", reports not ready, and recovers when it heals', async () => {
     const responseUrl = stack.slack.responseUrl('partition');
-    const command = (text: string) => stack.postSigned('/slack/commands', slashCommandBody({ text, channelId: 'CPART', responseUrl }));
+    const command = (text: string) => stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text, channelId: 'CPART', responseUrl }));
     expect((await command('help')).status).toBe(200);
 
     proxy.partition();
@@ -272,7 +274,9 @@ describe('Postgres partitioned', () => {
     const cold = await startTestStack({ functions: registry, env: { DATABASE_CONNECT_TIMEOUT_MS: '1000' }, ownPool: { urlFor: (url) => proxy.urlFor(url) } });
     try {
       proxy.partition();
-      const { value: response, ms } = await timed(cold.postSigned('/slack/commands', slashCommandBody({ text: 'in 20m Lobby', channelId: 'CCOLD' })));
+      const { value: response, ms } = await timed(
+        cold.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text: 'in 20m Lobby', channelId: 'CCOLD' })),
+      );
       expect(ms).toBeLessThan(2500);
       expect(await response.text()).toContain("can't reach its database right now, so nothing was done. Please try again in a minute.");
       proxy.heal();

@@ -16,7 +16,7 @@ describe('/coffee slower than the ack deadline', () => {
     // Slack slow to say who the user is (past the 100 ms deadline), then refusing the post.
     stack.slack.failNext('users.info', { delayMs: 300 });
     stack.slack.failNext('chat.postMessage', { error: 'not_in_channel' });
-    const body = slashCommandBody({ text: 'in 10m', channelId: 'CLATE', responseUrl: stack.slack.responseUrl('late') });
+    const body = slashCommandBody({ trigger: stack.slack, text: 'in 10m', channelId: 'CLATE', responseUrl: stack.slack.responseUrl('late') });
     const response = await stack.postSigned('/slack/commands', body);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('');

@@ -34,7 +34,8 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
     channel = `C${String(++channelSeq).padStart(4, '0')}`;
   });
 
-  const command = (text: string, fields: { userId?: string; responseUrl?: string } = {}) => slashCommandBody({ text, channelId: channel, ...fields });
+  const command = (text: string, fields: { userId?: string; responseUrl?: string } = {}) =>
+    slashCommandBody({ trigger: stack.slack, text, channelId: channel, ...fields });
   const runsInChannel = () => stack.db.sql<{ id: string; status: string; note: string; pickupAt: Date | null; messageTs: string | null; timeZone: string }[]>`
     select r.id, r.status, r.note, r.pickup_at, r.message_ts, r.time_zone
     from runs r join channels c on c.id = r.channel_id
@@ -156,7 +157,7 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
   it('refuses to start a run in a DM with the bot, pointing to a channel, but still answers other commands there', async () => {
     const dm = `D${channel.slice(1)}`;
     const inDm = (text: string, channelName: string, channelId = dm) =>
-      replyOf(stack.postSigned('/slack/commands', slashCommandBody({ text, channelId, channelName })));
+      replyOf(stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text, channelId, channelName })));
 
     for (const refused of [await inDm('in 20m', 'directmessage'), await inDm('10:30 Lobby', 'coffee'), await inDm('in 20m', 'directmessage', channel)]) {
       expect(refused.response_type).toBe('ephemeral');
@@ -167,7 +168,10 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
     expect((await inDm('help', 'directmessage')).text).toContain('*CoffeeBuddy* runs the office coffee run.');
 
     // A group DM is a conversation of several people: a run there is fine.
-    await stack.postSigned('/slack/commands', slashCommandBody({ text: 'in 20m', channelId: `G${channel.slice(1)}`, channelName: 'mpdm-ana--bo-1' }));
+    await stack.postSigned(
+      '/slack/commands',
+      slashCommandBody({ trigger: stack.slack, text: 'in 20m', channelId: `G${channel.slice(1)}`, channelName: 'mpdm-ana--bo-1' }),
+    );
     expect(stack.slack.callsTo('chat.postMessage')).toHaveLength(1);
   });
 

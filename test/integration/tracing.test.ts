@@ -53,7 +53,7 @@ describe.each(transports)('W3C trace context from a Slack request through the ou
   }
 
   async function openRun(channel: string, traceparent?: string): Promise<string> {
-    const body = slashCommandBody({ text: 'in 30m Lobby', channelId: channel, userId: 'U001' });
+    const body = slashCommandBody({ trigger: stack.slack, text: 'in 30m Lobby', channelId: channel, userId: 'U001' });
     if (traceparent) await postTraced('/slack/commands', body, traceparent);
     else await drive.command(channel, 'in 30m Lobby');
     const [run] = await stack.db.sql<{ id: string }[]>`
@@ -87,7 +87,7 @@ describe.each(transports)('W3C trace context from a Slack request through the ou
     await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Small' });
     await postTraced(
       '/slack/interactions',
-      blockActionBody({ userId: 'U001', channelId: channel, actionId: 'run.close', value: runId }),
+      blockActionBody({ trigger: stack.slack, userId: 'U001', channelId: channel, actionId: 'run.close', value: runId }),
       `00-${closeTraceId}-${callerSpanId}-01`,
     );
     await expect.poll(async () => (await outbox(runId)).some((row) => row.type === 'runner.assigned'), { timeout: 20_000 }).toBe(true);

@@ -178,7 +178,7 @@ describe('volunteering that tells the truth, and confirmations before canceling'
   it('/coffee cancel with only a closed run says which run and cancels only on the button', async () => {
     const channel = newChannel();
     const runId = await closedRun(channel);
-    const response = await stack.postSigned('/slack/commands', slashCommandBody({ text: 'cancel', channelId: channel, userId: 'U001' }));
+    const response = await stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text: 'cancel', channelId: channel, userId: 'U001' }));
     expect(response.status).toBe(200);
     const reply = (await response.json()) as { text: string; blocks: unknown };
     expect(reply.text).toContain("There's no open coffee run here. The latest run, started by <@U001>, was closed <!date^");

@@ -55,7 +55,7 @@ export function rehearseDeployment(label: string, node: () => string): void {
     const command = async (user: string, inChannel: string, text: string) => {
       const answer = await world.postSlack(
         '/slack/commands',
-        slashCommandBody({ text, userId: user, channelId: inChannel, responseUrl: world.slack.responseUrl() }),
+        slashCommandBody({ trigger: world.slack, text, userId: user, channelId: inChannel, responseUrl: world.slack.responseUrl() }),
       );
       expect(answer.status).toBe(200);
       return answer.body ? ((JSON.parse(answer.body) as { text?: string }).text ?? '') : '';
@@ -63,7 +63,7 @@ export function rehearseDeployment(label: string, node: () => string): void {
     const click = async (user: string, inChannel: string, actionId: string, value: string) => {
       const answer = await world.postSlack(
         '/slack/interactions',
-        blockActionBody({ userId: user, channelId: inChannel, actionId, value, responseUrl: world.slack.responseUrl() }),
+        blockActionBody({ trigger: world.slack, userId: user, channelId: inChannel, actionId, value, responseUrl: world.slack.responseUrl() }),
       );
       expect(answer.status).toBe(200);
     };
@@ -91,7 +91,7 @@ export function rehearseDeployment(label: string, node: () => string): void {
         const view = world.slack.callsTo('views.open').at(-1)!.args.view as { private_metadata: string };
         const answer = await world.postSlack(
           '/slack/interactions',
-          viewSubmissionBody({ userId: user, privateMetadata: view.private_metadata, input: orders[i]! }),
+          viewSubmissionBody({ trigger: world.slack, userId: user, privateMetadata: view.private_metadata, input: orders[i]! }),
         );
         expect(answer).toEqual({ status: 200, body: '' });
       }
