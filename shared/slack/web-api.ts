@@ -50,6 +50,7 @@ export function createSlackWebApi(options: Options): SlackPort {
   const ttl = options.userCacheTtlMs ?? 60 * 60 * 1000;
   const users = new Map<string, { user: SlackUser | null; expires: number }>();
   const creators = new Map<string, { creator: string | null; expires: number }>();
+  const directMessages = new Map<string, string>();
   const doFetch = options.fetch ?? fetch;
 
   async function call<T extends WebAPICallResult>(method: string, run: () => Promise<T>): Promise<T> {
@@ -88,9 +89,15 @@ export function createSlackWebApi(options: Options): SlackPort {
       await call('views.open', () => client.views.open({ trigger_id: triggerId, view }));
     },
     async openDirectMessage(userId) {
+      // A person's DM with the bot keeps its id; conversations.open is Tier 3 (50 a minute for the
+      // whole workspace), so a busy close (summary, runner DMs, reminders) asks once per person.
+      const known = directMessages.get(userId);
+      if (known) return known;
       const result = await call('conversations.open', () => client.conversations.open({ users: userId }));
       const id = result.channel?.id;
       if (!id) throw new SlackCallError('conversations.open', 'refused', { slackError: 'no_channel_returned' });
+      directMessages.set(userId, id);
+      if (directMessages.size > 10_000) directMessages.delete(directMessages.keys().next().value as string);
       return id;
     },
     async findMessage({ channel, threadTs, since, metadata }) {

@@ -14,7 +14,7 @@ import { createDbFromConfig } from '../db/client.ts';
 import { emulatedUsers } from '../sandbox/people.ts';
 import type { SandboxPerson } from '../sandbox/protocol.ts';
 import { createSandbox, type Sandbox } from '../sandbox/server.ts';
-import type { EffectPolicy } from '../effects/worker.ts';
+import { defaultEffectPolicy, type EffectPolicy } from '../effects/worker.ts';
 import { slackHeaders } from './slack-requests.ts';
 import { createTestDatabase, type TestDatabase } from './test-db.ts';
 
@@ -58,7 +58,7 @@ export async function startTestStack(options: {
   slackRateLimitsOff?: { reason: string };
   /** Slack client timeouts (ack path, effects); short defaults keep failure tests quick. */
   slackTimeouts?: { ackMs: number; effectMs: number };
-  /** How effects are retried; by default quickly, so tests of Slack failures finish in seconds. */
+  /** How effects are retried; production's policy by default. */
   effectPolicy?: EffectPolicy;
   /** The sweep timer (outbox and effects); 0 leaves retries to explicit `POST /sweep` calls. */
   sweepMs?: number;
@@ -132,7 +132,8 @@ export async function startTestStack(options: {
     metrics,
     now: () => clock.now,
     sweepMs: options.sweepMs ?? 100,
-    effectPolicy: options.effectPolicy ?? { baseDelayMs: 50, maxDelayMs: 500, maxAgeMs: 60 * 60 * 1000, leaseMs: 10_000 },
+    // Production's retry policy: a rate-limited effect backs off as it would against Slack.
+    effectPolicy: options.effectPolicy ?? defaultEffectPolicy,
     ...(options.busPolicy ? { busPolicy: options.busPolicy } : {}),
     ...(kafka ? { kafka: { kafka, topicPrefix: options.kafka!.topicPrefix, groupPrefix: `${options.kafka!.topicPrefix}coffeebuddy-` } } : {}),
     ...(issuer ? { tokens: issuer } : {}),
