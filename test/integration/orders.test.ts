@@ -47,27 +47,31 @@ describe('orders through POST /slack/interactions, against real Postgres and the
     await Promise.all(users.slice(20).map((user, i) => submit(user, modals.get(user)!, orderFor(20 + i))));
     expect(await activeOrders(runId)).toHaveLength(30);
     // Refreshes of the run message coalesce while one is running; the last one shows everyone.
-    await expect.poll(() => runMessage(channel)).toContain('30 people have ordered');
+    await stack.drain();
+    expect(runMessage(channel)).toContain('30 people have ordered');
     for (const user of users) expect(runMessage(channel)).toContain(`<@${user}>`);
     expect(stack.slack.callsTo('chat.postEphemeral').filter((c) => String(c.args.text).startsWith('Your order is in'))).toHaveLength(30);
 
     // U001 edits: still 30, the message shows the new order.
     expect(await submit('U001', modals.get('U001')!, { drink: 'Mocha', size: 'Large', customizations: 'extra hot' })).toBeNull();
     expect(await activeOrders(runId)).toHaveLength(30);
-    await expect.poll(() => runMessage(channel)).toContain('<@U001> Mocha · Large · extra hot');
+    await stack.drain();
+    expect(runMessage(channel)).toContain('<@U001> Mocha · Large · extra hot');
     expect(String(stack.slack.callsTo('chat.postEphemeral').at(-1)!.args.text)).toBe('Your order is updated: Mocha · Large · extra hot');
 
     // U002 withdraws: 29.
     await click('U002', channel, 'order.withdraw', runId);
     expect(await activeOrders(runId)).toHaveLength(29);
-    await expect.poll(() => runMessage(channel)).toContain('29 people have ordered');
-    await expect.poll(() => runMessage(channel)).not.toContain('<@U002>');
+    await stack.drain();
+    expect(runMessage(channel)).toContain('29 people have ordered');
+    expect(runMessage(channel)).not.toContain('<@U002>');
 
     // U002 double-submits the modal: one order.
     await Promise.all([1, 2].map(() => submit('U002', modals.get('U002')!, { freeText: 'Flat white, please' })));
     const u002 = (await activeOrders(runId)).filter((o) => o.slackUserId === 'U002');
     expect(u002).toEqual([expect.objectContaining({ freeText: 'Flat white, please' })]);
-    await expect.poll(() => runMessage(channel)).toContain('30 people have ordered');
+    await stack.drain();
+    expect(runMessage(channel)).toContain('30 people have ordered');
     const previous = await activeOrders(runId);
 
     // The next run: "Use my last order" reproduces everyone's order in one click.
@@ -75,7 +79,8 @@ describe('orders through POST /slack/interactions, against real Postgres and the
     const nextRunId = await startRun(channel);
     for (const user of users) await click(user, channel, 'order.reuse_last', nextRunId);
     expect(await activeOrders(nextRunId)).toEqual(previous);
-    await expect.poll(() => runMessage(channel)).toContain('30 people have ordered');
+    await stack.drain();
+    expect(runMessage(channel)).toContain('30 people have ordered');
   });
 
   it('refuses an empty drink and a 201-character customization on the right field', async () => {
