@@ -1,6 +1,7 @@
 import { CloudEvent } from 'cloudevents';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
+import { syncRunMessageKind } from '../../shared/domain/run-message-effect.ts';
 import { toBinaryHttp } from '../../shared/events/http-binding.ts';
 import { defaultRetryPolicy } from '../../shared/events/delivery.ts';
 import { eventPath } from '../../shared/function.ts';
@@ -82,8 +83,15 @@ describe('Slack slow, down or rate-limited: nothing lost, nothing doubled, nobod
     const modal = await drive.openModal('U004', channel, runId);
     stack.slack.failNext('chat.update', { status: 429, retryAfterSeconds: 2 });
     const updates = () => stack.slack.callsTo('chat.update').filter((call) => call.args.channel === channel).length;
+    const refresh = async () =>
+      (
+        await stack.db.sql<{ done: boolean; attempts: number; lastError: string | null }[]>`
+          select done_at is not null as done, attempts, last_error from slack_effects where scope = ${runId} and kind = ${syncRunMessageKind} order by id desc limit 1`
+      )[0];
     expect(await drive.submit('U004', modal.private_metadata, { drink: 'Latte', size: 'Medium' })).toBeNull();
-    // Not slowed: answered after the rate-limited refresh and before its retry, which waits out Retry-After.
+    // Not slowed: the 429 ended the refresh's attempt at once (recorded, no waiting inside the
+    // Slack client), and the answer came before the retry, which waits out Retry-After.
+    expect(await refresh()).toEqual({ done: false, attempts: 1, lastError: expect.stringMatching(/rate/i) });
     expect(updates()).toBe(1);
     await drive.openModal('U005', channel, runId);
     expect(updates()).toBe(1);
