@@ -5,8 +5,10 @@
  * 127.0.0.1:5432) and the Slack emulator, order submits and close → summary on the in-process bus
  * and through a real Kafka broker (KAFKA_BROKERS, else one started with scripts/kafka-broker.sh),
  * the fairness history query at 100,000 runs, a simulated busy day through `npm start`, the admin
- * retention tick on 10,000 expired runs, each bundle's size and cold start to `/health/live`, and
- * how long a new run's message takes to appear when Slack's first answers to it fail.
+ * retention tick on 10,000 expired runs, each bundle's size and cold start to `/health/live`,
+ * how long a new run's message takes to appear when Slack's first answers to it fail, and how fast
+ * users are answered while Slack rate-limits or Postgres is partitioned (the tests check which
+ * answer they get, these figures how soon).
  *
  * The bundles are measured as the image runs them: `npm run build`'s dist/, copied alone into an
  * empty folder and started from there on the image's Node 24 (scripts/node-binaries.ts). A bundle
@@ -19,17 +21,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { servedHistory } from '../functions/fairness-assign/queries.ts';
 import { registry } from '../functions/registry.ts';
-import { defaultEffectPolicy } from '../shared/effects/worker.ts';
 import type { EmulatedFailure } from '../shared/slack/emulator.ts';
-import { startTestStack } from '../shared/testing/harness.ts';
+import { startTestStack, testSigningSecret } from '../shared/testing/harness.ts';
+import { startTcpProxy } from '../shared/testing/tcp-proxy.ts';
 
 /** The benches time the bot at a load no Slack workspace would allow; waiting out Slack's limits would time Slack instead. */
 const benchOwnTime = { reason: "the bench measures the bot's own time at loads beyond Slack's rate limits" };
 import { startBroker, stopBroker, type Broker } from '../shared/testing/kafka-broker.ts';
 import { createRunDriver } from '../shared/testing/run-driver.ts';
 import { seedOtherChannels, seedRuns } from '../shared/testing/seed-runs.ts';
-import { slashCommandBody } from '../shared/testing/slack-requests.ts';
-import { createTestDatabase } from '../shared/testing/test-db.ts';
+import { slackHeaders, slashCommandBody } from '../shared/testing/slack-requests.ts';
+import { adminDatabaseUrl, createTestDatabase } from '../shared/testing/test-db.ts';
 import { BundleFailure } from './bench/bundle-failure.ts';
 import { benchBusyDay } from './bench/busy-day.ts';
 import { benchSideBySide } from './bench/side-by-side.ts';
@@ -196,7 +198,8 @@ async function benchBundles(out: string, node: string, sizes: Record<string, Bun
  * production's retry policy and sweep interval (10 s): the retries wait for their backoff only.
  */
 async function benchRetryTiming(rounds: number): Promise<void> {
-  const stack = await startTestStack({ functions: registry, slackRateLimitsOff: benchOwnTime, effectPolicy: defaultEffectPolicy, sweepMs: 10_000 });
+  // The stack's defaults are production's retry policy and sweep interval.
+  const stack = await startTestStack({ functions: registry, slackRateLimitsOff: benchOwnTime });
   try {
     const failures: [string, EmulatedFailure][] = [
       ['429 (Retry-After 1)', { status: 429, retryAfterSeconds: 1 }],
@@ -228,8 +231,59 @@ async function benchRetryTiming(rounds: number): Promise<void> {
   }
 }
 
+/**
+ * What users wait for while a part misbehaves: the order modal's answer and another user's
+ * `views.open` while the run message's refresh is rate-limited (429, Retry-After 2), and
+ * `/coffee help` while Postgres is partitioned (the ack deadline's apology) and after it heals.
+ */
+async function benchDegraded(): Promise<void> {
+  const stack = await startTestStack({ functions: registry, slackTimeouts: { ackMs: 1000, effectMs: 1000 } });
+  try {
+    const drive = createRunDriver(stack);
+    const runId = await drive.startRun('CBENCHLIMIT');
+    const modal = await drive.openModal('U0B1', 'CBENCHLIMIT', runId);
+    stack.slack.failNext('chat.update', { status: 429, retryAfterSeconds: 2 });
+    let started = performance.now();
+    await drive.submit('U0B1', modal.private_metadata, { drink: 'Latte', size: 'Medium' });
+    const submitted = performance.now() - started;
+    started = performance.now();
+    await drive.openModal('U0B2', 'CBENCHLIMIT', runId);
+    console.log(
+      `run message refresh rate-limited (429, Retry-After 2): modal submit answered in ${ms(submitted)}, another user's views.open in ${ms(performance.now() - started)}`,
+    );
+  } finally {
+    await stack.close();
+  }
+  const admin = new URL(adminDatabaseUrl());
+  const proxy = await startTcpProxy({ host: admin.hostname, port: Number(admin.port || 5432) });
+  const partitioned = await startTestStack({ functions: registry, env: { DATABASE_POOL_MAX: '1' }, ownPool: { urlFor: (url) => proxy.urlFor(url) } });
+  try {
+    const help = async () => {
+      const started = performance.now();
+      // Not postSigned: past Slack's 3 s this is still a figure to print, not a failure.
+      const body = slashCommandBody({ trigger: partitioned.slack, text: 'help', channelId: 'CBENCHPART' });
+      const response = await fetch(`${partitioned.url}/slack/commands`, {
+        method: 'POST',
+        headers: slackHeaders(testSigningSecret, body, partitioned.clock.now),
+        body,
+      });
+      await response.text();
+      return performance.now() - started;
+    };
+    await help();
+    proxy.partition();
+    const during = await help();
+    proxy.heal();
+    console.log(`Postgres partitioned (pool warm): /coffee help answered in ${ms(during)} (Slack gives up at 3 s), after it heals in ${ms(await help())}`);
+  } finally {
+    proxy.heal();
+    await partitioned.close();
+    await proxy.close();
+  }
+}
+
 /** `BENCH_SECTIONS=side-by-side,orders,…` runs only those sections; all by default. */
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'side-by-side,coffee,orders,broker,fairness,busy-day,retention,bundles,retries').split(','));
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'side-by-side,coffee,orders,broker,fairness,busy-day,retention,bundles,retries,degraded').split(','));
 const out = await mkdtemp(join(tmpdir(), 'coffeebuddy-bench-'));
 let broker: Broker | undefined;
 try {
@@ -260,6 +314,7 @@ try {
   if (sections.has('retention')) await benchRetention(10_000);
   if (sections.has('bundles')) await benchBundles(out, node, sizes);
   if (sections.has('retries')) await benchRetryTiming(3);
+  if (sections.has('degraded')) await benchDegraded();
 } catch (error) {
   process.exitCode = 1;
   console.error(error instanceof BundleFailure ? `bench stopped, no figures: ${error.message}` : error);

@@ -23,8 +23,17 @@ export interface LocalStack {
   runtime: Runtime;
   /** The in-process bus, when no other transport was given. */
   bus: InProcessBus | null;
+  /**
+   * Settle what the stack has to do now, without waiting for a timer: the outbox flushed, the
+   * in-process bus idle, due Slack effects attempted, round after round until one finds nothing.
+   * Retries not yet due stay scheduled (move the app clock to make them due). On Kafka, events
+   * still in the broker are not waited for.
+   */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
+
+const maxDrainRounds = 100;
 
 /**
  * Every given function in one process behind one port, with Kong's Slack routes and a CloudEvents
@@ -129,6 +138,16 @@ export async function startLocalStack(options: {
     port,
     runtime,
     bus,
+    async drain() {
+      for (let round = 1; ; round++) {
+        const published = (await runtime.relay?.flush()) ?? 0;
+        const delivered = (await bus?.idle()) ?? false;
+        const attempted = await runtime.effects.settle();
+        if (published === 0 && !delivered && attempted === 0) return;
+        // Each round is work the last one caused; this many means something keeps making more.
+        if (round === maxDrainRounds) throw new Error(`the stack did not settle in ${maxDrainRounds} rounds of publishing, delivering and effects`);
+      }
+    },
     async close() {
       await dispatcher?.stop();
       await runtime.close(options.config.SHUTDOWN_TIMEOUT_MS);

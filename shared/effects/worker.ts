@@ -47,6 +47,12 @@ export interface EffectWorker {
   sweep(): Promise<number>;
   /** Start a sweep without waiting; concurrent kicks coalesce. */
   kick(): void;
+  /**
+   * Wait for every attempt, wake-up and sweep in flight, then sweep until nothing is due on the
+   * app clock; resolves with how many attempts that took (0: nothing was running or due). Retries
+   * not yet due stay scheduled. For tests that need the stack settled rather than timed.
+   */
+  settle(): Promise<number>;
   startSweep(intervalMs: number): void;
   /** Stop sweeping and retrying, and wait for effects in flight. */
   stop(): Promise<void>;
@@ -112,6 +118,8 @@ export function createEffectWorker(options: {
   // Effects this worker's attempts failed, by id, with when each is due again (app clock, ms).
   const retries = new Map<string, number>();
   let wake: { at: number; timer: NodeJS.Timeout } | undefined;
+  // Attempts started, so `settle` can tell a sweep that ran something from one that found nothing.
+  let attemptsStarted = 0;
 
   async function claim(ids: readonly string[] | null, limit: number): Promise<Claimed[]> {
     const kinds = Object.keys(options.executors);
@@ -154,6 +162,7 @@ export function createEffectWorker(options: {
     const id = String(effect.id);
     // Claimed here (by a sweep, say) before its wake-up: that retry is this attempt.
     retries.delete(id);
+    attemptsStarted++;
     const running = executeClaimed(effect, perform).finally(() => executing.delete(id));
     executing.set(
       id,
@@ -349,6 +358,20 @@ export function createEffectWorker(options: {
     leaseUntil: (now) => new Date(now.getTime() + policy.leaseMs),
     sweep,
     kick,
+    async settle() {
+      const before = attemptsStarted;
+      for (;;) {
+        const current = sweep.current();
+        if (inFlight.size > 0 || current) {
+          await Promise.allSettled([...inFlight, current]);
+          continue;
+        }
+        const mark = attemptsStarted;
+        await sweep();
+        // A sweep that started nothing, with nothing started beside it, leaves nothing due.
+        if (attemptsStarted === mark && inFlight.size === 0 && !sweep.current()) return attemptsStarted - before;
+      }
+    },
     startSweep(intervalMs) {
       timer = setInterval(kick, intervalMs);
       timer.unref();

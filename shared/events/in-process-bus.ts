@@ -21,8 +21,11 @@ export interface DeadLetter {
 }
 
 export interface InProcessBus extends EventTransport {
-  /** Resolves when every accepted event has been delivered or dead-lettered. */
-  idle(): Promise<void>;
+  /**
+   * Resolves when every accepted event has been delivered or dead-lettered: true when there were
+   * deliveries to wait for, false when it was idle already.
+   */
+  idle(): Promise<boolean>;
 }
 
 /**
@@ -82,7 +85,9 @@ export function createInProcessBus(options: {
       return !closed;
     },
     async idle() {
+      const busy = lanes.size > 0;
       while (lanes.size > 0) await Promise.all(lanes.values());
+      return busy;
     },
     async close() {
       closed = true;

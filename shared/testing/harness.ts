@@ -29,7 +29,10 @@ export interface TestStack extends LocalStack {
   topicPrefix: string | null;
   /** The stack's clock: it runs like a wall clock from where a test last set it. */
   clock: { now: Date };
-  /** POST a form body signed as Slack would sign it now. */
+  /**
+   * POST a form body signed as Slack would sign it now, and read the answer. Fails, as Slack
+   * would, when the whole answer takes longer than Slack's 3 s.
+   */
   postSigned(path: string, body: string, options?: { secret?: string; at?: Date }): Promise<Response>;
   /**
    * The OIDC issuer the stack trusts (`AUTH_OIDC_ISSUER`) and its event bus sends tokens from, on
@@ -42,6 +45,12 @@ export interface TestStack extends LocalStack {
   postEvent(fn: FunctionName, request: { headers: Record<string, string>; body: string | Buffer }): Promise<Response>;
   /** The browser sandbox served on the stack's port, when the test asked for one. */
   sandbox: Sandbox | null;
+  /**
+   * `drain`, then move the clock to the earliest retry still scheduled and drain again, until no
+   * Slack effect is pending or `rounds` clock moves were made: production's backoff without its
+   * waits. Resolves with how many effects are still pending.
+   */
+  runRetries(rounds?: number): Promise<number>;
 }
 
 /** Start the given functions against a fresh database and a fresh Slack emulator. */
@@ -58,9 +67,15 @@ export async function startTestStack(options: {
   slackRateLimitsOff?: { reason: string };
   /** Slack client timeouts (ack path, effects); short defaults keep failure tests quick. */
   slackTimeouts?: { ackMs: number; effectMs: number };
-  /** How effects are retried; production's policy by default. */
+  /**
+   * How effects are retried; production's policy by default (0.5 s doubling to 30 s), so a test
+   * sees the waits users would. A test that needs a retry sooner moves `clock` and calls `drain`.
+   */
   effectPolicy?: EffectPolicy;
-  /** The sweep timer (outbox and effects); 0 leaves retries to explicit `POST /sweep` calls. */
+  /**
+   * The sweep timer (outbox and effects); production's `SWEEP_INTERVAL_MS` by default (10 s, or
+   * what `env` sets). 0 leaves it to `drain`, `POST /sweep` and the worker's own retry wake-ups.
+   */
   sweepMs?: number;
   /**
    * Give the functions a pool of their own, sized and configured from `env` like production's
@@ -131,8 +146,7 @@ export async function startTestStack(options: {
     log,
     metrics,
     now: () => clock.now,
-    sweepMs: options.sweepMs ?? 100,
-    // Production's retry policy: a rate-limited effect backs off as it would against Slack.
+    sweepMs: options.sweepMs ?? config.SWEEP_INTERVAL_MS,
     effectPolicy: options.effectPolicy ?? defaultEffectPolicy,
     ...(options.busPolicy ? { busPolicy: options.busPolicy } : {}),
     ...(kafka ? { kafka: { kafka, topicPrefix: options.kafka!.topicPrefix, groupPrefix: `${options.kafka!.topicPrefix}coffeebuddy-` } } : {}),
@@ -150,14 +164,29 @@ export async function startTestStack(options: {
     clock,
     topicPrefix: options.kafka?.topicPrefix ?? null,
     postSigned: (path, body, signOptions = {}) =>
-      fetch(`${stack.url}${path}`, {
-        method: 'POST',
-        headers: slackHeaders(signOptions.secret ?? testSigningSecret, body, signOptions.at ?? clock.now),
-        body,
+      slackDeadline(path, async (signal) => {
+        const response = await fetch(`${stack.url}${path}`, {
+          method: 'POST',
+          headers: slackHeaders(signOptions.secret ?? testSigningSecret, body, signOptions.at ?? clock.now),
+          body,
+          signal,
+        });
+        // Read within the deadline, as Slack does; the copy can then be read after it.
+        const answer = await response.arrayBuffer();
+        return new Response(nullBodyStatuses.has(response.status) ? null : answer, { status: response.status, headers: response.headers });
       }),
     issuer,
     eventHeaders,
     sandbox,
+    async runRetries(rounds = 20) {
+      for (let moved = 0; ; moved++) {
+        await stack.drain();
+        const [next] = await db.sql<{ pending: number; dueAt: Date | null }[]>`
+          select count(*)::int as pending, min(next_attempt_at) as due_at from slack_effects where done_at is null and parked_at is null`;
+        if (!next?.dueAt || moved === rounds) return next?.pending ?? 0;
+        if (next.dueAt > clock.now) clock.now = next.dueAt;
+      }
+    },
     postEvent: async (fn, request) =>
       fetch(`${stack.url}${eventPath(fn)}`, { method: 'POST', headers: { ...request.headers, ...(await eventHeaders(fn)) }, body: request.body }),
     async close() {
@@ -171,9 +200,26 @@ export async function startTestStack(options: {
   };
 }
 
+/** How long Slack waits for the answer to a command, an interaction or an event before giving up. */
+export const slackGivesUpMs = 3_000;
+
+const nullBodyStatuses = new Set([101, 204, 205, 304]);
+
+/** Run `request` with Slack's deadline; past it, fail saying so instead of with a bare abort. */
+async function slackDeadline<T>(path: string, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  try {
+    return await request(AbortSignal.timeout(slackGivesUpMs));
+  } catch (error) {
+    if ((error as Error).name === 'TimeoutError') {
+      throw new Error(`Slack would have timed out after 3 s: POST ${path} did not answer in time`, { cause: error });
+    }
+    throw error;
+  }
+}
+
 /**
  * A clock that starts at `start` and advances in real time; setting `now` moves it. It runs so
- * that retries scheduled "in 50 ms" by the app clock come due in tests too.
+ * that retries scheduled on the app clock come due in real time, as in production.
  */
 function runningClock(start: Date): { now: Date } {
   let base = start.getTime();

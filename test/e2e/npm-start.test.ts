@@ -11,6 +11,8 @@ import { createTestDatabase, type TestDatabase } from '../../shared/testing/test
 import { npmStart, stopNpmStart } from './npm-start-process.ts';
 
 const devSecret = 'coffeebuddy-local-dev-signing-secret';
+/** kafkajs's consumer session when none is set: what a killed start's members were kept for before. */
+const kafkajsDefaultSessionTimeoutMs = 30_000;
 
 /** The embedded database's URL, as the banner prints it. */
 function embeddedDatabaseUrl(output: string): string {
@@ -195,22 +197,23 @@ describe('npm start', () => {
     // Killed while its consumers are members of their groups: they never say goodbye.
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
+    const killed = performance.now();
 
     // The new start joins the same groups: it waits for the dead members until their session expires.
-    const started = performance.now();
     const second = await npmStart(env);
     stopOnCleanup(second.child);
     expect((await coffee(second.url, 'close', 'CE2E6')).status).toBe(200);
     // close-run and fairness-assign must both get their events through the rejoined groups.
-    await expect.poll(second.output, { timeout: 30_000, interval: 200 }).toMatch(/\[slack\] chat\.postMessage channel=CE2E6 ":coffee: Coffee run closed/);
-    expect(performance.now() - started).toBeLessThan(15_000);
+    await expect.poll(second.output, { timeout: 60_000, interval: 200 }).toMatch(/\[slack\] chat\.postMessage channel=CE2E6 ":coffee: Coffee run closed/);
+    // Sooner than a dead member with kafkajs's default session could even have been forgotten:
+    // the dispatcher's shorter session is what let the new start in.
+    expect(performance.now() - killed).toBeLessThan(kafkajsDefaultSessionTimeoutMs);
   }, 120_000);
 
   it('reminds the runner on time: pickup in 2 minutes, reminder 1 minute before, from the in-process tick', async () => {
     const app = await npmStart({ COFFEEBUDDY_DATA_DIR: await tempDataDir(), REMINDER_OFFSET_MINUTES: '1', TICK_INTERVAL_MS: '2000' });
     stopOnCleanup(app.child);
     const db = embeddedDatabase(app.output());
-    const startedAt = Date.now();
     expect((await coffee(app.url, 'in 2m Lobby', 'CE2E7')).status).toBe(200);
     const [run] = await db<{ id: string; pickupAt: Date }[]>`
       select r.id, r.pickup_at as "pickupAt" from runs r join channels c on c.id = r.channel_id where c.slack_channel_id = 'CE2E7' and r.status = 'open'`;
@@ -227,9 +230,10 @@ describe('npm start', () => {
     await expect
       .poll(app.output, { timeout: 100_000, interval: 500 })
       .toMatch(/\[slack\] chat\.postMessage channel=DUREMIND ":alarm_clock: Reminder: pickup for <#CE2E7>/);
-    const sentAt = Date.now();
-    // Within the ±1 minute the spec allows (here within a tick of 2 s).
-    expect(Math.abs(sentAt - due)).toBeLessThan(10_000);
-    expect(sentAt - startedAt).toBeGreaterThan(40_000);
+    // When the app recorded it as sent, on its own clock: not before it was due, and within the
+    // minute the spec allows.
+    const [reminder] = await db<{ sentAt: Date }[]>`select sent_at as "sentAt" from reminders where run_id = ${run!.id} and kind = 'runner'`;
+    expect(reminder!.sentAt.getTime()).toBeGreaterThanOrEqual(due);
+    expect(reminder!.sentAt.getTime() - due).toBeLessThanOrEqual(60_000);
   }, 150_000);
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminDeps } from '../../functions/admin/reset.ts';
 import { runRetentionTick } from '../../functions/admin/retention.ts';
@@ -13,6 +14,13 @@ import { startTestStack, type TestStack } from '../../shared/testing/harness.ts'
 import { seedRuns } from '../../shared/testing/seed-runs.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
+
+/** The request timeout of admin's Knative Service (its first `timeoutSeconds`; the probes' come after). */
+async function adminRequestTimeoutMs(): Promise<number> {
+  const seconds = /timeoutSeconds: (\d+)/.exec(await readFile('knative/admin.yaml', 'utf8'))?.[1];
+  if (!seconds) throw new Error('knative/admin.yaml has no timeoutSeconds');
+  return Number(seconds) * 1000;
+}
 
 describe('admin: channel reset and retention', () => {
   let stack: TestStack;
@@ -182,7 +190,12 @@ describe('admin: channel reset and retention', () => {
 
   describe('retention (daily tick)', () => {
     const tick = async () => {
-      const response = await fetch(`${stack.url}/ticks/retention`, { method: 'POST', headers: await stack.eventHeaders('admin') });
+      // Answered within the request timeout Knative gives admin, or the PingSource's tick is cut off.
+      const response = await fetch(`${stack.url}/ticks/retention`, {
+        method: 'POST',
+        headers: await stack.eventHeaders('admin'),
+        signal: AbortSignal.timeout(await adminRequestTimeoutMs()),
+      });
       expect(response.status).toBe(200);
       return ((await response.json()) as { done: number }).done;
     };

@@ -118,9 +118,8 @@ describe('bad input gets a 4xx or a clear answer, never a 5xx or an error log', 
       const run = await driver.startRun(channel, 'in 30m Lobby', 'U0001');
       await driver.order('U0001', channel, run, { drink: 'Latte', size: 'Small' });
       await driver.click('U0001', channel, 'run.close', run);
-      await expect
-        .poll(() => stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith(':coffee: Coffee run closed')))
-        .toHaveLength(1);
+      await stack.drain();
+      expect(stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith(':coffee: Coffee run closed'))).toHaveLength(1);
       const [closed] = await stack.db.sql<{ status: string; runnerId: string | null }[]>`select status, runner_id from runs where id = ${run}`;
       expect(closed).toMatchObject({ status: 'closed', runnerId: expect.any(String) });
       expect(await stack.db.sql`select 1 from dead_letter_events`).toHaveLength(0);

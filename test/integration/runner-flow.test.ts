@@ -144,7 +144,7 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     const requests = await stack.db.sql`select 1 from outbox where subject = ${runId} and type = 'com.coffeebuddy.run.close_requested'`;
     const assigned = await stack.db.sql`select 1 from outbox where subject = ${runId} and type = 'com.coffeebuddy.runner.assigned'`;
     expect([requests.length, assigned.length]).toEqual([1, 1]);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await stack.drain();
     expect(summaries(channel)).toHaveLength(1);
   });
 

@@ -100,6 +100,8 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
             await stack.db.sql<{ timeZone: string; fresh: boolean }[]>`
         select time_zone, time_zone_checked_at >= ${morning} as fresh from users where slack_user_id = 'U0003'`
           )[0],
+        // users.info, then the write: a refresh no drain sees, as nothing waits for it.
+        { timeout: 10_000 },
       )
       .toEqual({ timeZone: 'Asia/Tokyo', fresh: true });
     expect(stack.slack.callsTo('users.info')).toHaveLength(1);
