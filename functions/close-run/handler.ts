@@ -65,7 +65,9 @@ export async function announceRunner(event: CoffeeEvent<'com.coffeebuddy.runner.
   const posted = await findPosted(deps.sql, run.id);
   const released = change && posted.get(`runner_dm:${change.declinedSlackUserId}`);
   if (released) {
-    const reason = run.runnerSlackUserId ? `${mention(run.runnerSlackUserId)} is going instead.` : 'nobody else can go.';
+    const reason = run.runnerSlackUserId
+      ? `${mention(run.runnerSlackUserId)} is going instead.`
+      : 'nobody else who ordered can go, so the channel is asked who can take it.';
     await deps.slack.updateMessage({ ...released, ...releasedDm(run, reason) });
   }
   if (run.runnerSlackUserId) {

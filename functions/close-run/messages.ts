@@ -13,10 +13,27 @@ const heading = (run: RunView) => {
 
 /** The one summary posted in the channel when the runner is known (or nobody needs to go). */
 export function summaryMessage(run: RunView, orders: readonly PersonOrder[], change?: { declinedSlackUserId: string }): Required<SlackMessage> {
+  if (!run.runnerSlackUserId && orders.length === 0) {
+    const text = ':coffee: Coffee run closed: no orders, nobody needs to go.';
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text}\n${heading(run)}` } }] };
+  }
   if (!run.runnerSlackUserId) {
-    const why = orders.length === 0 ? 'no orders, nobody needs to go.' : `nobody can go. ${run.runnerReason ?? ''}`;
-    const text = `:coffee: Coffee run closed: ${why}`;
-    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text}\n${heading(run)}` } }, ...(orders.length ? orderBlocks(orders) : [])] };
+    // Not a dead end: anyone here can still take it, and whoever started it can cancel it.
+    const text = `:coffee: Coffee run closed: nobody can go yet. ${run.runnerReason ?? ''}`.trimEnd();
+    const ask = `Can you go? *I'll take it* makes you the runner, or ${mention(run.initiatorSlackUserId)} can cancel the run with \`/coffee cancel\`.`;
+    return {
+      text,
+      blocks: [
+        { type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: `${text}\n${heading(run)}` } },
+        ...orderBlocks(orders),
+        { type: 'section', block_id: 'take', text: { type: 'mrkdwn', text: ask } },
+        {
+          type: 'actions',
+          block_id: 'take.actions',
+          elements: [{ type: 'button', text: { type: 'plain_text', text: "I'll take it" }, action_id: runActions.takeRun, value: run.id, style: 'primary' }],
+        },
+      ],
+    };
   }
   const runner = mention(run.runnerSlackUserId);
   const swap = change ? `${mention(change.declinedSlackUserId)} can't go, so ` : '';

@@ -50,14 +50,19 @@ describe('summaryMessage', () => {
     );
   });
 
-  it('closes without a runner: nobody needs to go without orders, else nobody can and why', () => {
+  it('closes without a runner: nobody needs to go without orders, else nobody can yet, why, and who can still take it', () => {
     const nobody = { ...run, runnerSlackUserId: null, pickupAt: null, note: '' };
     const empty = summaryMessage(nobody, []);
     expect(empty.text).toBe(':coffee: Coffee run closed: no orders, nobody needs to go.');
     expect(texts(empty.blocks)).toEqual([':coffee: Coffee run closed: no orders, nobody needs to go.\n*Pickup:* no time set']);
     const away = summaryMessage({ ...nobody, runnerReason: 'Everyone who ordered is away from runs here: <@U3>.' }, [typed('U3', 'a tea')]);
-    expect(away.text).toBe(':coffee: Coffee run closed: nobody can go. Everyone who ordered is away from runs here: <@U3>.');
-    expect(texts(away.blocks).slice(1)).toEqual(['• <@U3> a tea', '*Totals:* 1× typed order']);
+    expect(away.text).toBe(':coffee: Coffee run closed: nobody can go yet. Everyone who ordered is away from runs here: <@U3>.');
+    expect(texts(away.blocks).slice(1, -1)).toEqual([
+      '• <@U3> a tea',
+      '*Totals:* 1× typed order',
+      `Can you go? *I'll take it* makes you the runner, or <@${run.initiatorSlackUserId}> can cancel the run with \`/coffee cancel\`.`,
+    ]);
+    expect(away.blocks.at(-1)).toMatchObject({ elements: [{ action_id: 'runner.take', value: run.id, text: { text: "I'll take it" } }] });
   });
 
   it('splits a long list over sections of at most 3,000 characters, keeping everyone', () => {

@@ -5,7 +5,7 @@ import type { OrderSpec } from '../../shared/domain/orders.ts';
 import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission, type OrderModalMetadata } from './modal.ts';
 import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
 import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type ChannelRun } from './queries.ts';
-import { handleRunControl, handleRunnerAction } from './run-actions.ts';
+import { handleRunControl, handleRunnerAction, handleTakeRun } from './run-actions.ts';
 import { feedbackActions } from '../../shared/domain/feedback-prompt.ts';
 import { handleFeedbackAction } from './feedback.ts';
 import { suggestionActions } from '../slash-command/suggest.ts';
@@ -103,6 +103,7 @@ const actionHandlers: Readonly<Record<string, ActionHandler>> = {
   [runActions.confirmCancel]: handleRunControl,
   [runActions.markDone]: handleRunnerAction,
   [runActions.cannotGo]: handleRunnerAction,
+  [runActions.takeRun]: handleTakeRun,
   [adminResetConfirmAction]: handleResetConfirm,
   [suggestionActions.runCommand]: suggestionButton,
   [suggestionActions.startRun]: suggestionButton,

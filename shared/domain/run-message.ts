@@ -11,7 +11,7 @@ export const runActions = {
   volunteer: 'run.volunteer',
   /** "Volunteer anyway": the confirmation for someone without an order. */
   volunteerAnyway: 'run.volunteer_anyway',
-  /** "Go too": the confirmation for someone after the first volunteer. */
+  /** "Be next in line": the confirmation for someone after the first volunteer. */
   volunteerToo: 'run.volunteer_too',
   /** "I can't go after all": withdraw volunteering while the run is open. */
   withdrawVolunteer: 'run.volunteer_withdraw',
@@ -21,6 +21,8 @@ export const runActions = {
   confirmCancel: 'run.cancel_confirm',
   markDone: 'runner.done',
   cannotGo: 'runner.decline',
+  /** "I'll take it": anyone in the channel takes a closed run nobody could be picked for. */
+  takeRun: 'runner.take',
 } as const;
 
 /**
@@ -45,7 +47,7 @@ export interface RunMessageInput {
   note: string;
   fairnessWindowRuns: number;
   orders: readonly PersonOrder[];
-  /** Who pressed "I'll go", in click order: the first goes, the rest go too. */
+  /** Who pressed "I'll go", in click order: the first goes, the rest are next in line. */
   volunteerSlackUserIds?: readonly string[];
 }
 
@@ -109,20 +111,18 @@ export function runMessage(run: RunMessageInput): { text: string; blocks: KnownB
 }
 
 /**
- * Who volunteered, for the open run message: "🙋 <@A> volunteered to go · <@B> is going too". A
- * volunteer without an order is marked, since the runner is picked from people who ordered.
+ * Who volunteered, for the open run message: "🙋 <@A> volunteered to go · next in line: <@B>".
+ * The first goes, with or without an order; the others go, in turn, if those before them can't.
  */
-export function volunteerLine(volunteers: readonly string[], orders: readonly PersonOrder[]): string | null {
-  const ordered = new Set(orders.map((o) => o.slackUserId));
-  const who = (id: string) => `${mention(id)}${ordered.has(id) ? '' : ' (no order yet)'}`;
+export function volunteerLine(volunteers: readonly string[]): string | null {
   const [first, ...others] = volunteers;
   if (!first) return null;
-  const too = others.length ? ` · ${others.map(who).join(', ')} ${others.length === 1 ? 'is' : 'are'} going too` : '';
-  return `🙋 ${who(first)} volunteered to go${too}`;
+  const next = others.length ? ` · next in line: ${others.map(mention).join(', ')}` : '';
+  return `🙋 ${mention(first)} volunteered to go${next}`;
 }
 
 function volunteerContext(run: RunMessageInput): KnownBlock[] {
-  const line = volunteerLine(run.volunteerSlackUserIds ?? [], run.orders);
+  const line = volunteerLine(run.volunteerSlackUserIds ?? []);
   // Context text is capped at 3000 characters too; a very long list is cut.
   return line ? [{ type: 'context', block_id: 'run.volunteers', elements: [{ type: 'mrkdwn', text: truncate(line, maxSectionChars) }] }] : [];
 }

@@ -84,10 +84,28 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
     expect(second.blocks).toContain('<@U003>: 0 of the last 3 runs, the fewest (next: <@U002> with 1). <@U004> ran last time, so was skipped.');
     expect(second.blocks).not.toContain('away');
 
-    // Away again, and the only one who ordered: nobody is picked, and the summary says why.
+    // Away again, and the only one who ordered: nobody is picked, the summary says why and asks who can take it.
     await drive.command(channel, 'away', 'U003');
     const third = await closedRun(channel, ['U003']);
-    expect(third.text).toBe(':coffee: Coffee run closed: nobody can go. Everyone who ordered is away from runs here: <@U003>.');
+    expect(third.text).toBe(':coffee: Coffee run closed: nobody can go yet. Everyone who ordered is away from runs here: <@U003>.');
+    expect(third.blocks).toContain("Can you go? *I'll take it* makes you the runner, or <@U001> can cancel the run with `/coffee cancel`.");
+
+    // Anyone in the channel can take it: the first press wins, the summary names them, they get the DM.
+    await drive.click('U009', channel, 'runner.take', third.runId);
+    expect(drive.lastEphemeral('U009')).toBe("Thanks! You're the runner: the order list is on its way to your DM.");
+    await drive.click('U004', channel, 'runner.take', third.runId);
+    expect(drive.lastEphemeral('U004')).toBe('<@U009> is already going.');
+    const summaryTs = (await stack.db.sql<{ ts: string }[]>`select ts from slack_messages where run_id = ${third.runId} and kind = 'summary'`)[0]!.ts;
+    const summaryNow = () => stack.slack.messages(channel).find((m) => m.ts === summaryTs);
+    await expect.poll(() => summaryNow()?.text, { timeout: 20_000 }).toBe(':coffee: Coffee run closed: <@U009> is going (1 order)');
+    expect(JSON.stringify(summaryNow()?.blocks)).toContain('<@U009> took the run when nobody else could go.');
+    expect(JSON.stringify(summaryNow()?.blocks)).not.toContain('runner.take');
+    await expect
+      .poll(() => stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'DU009' && String(c.args.text).includes(`<#${channel}>`)).length, {
+        timeout: 20_000,
+      })
+      .toBe(1);
+    expect(summaries(channel)).toHaveLength(3);
   });
 
   it('`away for 2w` confirms the end in Slack date formatting, read in the user’s time zone, and expires then', async () => {
