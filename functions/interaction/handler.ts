@@ -48,7 +48,7 @@ const orderButton =
     const action = payload.actions[0]!;
     const channel = payload.channel?.id;
     const run = channel && action.value ? await findRunInChannel(deps.sql, action.value, channel) : undefined;
-    const refusal = refusalFor(run);
+    const refusal = action.action_id === runActions.withdrawOrder && run?.status === 'closed' ? withdrawTooLate : refusalFor(run);
     if (refusal || !run) {
       deps.log.info('action on a run that takes no orders', { actionId: action.action_id, runId: run?.id, status: run?.status });
       await tell(refusal ?? '');
@@ -78,13 +78,16 @@ const useLastOrderButton: OrderAction = async (run, actor, payload, deps, tell) 
 
 const withdrawOrderButton: OrderAction = async (run, actor, _payload, deps, tell) => {
   const result = await withdrawOrder(run, actor, deps);
-  if (result === null) await tell(refusalFor({ ...run, status: 'closed' })!);
+  if (result === null) await tell(withdrawTooLate);
   else if (result.result === 'none') await tell("You don't have an order in this run, so there's nothing to withdraw.");
   else {
     await deps.effects.runSoon([result.effectId], refreshBudgetMs);
     await tell('Your order is withdrawn. Changed your mind? *Place order* again any time before the run closes.');
   }
 };
+
+/** Withdraw on a run closed meanwhile: the order stands, and the runner is who can leave it out. */
+const withdrawTooLate = "This run is closed, so orders can't be withdrawn any more. If you don't want yours, tell the runner.";
 
 /** The "Did you mean …?" buttons run /coffee's own code, loaded on their first click so it stays out of every cold start. */
 const suggestionButton: ActionHandler = async (payload, deps, tell) => (await import('./suggestion-actions.ts')).handleSuggestionAction(payload, deps, tell);

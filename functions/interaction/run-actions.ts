@@ -25,6 +25,7 @@ export async function handleRunControl(payload: BlockActionsPayload, deps: Inter
   const answer = answerWithBlocks(payload, deps, reply);
   switch (action.action_id) {
     case runActions.closeRun: {
+      if (run.status === 'closed') return reply(`This run is already closed${run.runnerSlackUserId ? `: ${mention(run.runnerSlackUserId)} is going` : ''}.`);
       if (run.status !== 'open') return reply(refusalFor(run)!);
       const refusal = await refuseControl(deps.slack, run, user, 'close');
       if (refusal) return reply(refusal);

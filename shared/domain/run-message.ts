@@ -174,7 +174,7 @@ export function finishedRunMessage(run: RunMessageInput, outcome: RunOutcome): {
           : run.orders.length === 0
             ? ':lock: Closed: no orders, nobody needs to go'
             : // Orders stand but nobody could be picked (all away, or all said they can't go).
-              ':lock: Closed: nobody could be picked to go';
+              ':lock: Closed: nobody can go yet';
   return {
     text: `Coffee run started by ${mention(run.initiatorSlackUserId)}: ${status}`,
     blocks: [

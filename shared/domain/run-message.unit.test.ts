@@ -45,7 +45,7 @@ describe('finishedRunMessage', () => {
   it.each([
     [{ kind: 'closed', runnerSlackUserId: 'U2' }, ':lock: Closed: <@U2> is going'],
     // An order stands, so never "no orders": nobody could be picked (everyone away, or all declined).
-    [{ kind: 'closed', runnerSlackUserId: null }, ':lock: Closed: nobody could be picked to go'],
+    [{ kind: 'closed', runnerSlackUserId: null }, ':lock: Closed: nobody can go yet'],
     [{ kind: 'completed', runnerSlackUserId: 'U2' }, ':white_check_mark: Done: <@U2> picked up the coffee'],
     [{ kind: 'canceled', canceledBySlackUserId: 'U1' }, ':no_entry_sign: Canceled by <@U1>'],
   ] as const)('%j: says how it ended, keeps the orders and drops the buttons', (outcome, status) => {

@@ -58,7 +58,21 @@ describe('a day of real use', () => {
     const runMessage = () =>
       stack.slack.messages(channel).find((m) => (m.metadata as { event_payload?: { kind?: string } } | undefined)?.event_payload?.kind === 'run_message');
     await expect.poll(() => runMessage()?.text ?? '', { timeout: 20_000 }).toContain('Closed');
-    expect(runMessage()!.text).toBe('Coffee run started by <@U001>: :lock: Closed: nobody could be picked to go');
+    expect(runMessage()!.text).toBe('Coffee run started by <@U001>: :lock: Closed: nobody can go yet');
     expect(JSON.stringify(runMessage()!.blocks)).toContain('1 order');
+  });
+
+  it('a second Close and a late Withdraw are told what is true for them', async () => {
+    const channel = newChannel();
+    stack.clock.now = morning;
+    const runId = await drive.startRun(channel, 'in 30m Lobby', 'U001');
+    await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Medium' });
+    await drive.click('U001', channel, 'run.close', runId);
+    expect(drive.lastEphemeral('U001')).toBe('Closing the run: the runner will be announced here in a moment.');
+    await stack.drain();
+    await drive.click('U001', channel, 'run.close', runId);
+    expect(drive.lastEphemeral('U001')).toBe('This run is already closed: <@U002> is going.');
+    await drive.click('U002', channel, 'order.withdraw', runId);
+    expect(drive.lastEphemeral('U002')).toBe("This run is closed, so orders can't be withdrawn any more. If you don't want yours, tell the runner.");
   });
 });
