@@ -138,11 +138,18 @@ export async function announceCanceled(event: CoffeeEvent<'com.coffeebuddy.run.c
   }
   if (!runner) return;
   const dm = posted.get(`runner_dm:${runner.slackUserId}`);
-  if (dm) await deps.slack.updateMessage({ ...dm, ...releasedDm(run, 'the run was canceled.') });
-  if (runner.slackUserId === data.canceledBySlackUserId) return;
+  if (runner.slackUserId === data.canceledBySlackUserId) {
+    if (dm) await deps.slack.updateMessage({ ...dm, ...releasedDm(run, 'the run was canceled.') });
+    return;
+  }
+  // One DM says it: the new one notifies them (an edit would not), so the list and reminders with
+  // live buttons are deleted rather than left beside it saying the same again.
   const dmChannel = dm?.channel ?? (await deps.slack.openDirectMessage(runner.slackUserId));
   const text = `:ok_hand: The coffee run in <#${run.slackChannelId}> was canceled by ${canceller}: no need to go.`;
   await postOnce(deps.sql, deps.slack, { runId: run.id, kind: `canceled_dm:${runner.slackUserId}`, channel: dmChannel, message: { text }, now: deps.now() });
+  for (const message of [...(dm ? [dm] : []), ...(await postedReminders(deps.sql, run.id))]) {
+    await deps.slack.deleteMessage({ channel: message.channel, ts: message.ts });
+  }
 }
 
 /**
