@@ -73,7 +73,7 @@ export async function announceRunner(event: CoffeeEvent<'com.coffeebuddy.runner.
   if (run.runnerSlackUserId) {
     const kind = `runner_dm:${run.runnerSlackUserId}` as const;
     const dmChannel = posted.get(kind)?.channel ?? (await deps.slack.openDirectMessage(run.runnerSlackUserId));
-    await postOnce(deps.sql, deps.slack, { runId: run.id, kind, channel: dmChannel, message: runnerDm(run, orders), now: deps.now() });
+    await postOnce(deps.sql, deps.slack, { runId: run.id, kind, channel: dmChannel, message: runnerDm(run, orders, deps.now()), now: deps.now() });
   }
   deps.log.info('runner announced', { runId: run.id, runner: run.runnerSlackUserId, orders: orders.length, reassigned: Boolean(change) });
 }

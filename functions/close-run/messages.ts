@@ -48,9 +48,13 @@ export function summaryMessage(run: RunView, orders: readonly PersonOrder[], cha
   };
 }
 
-/** The runner's DM: the same list and totals, with Mark done and I can't go. */
-export function runnerDm(run: RunView, orders: readonly PersonOrder[]): Required<SlackMessage> {
-  const text = `You're the coffee runner for <#${run.slackChannelId}>: ${orders.length} ${orders.length === 1 ? 'order' : 'orders'}.`;
+/**
+ * The runner's DM: the same list and totals, with Mark done and I can't go. A pickup time already
+ * past when they are picked (the run was closed late) is said plainly: go now.
+ */
+export function runnerDm(run: RunView, orders: readonly PersonOrder[], now: Date): Required<SlackMessage> {
+  const late = run.pickupAt && run.pickupAt.getTime() <= now.getTime() ? ' The pickup time has passed: go as soon as you can.' : '';
+  const text = `You're the coffee runner for <#${run.slackChannelId}>: ${orders.length} ${orders.length === 1 ? 'order' : 'orders'}.${late}`;
   const button = (label: string, actionId: string, style?: 'primary'): Button => ({
     type: 'button',
     text: { type: 'plain_text', text: label },

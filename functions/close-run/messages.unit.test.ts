@@ -76,7 +76,7 @@ describe('summaryMessage', () => {
 
 describe('runnerDm', () => {
   it('gives the runner the same list with Mark done and I can’t go for this run', () => {
-    const dm = runnerDm(run, orders);
+    const dm = runnerDm(run, orders, new Date(run.pickupAt!.getTime() - 60_000));
     expect(dm.text).toBe("You're the coffee runner for <#C1>: 4 orders.");
     expect(texts(dm.blocks).slice(1, 3)).toEqual(texts(summaryMessage(run, orders).blocks).slice(2));
     expect(dm.blocks.at(-1)).toMatchObject({
@@ -86,6 +86,11 @@ describe('runnerDm', () => {
         { action_id: 'runner.decline', value: run.id, text: { text: "I can't go" } },
       ],
     });
+  });
+
+  it('says to go now when the pickup time passed before the run closed', () => {
+    expect(runnerDm(run, orders, run.pickupAt!).text).toBe("You're the coffee runner for <#C1>: 4 orders. The pickup time has passed: go as soon as you can.");
+    expect(runnerDm({ ...run, pickupAt: null }, orders, run.pickupAt!).text).toBe("You're the coffee runner for <#C1>: 4 orders.");
   });
 });
 

@@ -13,7 +13,7 @@ function fromNow(at: Date, now: Date): string {
 }
 
 /**
- * The runner's reminder DM: when and where, the order list with totals, and Mark done. `late`
+ * The runner's reminder DM: when and where, the order list with totals, Mark done and I can't go. `late`
  * when the reminder time had passed already at assignment (pickup very soon): then it says so.
  */
 export function runnerReminder(run: RunView, orders: readonly PersonOrder[], options: { late: boolean; now: Date }): Required<SlackMessage> {
@@ -31,7 +31,10 @@ export function runnerReminder(run: RunView, orders: readonly PersonOrder[], opt
       {
         type: 'actions',
         block_id: 'runner.actions',
-        elements: [{ type: 'button', text: { type: 'plain_text', text: 'Mark done' }, action_id: runActions.markDone, value: run.id, style: 'primary' }],
+        elements: [
+          { type: 'button', text: { type: 'plain_text', text: 'Mark done' }, action_id: runActions.markDone, value: run.id, style: 'primary' },
+          { type: 'button', text: { type: 'plain_text', text: "I can't go" }, action_id: runActions.cannotGo, value: run.id },
+        ],
       },
     ],
   };

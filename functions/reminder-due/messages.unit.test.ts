@@ -25,7 +25,7 @@ const at = (iso: string) => new Date(iso);
 const pickup = '<!date^1796031000^{time}|10:30 Europe/Berlin>';
 
 describe('runnerReminder', () => {
-  it('reminds the runner when and where, with the orders and Mark done', () => {
+  it("reminds the runner when and where, with the orders, Mark done and I can't go", () => {
     const reminder = runnerReminder(run, orders, { late: false, now: at('2026-11-30T09:25:00Z') });
     expect(reminder.text).toBe(`:alarm_clock: Reminder: pickup for <#C1> at ${pickup} (in 5 minutes).`);
     expect(reminder.blocks[0]).toMatchObject({ text: { text: `${reminder.text}\n*Where / note:* &lt;b&gt;Lobby&lt;/b&gt;` } });
@@ -33,7 +33,12 @@ describe('runnerReminder', () => {
       '• <@U3> Mocha · Large',
       '*Totals:* 1× Mocha (Large)',
     ]);
-    expect(reminder.blocks.at(-1)).toMatchObject({ elements: [{ action_id: 'runner.done', value: run.id }] });
+    expect(reminder.blocks.at(-1)).toMatchObject({
+      elements: [
+        { action_id: 'runner.done', value: run.id, text: { text: 'Mark done' } },
+        { action_id: 'runner.decline', value: run.id, text: { text: "I can't go" } },
+      ],
+    });
   });
 
   it('says "heads up" when the reminder time had passed at assignment, counting down to now', () => {
