@@ -46,3 +46,12 @@ export function lastCall(run: RunView, missing: readonly string[], now: Date) {
   const who = missing.length > 0 ? ` ${missing.map(mention).join(' ')}: you ordered last time; *Use my last order* on the run message is one click.` : '';
   return { text: `:hourglass_flowing_sand: Last call! Ordering closes at ${pickupText(closesAt, run.timeZone)} (${fromNow(closesAt, now)}).${who}` };
 }
+
+/** In the thread of a run still open at its pickup time: whoever started it is asked to close or cancel it. */
+export function pickupPassed(run: RunView) {
+  return {
+    text:
+      `:hourglass: Pickup time ${pickupText(run.pickupAt!, run.timeZone)} has passed and this run is still open. ` +
+      `${mention(run.initiatorSlackUserId)}: *Close run* to pick a runner now, or cancel it.`,
+  };
+}

@@ -156,3 +156,37 @@ export async function missingRegulars(sql: Sql, runId: string): Promise<string[]
   `;
   return rows.map((row) => row.slackUserId);
 }
+
+/** An open run whose pickup time has passed: the initiator is nudged once to close or cancel it. */
+export interface PickupPassed {
+  id: string;
+  pickupAt: Date;
+}
+
+/**
+ * Open runs whose pickup passed at most `withinMinutes` ago with no nudge yet. Older ones are left
+ * alone: a nudge hours late helps nobody (such runs are closed or deleted by retention).
+ */
+export async function findPickupsPassed(sql: Sql, now: Date, withinMinutes: number, limit: number): Promise<PickupPassed[]> {
+  return sql<PickupPassed[]>`
+    select r.id, r.pickup_at
+    from runs r
+    where r.status = 'open'
+      and r.pickup_at <= ${now}
+      and r.pickup_at > ${new Date(now.getTime() - withinMinutes * 60_000)}
+      and not exists (select 1 from reminders m where m.run_id = r.id and m.kind = 'pickup_passed')
+    order by r.pickup_at
+    limit ${limit}
+  `;
+}
+
+/** Record a run's one pickup-passed nudge; false when another tick recorded it first. */
+export async function claimPickupPassed(sql: Sql, run: PickupPassed, now: Date): Promise<boolean> {
+  const rows = await sql`
+    insert into reminders (run_id, kind, due_at, sent_at, created_at)
+    values (${run.id}, 'pickup_passed', ${run.pickupAt}, ${now}, ${now})
+    on conflict do nothing
+    returning id
+  `;
+  return rows.length === 1;
+}

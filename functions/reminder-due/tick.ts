@@ -1,14 +1,23 @@
 import { runEvent } from '../../shared/events/cloud-event.ts';
-import { lastCallEffect, runnerReminderEffect } from './effects.ts';
+import { lastCallEffect, pickupPassedEffect, runnerReminderEffect } from './effects.ts';
 import type { ReminderDeps } from './handler.ts';
-import { claimLastCall, findLastCallsDue, lockDueReminders, lockRunsToClose, markCloseRequested, markReminder } from './queries.ts';
+import {
+  claimLastCall,
+  claimPickupPassed,
+  findLastCallsDue,
+  findPickupsPassed,
+  lockDueReminders,
+  lockRunsToClose,
+  markCloseRequested,
+  markReminder,
+} from './queries.ts';
 
 /** How many of each a tick takes per transaction; it goes round again until nothing is left. */
 const batch = 100;
 
 /**
  * One tick (a PingSource every minute, or npm start's timer): send every due runner reminder,
- * post due last calls, and close runs whose ordering closes now — everything due up to now, so a
+ * post due last calls, close runs whose ordering closes now, and nudge runs still open at pickup — everything due up to now, so a
  * late tick catches up. Rows are taken `for update skip locked` and recorded as sent in the same
  * transaction as the durable effect that posts them, so two ticks at once never send twice.
  */
@@ -18,8 +27,9 @@ export async function runReminderTick(deps: ReminderDeps): Promise<Record<string
   const reminders = await repeat(() => sendDueReminders(deps, now, effectIds));
   const lastCalls = await repeat(() => sendLastCalls(deps, now, effectIds));
   const closes = await repeat(() => closeScheduledRuns(deps, now));
+  const pickupsPassed = await repeat(() => nudgePickupsPassed(deps, now, effectIds));
   await deps.effects.runSoon(effectIds, 5_000);
-  return { reminders, lastCalls, closes };
+  return { reminders, lastCalls, closes, pickupsPassed };
 }
 
 async function repeat(step: () => Promise<number>): Promise<number> {
@@ -92,4 +102,24 @@ async function closeScheduledRuns(deps: ReminderDeps, now: Date): Promise<number
     }
     return runs.length;
   });
+}
+
+/** How long after pickup an open run is still nudged (a tick missed for longer sends none). */
+const pickupNudgeWindowMinutes = 60;
+
+/** A run still open when its pickup time passes: ask whoever started it, once, to close or cancel it. */
+async function nudgePickupsPassed(deps: ReminderDeps, now: Date, effectIds: string[]): Promise<number> {
+  const due = await findPickupsPassed(deps.sql, now, pickupNudgeWindowMinutes, batch);
+  let sent = 0;
+  for (const run of due) {
+    const claimed = await deps.sql.begin(async (tx) => {
+      if (!(await claimPickupPassed(tx, run, now))) return false;
+      effectIds.push(await deps.effects.enqueue(tx, pickupPassedEffect(run.id)));
+      return true;
+    });
+    if (!claimed) continue;
+    sent++;
+    deps.metrics.remindersTotal.inc({ kind: 'pickup_passed', outcome: 'sent', reason: '' });
+  }
+  return due.length === batch ? batch : sent;
 }

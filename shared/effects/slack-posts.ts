@@ -10,6 +10,7 @@ export type PostKind =
   | `canceled_dm:${string}`
   | `reminder:${string}`
   | 'last_call'
+  | 'pickup_passed'
   | 'reset_notice'
   | 'feedback_prompt';
 
