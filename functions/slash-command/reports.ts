@@ -3,6 +3,7 @@ import type { RunStatus } from '../../shared/domain/run.ts';
 import { mention, slackDateTime } from '../../shared/slack/text.ts';
 import { feedbackCounts, runHistory, servedRuns } from './reports-queries.ts';
 import type { EphemeralReply } from './schema.ts';
+import { counted } from '../../shared/text.ts';
 
 const pageSize = 10;
 const statusLabel: Record<RunStatus, string> = {
@@ -68,7 +69,7 @@ export async function statsReply(sql: Sql, slackChannelId: string, windowRuns: n
         `• ${mention(id)}: ran ${s.servedWindow} of the last ${window} · ${s.servedAll} all time · carried ${cups(s.cupsCarried)} for others · received ${cups(s.cupsReceived)}`,
     );
   const feedback = await feedbackLine(sql, slackChannelId);
-  return { text: `*Who ran how often here* (the fairness window is the last ${windowRuns} runs)\n${lines.slice(0, 40).join('\n')}${feedback}` };
+  return { text: `*Who ran how often here* (the fairness window is the last ${counted(windowRuns, 'run')})\n${lines.slice(0, 40).join('\n')}${feedback}` };
 }
 
 /** "1 cup", "2 cups", "no cups". */

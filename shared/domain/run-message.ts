@@ -2,6 +2,7 @@ import type { Button, KnownBlock } from '@slack/types';
 import { escapeMrkdwn, mention, slackTime, truncate } from '../slack/text.ts';
 import { orderLines, type PersonOrder } from './order-list.ts';
 import { formatPickup } from './pickup-time.ts';
+import { counted } from '../text.ts';
 
 /** Button action ids on the run message; the interaction function routes on these. */
 export const runActions = {
@@ -31,7 +32,7 @@ export const runActions = {
  */
 export function fairnessRule(windowRuns: number): string {
   return (
-    `Whoever presses "I'll go" first runs; otherwise it's whoever served fewest of this channel's last ${windowRuns} runs, ` +
+    `Whoever presses "I'll go" first runs; otherwise it's whoever served fewest of this channel's last ${counted(windowRuns, 'run')}, ` +
     `then whoever ran the smallest share of the runs they joined lately, then whoever went longest ago, then a fixed tiebreak, and last time's runner is skipped unless they volunteer or nobody else can go. ` +
     'Anyone away (`/coffee away`) is skipped unless they volunteer.'
   );

@@ -112,7 +112,7 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
     const channel = 'CAWAY2';
     // Two weeks from Monday 10:00 in Berlin: Monday 15 June, 10:00 there (08:00 UTC).
     expect(await drive.command(channel, 'away for 2w', 'U005')).toBe(
-      `You're away from coffee runs in <#CAWAY2> until <!date^${seconds('2026-06-15T08:00:00Z')}^{date_short_pretty} at {time}|Mon, 15 Jun 2026, 10:00 (Europe/Berlin)>: ` +
+      `You're away from coffee runs in <#CAWAY2> <!date^${seconds('2026-06-15T08:00:00Z')}^until {date_short_pretty} at {time}|until Mon, 15 Jun 2026, 10:00 (Europe/Berlin)>: ` +
         "you won't be picked as runner before then. You can still order; *I'll go* still makes you the runner. `/coffee back` ends it sooner.",
     );
     await seedServed(channel, ['U006']);
@@ -131,7 +131,7 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
     expect(third.text).toContain('<@U005> is going');
     expect(third.blocks).toContain('<@U005>: 0 of the last 3 runs. <@U006> ran last time, so was skipped.');
     expect(await drive.command(channel, 'back', 'U005')).toBe(
-      `You weren't away from coffee runs in <#CAWAY2> (your away time ended <!date^${seconds('2026-06-15T08:00:00Z')}^{date_short_pretty} at {time}|2026-06-15 08:00 UTC>), ` +
+      `You weren't away from coffee runs in <#CAWAY2> (your away time <!date^${seconds('2026-06-15T08:00:00Z')}^ended {date_short_pretty} at {time}|ended 2026-06-15 08:00 UTC>), ` +
         'so you can already be picked as runner here.',
     );
   });
@@ -140,11 +140,11 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
     const channel = 'CAWAY3';
     // Berlin: picked again from Thursday 00:00 there, 22:00 UTC on Wednesday.
     const berlin = await drive.command(channel, 'away until 2026-06-03', 'U005');
-    expect(berlin).toContain(`through <!date^${seconds('2026-06-03T10:00:00Z')}^{date_long_pretty}|2026-06-03>`);
-    expect(berlin).toContain(`until <!date^${seconds('2026-06-03T22:00:00Z')}^{date_short_pretty} at {time}|Thu, 4 Jun 2026, 00:00 (Europe/Berlin)>`);
+    expect(berlin).toContain(`<!date^${seconds('2026-06-03T10:00:00Z')}^through {date_long_pretty}|through 2026-06-03>`);
+    expect(berlin).toContain(`<!date^${seconds('2026-06-03T22:00:00Z')}^until {date_short_pretty} at {time}|until Thu, 4 Jun 2026, 00:00 (Europe/Berlin)>`);
     // No Slack time zone: the deployment's default (UTC).
     const utc = await drive.command(channel, 'away until wednesday', 'U007');
-    expect(utc).toContain(`until <!date^${seconds('2026-06-04T00:00:00Z')}^{date_short_pretty} at {time}|Thu, 4 Jun 2026, 00:00 (UTC)>`);
+    expect(utc).toContain(`<!date^${seconds('2026-06-04T00:00:00Z')}^until {date_short_pretty} at {time}|until Thu, 4 Jun 2026, 00:00 (UTC)>`);
     const rows = await stack.db.sql<{ slackUserId: string; awayUntil: Date }[]>`
       select u.slack_user_id, a.away_until from away_periods a join users u on u.id = a.user_id join channels c on c.id = a.channel_id
       where c.slack_channel_id = ${channel} order by u.slack_user_id`;
