@@ -37,7 +37,7 @@ describe('summaryMessage', () => {
     const summary = summaryMessage(run, orders);
     expect(summary.text).toBe(':coffee: Coffee run closed: <@U2> is going (4 orders)');
     expect(texts(summary.blocks)).toEqual([
-      ':coffee: Coffee run closed: <@U2> is going (4 orders)\n*Pickup:* <!date^1796031000^{time}|10:30 Europe/Berlin> · Lobby &lt;!channel&gt; &amp; co',
+      ':coffee: Coffee run closed: <@U2> is going (4 orders)\n*Pickup:* <!date^1796031000^{time} {date_short_pretty}|10:30 Europe/Berlin> · Lobby &lt;!channel&gt; &amp; co',
       `:scales: *Why:* ${run.runnerReason}`,
       '• <@U2> Latte · Medium · oat &lt;milk&gt;\n• <@U3> a tea\n• <@U4> Latte · Medium\n• <@U5> water',
       '*Totals:* 2× Latte (Medium), 2× typed orders',

@@ -57,9 +57,13 @@ export interface RunMessageInput {
 const maxSectionChars = 3000;
 const maxOrderSections = 40; // 5 fixed blocks + 40 order sections + 1 volunteer line ≤ 50
 
-/** The pickup time as Slack renders it for each reader, with a fallback in the run's zone. */
+/**
+ * The pickup time as Slack renders it for each reader, with its day ("10:30 today"; "06:00
+ * tomorrow" for a reader whose calendar is ahead), and a fallback in the run's zone. The day
+ * follows the time, so Slack keeps "today" lower-case mid-sentence.
+ */
 export function pickupText(pickupAt: Date | null, timeZone: string): string {
-  return pickupAt ? slackTime(pickupAt, `${formatPickup(pickupAt, timeZone)} ${timeZone}`) : 'no time set';
+  return pickupAt ? slackTime(pickupAt, `${formatPickup(pickupAt, timeZone)} ${timeZone}`, '{time} {date_short_pretty}') : 'no time set';
 }
 
 /** The run message: what, when, who started it, who ordered what, and the buttons. */

@@ -17,9 +17,9 @@ const summaryText = (blocks: readonly unknown[]) => (blocks[0] as { text: { text
 describe('runMessage', () => {
   it('shows who started it, pickup and closing time in each reader’s zone, and the note escaped', () => {
     const message = runMessage(run);
-    expect(message.text).toBe('Coffee run started by <@U1>, pickup <!date^1796031000^{time}|10:30 Europe/Berlin>: 1 person has ordered');
+    expect(message.text).toBe('Coffee run started by <@U1>, pickup <!date^1796031000^{time} {date_short_pretty}|10:30 Europe/Berlin>: 1 person has ordered');
     expect(summaryText(message.blocks)).toBe(
-      ':coffee: *Coffee run* started by <@U1>\n*Pickup:* <!date^1796031000^{time}|10:30 Europe/Berlin>\n*Ordering closes:* <!date^1796030100^{time}|10:15 Europe/Berlin>\n*Note:* &lt;!here&gt; Lobby &amp; café',
+      ':coffee: *Coffee run* started by <@U1>\n*Pickup:* <!date^1796031000^{time} {date_short_pretty}|10:30 Europe/Berlin>\n*Ordering closes:* <!date^1796030100^{time} {date_short_pretty}|10:15 Europe/Berlin>\n*Note:* &lt;!here&gt; Lobby &amp; café',
     );
     expect(JSON.stringify(message.blocks)).toContain('• <@U2> &lt;@U9&gt; flat white');
   });

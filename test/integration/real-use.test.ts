@@ -95,7 +95,7 @@ describe('a day of real use', () => {
     await tick();
     await stack.drain();
     expect(nudges().map((m) => m.text)).toEqual([
-      `:hourglass: Pickup time <!date^${morning.getTime() / 1000 + 15 * 60}^{time}|08:15 Europe/London> has passed and this run is still open. <@U001>: *Close run* to pick a runner now, or cancel it.`,
+      `:hourglass: Pickup time <!date^${morning.getTime() / 1000 + 15 * 60}^{time} {date_short_pretty}|08:15 Europe/London> has passed and this run is still open. <@U001>: *Close run* to pick a runner now, or cancel it.`,
     ]);
 
     await drive.click('U001', channel, 'run.close', runId);
