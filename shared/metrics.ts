@@ -21,8 +21,8 @@ export interface Metrics {
   slackEffects: Gauge<'state'>;
   slackEffectsOldestPendingSeconds: Gauge;
   retentionDeletedTotal: Counter<'table'>;
-  /** Answers to a completed run's "How was this run?" prompt, new or changed. */
-  feedbackTotal: Counter<'answer'>;
+  /** Ratings (1–5) of completed runs, new or changed: `_sum / _count` is the average the SPEC measures. */
+  runRating: Histogram;
   /** Where the effect gauges read their values at scrape time (the runtime sets it: it has the pool). */
   observeEffects(read: () => Promise<EffectBacklog>): void;
 }
@@ -147,10 +147,10 @@ export function createMetrics(options: { defaultMetrics?: boolean; labels?: Reco
       labelNames: ['table'],
       registers,
     }),
-    feedbackTotal: new Counter({
-      name: 'coffeebuddy_feedback_total',
-      help: 'Answers to the "How was this run?" prompt (a changed answer counts again), by answer (up, down)',
-      labelNames: ['answer'],
+    runRating: new Histogram({
+      name: 'coffeebuddy_run_rating',
+      help: 'Ratings of completed runs from 1 (poor) to 5 (great), observed when given or changed; sum / count is the average',
+      buckets: [1, 2, 3, 4, 5],
       registers,
     }),
     slackEffects: new Gauge({

@@ -64,6 +64,11 @@ export function doneDm(run: RunView, orders: readonly PersonOrder[]): Required<S
   };
 }
 
+/** Told in the run's thread when its runner marks it done. */
+export function doneNotice(runnerSlackUserId: string): string {
+  return `:white_check_mark: Completed by ${mention(runnerSlackUserId)}`;
+}
+
 /** What a DM becomes when its runner is off the hook (declined, or the run was canceled). */
 export function releasedDm(run: RunView, reason: string): Required<SlackMessage> {
   const text = `No need to go for <#${run.slackChannelId}> any more: ${reason}`;

@@ -11,6 +11,7 @@ export type PostKind =
   | `reminder:${string}`
   | 'last_call'
   | 'reset_notice'
+  | 'done_notice'
   | 'feedback_prompt';
 
 /** The `event_type` of the metadata on every message CoffeeBuddy posts. */
