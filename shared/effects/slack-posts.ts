@@ -12,7 +12,8 @@ export type PostKind =
   | 'last_call'
   | 'reset_notice'
   | 'done_notice'
-  | 'feedback_prompt';
+  | 'feedback_prompt'
+  | 'stuck_notice';
 
 /** The `event_type` of the metadata on every message CoffeeBuddy posts. */
 export const postMetadataType = 'coffeebuddy_post';
