@@ -72,7 +72,7 @@ export function doneNotice(runnerSlackUserId: string): string {
 /** Told in a stuck run's thread: what stopped, that an operator must act, and that orders are kept. */
 export function stuckNotice(step: 'close' | 'runner'): string {
   const what = step === 'close' ? 'while closing' : 'while picking its runner';
-  return `:warning: This coffee run is stuck ${what} and needs an operator; they have been alerted. Your orders are kept, and the runner is announced here once it's fixed.`;
+  return `:warning: This coffee run is stuck ${what} and needs an operator; they have been alerted. Your orders are kept; once it's fixed, the runner is announced in the channel.`;
 }
 
 /** What a DM becomes when its runner is off the hook (declined, or the run was canceled). */

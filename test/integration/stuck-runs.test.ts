@@ -73,7 +73,7 @@ describe.each(transports)('stuck runs, through %s', (_name, kafka) => {
 
     expect(await stuckGauge()).toBe(1);
     expect(await failedRuns()).toBe(failedBefore + 1);
-    const notice = `:warning: This coffee run is stuck ${what} and needs an operator; they have been alerted. Your orders are kept, and the runner is announced here once it's fixed.`;
+    const notice = `:warning: This coffee run is stuck ${what} and needs an operator; they have been alerted. Your orders are kept; once it's fixed, the runner is announced in the channel.`;
     expect(thread(channel).map((m) => m.text)).toEqual([notice]);
     expect(summaries(channel)).toHaveLength(0);
 
