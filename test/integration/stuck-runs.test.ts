@@ -1,6 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { CloudEvent } from 'cloudevents';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
+import { buildEvent } from '../../shared/events/cloud-event.ts';
 import { replayParked } from '../../shared/events/dead-letters.ts';
+import { toBinaryHttp } from '../../shared/events/http-binding.ts';
+import { deadLetterPath } from '../../shared/function.ts';
 import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
 import { createRunDriver } from '../../shared/testing/run-driver.ts';
 
@@ -90,5 +95,59 @@ describe.each(transports)('stuck runs, through %s', (_name, kafka) => {
     expect(thread(channel).map((m) => m.text)).toEqual([notice]);
     expect(await failedRuns()).toBe(failedBefore + 1);
     expect(await stuckGauge()).toBe(0);
+  });
+
+  it('a second dead letter for a run already stuck, through admin’s POST /events/dead-letters, is parked but neither counted nor told again', async () => {
+    const channel = `CSTUCK${kafka ? 'K' : 'B'}${++seq}`;
+    const runId = await drive.startRun(channel);
+    await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Small' });
+    await drive.click('U002', channel, 'run.volunteer', runId);
+    const repair = await refuse(runId, 'new.status is distinct from old.status');
+    await drive.click('U001', channel, 'run.close', runId);
+    await expect.poll(async () => (await parked(runId)).length, { timeout: 30_000 }).toBe(1);
+    await stack.drain();
+    const failedBefore = await failedRuns();
+    expect(await stuckGauge()).toBe(1);
+
+    // The announcement of a runner for the same run, given up on by close-run's KafkaSource.
+    const assigned = buildEvent(
+      {
+        type: 'com.coffeebuddy.runner.assigned',
+        subject: runId,
+        partitionKey: channel,
+        correlationId: runId,
+        data: { runId, slackChannelId: channel, runnerSlackUserId: 'U002', replacesSlackUserId: null, rule: 'volunteer', explanation: '' },
+      },
+      { id: randomUUID(), source: 'fairness-assign', time: stack.clock.now },
+    );
+    const letter = new CloudEvent(
+      {
+        ...assigned,
+        knativeerrorcode: '503',
+        knativeerrordest: 'http://close-run.coffeebuddy.svc.cluster.local/events/close-run',
+        knativeerrordata: Buffer.from('upstream connect error').toString('base64'),
+      },
+      false,
+    );
+    const { headers, body } = toBinaryHttp(letter);
+    const answer = await fetch(`${stack.url}${deadLetterPath}`, { method: 'POST', headers: { ...headers, ...(await stack.eventHeaders('admin')) }, body });
+    expect(await answer.json()).toEqual({ status: 'parked' });
+    await stack.drain();
+
+    expect((await parked(runId)).map((row) => row.consumer).sort()).toEqual(['close-run', 'close-run']);
+    expect(await stuckGauge()).toBe(1);
+    expect(await failedRuns()).toBe(failedBefore);
+    expect(thread(channel).map((m) => m.text)).toEqual([expect.stringMatching(/^:warning: This coffee run is stuck while closing/)]);
+
+    // Stuck until every such letter is replayed.
+    await repair();
+    const [first, second] = await stack.db.sql<{ id: string }[]>`
+      select id from dead_letter_events where subject = ${runId} and replayed_at is null order by created_at, id`;
+    expect(await replayParked(stack.db.sql, first!.id, stack.clock.now)).toBe('replayed');
+    expect(await stuckGauge()).toBe(1);
+    expect(await replayParked(stack.db.sql, second!.id, stack.clock.now)).toBe('replayed');
+    expect(await stuckGauge()).toBe(0);
+    await stack.drain();
+    await expect.poll(() => summaries(channel).length, { timeout: 30_000 }).toBe(1);
   });
 });
