@@ -111,4 +111,17 @@ describe('Mark done is announced and the run is rated 1–5', () => {
     );
     expect((await drive.command(channel, 'stats')).split('\n').at(-1)).toBe('*How the runs went:* rated 5.0/5 by 1 (over 1 run)');
   });
+
+  it('retention deletes a run’s ratings with the run, and the stats line goes', async () => {
+    const channel = 'CFEEDBACK4';
+    const runId = await doneRun(channel);
+    await drive.click('U003', channel, 'rating.4', runId);
+    expect((await drive.command(channel, 'stats')).split('\n').at(-1)).toBe('*How the runs went:* rated 4.0/5 by 1 (over 1 run)');
+    // The channel keeps 90 days (the default); 91 days on, the daily tick deletes the run.
+    stack.clock.now = new Date(stack.clock.now.getTime() + 91 * 24 * 3600 * 1000);
+    const tick = await fetch(`${stack.url}/ticks/retention`, { method: 'POST', headers: await stack.eventHeaders('admin') });
+    expect(tick.status).toBe(200);
+    expect(await stack.db.sql`select 1 from run_feedback where run_id = ${runId}`).toHaveLength(0);
+    expect(await drive.command(channel, 'stats')).not.toContain('How the runs went');
+  });
 });
