@@ -6,7 +6,7 @@ import { findPosted, postOnce } from '../../shared/effects/slack-posts.ts';
 import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import type { TxDeps } from '../../shared/events/consumer.ts';
-import { canceledNotice, doneDm, releasedDm, runnerDm, summaryMessage } from './messages.ts';
+import { canceledNotice, doneDm, doneNotice, releasedDm, runnerDm, summaryMessage } from './messages.ts';
 import { closeOpenRun, postedReminders } from './queries.ts';
 import { feedbackPrompt } from '../../shared/domain/feedback-prompt.ts';
 
@@ -80,7 +80,8 @@ export async function announceRunner(event: CoffeeEvent<'com.coffeebuddy.runner.
 
 /**
  * The effect of run.completed: the run message says it's done, and so do the runner's DM and
- * reminders, without their buttons (a reminder for an earlier runner says they need not go).
+ * reminders, without their buttons (a reminder for an earlier runner says they need not go); the
+ * run's thread is told who completed it and asked for a rating.
  */
 export async function showCompleted(event: CoffeeEvent<'com.coffeebuddy.run.completed'>, deps: CloseRunDeps): Promise<void> {
   const { data } = event;
@@ -94,8 +95,16 @@ export async function showCompleted(event: CoffeeEvent<'com.coffeebuddy.run.comp
     const message = recipientSlackUserId === data.runnerSlackUserId ? doneDm(run, orders) : releasedDm(run, 'the run is done.');
     await deps.slack.updateMessage({ ...reminder, ...message });
   }
-  // One optional "How was this run?" prompt in the run's thread, posted once however often this runs.
+  // The thread hears who did it, then one optional rating prompt; each posted once however often this runs.
   if (!run.messageChannel || !run.messageTs) return;
+  await postOnce(deps.sql, deps.slack, {
+    runId: run.id,
+    kind: 'done_notice',
+    channel: run.messageChannel,
+    threadTs: run.messageTs,
+    message: { text: doneNotice(data.runnerSlackUserId) },
+    now: deps.now(),
+  });
   await postOnce(deps.sql, deps.slack, {
     runId: run.id,
     kind: 'feedback_prompt',

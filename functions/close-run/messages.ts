@@ -85,6 +85,17 @@ export function doneDm(run: RunView, orders: readonly PersonOrder[]): Required<S
   };
 }
 
+/** Told in the run's thread when its runner marks it done. */
+export function doneNotice(runnerSlackUserId: string): string {
+  return `:white_check_mark: Completed by ${mention(runnerSlackUserId)}`;
+}
+
+/** Told in a stuck run's thread: what stopped, that an operator must act, and that orders are kept. */
+export function stuckNotice(step: 'close' | 'runner'): string {
+  const what = step === 'close' ? 'while closing' : 'while picking its runner';
+  return `:warning: This coffee run is stuck ${what} and needs an operator; they have been alerted. Your orders are kept; once it's fixed, the runner is announced in the channel.`;
+}
+
 /** What a DM becomes when its runner is off the hook (declined, or the run was canceled). */
 export function releasedDm(run: RunView, reason: string): Required<SlackMessage> {
   const text = `No need to go for <#${run.slackChannelId}> any more: ${reason}`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PersonOrder } from '../../shared/domain/order-list.ts';
 import type { RunView } from '../../shared/domain/run-queries.ts';
-import { canceledNotice, releasedDm, runnerDm, summaryMessage } from './messages.ts';
+import { canceledNotice, doneNotice, releasedDm, runnerDm, stuckNotice, summaryMessage } from './messages.ts';
 
 const run: RunView = {
   id: '00000000-0000-4000-8000-000000000001',
@@ -109,5 +109,18 @@ describe('releasedDm and canceledNotice', () => {
     expect(canceledNotice({ slackUserId: 'U2', name: 'Bo' }, { slackUserId: 'U2', name: 'Bo' }, [latte('U2')])).toBe(
       ':no_entry_sign: This coffee run was canceled by Bo.',
     );
+  });
+});
+
+describe('thread notices', () => {
+  it('names who completed the run', () => {
+    expect(doneNotice('U2')).toBe(':white_check_mark: Completed by <@U2>');
+  });
+
+  it('says which step is stuck, that an operator is needed, and that orders are kept', () => {
+    expect(stuckNotice('close')).toBe(
+      ":warning: This coffee run is stuck while closing and needs an operator; they have been alerted. Your orders are kept; once it's fixed, the runner is announced in the channel.",
+    );
+    expect(stuckNotice('runner')).toMatch(/^:warning: This coffee run is stuck while picking its runner and needs an operator;/);
   });
 });

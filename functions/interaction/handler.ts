@@ -6,8 +6,8 @@ import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmiss
 import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
 import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type ChannelRun } from './queries.ts';
 import { handleRunControl, handleRunnerAction, handleTakeRun } from './run-actions.ts';
-import { feedbackActions } from '../../shared/domain/feedback-prompt.ts';
-import { handleFeedbackAction } from './feedback.ts';
+import { ratingActions, thumbActions } from '../../shared/domain/feedback-prompt.ts';
+import { handleRatingAction } from './feedback.ts';
 import { suggestionActions } from '../slash-command/suggest.ts';
 import { isTriggerRefusal, type SlackMessage } from '../../shared/slack/port.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
@@ -110,8 +110,7 @@ const actionHandlers: Readonly<Record<string, ActionHandler>> = {
   [adminResetConfirmAction]: handleResetConfirm,
   [suggestionActions.runCommand]: suggestionButton,
   [suggestionActions.startRun]: suggestionButton,
-  [feedbackActions.up]: handleFeedbackAction,
-  [feedbackActions.down]: handleFeedbackAction,
+  ...Object.fromEntries([...Object.values(ratingActions), ...Object.keys(thumbActions)].map((actionId) => [actionId, handleRatingAction])),
 };
 
 /** A button on the run message or a confirmation, routed by its action id. Answers go to the user ephemerally. */

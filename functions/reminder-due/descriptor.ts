@@ -19,7 +19,7 @@ export const reminderDue = defineFunction({
     'com.coffeebuddy.run.canceled': dropReminders,
     'com.coffeebuddy.run.completed': dropReminders,
   },
-  publishes: ['com.coffeebuddy.run.close_requested'],
+  publishes: ['com.coffeebuddy.run.close_requested', 'com.coffeebuddy.reminder.sent'],
   effects: { [effectKinds.runnerReminder]: sendRunnerReminder, [effectKinds.lastCall]: sendLastCall, [effectKinds.pickupPassed]: sendPickupPassed },
   // Every minute: reminders are due to the minute (±1 min), so this function stays warm.
   timers: [{ name: 'reminders', schedule: '* * * * *', run: runReminderTick }],

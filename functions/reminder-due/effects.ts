@@ -1,3 +1,5 @@
+import { runEvent, type EventDraft } from '../../shared/events/cloud-event.ts';
+import type { EventData } from '../../shared/events/catalog.ts';
 import { findRunView, listActiveOrders } from '../../shared/domain/run-queries.ts';
 import type { EffectDeps, EffectRequest } from '../../shared/effects/effects.ts';
 import { postOnce } from '../../shared/effects/slack-posts.ts';
@@ -20,6 +22,13 @@ export function lastCallEffect(runId: string): EffectRequest {
 /** The nudge in a run's thread when its pickup time passed while it is still open, as a durable effect. */
 export function pickupPassedEffect(runId: string): EffectRequest {
   return { kind: effectKinds.pickupPassed, key: `pickup_passed:${runId}`, scope: runId, payload: { runId } };
+}
+
+/** The `reminder.sent` event of a reminder or last call recorded as sent, for the reminder topic. */
+export function reminderSent(
+  sent: Omit<EventData<'com.coffeebuddy.reminder.sent'>, 'dueAt' | 'sentAt'> & { dueAt: Date; sentAt: Date },
+): EventDraft<'com.coffeebuddy.reminder.sent'> {
+  return runEvent('com.coffeebuddy.reminder.sent', { ...sent, dueAt: sent.dueAt.toISOString(), sentAt: sent.sentAt.toISOString() });
 }
 
 /** Send the reminder unless the run moved on meanwhile (done, canceled, another runner). */

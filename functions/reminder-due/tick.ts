@@ -1,5 +1,5 @@
 import { runEvent } from '../../shared/events/cloud-event.ts';
-import { lastCallEffect, pickupPassedEffect, runnerReminderEffect } from './effects.ts';
+import { lastCallEffect, pickupPassedEffect, reminderSent, runnerReminderEffect } from './effects.ts';
 import type { ReminderDeps } from './handler.ts';
 import {
   claimLastCall,
@@ -19,7 +19,8 @@ const batch = 100;
  * One tick (a PingSource every minute, or npm start's timer): send every due runner reminder,
  * post due last calls, close runs whose ordering closes now, and nudge runs still open at pickup — everything due up to now, so a
  * late tick catches up. Rows are taken `for update skip locked` and recorded as sent in the same
- * transaction as the durable effect that posts them, so two ticks at once never send twice.
+ * transaction as the durable effect that posts them and the `reminder.sent` event that tells the
+ * reminder topic, so two ticks at once never send (or announce) twice.
  */
 export async function runReminderTick(deps: ReminderDeps): Promise<Record<string, number>> {
   const now = deps.now();
@@ -53,6 +54,18 @@ async function sendDueReminders(deps: ReminderDeps, now: Date, effectIds: string
         continue;
       }
       await markReminder(tx, reminder.id, 'sent', now);
+      await deps.emit(
+        tx,
+        reminderSent({
+          reminderId: reminder.id,
+          runId: reminder.runId,
+          slackChannelId: reminder.slackChannelId,
+          kind: 'runner',
+          recipientSlackUserId: reminder.recipientSlackUserId,
+          dueAt: reminder.dueAt,
+          sentAt: now,
+        }),
+      );
       effectIds.push(
         await deps.effects.enqueue(
           tx,
@@ -72,7 +85,20 @@ async function sendLastCalls(deps: ReminderDeps, now: Date, effectIds: string[])
   let sent = 0;
   for (const run of due) {
     const claimed = await deps.sql.begin(async (tx) => {
-      if (!(await claimLastCall(tx, run, now))) return false;
+      const reminderId = await claimLastCall(tx, run, now);
+      if (!reminderId) return false;
+      await deps.emit(
+        tx,
+        reminderSent({
+          reminderId,
+          runId: run.id,
+          slackChannelId: run.slackChannelId,
+          kind: 'last_call',
+          recipientSlackUserId: null,
+          dueAt: run.dueAt,
+          sentAt: now,
+        }),
+      );
       effectIds.push(await deps.effects.enqueue(tx, lastCallEffect(run.id)));
       return true;
     });
@@ -113,7 +139,20 @@ async function nudgePickupsPassed(deps: ReminderDeps, now: Date, effectIds: stri
   let sent = 0;
   for (const run of due) {
     const claimed = await deps.sql.begin(async (tx) => {
-      if (!(await claimPickupPassed(tx, run, now))) return false;
+      const reminderId = await claimPickupPassed(tx, run, now);
+      if (!reminderId) return false;
+      await deps.emit(
+        tx,
+        reminderSent({
+          reminderId,
+          runId: run.id,
+          slackChannelId: run.slackChannelId,
+          kind: 'pickup_passed',
+          recipientSlackUserId: null,
+          dueAt: run.pickupAt,
+          sentAt: now,
+        }),
+      );
       effectIds.push(await deps.effects.enqueue(tx, pickupPassedEffect(run.id)));
       return true;
     });

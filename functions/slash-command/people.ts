@@ -131,6 +131,7 @@ function forgetReply(outcome: ForgetOutcome): EphemeralReply {
     outcome.preferences > 0 ? `your saved last order (${count(outcome.preferences, 'channel', 'channels')})` : null,
     outcome.awayPeriods > 0 ? `your away settings (${count(outcome.awayPeriods, 'channel', 'channels')})` : null,
     outcome.volunteerAndDecline > 0 ? `${count(outcome.volunteerAndDecline, "*I'll go* / *I can't go* record", "*I'll go* / *I can't go* records")}` : null,
+    outcome.ratings > 0 ? `${count(outcome.ratings, 'run rating', 'run ratings')}` : null,
     outcome.adminOf > 0 ? `your CoffeeBuddy admin role (${count(outcome.adminOf, 'channel', 'channels')})` : null,
     'your name and time zone',
   ].filter((part): part is string => part !== null);

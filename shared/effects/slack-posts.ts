@@ -12,7 +12,9 @@ export type PostKind =
   | 'last_call'
   | 'pickup_passed'
   | 'reset_notice'
-  | 'feedback_prompt';
+  | 'done_notice'
+  | 'feedback_prompt'
+  | 'stuck_notice';
 
 /** The `event_type` of the metadata on every message CoffeeBuddy posts. */
 export const postMetadataType = 'coffeebuddy_post';
