@@ -369,8 +369,8 @@ const inputArb = inputs({ sameMinute: false });
 const candidatesOf = (i: FairnessInput) =>
   i.participants.length === 0 ? [] : [...new Set([...i.participants, ...i.volunteers])].filter((id) => !i.excluded.includes(id));
 const firstVolunteerOf = (i: FairnessInput) => i.volunteers.find((id) => candidatesOf(i).includes(id));
-/** The candidates the rule may pick: everyone not away, and the first volunteer even if away. */
-const availableOf = (i: FairnessInput) => candidatesOf(i).filter((id) => !i.away.includes(id) || id === firstVolunteerOf(i));
+/** The candidates the rule may pick: everyone not away, and volunteers even if away. */
+const availableOf = (i: FairnessInput) => candidatesOf(i).filter((id) => !i.away.includes(id) || i.volunteers.includes(id));
 const previousRunnerOf = (i: FairnessInput) => [...i.history].sort((a, b) => b.closedAt.getTime() - a.closedAt.getTime())[0]?.runnerId ?? null;
 const permutation = <T>(items: readonly T[]) => fc.shuffledSubarray([...items], { minLength: items.length, maxLength: items.length });
 

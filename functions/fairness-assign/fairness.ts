@@ -113,7 +113,8 @@ export function chooseRunner(input: FairnessInput): FairnessDecision {
   }
   const volunteerId = input.volunteers.find((id) => candidates.includes(id));
   const away = new Set(input.away);
-  const skippedAway = candidates.filter((id) => away.has(id) && id !== volunteerId).sort(compareText);
+  // Volunteering is asking for this run: a volunteer is never passed over as away.
+  const skippedAway = candidates.filter((id) => away.has(id) && !input.volunteers.includes(id)).sort(compareText);
   const available = candidates.filter((id) => !skippedAway.includes(id));
   if (available.length === 0) {
     const who = listOf(skippedAway.map(mention));
