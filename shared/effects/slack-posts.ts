@@ -11,7 +11,8 @@ export type PostKind =
   | `reminder:${string}`
   | 'last_call'
   | 'reset_notice'
-  | 'feedback_prompt';
+  | 'feedback_prompt'
+  | `cup_withdrawn:${string}`;
 
 /** The `event_type` of the metadata on every message CoffeeBuddy posts. */
 export const postMetadataType = 'coffeebuddy_post';
