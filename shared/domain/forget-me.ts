@@ -53,7 +53,7 @@ export function forgetPrompt(check: ForgetCheck, now: Date): SlackMessage {
     ...check.undelivered.map((cup) =>
       cup.runnerSlackUserId
         ? `Not delivered yet: ${yourCup(cup)}. It will be withdrawn and ${mention(cup.runnerSlackUserId)} told not to buy it. If you still want it, say \`/coffee forget-me\` once it's delivered.`
-        : `Not delivered yet: ${yourCup(cup)}. It will be withdrawn before a runner is chosen.`,
+        : `Not delivered yet: ${yourCup(cup)}. It will be withdrawn; no runner has it on their list yet.`,
     ),
     `The button works for ${confirmMinutes} minutes.`,
   ];
