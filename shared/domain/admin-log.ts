@@ -24,6 +24,11 @@ const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((
  */
 export function describeChange(field: string, change: RecordedChange, defaults: SettingDefaults): string {
   const minutes = (value: unknown, fallback: number) => (typeof value === 'number' ? `${value} min` : `not set, ${fallback} min by default`);
+  /** "set last call to 3 min before …", or back to the default when the new value is not set. */
+  const setMinutes = (what: string, before: string, fallback: number) =>
+    typeof change.to === 'number'
+      ? `set ${what} to ${change.to} min ${before} (was ${minutes(change.from, fallback)})`
+      : `set ${what} back to the default, ${fallback} min ${before} (was ${minutes(change.from, fallback)})`;
   const onOff = (what: string) => `turned ${what} ${change.to ? 'on' : 'off'}`;
   switch (field) {
     case 'enabled':
@@ -32,14 +37,10 @@ export function describeChange(field: string, change: RecordedChange, defaults: 
       return onOff('runner reminders');
     case 'lastCallEnabled':
       return onOff('last call');
-    case 'reminderOffsetMinutes': {
-      const d = defaults.reminderOffsetMinutes;
-      return `set runner reminders to ${minutes(change.to, d)} before pickup (was ${minutes(change.from, d)})`;
-    }
-    case 'lastCallMinutes': {
-      const d = defaults.lastCallMinutes;
-      return `set last call to ${minutes(change.to, d)} before a scheduled close (was ${minutes(change.from, d)})`;
-    }
+    case 'reminderOffsetMinutes':
+      return setMinutes('runner reminders', 'before pickup', defaults.reminderOffsetMinutes);
+    case 'lastCallMinutes':
+      return setMinutes('last call', 'before a scheduled close', defaults.lastCallMinutes);
     case 'fairnessWindowRuns':
       return `set the fairness window to the last ${plural(Number(change.to), 'run', 'runs')} (was ${Number(change.from)})`;
     case 'dataRetentionDays':
