@@ -297,4 +297,23 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
     expect(orderLines(await listActiveOrders(stack.db.sql, runId))).toEqual(['• <@U011> Latte · Small']);
     expect(await runMessage()).not.toContain('Mocha');
   });
+
+  it('forget-me with a cup in a run nobody could be picked for: withdrawn, and no runner to tell', async () => {
+    const channel = 'CAWAY7';
+    await drive.command(channel, 'away', 'U013');
+    const { runId, text } = await closedRun(channel, ['U013']);
+    expect(text).toContain('nobody can go');
+    const asked = await forgetMe(channel, 'U013');
+    expect(asked.text.split('\n')[1]).toBe(
+      'Not delivered yet: your *Latte · Small* from the coffee run in <#CAWAY7>. It will be withdrawn; no runner has it on their list yet.',
+    );
+    await drive.click('U013', channel, 'forget_me.confirm', asked.button!);
+    expect(drive.lastEphemeral('U013').split('\n').slice(0, 2)).toEqual([
+      'Done: CoffeeBuddy has forgotten you. Deleted: your saved last order (1 channel), your away settings (1 channel) and your name and time zone.',
+      'Withdrawn: your *Latte · Small* from the coffee run in <#CAWAY7>.',
+    ]);
+    expect(await stack.runRetries()).toBe(0);
+    expect(stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('One cup less for the coffee run in <#CAWAY7>'))).toEqual([]);
+    expect(await listActiveOrders(stack.db.sql, runId)).toEqual([]);
+  });
 });
