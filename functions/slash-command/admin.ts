@@ -116,24 +116,7 @@ export async function handleAdminCommand(command: SlashCommand, typedWords: stri
   const current = await findChannelSettings(deps.sql, command.channel_id);
   const settings = current ?? defaultChannelSettings;
   if (verb === '' || verb === 'show' || verb === 'help') {
-    if (verb === '' && command.trigger_id) {
-      // trigger_id expires 3 s after the command and works once: the modal opens in this request.
-      try {
-        // Someone who may not change the settings sees them read-only, with who may: not a form that fails on Save.
-        const standing = await standingOf(deps.slack, command.channel_id, command.user_id);
-        const view = administers(settings, command.user_id, standing)
-          ? adminSettingsModal({ slackChannelId: command.channel_id, settings, defaults, bounds: deps.config })
-          : adminSettingsReadOnlyView({ slackChannelId: command.channel_id, settings, defaults, who: whoMayAdminister(settings, standing.creator) });
-        await deps.slack.openView({ triggerId: command.trigger_id, view });
-      } catch (error) {
-        if (!isTriggerRefusal(error)) throw error;
-        // Only a new command brings a new trigger; the settings as text are still true and useful.
-        return {
-          text: `The settings form couldn't open in the 3 seconds Slack allows, so here they are as text. Run \`/coffee admin\` again for the form.\n\n${describeSettings(settings, defaults)}\n\n${usage}`,
-        };
-      }
-      return { text: 'Opening the CoffeeBuddy settings for this channel…' };
-    }
+    if (verb === '' && command.trigger_id) return openSettings(command, command.trigger_id, settings, deps);
     return { text: `${describeSettings(settings, defaults)}\n\n${usage}` };
   }
   if (verb === 'log' || verb === 'reset') {
@@ -178,6 +161,29 @@ export async function handleAdminCommand(command: SlashCommand, typedWords: stri
   deps.log.info('channel settings changed', { channel: command.channel_id, by: command.user_id, fields: Object.keys(outcome.changes) });
   const done = Object.entries(outcome.changes).map(([field, change]) => describeChange(field, change, defaults));
   return { text: `Done: you ${listed(done)}.\n${describeSettings(outcome.settings, defaults)}` };
+}
+
+/**
+ * The settings screen: the form for someone who may change the settings, else the same settings
+ * read-only with who may (not a form that fails on Save). The trigger_id expires 3 s after the
+ * command and works once, so it opens in this request.
+ */
+async function openSettings(command: SlashCommand, triggerId: string, settings: ChannelSettings, deps: SlashCommandDeps): Promise<EphemeralReply> {
+  const defaults = { reminderOffsetMinutes: deps.config.REMINDER_OFFSET_MINUTES, lastCallMinutes: deps.config.LAST_CALL_MINUTES };
+  try {
+    const standing = await standingOf(deps.slack, command.channel_id, command.user_id);
+    const view = administers(settings, command.user_id, standing)
+      ? adminSettingsModal({ slackChannelId: command.channel_id, settings, defaults, bounds: deps.config })
+      : adminSettingsReadOnlyView({ slackChannelId: command.channel_id, settings, defaults, who: whoMayAdminister(settings, standing.creator) });
+    await deps.slack.openView({ triggerId, view });
+  } catch (error) {
+    if (!isTriggerRefusal(error)) throw error;
+    // Only a new command brings a new trigger; the settings as text are still true and useful.
+    return {
+      text: `The settings form couldn't open in the 3 seconds Slack allows, so here they are as text. Run \`/coffee admin\` again for the form.\n\n${describeSettings(settings, defaults)}\n\n${usage}`,
+    };
+  }
+  return { text: 'Opening the CoffeeBuddy settings for this channel…' };
 }
 
 async function adminLog(command: SlashCommand, pageText: string, deps: SlashCommandDeps): Promise<EphemeralReply> {

@@ -290,6 +290,11 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
         ],
       },
     ]);
+    // A trigger Slack no longer takes: the settings come as text instead, with how to get the form.
+    stack.slack.failNext('views.open', { error: 'expired_trigger_id' });
+    expect((await admin(channel, '', 'UCAROL')).split('\n\n')[0]).toBe(
+      "The settings form couldn't open in the 3 seconds Slack allows, so here they are as text. Run `/coffee admin` again for the form.",
+    );
     await admin(channel, '', 'UBOB');
     const form = stack.slack.callsTo('views.open').at(-1)!.args.view as { submit?: unknown; callback_id?: string };
     expect(form).toMatchObject({ callback_id: 'admin.settings', submit: { type: 'plain_text', text: 'Save' } });
