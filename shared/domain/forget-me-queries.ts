@@ -45,7 +45,7 @@ export type ForgetOutcome =
 export const cupWithdrawnKind = 'forget_me.cup_withdrawn';
 
 /** Ask for the runner's "one cup less" DM, and the run message to drop the cup. */
-export function cupWithdrawnNotices(cup: UndeliveredCup): EffectRequest[] {
+function cupWithdrawnNotices(cup: UndeliveredCup): EffectRequest[] {
   const notice: EffectRequest = { kind: cupWithdrawnKind, key: `cup_withdrawn:${cup.orderId}`, scope: cup.runId, payload: cup };
   return [...(cup.runnerSlackUserId ? [notice] : []), syncRunMessage(cup.runId)];
 }
@@ -92,7 +92,9 @@ export async function checkForget(sql: Sql, slackUserId: string, lock: boolean):
     left join users runner on runner.id = r.runner_id
     where o.user_id = ${user.id} and o.status = 'active' and r.status = 'closed'
     order by r.closed_at, o.id
+    ${lock ? sql`for update of o, r` : sql``}
   `;
+  // Locked (when forgetting): a run marked done meanwhile is re-read as delivered and keeps the cup.
   const undelivered = cups.map(({ drink, size, customizations, freeText, ...cup }) => ({
     ...cup,
     order: orderFromRow({ drink, size, customizations, freeText }),
