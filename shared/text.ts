@@ -6,3 +6,8 @@ export function isStorableText(text: string): boolean {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what Postgres cannot store in text
   return !/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
 }
+
+/** "a", "a and b", "a, b and c": a list in a sentence. */
+export function listed(parts: readonly string[]): string {
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? '');
+}

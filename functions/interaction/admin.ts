@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { adminResetConfirmAction, parseAdminSubmission, type AdminViewState } from '../../shared/domain/admin-views.ts';
 import { changeChannelSettings, describeSettings, requestChannelReset, whoMayAdministerByName } from '../../shared/domain/channel-admin.ts';
-import { describeChange, listed } from '../../shared/domain/admin-log.ts';
+import { describeChange } from '../../shared/domain/admin-log.ts';
+import { listed } from '../../shared/text.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
 

@@ -1,6 +1,7 @@
 import { isTriggerRefusal, SlackCallError } from '../../shared/slack/port.ts';
 import { membersNamed } from '../../shared/slack/names.ts';
-import { describeAdminAction, describeChange, listed } from '../../shared/domain/admin-log.ts';
+import { describeAdminAction, describeChange } from '../../shared/domain/admin-log.ts';
+import { listed } from '../../shared/text.ts';
 import { findChannelSettings, hasOpenRun, listAdminActions, recordAdminAction } from '../../shared/domain/channel-admin-queries.ts';
 import {
   changeChannelSettings,

@@ -1,4 +1,5 @@
 import { mention } from '../slack/text.ts';
+import { listed } from '../text.ts';
 
 /** The deployment's defaults a "not set" (null) setting stands for. */
 export interface SettingDefaults {
@@ -8,11 +9,6 @@ export interface SettingDefaults {
 
 /** One change as the audit trail stores it: the setting's value before and after. */
 export type RecordedChange = { from?: unknown; to?: unknown };
-
-/** "a", "a and b", "a, b and c". */
-export function listed(parts: readonly string[]): string {
-  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? '');
-}
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : []);

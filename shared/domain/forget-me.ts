@@ -4,7 +4,7 @@ import type { EffectDeps } from '../effects/effects.ts';
 import { postOnce } from '../effects/slack-posts.ts';
 import type { SlackMessage } from '../slack/port.ts';
 import { mention } from '../slack/text.ts';
-import { listed } from './admin-log.ts';
+import { listed } from '../text.ts';
 import type { ForgetCheck, ForgetOutcome, UndeliveredCup } from './forget-me-queries.ts';
 import { formerMember } from './forgotten.ts';
 import { orderSpec, renderOrder } from './orders.ts';
