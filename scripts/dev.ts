@@ -69,6 +69,8 @@ async function main(): Promise<void> {
   if (!env.SLACK_API_URL && !env.SLACK_BOT_TOKEN) {
     emulator = await startSlackEmulator({
       users: emulatedUsers(people),
+      // Ana made #coffee: admin refusals name her, a person, as who may change its settings.
+      channelCreators: { [localSlack.channelId]: localSlack.userId },
       onCall: (call) => say(`[slack] ${describeCall(call)}`),
       // Slack's rate limits stay on, unless a load test says why its traffic is beyond them.
       ...(env.SLACK_EMULATOR_RATE_LIMITS_OFF ? { rateLimitsOff: { reason: env.SLACK_EMULATOR_RATE_LIMITS_OFF } } : {}),

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { adminResetConfirmAction, parseAdminSubmission, type AdminViewState } from '../../shared/domain/admin-views.ts';
-import { changeChannelSettings, describeSettings, requestChannelReset } from '../../shared/domain/channel-admin.ts';
+import { changeChannelSettings, describeSettings, requestChannelReset, whoMayAdministerByName } from '../../shared/domain/channel-admin.ts';
+import { describeChange } from '../../shared/domain/admin-log.ts';
+import { listed } from '../../shared/text.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
 
@@ -28,9 +30,14 @@ export async function handleAdminSubmission(payload: ViewSubmissionPayload, deps
     change: parsed.apply,
   });
   if (outcome.kind === 'refused') {
-    return { response_action: 'errors', errors: { switches: `Only ${outcome.who} can change CoffeeBuddy's settings here. Nothing was changed.` } };
+    // A field error is plain text, where a mention shows as `<@U…>`: people are named.
+    const who = await whoMayAdministerByName(deps.slack, outcome);
+    return { response_action: 'errors', errors: { switches: `Only ${who} can change these settings now, so nothing was saved.` } };
   }
-  const text = outcome.kind === 'changed' ? `Settings saved.\n${describeSettings(outcome.settings, defaults)}` : 'Nothing changed.';
+  const text =
+    outcome.kind === 'changed'
+      ? `Settings saved: you ${listed(Object.entries(outcome.changes).map(([field, change]) => describeChange(field, change, defaults)))}.\n${describeSettings(outcome.settings, defaults)}`
+      : 'Nothing changed: the settings were already as you saved them.';
   await deps.slack.postEphemeral({ channel: metadata.slackChannelId, user: payload.user.id, text }).catch((error: unknown) => {
     deps.log.warn('settings confirmation not delivered', { error });
   });

@@ -1,4 +1,6 @@
 import { defineFunction } from '../../shared/function.ts';
+import { cupWithdrawnKind } from '../../shared/domain/forget-me-queries.ts';
+import { runCupWithdrawnNotice } from '../../shared/domain/forget-me.ts';
 import { runSyncRunMessage, syncRunMessageKind } from '../../shared/domain/run-message-effect.ts';
 import { handleInteractionRequest } from './http.ts';
 import { interactionConfig } from './schema.ts';
@@ -20,5 +22,5 @@ export const interaction = defineFunction({
     'com.coffeebuddy.run.completed',
     'com.coffeebuddy.runner.declined',
   ],
-  effects: { [syncRunMessageKind]: runSyncRunMessage },
+  effects: { [syncRunMessageKind]: runSyncRunMessage, [cupWithdrawnKind]: runCupWithdrawnNotice },
 });

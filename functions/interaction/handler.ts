@@ -1,6 +1,8 @@
 import { adminResetConfirmAction, adminSettingsCallbackId } from '../../shared/domain/admin-views.ts';
 import { runActions } from '../../shared/domain/run-message.ts';
 import { handleAdminSubmission, handleResetConfirm } from './admin.ts';
+import { forgetMeConfirmAction } from '../../shared/domain/forget-me.ts';
+import { handleForgetMeConfirm } from './forget-me.ts';
 import type { OrderSpec } from '../../shared/domain/orders.ts';
 import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission, type OrderModalMetadata } from './modal.ts';
 import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
@@ -108,6 +110,7 @@ const actionHandlers: Readonly<Record<string, ActionHandler>> = {
   [runActions.cannotGo]: handleRunnerAction,
   [runActions.takeRun]: handleTakeRun,
   [adminResetConfirmAction]: handleResetConfirm,
+  [forgetMeConfirmAction]: handleForgetMeConfirm,
   [suggestionActions.runCommand]: suggestionButton,
   [suggestionActions.startRun]: suggestionButton,
   ...Object.fromEntries([...Object.values(ratingActions), ...Object.keys(thumbActions)].map((actionId) => [actionId, handleRatingAction])),

@@ -1,4 +1,7 @@
-import { isTriggerRefusal } from '../../shared/slack/port.ts';
+import { isTriggerRefusal, SlackCallError } from '../../shared/slack/port.ts';
+import { membersNamed } from '../../shared/slack/names.ts';
+import { describeAdminAction, describeChange } from '../../shared/domain/admin-log.ts';
+import { listed } from '../../shared/text.ts';
 import { findChannelSettings, hasOpenRun, listAdminActions, recordAdminAction } from '../../shared/domain/channel-admin-queries.ts';
 import {
   changeChannelSettings,
@@ -12,8 +15,8 @@ import {
   type ChannelSettings,
   type NumericSetting,
 } from '../../shared/domain/channel-admin.ts';
-import { adminResetConfirmAction, adminSettingsModal } from '../../shared/domain/admin-views.ts';
-import { mention, slackDateTime, typedText } from '../../shared/slack/text.ts';
+import { adminResetConfirmAction, adminSettingsModal, adminSettingsReadOnlyView } from '../../shared/domain/admin-views.ts';
+import { escapeMrkdwn, mention, slackDateTime, typedText } from '../../shared/slack/text.ts';
 import type { SlashCommandDeps } from './handler.ts';
 import type { EphemeralReply, SlashCommand } from './schema.ts';
 
@@ -23,11 +26,43 @@ const usage = [
   '`/coffee admin window <runs>` · `retention <days>` · `admins add|remove @user` · `reset` · `log [page]`',
 ].join('\n');
 
+const adminsUsage = 'Say `/coffee admin admins add @someone` or `/coffee admin admins remove @someone`.';
+
+/**
+ * Who `admins add|remove …` names: an escaped mention (`<@U123|name>`), a bare `U123`, or a name
+ * as typed (`@chloé`, `@Chloé Martin`): the manifest sets `should_escape: false`, so Slack passes
+ * a typed mention as plain text, looked up in the workspace directory. Ambiguous or unknown names
+ * are answered with what was tried, never guessed.
+ */
+async function resolvePerson(typed: string, deps: SlashCommandDeps): Promise<{ id: string } | { reply: string }> {
+  const id = /^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$/.exec(typed)?.[1] ?? (/^[UW][A-Z0-9]{1,20}$/.test(typed) ? typed : null);
+  if (id) return { id };
+  const name = `@${typed.replace(/^@/, '')}`;
+  const shown = `\`${typedText(name)}\``;
+  const form = 'or pick them in the settings form: `/coffee admin`.';
+  let found: Awaited<ReturnType<typeof membersNamed>>;
+  try {
+    found = membersNamed(await deps.slack.listMembers(), typed);
+  } catch (error) {
+    if (!(error instanceof SlackCallError)) throw error;
+    deps.log.warn('users.list failed; cannot look up a typed name', { error });
+    return { reply: `I couldn't ask Slack who ${shown} is just now. Try again in a minute, ${form}` };
+  }
+  if (found.length === 1) return { id: found[0]!.id };
+  if (found.length === 0) {
+    return { reply: `I couldn't find anyone called ${shown} here (I looked at usernames, display names and full names). Check the spelling, ${form}` };
+  }
+  const who = found.slice(0, 10).map((m) => `${mention(m.id)} (${escapeMrkdwn(m.realName || m.displayName)}, @${escapeMrkdwn(m.handle)})`);
+  return {
+    reply: `${found.length} people are called ${shown}: ${listed(who)}. Say which with their username, e.g. \`/coffee admin admins add @${escapeMrkdwn(found[0]!.handle)}\`, ${form}`,
+  };
+}
+
 /** How a text command changes the settings, or why it can't. */
 type Parsed = { action: string; change: (s: ChannelSettings) => ChannelSettings } | { reply: string };
 
 function parseChange(words: string[], deps: SlashCommandDeps): Parsed {
-  const [verb = '', arg = '', value = ''] = words;
+  const [verb = '', arg = ''] = words;
   const onOff = (text: string) => (text === 'on' ? true : text === 'off' ? false : null);
   const number = (setting: NumericSetting, text: string): Parsed | number => {
     const n = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
@@ -58,9 +93,9 @@ function parseChange(words: string[], deps: SlashCommandDeps): Parsed {
       return typeof n === 'number' ? set(verb, key, n) : n;
     }
     case 'admins': {
-      // Slack escapes mentions in command text as <@U123|name>; a bare U123 is accepted too.
-      const user = /^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$/.exec(value)?.[1] ?? (/^[UW][A-Z0-9]{1,20}$/.test(value) ? value : null);
-      if ((arg !== 'add' && arg !== 'remove') || !user) return { reply: 'Say `/coffee admin admins add @someone` or `/coffee admin admins remove @someone`.' };
+      // The person is resolved to a Slack id before this (resolvePerson).
+      const user = words[2] ?? '';
+      if ((arg !== 'add' && arg !== 'remove') || !user) return { reply: adminsUsage };
       return {
         action: `admins ${arg}`,
         change: (s) => ({
@@ -75,28 +110,14 @@ function parseChange(words: string[], deps: SlashCommandDeps): Parsed {
 }
 
 /** `/coffee admin …`: the settings modal, the settings as text, a change, the reset, or the audit log. */
-export async function handleAdminCommand(command: SlashCommand, words: string[], deps: SlashCommandDeps): Promise<EphemeralReply> {
+export async function handleAdminCommand(command: SlashCommand, typedWords: string[], deps: SlashCommandDeps): Promise<EphemeralReply> {
+  let words = typedWords;
   const [verb = ''] = words;
   const defaults = { reminderOffsetMinutes: deps.config.REMINDER_OFFSET_MINUTES, lastCallMinutes: deps.config.LAST_CALL_MINUTES };
   const current = await findChannelSettings(deps.sql, command.channel_id);
   const settings = current ?? defaultChannelSettings;
   if (verb === '' || verb === 'show' || verb === 'help') {
-    if (verb === '' && command.trigger_id) {
-      // trigger_id expires 3 s after the command and works once: the modal opens in this request.
-      try {
-        await deps.slack.openView({
-          triggerId: command.trigger_id,
-          view: adminSettingsModal({ slackChannelId: command.channel_id, settings, defaults, bounds: deps.config }),
-        });
-      } catch (error) {
-        if (!isTriggerRefusal(error)) throw error;
-        // Only a new command brings a new trigger; the settings as text are still true and useful.
-        return {
-          text: `The settings form couldn't open in the 3 seconds Slack allows, so here they are as text. Run \`/coffee admin\` again for the form.\n\n${describeSettings(settings, defaults)}\n\n${usage}`,
-        };
-      }
-      return { text: 'Opening the CoffeeBuddy settings for this channel…' };
-    }
+    if (verb === '' && command.trigger_id) return openSettings(command, command.trigger_id, settings, deps);
     return { text: `${describeSettings(settings, defaults)}\n\n${usage}` };
   }
   if (verb === 'log' || verb === 'reset') {
@@ -117,6 +138,13 @@ export async function handleAdminCommand(command: SlashCommand, words: string[],
     }
     return verb === 'log' ? adminLog(command, words[1] ?? '1', deps) : resetPrompt(command, deps);
   }
+  if (verb === 'admins') {
+    const [, arg = '', ...named] = words;
+    if ((arg !== 'add' && arg !== 'remove') || named.length === 0) return { text: adminsUsage };
+    const person = await resolvePerson(named.join(' '), deps);
+    if ('reply' in person) return { text: person.reply };
+    words = ['admins', arg, person.id];
+  }
   const parsed = parseChange(words, deps);
   if ('reply' in parsed) return { text: parsed.reply };
   const outcome = await changeChannelSettings({
@@ -132,7 +160,31 @@ export async function handleAdminCommand(command: SlashCommand, words: string[],
   if (outcome.kind === 'refused') return { text: `Only ${outcome.who} can change CoffeeBuddy's settings here. Nothing was changed.` };
   if (outcome.kind === 'unchanged') return { text: `Nothing to change: that is the setting already.\n${describeSettings(outcome.settings, defaults)}` };
   deps.log.info('channel settings changed', { channel: command.channel_id, by: command.user_id, fields: Object.keys(outcome.changes) });
-  return { text: `Done. ${describeSettings(outcome.settings, defaults)}` };
+  const done = Object.entries(outcome.changes).map(([field, change]) => describeChange(field, change, defaults));
+  return { text: `Done: you ${listed(done)}.\n${describeSettings(outcome.settings, defaults)}` };
+}
+
+/**
+ * The settings screen: the form for someone who may change the settings, else the same settings
+ * read-only with who may (not a form that fails on Save). The trigger_id expires 3 s after the
+ * command and works once, so it opens in this request.
+ */
+async function openSettings(command: SlashCommand, triggerId: string, settings: ChannelSettings, deps: SlashCommandDeps): Promise<EphemeralReply> {
+  const defaults = { reminderOffsetMinutes: deps.config.REMINDER_OFFSET_MINUTES, lastCallMinutes: deps.config.LAST_CALL_MINUTES };
+  try {
+    const standing = await standingOf(deps.slack, command.channel_id, command.user_id);
+    const view = administers(settings, command.user_id, standing)
+      ? adminSettingsModal({ slackChannelId: command.channel_id, settings, defaults, bounds: deps.config })
+      : adminSettingsReadOnlyView({ slackChannelId: command.channel_id, settings, defaults, who: whoMayAdminister(settings, standing.creator) });
+    await deps.slack.openView({ triggerId, view });
+  } catch (error) {
+    if (!isTriggerRefusal(error)) throw error;
+    // Only a new command brings a new trigger; the settings as text are still true and useful.
+    return {
+      text: `The settings form couldn't open in the 3 seconds Slack allows, so here they are as text. Run \`/coffee admin\` again for the form.\n\n${describeSettings(settings, defaults)}\n\n${usage}`,
+    };
+  }
+  return { text: 'Opening the CoffeeBuddy settings for this channel…' };
 }
 
 async function adminLog(command: SlashCommand, pageText: string, deps: SlashCommandDeps): Promise<EphemeralReply> {
@@ -141,10 +193,8 @@ async function adminLog(command: SlashCommand, pageText: string, deps: SlashComm
   const pageSize = 15;
   const { entries, total } = await listAdminActions(deps.sql, command.channel_id, page, pageSize);
   if (entries.length === 0) return { text: page === 1 ? 'No admin actions here yet.' : `There is no page ${page}.` };
-  const lines = entries.map((entry) => {
-    const changes = Object.entries(entry.changes).map(([field, change]) => `${field}: ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`);
-    return `• ${slackDateTime(entry.createdAt)} ${mention(entry.actorSlackUserId)} *${entry.action}*${changes.length ? ` (${changes.join('; ')})` : ''}`;
-  });
+  const defaults = { reminderOffsetMinutes: deps.config.REMINDER_OFFSET_MINUTES, lastCallMinutes: deps.config.LAST_CALL_MINUTES };
+  const lines = entries.map((entry) => `• ${slackDateTime(entry.createdAt)}: ${describeAdminAction(entry, defaults)}`);
   const pages = Math.ceil(total / pageSize);
   return { text: [`*Admin log* (page ${page} of ${pages}, newest first)`, ...lines].join('\n') };
 }

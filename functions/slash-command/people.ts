@@ -1,10 +1,11 @@
 import { isTimeZone } from '../../shared/config.ts';
-import { formerMember, tombstoneId } from '../../shared/domain/forgotten.ts';
+import { checkForget } from '../../shared/domain/forget-me-queries.ts';
+import { forgetPrompt } from '../../shared/domain/forget-me.ts';
 import { zonedWallTimeToUtc } from '../../shared/domain/pickup-time.ts';
 import { slackTimeAfter } from '../../shared/slack/text.ts';
 import { parseAway, type LocalDay } from './away-text.ts';
 import type { SlashCommandDeps } from './handler.ts';
-import { endAway, forgetPerson, setAway, type ForgetOutcome } from './people-queries.ts';
+import { endAway, setAway } from './people-queries.ts';
 import { upsertChannel, upsertUser } from './queries.ts';
 import type { EphemeralReply, SlashCommand } from './schema.ts';
 
@@ -63,15 +64,14 @@ export async function backCommand(command: SlashCommand, deps: SlashCommandDeps)
 }
 
 /**
- * `/coffee forget-me`: delete what CoffeeBuddy stores about the person everywhere; past orders and
- * the runs they carried stay, anonymous (see `forgetPerson`). Idempotent. Refused while they are
- * part of an open run, which needs them by name until it closes.
+ * `/coffee forget-me`: says what forgetting would delete, keep and withdraw (a cup on its way), with
+ * a button to go ahead (the interaction function forgets them); or why it must wait (a run that
+ * needs them by name until it is over).
  */
 export async function forgetMeCommand(command: SlashCommand, deps: SlashCommandDeps): Promise<EphemeralReply> {
-  const now = deps.now();
-  const outcome = await deps.sql.begin((tx) => forgetPerson(tx, { slackUserId: command.user_id, tombstoneId: tombstoneId(), at: now }));
-  deps.log.info('forget-me', { outcome: outcome.kind });
-  return forgetReply(outcome);
+  const check = await checkForget(deps.sql, command.user_id, false);
+  deps.log.info('forget-me asked', { outcome: check.kind });
+  return forgetPrompt(check, deps.now());
 }
 
 /** `Thu, 24 Dec 2026, 00:00 (Europe/Berlin)`: the fallback where Slack cannot render a date token. */
@@ -111,49 +111,6 @@ function awayReply(slackChannelId: string, until: Date | null, lastDay: LocalDay
   }
   return {
     text: `You're away from coffee runs in ${here} ${untilWhen}: you won't be picked as runner before then. ${still} \`/coffee back\` ends it sooner.`,
-  };
-}
-
-function forgetReply(outcome: ForgetOutcome): EphemeralReply {
-  if (outcome.kind === 'nothing_stored') {
-    return { text: 'CoffeeBuddy has nothing stored about you, so there was nothing to forget.' };
-  }
-  if (outcome.kind === 'in_open_run') {
-    const where = outcome.slackChannelIds.map(channelLink).join(', ');
-    return {
-      text:
-        `Nothing was deleted yet: you're part of an open coffee run in ${where} (you ordered in it or started it). ` +
-        'Withdraw your order (or close or cancel the run you started), then say `/coffee forget-me` again.',
-    };
-  }
-  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-  const deleted = [
-    outcome.preferences > 0 ? `your saved last order (${count(outcome.preferences, 'channel', 'channels')})` : null,
-    outcome.awayPeriods > 0 ? `your away settings (${count(outcome.awayPeriods, 'channel', 'channels')})` : null,
-    outcome.volunteerAndDecline > 0 ? `${count(outcome.volunteerAndDecline, "*I'll go* / *I can't go* record", "*I'll go* / *I can't go* records")}` : null,
-    outcome.ratings > 0 ? `${count(outcome.ratings, 'run rating', 'run ratings')}` : null,
-    outcome.adminOf > 0 ? `your CoffeeBuddy admin role (${count(outcome.adminOf, 'channel', 'channels')})` : null,
-    'your name and time zone',
-  ].filter((part): part is string => part !== null);
-  const kept = [
-    outcome.pastOrders > 0
-      ? `${count(outcome.pastOrders, 'past order', 'past orders')} of yours ${outcome.pastOrders === 1 ? 'shows' : 'show'} as "${formerMember}"`
-      : null,
-    outcome.runsCarried > 0
-      ? `${count(outcome.runsCarried, 'run', 'runs')} you carried ${outcome.runsCarried === 1 ? 'counts' : 'count'} toward fairness, anonymously`
-      : null,
-  ].filter((part): part is string => part !== null);
-  const listed = (parts: string[]) => (parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? ''));
-  return {
-    text: [
-      `Done: CoffeeBuddy has forgotten you. Deleted: ${listed(deleted)}.`,
-      kept.length > 0 ? `Kept, without your name: ${listed(kept)}.` : null,
-      // The audit trail of channel settings is the channel's record, kept as it was written.
-      outcome.adminActions > 0 ? "The channel settings changes you made stay in the channel's admin audit log." : null,
-      'Messages already posted in Slack are not changed. If you use CoffeeBuddy again, it starts from scratch.',
-    ]
-      .filter((line): line is string => line !== null)
-      .join('\n'),
   };
 }
 

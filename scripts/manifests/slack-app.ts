@@ -27,7 +27,7 @@ export const botScopes: { scope: string; why: string }[] = [
   { scope: 'groups:read', why: 'the same in private channels' },
   {
     scope: 'users:read',
-    why: "users.info: a user's time zone (pickup times), display name and whether they are a workspace admin (who may close or cancel). views.open needs no scope: the trigger_id is the permission",
+    why: "users.info: a user's time zone (pickup times), display name and whether they are a workspace admin (who may close or cancel); users.list: who a typed @name is (/coffee admin admins add @name). views.open needs no scope: the trigger_id is the permission",
   },
 ];
 

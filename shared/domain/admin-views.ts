@@ -1,5 +1,5 @@
 import type { InputBlock, ModalView, PlainTextOption } from '@slack/types';
-import { numericSettings, outOfBounds, type AdminBounds, type ChannelSettings, type NumericSetting } from './channel-admin.ts';
+import { describeSettings, numericSettings, outOfBounds, type AdminBounds, type ChannelSettings, type NumericSetting } from './channel-admin.ts';
 
 /** Ids the interaction function routes on. */
 export const adminSettingsCallbackId = 'admin.settings';
@@ -89,6 +89,34 @@ export function adminSettingsModal(args: {
         label: { type: 'plain_text', text: 'Channel admins' },
         hint: { type: 'plain_text', text: 'They (and workspace admins) may change these settings.' },
         element: { type: 'multi_users_select', action_id: 'value', initial_users: settings.adminSlackUserIds, max_selected_items: 100 },
+      },
+    ],
+  };
+}
+
+/**
+ * The settings as someone who may not change them sees them: the same values, no inputs and no
+ * Save, and who can change them. Sections are mrkdwn, so people's names render (a plain-text label
+ * would show `<@U…>`).
+ */
+export function adminSettingsReadOnlyView(args: {
+  slackChannelId: string;
+  settings: ChannelSettings;
+  defaults: { reminderOffsetMinutes: number; lastCallMinutes: number };
+  /** Who may change them, in mrkdwn (`whoMayAdminister`). */
+  who: string;
+}): ModalView {
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: 'CoffeeBuddy settings' },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [
+      { type: 'section', block_id: 'channel', text: { type: 'mrkdwn', text: `Settings for <#${args.slackChannelId}>` } },
+      { type: 'section', block_id: 'settings', text: { type: 'mrkdwn', text: describeSettings(args.settings, args.defaults) } },
+      {
+        type: 'context',
+        block_id: 'who',
+        elements: [{ type: 'mrkdwn', text: `Only ${args.who} can change these. Ask one of them if something should be different.` }],
       },
     ],
   };

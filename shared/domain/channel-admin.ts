@@ -68,6 +68,23 @@ export function whoMayAdminister(settings: Pick<ChannelSettings, 'adminSlackUser
 }
 
 /**
+ * Who may administer the channel, by name, for plain text (a modal's field error), where Slack
+ * shows a mention as its raw `<@U…>`. Names come from `users.info` (cached); someone Slack cannot
+ * name is left out rather than shown as an id.
+ */
+export async function whoMayAdministerByName(slack: SlackPort, args: { creator: string | null; admins: readonly string[] }): Promise<string> {
+  const nameOf = (id: string) =>
+    slack.getUser(id).then(
+      (user) => user?.name ?? null,
+      () => null,
+    );
+  const creator = args.creator ? await nameOf(args.creator) : null;
+  const admins = await Promise.all(args.admins.filter((id) => id !== args.creator).map(nameOf));
+  const people = [...(creator ? [`${creator} (who created this channel)`] : []), ...admins.filter((name): name is string => name !== null)];
+  return people.length > 0 ? `${people.join(', ')} or a workspace admin` : 'a channel admin or a workspace admin';
+}
+
+/**
  * Whether `slackUserId` may administer this channel's CoffeeBuddy: a workspace admin or owner, the
  * channel's creator, or an admin one of them added. Nobody becomes an admin by being first: a guest
  * in a fresh channel could otherwise take it over. Checked on the server for every action.
@@ -88,13 +105,13 @@ export function diffSettings(before: ChannelSettings, after: ChannelSettings): R
 export type AdminOutcome =
   | { kind: 'changed'; changes: Record<string, { from: unknown; to: unknown }>; settings: ChannelSettings }
   | { kind: 'unchanged'; settings: ChannelSettings }
-  | { kind: 'refused'; who: string };
+  /** `who` in mrkdwn (mentions); `creator` and `admins` for a plain-text answer ({@link whoMayAdministerByName}). */
+  | { kind: 'refused'; who: string; creator: string | null; admins: string[] };
 
 /**
  * Apply a change to a channel's settings, authorized and audited in one transaction: the row is
  * locked, the actor checked against the current admins, the change and its audit row (old → new)
  * committed together, and an event emitted for what happens after. A refusal is audited too.
- * A channel without admins gets the actor as its first admin.
  */
 export async function changeChannelSettings(args: {
   sql: Pool;
@@ -123,7 +140,12 @@ export async function changeChannelSettings(args: {
       });
     if (!allowed) {
       await audit(`refused:${args.action}`, {});
-      return { kind: 'refused' as const, who: whoMayAdminister(settings, standing.creator) };
+      return {
+        kind: 'refused' as const,
+        who: whoMayAdminister(settings, standing.creator),
+        creator: standing.creator,
+        admins: settings.adminSlackUserIds,
+      };
     }
     const next = args.change(settings);
     const changes = diffSettings(settings, next);

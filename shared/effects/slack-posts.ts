@@ -14,7 +14,8 @@ export type PostKind =
   | 'reset_notice'
   | 'done_notice'
   | 'feedback_prompt'
-  | 'stuck_notice';
+  | 'stuck_notice'
+  | `cup_withdrawn:${string}`;
 
 /** The `event_type` of the metadata on every message CoffeeBuddy posts. */
 export const postMetadataType = 'coffeebuddy_post';

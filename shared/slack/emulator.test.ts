@@ -1,7 +1,10 @@
 import type { SectionBlock } from '@slack/types';
 import { ErrorCode, LogLevel, WebClient, type WebClientOptions } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../logging.ts';
+import { createMetrics } from '../metrics.ts';
 import { describeCall, startSlackEmulator, type RecordedCall, type SlackEmulator } from './emulator.ts';
+import { createSlackWebApi } from './web-api.ts';
 
 const TOKEN = 'xoxb-emulator-secret';
 
@@ -73,6 +76,36 @@ describe('slack emulator', () => {
     await expect(slack.users.info({ user: 'U404' })).rejects.toMatchObject({ data: { error: 'user_not_found' } });
     emulator.setUser('U2', { name: 'bob', tz: 'UTC' });
     expect((await slack.users.info({ user: 'U2' })).user).toMatchObject({ name: 'bob', tz: 'UTC', tz_offset: 0 });
+  });
+
+  it('pages users.list by cursor, deactivated accounts included; the port reads every page and lists only people who can be named', async () => {
+    for (let i = 0; i < 450; i++) emulator.setUser(`UP${String(i).padStart(3, '0')}`, { name: `p${i}`, ...(i === 7 ? { deleted: true } : {}) });
+    const first = await client().users.list({ limit: 200 });
+    expect(first.members).toHaveLength(200);
+    expect(first.members?.find((m) => m.id === 'UP007')).toMatchObject({ name: 'p7', deleted: true });
+    expect(first.response_metadata?.next_cursor).not.toBe('');
+    await expect(client().users.list({ cursor: 'bm90IGEgY3Vyc29y' })).rejects.toMatchObject({ data: { error: 'invalid_cursor' } });
+
+    const port = createSlackWebApi({
+      token: TOKEN,
+      apiUrl: emulator.url,
+      timeoutMs: 2000,
+      responseUrlPrefixes: [],
+      log: silentLogger,
+      metrics: createMetrics(),
+    });
+    const before = emulator.callsTo('users.list').length;
+    const members = await port.listMembers();
+    expect(members.filter((m) => m.id.startsWith('UP'))).toHaveLength(449);
+    expect(members.some((m) => m.id === 'UP007')).toBe(false);
+    expect(members.find((m) => m.id === 'U1')).toEqual({ id: 'U1', handle: 'ada', displayName: 'ada', realName: 'Ada Lovelace' });
+    // 450 people and the others set up here: three pages of at most 200.
+    expect(
+      emulator
+        .callsTo('users.list')
+        .slice(before)
+        .map((call) => call.args.limit),
+    ).toEqual(['200', '200', '200']);
   });
 
   it('emulates auth.test, conversations.open, ephemeral messages and views', async () => {

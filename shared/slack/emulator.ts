@@ -14,6 +14,8 @@ export interface EmulatedUser {
   tz_offset?: number;
   is_admin?: boolean;
   is_owner?: boolean;
+  /** A deactivated account: `users.list` still lists it. */
+  deleted?: boolean;
 }
 
 /** One request the emulator received, in arrival order. The token is kept apart from `args`. */
@@ -218,6 +220,7 @@ const METHOD_TIER: Record<string, keyof typeof TIER_PER_MINUTE> = {
   'chat.postEphemeral': 4,
   'chat.delete': 3,
   'users.info': 4,
+  'users.list': 2,
   'conversations.open': 3,
   'conversations.info': 3,
   'conversations.history': 3,
@@ -239,6 +242,7 @@ const REQUIRED: Record<string, string[]> = {
   'chat.postEphemeral': ['channel', 'user'],
   'chat.delete': ['channel', 'ts'],
   'users.info': ['user'],
+  'users.list': [],
   'conversations.info': ['channel'],
   'conversations.open': [],
   'views.open': ['trigger_id', 'view'],
@@ -330,23 +334,25 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const id = String(args.user);
       const user = users.get(id);
       if (!user) return { ok: false, error: 'user_not_found' };
-      const name = user.name ?? id.toLowerCase();
-      const realName = user.real_name ?? name;
-      const tz = user.tz ?? 'UTC';
+      return { user: member(id, user) };
+    },
+    // https://docs.slack.dev/reference/methods/users.list: everyone, deactivated accounts too, a page
+    // of `limit` at a time; `response_metadata.next_cursor` is empty on the last page.
+    'users.list': (args) => {
+      const all = [...users.entries()].sort(([a], [b]) => a.localeCompare(b));
+      const start = args.cursor
+        ? Number(
+            Buffer.from(String(args.cursor), 'base64')
+              .toString('utf8')
+              .replace(/^offset:/, ''),
+          )
+        : 0;
+      if (!Number.isInteger(start) || start < 0 || start > all.length) return { ok: false, error: 'invalid_cursor' };
+      const limit = Number(args.limit ?? 0) > 0 ? Math.min(Number(args.limit), 1000) : all.length;
+      const end = start + limit;
       return {
-        user: {
-          id,
-          team_id: emulatedTeamId,
-          name,
-          real_name: realName,
-          tz,
-          tz_offset: user.tz_offset ?? tzOffsetSeconds(tz),
-          is_admin: user.is_admin ?? false,
-          is_owner: user.is_owner ?? false,
-          is_bot: false,
-          deleted: false,
-          profile: { real_name: realName, display_name: user.display_name ?? name },
-        },
+        members: all.slice(start, end).map(([id, user]) => member(id, user)),
+        response_metadata: { next_cursor: end < all.length ? Buffer.from(`offset:${end}`).toString('base64') : '' },
       };
     },
     'conversations.open': (args) => {
@@ -783,6 +789,26 @@ export function slackMessage(m: EmulatedMessage, includeMetadata?: unknown): Rep
 function slackView(args: Args, id: string): Reply {
   const view = args.view && typeof args.view === 'object' ? (args.view as Args) : {};
   return { ...view, id, team_id: emulatedTeamId, hash: `${Date.now()}.emulated`, external_id: args.external_id ?? view.external_id ?? '' };
+}
+
+/** A user object as `users.info` and `users.list` return it. */
+function member(id: string, user: EmulatedUser): Reply {
+  const name = user.name ?? id.toLowerCase();
+  const realName = user.real_name ?? name;
+  const tz = user.tz ?? 'UTC';
+  return {
+    id,
+    team_id: emulatedTeamId,
+    name,
+    real_name: realName,
+    tz,
+    tz_offset: user.tz_offset ?? tzOffsetSeconds(tz),
+    is_admin: user.is_admin ?? false,
+    is_owner: user.is_owner ?? false,
+    is_bot: false,
+    deleted: user.deleted ?? false,
+    profile: { real_name: realName, display_name: user.display_name ?? name },
+  };
 }
 
 function tzOffsetSeconds(tz: string): number {

@@ -14,6 +14,7 @@ export const slackNotConfigured: SlackPort = {
   openView: refuse,
   openDirectMessage: refuse,
   getUser: refuse,
+  listMembers: refuse,
   getChannelCreator: refuse,
   respond: refuse,
   findMessage: refuse,

@@ -26,6 +26,20 @@ export interface SlackUser {
   isAdmin: boolean;
 }
 
+/**
+ * A person in the workspace directory (`users.list`): the names someone might type after `@`.
+ * Deactivated accounts and bots are never listed.
+ */
+export interface SlackMember {
+  id: string;
+  /** The username (`name`), e.g. `chloe.m`. */
+  handle: string;
+  /** `profile.display_name`; empty when they never set one. */
+  displayName: string;
+  /** `real_name`, e.g. `Chloé Martin`. */
+  realName: string;
+}
+
 /** A message for a `response_url` (https://api.slack.com/interactivity/handling#message_responses). */
 export interface ResponseUrlMessage extends SlackMessage {
   responseType?: 'ephemeral' | 'in_channel';
@@ -47,6 +61,8 @@ export interface SlackPort {
   openView(args: { triggerId: string; view: View }): Promise<void>;
   openDirectMessage(userId: string): Promise<string>;
   getUser(userId: string): Promise<SlackUser | null>;
+  /** Everyone in the workspace who could be named (`users.list`, every page). */
+  listMembers(): Promise<SlackMember[]>;
   /** Who created the channel (`conversations.info` → `creator`), or null when Slack cannot say. */
   getChannelCreator(channelId: string): Promise<string | null>;
   respond(responseUrl: string, message: ResponseUrlMessage): Promise<void>;

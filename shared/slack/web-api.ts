@@ -3,7 +3,7 @@ import type { SlackSettings } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
-import { SlackCallError, type SlackPort, type SlackUser } from './port.ts';
+import { SlackCallError, type SlackMember, type SlackPort, type SlackUser } from './port.ts';
 
 interface Options {
   token: string;
@@ -147,6 +147,22 @@ export function createSlackWebApi(options: Options): SlackPort {
       users.set(userId, { user, expires: now() + ttl });
       if (users.size > 10_000) users.delete(users.keys().next().value as string);
       return user;
+    },
+    async listMembers() {
+      // users.list is Tier 2 and pages by cursor (https://docs.slack.dev/reference/methods/users.list);
+      // Slack recommends at most 200 a page. It lists deactivated accounts and bots too: nobody names those.
+      const members: SlackMember[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await call('users.list', () => client.users.list({ limit: 200, ...(cursor ? { cursor } : {}) }));
+        for (const m of page.members ?? []) {
+          if (!m.id || m.deleted || m.is_bot || m.id === 'USLACKBOT') continue;
+          members.push({ id: m.id, handle: m.name ?? '', displayName: m.profile?.display_name ?? '', realName: m.real_name ?? m.profile?.real_name ?? '' });
+        }
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      // Not cached: naming someone is rare, and a person who joined a minute ago must be found.
+      return members;
     },
     async getChannelCreator(channelId) {
       const cached = creators.get(channelId);

@@ -4,7 +4,7 @@ import type { Emit } from '../events/outbox.ts';
 import type { HttpRequest } from '../http/types.ts';
 import type { LogFields, Logger, LogLevel } from '../logging.ts';
 import { createMetrics } from '../metrics.ts';
-import { SlackCallError, type PostedMessage, type SlackPort, type SlackUser } from '../slack/port.ts';
+import { SlackCallError, type PostedMessage, type SlackMember, type SlackPort, type SlackUser } from '../slack/port.ts';
 import { slackHeaders } from './slack-requests.ts';
 
 // Stand-ins for the fast test tier (*.unit.test.ts): handler logic that answers before it needs
@@ -73,6 +73,12 @@ export class FakeSlack implements SlackPort {
   async getUser(userId: string): Promise<SlackUser | null> {
     this.record('getUser', userId);
     return this.users.get(userId) ?? null;
+  }
+
+  /** The directory: the users it was given, each named only by `name`. */
+  async listMembers(): Promise<SlackMember[]> {
+    this.record('listMembers');
+    return [...this.users.values()].map((user) => ({ id: user.id, handle: user.name, displayName: user.name, realName: user.name }));
   }
 
   async getChannelCreator(channelId: string): Promise<string | null> {

@@ -11,7 +11,19 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
   const newChannel = () => `CADM${++seq}`;
 
   beforeAll(async () => {
-    stack = await startTestStack({ functions: registry, users: { UOWNER: { is_admin: true }, UALICE: {}, UBOB: {}, UCAROL: {} } });
+    stack = await startTestStack({
+      functions: registry,
+      users: {
+        UOWNER: { name: 'olga', is_admin: true },
+        UALICE: { name: 'alice', real_name: 'Alice Ames' },
+        UBOB: { name: 'bob', real_name: 'Bob Berg' },
+        UCAROL: { name: 'carol' },
+        UCHLOE: { name: 'chloé', real_name: 'Chloé Martin', display_name: 'chloé' },
+        UALEXK: { name: 'alex.k', real_name: 'Alex Kim', display_name: 'alex' },
+        UALEXS: { name: 'alex.s', real_name: 'Alex Smith', display_name: 'alex' },
+        UGONE: { name: 'dora', real_name: 'Dora Gone', deleted: true },
+      },
+    });
     drive = createRunDriver(stack);
   });
   afterAll(async () => {
@@ -132,10 +144,14 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
       response_action: 'errors',
       errors: { window: 'The fairness window (runs) must be a whole number from 1 to 50.' },
     });
+    // A form opened by an admin and saved by someone who is not one (or no longer one): named in plain text.
     const refused = await submit('UBOB', { window: '7', offset: '5', switches: ['enabled'] });
-    expect(JSON.parse(refused.body).errors.switches).toContain('<@UALICE> or a workspace admin');
+    expect(JSON.parse(refused.body).errors).toEqual({ switches: 'Only alice or a workspace admin can change these settings now, so nothing was saved.' });
     const saved = await submit('UALICE', { window: '7', offset: '10', switches: ['enabled', 'lastcall'] });
     expect(saved).toEqual({ status: 200, body: '' });
+    expect(drive.lastEphemeral('UALICE').split('\n')[0]).toBe(
+      'Settings saved: you turned runner reminders off, set runner reminders to 10 min before pickup (was not set, 5 min by default) and set the fairness window to the last 7 runs (was 5).',
+    );
     expect(await settings(channel)).toMatchObject({ fairnessWindowRuns: 7, reminderOffsetMinutes: 10, remindersEnabled: false, enabled: true });
     expect((await audit(channel)).map((a) => a.action)).toEqual(['admins add', 'refused:settings', 'settings']);
   });
@@ -180,14 +196,107 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
     expect((await audit(channel)).map((a) => a.action)).toContain('reset');
   });
 
-  it('the admin log lists actions newest first, for admins only', async () => {
+  it('the admin log says who did what in plain words, newest first, refusals included; only admins read it', async () => {
     const channel = newChannel();
     stack.slack.setChannelCreator(channel, 'UALICE');
     await admin(channel, 'window 6', 'UALICE');
     await admin(channel, 'offset 3', 'UALICE');
-    const log = await admin(channel, 'log', 'UALICE');
-    expect(log.indexOf('*offset*')).toBeLessThan(log.indexOf('*window*'));
-    expect(log).toContain('reminderOffsetMinutes: null → 3');
+    await admin(channel, 'admins add @chloé', 'UALICE');
+    await admin(channel, 'disable', 'UBOB');
+    await admin(channel, 'retention 30', 'UCHLOE');
+    await admin(channel, 'admins remove <@UCHLOE>', 'UOWNER');
+    await admin(channel, 'lastcall off', 'UOWNER');
+    const log = (await admin(channel, 'log', 'UALICE')).split('\n');
+    // Each line starts with a date Slack shows in the reader's time zone.
+    expect(log.slice(1).every((line) => /^• <!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+>: /.test(line))).toBe(true);
+    expect([log[0], ...log.slice(1).map((line) => line.replace(/^• <!date[^>]+>: /, '• '))]).toEqual([
+      '*Admin log* (page 1 of 1, newest first)',
+      '• <@UOWNER> turned last call off',
+      '• <@UOWNER> removed <@UCHLOE> as admin',
+      '• <@UCHLOE> set data retention to 30 days (was 90)',
+      '• <@UBOB> tried to disable CoffeeBuddy (not an admin)',
+      '• <@UALICE> made <@UCHLOE> an admin',
+      '• <@UALICE> set runner reminders to 3 min before pickup (was not set, 5 min by default)',
+      '• <@UALICE> set the fairness window to the last 6 runs (was 5)',
+    ]);
     expect(await admin(channel, 'log', 'UBOB')).toBe("Only <@UALICE> (who created this channel) or a workspace admin can see CoffeeBuddy's admin log here.");
+    expect((await admin(channel, 'log', 'UALICE')).split('\n')[1]).toMatch(/: <@UBOB> tried to read the admin log \(not an admin\)$/);
+  });
+
+  it('admins are added and removed by a typed @name (as Slack sends it unescaped), by escaped mention or id; unclear names are asked about', async () => {
+    const channel = newChannel();
+    stack.slack.setChannelCreator(channel, 'UALICE');
+    expect((await admin(channel, 'admins add @chloé', 'UALICE')).split('\n')[0]).toBe('Done: you made <@UCHLOE> an admin.');
+    // Case, accents and a full name with a space all find the same person.
+    expect((await admin(channel, 'admins remove @Chloe', 'UALICE')).split('\n')[0]).toBe('Done: you removed <@UCHLOE> as admin.');
+    expect((await admin(channel, 'admins add @Chloé Martin', 'UALICE')).split('\n')[0]).toBe('Done: you made <@UCHLOE> an admin.');
+    expect((await admin(channel, 'admins add <@UBOB|bob>', 'UALICE')).split('\n')[0]).toBe('Done: you made <@UBOB> an admin.');
+    expect(await admin(channel, 'admins add @alex', 'UALICE')).toBe(
+      '2 people are called `@alex`: <@UALEXK> (Alex Kim, @alex.k) and <@UALEXS> (Alex Smith, @alex.s). ' +
+        'Say which with their username, e.g. `/coffee admin admins add @alex.k`, or pick them in the settings form: `/coffee admin`.',
+    );
+    expect((await admin(channel, 'admins add @alex.s', 'UALICE')).split('\n')[0]).toBe('Done: you made <@UALEXS> an admin.');
+    // Deactivated accounts are in Slack's directory but nobody can be made an admin through them.
+    expect(await admin(channel, 'admins add @dora', 'UALICE')).toBe(
+      "I couldn't find anyone called `@dora` here (I looked at usernames, display names and full names). Check the spelling, or pick them in the settings form: `/coffee admin`.",
+    );
+    expect(await admin(channel, 'admins add @<!channel>', 'UALICE')).toBe(
+      "I couldn't find anyone called `@&lt;!channel&gt;` here (I looked at usernames, display names and full names). Check the spelling, or pick them in the settings form: `/coffee admin`.",
+    );
+    expect(await admin(channel, 'admins add', 'UALICE')).toBe('Say `/coffee admin admins add @someone` or `/coffee admin admins remove @someone`.');
+    stack.slack.failNext('users.list', { status: 503 });
+    expect(await admin(channel, 'admins add @carol', 'UALICE')).toBe(
+      "I couldn't ask Slack who `@carol` is just now. Try again in a minute, or pick them in the settings form: `/coffee admin`.",
+    );
+    expect((await settings(channel))!.adminSlackUserIds).toEqual(['UCHLOE', 'UBOB', 'UALEXS']);
+    // A name that is not an admin here changes nothing, and says so.
+    expect((await admin(channel, 'admins remove @carol', 'UALICE')).split('\n')[0]).toBe('Nothing to change: that is the setting already.');
+  });
+
+  it('someone who may not change the settings sees them read-only, with who can change them; an admin gets the form', async () => {
+    const channel = newChannel();
+    stack.slack.setChannelCreator(channel, 'UALICE');
+    await admin(channel, 'admins add @bob', 'UALICE');
+    await admin(channel, 'retention 30', 'UALICE');
+    expect(await admin(channel, '', 'UCAROL')).toBe('Opening the CoffeeBuddy settings for this channel…');
+    const readOnly = stack.slack.callsTo('views.open').at(-1)!.args.view as Record<string, unknown> & { blocks: Record<string, unknown>[] };
+    expect(readOnly.submit).toBeUndefined();
+    expect(readOnly.close).toEqual({ type: 'plain_text', text: 'Close' });
+    expect(readOnly.blocks).toEqual([
+      { type: 'section', block_id: 'channel', text: { type: 'mrkdwn', text: `Settings for <#${channel}>` } },
+      {
+        type: 'section',
+        block_id: 'settings',
+        text: {
+          type: 'mrkdwn',
+          text: [
+            '*CoffeeBuddy here:* enabled',
+            '*Runner reminders:* on, 5 min before pickup (default)',
+            '*Last call:* on, 5 min before a scheduled close (default)',
+            '*Fairness window:* last 5 runs',
+            '*Retention:* 30 days',
+            "*Channel admins:* <@UBOB> · the channel's creator and workspace admins always may",
+          ].join('\n'),
+        },
+      },
+      {
+        type: 'context',
+        block_id: 'who',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: 'Only <@UALICE> (who created this channel), <@UBOB> or a workspace admin can change these. Ask one of them if something should be different.',
+          },
+        ],
+      },
+    ]);
+    // A trigger Slack no longer takes: the settings come as text instead, with how to get the form.
+    stack.slack.failNext('views.open', { error: 'expired_trigger_id' });
+    expect((await admin(channel, '', 'UCAROL')).split('\n\n')[0]).toBe(
+      "The settings form couldn't open in the 3 seconds Slack allows, so here they are as text. Run `/coffee admin` again for the form.",
+    );
+    await admin(channel, '', 'UBOB');
+    const form = stack.slack.callsTo('views.open').at(-1)!.args.view as { submit?: unknown; callback_id?: string };
+    expect(form).toMatchObject({ callback_id: 'admin.settings', submit: { type: 'plain_text', text: 'Save' } });
   });
 });

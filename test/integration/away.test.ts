@@ -5,6 +5,7 @@ import { orderLines } from '../../shared/domain/order-list.ts';
 import { listActiveOrders } from '../../shared/domain/run-queries.ts';
 import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
 import { createRunDriver } from '../../shared/testing/run-driver.ts';
+import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
 
 // Monday 1 June 2026, 10:00 in Berlin (UTC+2): no change of clocks in the weeks these tests span.
 const start = new Date('2026-06-01T08:00:00Z');
@@ -39,6 +40,14 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
     stack.slack
       .callsTo('chat.postMessage')
       .filter((c) => c.args.channel === channel && !c.args.thread_ts && String(c.args.text).startsWith(':coffee: Coffee run closed'));
+
+  /** `/coffee forget-me` as `user`: the answer's text and the **Forget me** button's value, if any. */
+  async function forgetMe(channel: string, user: string): Promise<{ text: string; button?: string }> {
+    const response = await stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text: 'forget-me', channelId: channel, userId: user }));
+    const body = (await response.json()) as { text: string; blocks?: { elements?: { action_id: string; value: string }[] }[] };
+    const button = body.blocks?.flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'forget_me.confirm')?.value;
+    return { text: body.text, ...(button ? { button } : {}) };
+  }
 
   /** Served history, oldest first: each runner ran one completed run, 30, 29, … days ago. */
   async function seedServed(channel: string, runners: string[]): Promise<void> {
@@ -95,8 +104,12 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
     expect(drive.lastEphemeral('U009')).toBe("Thanks! You're the runner: the order list is on its way to your DM.");
     await drive.click('U004', channel, 'runner.take', third.runId);
     expect(drive.lastEphemeral('U004')).toBe('<@U009> is already going.');
-    const summaryTs = (await stack.db.sql<{ ts: string }[]>`select ts from slack_messages where run_id = ${third.runId} and kind = 'summary'`)[0]!.ts;
-    const summaryNow = () => stack.slack.messages(channel).find((m) => m.ts === summaryTs);
+    // The third summary, the channel's latest, edited in place.
+    const summaryNow = () =>
+      stack.slack
+        .messages(channel)
+        .filter((m) => !m.thread_ts && String(m.text).startsWith(':coffee: Coffee run closed'))
+        .at(-1);
     await expect.poll(() => summaryNow()?.text, { timeout: 20_000 }).toBe(':coffee: Coffee run closed: <@U009> is going (1 order)');
     expect(JSON.stringify(summaryNow()?.blocks)).toContain('<@U009> took the run when nobody else could go.');
     expect(JSON.stringify(summaryNow()?.blocks)).not.toContain('runner.take');
@@ -105,7 +118,8 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
         timeout: 20_000,
       })
       .toBe(1);
-    expect(summaries(channel)).toHaveLength(3);
+    // One summary a run in the channel (a post Slack rate-limited, then retried, is one message).
+    expect(stack.slack.messages(channel).filter((m) => !m.thread_ts && String(m.text).startsWith(':coffee: Coffee run closed'))).toHaveLength(3);
   });
 
   it('`away for 2w` confirms the end in Slack date formatting, read in the user’s time zone, and expires then', async () => {
@@ -189,17 +203,38 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
     // Away, but volunteering is asking for this run.
     await drive.click('U008', channel, 'run.volunteer', runId);
 
-    // While the run is open it needs them by name.
-    expect(await drive.command(channel, 'forget-me', 'U008')).toBe(
-      "Nothing was deleted yet: you're part of an open coffee run in <#CAWAY5> (you ordered in it or started it). Withdraw your order (or close or cancel the run you started), then say `/coffee forget-me` again.",
-    );
+    // While the run is open it needs them by name; while they fetch its coffee, too.
+    expect(await forgetMe(channel, 'U008')).toEqual({
+      text: [
+        'Nothing was deleted yet:',
+        "• you're part of an open coffee run in <#CAWAY5> (you ordered in it or started it). Withdraw your order (or close or cancel the run you started).",
+        'Then say `/coffee forget-me` again.',
+      ].join('\n'),
+    });
     await drive.click('U001', channel, 'run.close', runId);
     await expect.poll(() => summaries(channel).length, { timeout: 20_000 }).toBe(1);
     expect(String(summaries(channel)[0]!.args.text)).toContain('<@U008> is going');
+    expect(await forgetMe(channel, 'U008')).toEqual({
+      text: [
+        'Nothing was deleted yet:',
+        "• you're getting the coffee for the run in <#CAWAY5>. Press *Mark done* once it's delivered (or *I can't go*) in your DM with CoffeeBuddy.",
+        'Then say `/coffee forget-me` again.',
+      ].join('\n'),
+    });
     await drive.click('U008', 'DU008', 'runner.done', runId);
     expect((await stack.db.sql<{ status: string }[]>`select status from runs where id = ${runId}`)[0]!.status).toBe('completed');
 
-    expect(await drive.command(channel, 'forget me', 'U008')).toBe(
+    // Nothing is deleted until they confirm, within 5 minutes.
+    const asked = await forgetMe(channel, 'U008');
+    expect(asked.text).toBe(
+      ":warning: CoffeeBuddy will forget you everywhere: your saved orders, away settings, *I'll go* / *I can't go* records, run ratings, admin roles, name and time zone are deleted. " +
+        'Your past orders and the runs you carried stay, as "(a former member)". This can\'t be undone.\nThe button works for 5 minutes.',
+    );
+    expect(await stack.db.sql`select 1 from users where slack_user_id = 'U008'`).toHaveLength(1);
+    await drive.click('U008', channel, 'forget_me.confirm', new Date(start.getTime() - 1000).toISOString());
+    expect(drive.lastEphemeral('U008')).toBe('This button has expired (it works for 5 minutes). Nothing was deleted: say `/coffee forget-me` again.');
+    await drive.click('U008', channel, 'forget_me.confirm', asked.button!);
+    expect(drive.lastEphemeral('U008')).toBe(
       [
         "Done: CoffeeBuddy has forgotten you. Deleted: your saved last order (1 channel), your away settings (1 channel), 1 *I'll go* / *I can't go* record, your CoffeeBuddy admin role (1 channel) and your name and time zone.",
         'Kept, without your name: 1 past order of yours shows as "(a former member)" and 1 run you carried counts toward fairness, anonymously.',
@@ -241,6 +276,67 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
     const anotherRun = '00000000-0000-4000-8000-000000000000';
     expect(await servedHistory(stack.db.sql, channel, anotherRun)).toEqual([{ runId, runnerId: runner!.slackUserId, closedAt: expect.any(Date) }]);
 
-    expect(await drive.command(channel, 'forget-me', 'U008')).toBe('CoffeeBuddy has nothing stored about you, so there was nothing to forget.');
+    expect(await forgetMe(channel, 'U008')).toEqual({ text: 'CoffeeBuddy has nothing stored about you, so there is nothing to forget.' });
+    // A second press of the old button finds nothing either.
+    await drive.click('U008', channel, 'forget_me.confirm', asked.button!);
+    expect(drive.lastEphemeral('U008')).toBe('CoffeeBuddy has nothing stored about you, so there is nothing to forget.');
+  });
+
+  it('forget-me with a cup on its way: the prompt says it will be withdrawn; confirmed, the runner is told by DM and no list shows it', async () => {
+    const channel = 'CAWAY6';
+    const runId = await drive.startRun(channel, 'in 30m Lobby', 'U001');
+    await drive.order('U010', channel, runId, { drink: 'Mocha', size: 'Large' });
+    await drive.order('U011', channel, runId, { drink: 'Latte', size: 'Small' });
+    await drive.click('U011', channel, 'run.volunteer', runId);
+    await drive.click('U001', channel, 'run.close', runId);
+    await expect.poll(() => summaries(channel).length, { timeout: 20_000 }).toBe(1);
+    expect(String(summaries(channel)[0]!.args.text)).toContain('<@U011> is going');
+
+    const runMessage = async () => {
+      const [run] = await stack.db.sql<{ messageTs: string }[]>`select message_ts from runs where id = ${runId}`;
+      return JSON.stringify(stack.slack.messages(channel).find((m) => m.ts === run!.messageTs)?.blocks);
+    };
+    expect(await runMessage()).toContain('Mocha');
+
+    const asked = await forgetMe(channel, 'U010');
+    expect(asked.text.split('\n').slice(1)).toEqual([
+      "Not delivered yet: your *Mocha · Large* from the coffee run in <#CAWAY6>. It will be withdrawn and <@U011> told not to buy it. If you still want it, say `/coffee forget-me` once it's delivered.",
+      'The button works for 5 minutes.',
+    ]);
+    await drive.click('U010', channel, 'forget_me.confirm', asked.button!);
+    expect(drive.lastEphemeral('U010')).toBe(
+      [
+        'Done: CoffeeBuddy has forgotten you. Deleted: your saved last order (1 channel) and your name and time zone.',
+        'Withdrawn: your *Mocha · Large* from the coffee run in <#CAWAY6> (<@U011> was told not to buy it).',
+        'Messages already posted in Slack are not changed. If you use CoffeeBuddy again, it starts from scratch.',
+      ].join('\n'),
+    );
+    expect(await stack.runRetries()).toBe(0);
+    const toRunner = stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'DU011' && String(c.args.text).startsWith('One cup less'));
+    expect(toRunner.map((c) => c.args.text)).toEqual([
+      'One cup less for the coffee run in <#CAWAY6>: skip the *Mocha · Large* on your list. Whoever ordered it has left CoffeeBuddy and withdrew it.',
+    ]);
+    // What any list of this run shows from now on (reminder, a new runner's DM): no cup nobody can take.
+    expect(orderLines(await listActiveOrders(stack.db.sql, runId))).toEqual(['• <@U011> Latte · Small']);
+    expect(await runMessage()).not.toContain('Mocha');
+  });
+
+  it('forget-me with a cup in a run nobody could be picked for: withdrawn, and no runner to tell', async () => {
+    const channel = 'CAWAY7';
+    await drive.command(channel, 'away', 'U013');
+    const { runId, text } = await closedRun(channel, ['U013']);
+    expect(text).toContain('nobody can go');
+    const asked = await forgetMe(channel, 'U013');
+    expect(asked.text.split('\n')[1]).toBe(
+      'Not delivered yet: your *Latte · Small* from the coffee run in <#CAWAY7>. It will be withdrawn; no runner has it on their list yet.',
+    );
+    await drive.click('U013', channel, 'forget_me.confirm', asked.button!);
+    expect(drive.lastEphemeral('U013').split('\n').slice(0, 2)).toEqual([
+      'Done: CoffeeBuddy has forgotten you. Deleted: your saved last order (1 channel), your away settings (1 channel) and your name and time zone.',
+      'Withdrawn: your *Latte · Small* from the coffee run in <#CAWAY7>.',
+    ]);
+    expect(await stack.runRetries()).toBe(0);
+    expect(stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('One cup less for the coffee run in <#CAWAY7>'))).toEqual([]);
+    expect(await listActiveOrders(stack.db.sql, runId)).toEqual([]);
   });
 });
