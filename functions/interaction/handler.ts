@@ -1,10 +1,12 @@
-import { adminResetConfirmAction, adminSettingsCallbackId } from '../../shared/domain/admin-views.ts';
+import { adminDisableCancelAction, adminResetConfirmAction, adminSettingsCallbackId } from '../../shared/domain/admin-views.ts';
 import { runActions } from '../../shared/domain/run-message.ts';
-import { handleAdminSubmission, handleResetConfirm } from './admin.ts';
+import { handleAdminSubmission, handleDisableCancelRun, handleResetConfirm } from './admin.ts';
 import type { OrderSpec } from '../../shared/domain/orders.ts';
 import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission, type OrderModalMetadata } from './modal.ts';
 import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
-import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type ChannelRun } from './queries.ts';
+import { disabledFor, findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type ChannelRun } from './queries.ts';
+import { disabledText } from '../../shared/domain/channel-admin.ts';
+import { historyDetailsAction, runDetails } from '../../shared/domain/run-life.ts';
 import { handleRunControl, handleRunnerAction } from './run-actions.ts';
 import { feedbackActions } from '../../shared/domain/feedback-prompt.ts';
 import { handleFeedbackAction } from './feedback.ts';
@@ -89,51 +91,15 @@ const withdrawOrderButton: OrderAction = async (run, actor, _payload, deps, tell
 /** The "Did you mean …?" buttons run /coffee's own code, loaded on their first click so it stays out of every cold start. */
 const suggestionButton: ActionHandler = async (payload, deps, tell) => (await import('./suggestion-actions.ts')).handleSuggestionAction(payload, deps, tell);
 
-/** Every button CoffeeBuddy answers, by `action_id`: adding a button is adding an entry here. */
-const actionHandlers: Readonly<Record<string, ActionHandler>> = {
-  [runActions.placeOrder]: orderButton(placeOrderButton),
-  [runActions.useLastOrder]: orderButton(useLastOrderButton),
-  [runActions.withdrawOrder]: orderButton(withdrawOrderButton),
-  [runActions.closeRun]: handleRunControl,
-  [runActions.volunteer]: handleRunControl,
-  [runActions.cancelRun]: handleRunControl,
-  [runActions.volunteerAnyway]: handleRunControl,
-  [runActions.volunteerToo]: handleRunControl,
-  [runActions.withdrawVolunteer]: handleRunControl,
-  [runActions.confirmCancel]: handleRunControl,
-  [runActions.markDone]: handleRunnerAction,
-  [runActions.cannotGo]: handleRunnerAction,
-  [adminResetConfirmAction]: handleResetConfirm,
-  [suggestionActions.runCommand]: suggestionButton,
-  [suggestionActions.startRun]: suggestionButton,
-  [feedbackActions.up]: handleFeedbackAction,
-  [feedbackActions.down]: handleFeedbackAction,
+/** *Details* on a `/coffee history` line: the run's life on record, to whoever clicked. */
+const handleHistoryDetails: ActionHandler = async (payload, deps, tell) => {
+  const details = await runDetails(deps.sql, {
+    runId: payload.actions[0]!.value ?? '',
+    viewerSlackUserId: payload.user.id,
+    slackChannelId: payload.channel?.id ?? null,
+  });
+  await tell(details?.text ?? "I can't show that run here: it may have been deleted (after the channel's retention period, or by a reset).");
 };
-
-/** A button on the run message or a confirmation, routed by its action id. Answers go to the user ephemerally. */
-export async function handleBlockAction(payload: BlockActionsPayload, deps: InteractionDeps): Promise<void> {
-  const action = payload.actions[0]!;
-  const handler = Object.hasOwn(actionHandlers, action.action_id) ? actionHandlers[action.action_id] : undefined;
-  if (!handler) {
-    deps.log.info('button not handled', { actionId: action.action_id });
-    return;
-  }
-  const channel = payload.channel?.id;
-  const user = actorOf(payload).slackUserId;
-  const threadTs = replyThread(payload);
-  // Answers are ephemeral, in the channel (or DM) of the clicked message and in its thread when it
-  // is a reply (like the "How was this run?" prompt), else at its response_url. They only report
-  // what already happened, so one that Slack does not take changes nothing.
-  const tell: Tell = async (text) => {
-    try {
-      if (channel) await deps.slack.postEphemeral({ channel, user, text, ...(threadTs ? { threadTs } : {}) });
-      else if (payload.response_url) await deps.slack.respond(payload.response_url, { text });
-    } catch (error) {
-      deps.log.warn('ephemeral answer not delivered', { error });
-    }
-  };
-  await handler(payload, deps, tell);
-}
 
 /** What a user is told when Slack refused to open their order form for its trigger. */
 export const orderFormTooLate =
@@ -207,6 +173,7 @@ async function handleOrderSubmission(payload: ViewSubmissionPayload, deps: Inter
   const parsed = parseOrderSubmission(payload.view.state.values, metadata.usuals);
   if (!parsed.ok) return { response_action: 'errors', errors: parsed.errors };
 
+  if (await disabledFor(deps.sql, { slackChannelId: metadata.channelId, runId: metadata.runId })) return closedView(disabledText);
   const run = await findRunInChannel(deps.sql, metadata.runId, metadata.channelId);
   const actor = actorOf(payload);
   // Whether an order made before the close still stands: then only this change was not saved.
@@ -230,4 +197,60 @@ function closedView(text: string, outcome = 'Your order was not recorded.'): Vie
       blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text}\n${outcome}` } }],
     },
   };
+}
+
+/** Every button CoffeeBuddy answers, by `action_id`: adding a button is adding an entry here. */
+const actionHandlers: Readonly<Record<string, ActionHandler>> = {
+  [runActions.placeOrder]: orderButton(placeOrderButton),
+  [runActions.useLastOrder]: orderButton(useLastOrderButton),
+  [runActions.withdrawOrder]: orderButton(withdrawOrderButton),
+  [runActions.closeRun]: handleRunControl,
+  [runActions.volunteer]: handleRunControl,
+  [runActions.cancelRun]: handleRunControl,
+  [runActions.volunteerAnyway]: handleRunControl,
+  [runActions.volunteerToo]: handleRunControl,
+  [runActions.withdrawVolunteer]: handleRunControl,
+  [runActions.confirmCancel]: handleRunControl,
+  [runActions.markDone]: handleRunnerAction,
+  [runActions.cannotGo]: handleRunnerAction,
+  [adminResetConfirmAction]: handleResetConfirm,
+  [adminDisableCancelAction]: handleDisableCancelRun,
+  [suggestionActions.runCommand]: suggestionButton,
+  [suggestionActions.startRun]: suggestionButton,
+  [feedbackActions.up]: handleFeedbackAction,
+  [feedbackActions.down]: handleFeedbackAction,
+  [historyDetailsAction]: handleHistoryDetails,
+};
+
+/** Buttons that still work where CoffeeBuddy is disabled: an admin's own confirmations. */
+const worksWhenDisabled: ReadonlySet<string> = new Set([adminResetConfirmAction, adminDisableCancelAction]);
+
+/** A button on the run message or a confirmation, routed by its action id. Answers go to the user ephemerally. */
+export async function handleBlockAction(payload: BlockActionsPayload, deps: InteractionDeps): Promise<void> {
+  const action = payload.actions[0]!;
+  const handler = Object.hasOwn(actionHandlers, action.action_id) ? actionHandlers[action.action_id] : undefined;
+  if (!handler) {
+    deps.log.info('button not handled', { actionId: action.action_id });
+    return;
+  }
+  const channel = payload.channel?.id;
+  const user = actorOf(payload).slackUserId;
+  const threadTs = replyThread(payload);
+  // Answers are ephemeral, in the channel (or DM) of the clicked message and in its thread when it
+  // is a reply (like the "How was this run?" prompt), else at its response_url. They only report
+  // what already happened, so one that Slack does not take changes nothing.
+  const tell: Tell = async (text) => {
+    try {
+      if (channel) await deps.slack.postEphemeral({ channel, user, text, ...(threadTs ? { threadTs } : {}) });
+      else if (payload.response_url) await deps.slack.respond(payload.response_url, { text });
+    } catch (error) {
+      deps.log.warn('ephemeral answer not delivered', { error });
+    }
+  };
+  if (!worksWhenDisabled.has(action.action_id) && (await disabledFor(deps.sql, { slackChannelId: channel ?? null, runId: action.value ?? null }))) {
+    deps.log.info('button in a disabled channel', { actionId: action.action_id });
+    await tell(disabledText);
+    return;
+  }
+  await handler(payload, deps, tell);
 }

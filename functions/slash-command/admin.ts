@@ -12,7 +12,7 @@ import {
   type ChannelSettings,
   type NumericSetting,
 } from '../../shared/domain/channel-admin.ts';
-import { adminResetConfirmAction, adminSettingsModal } from '../../shared/domain/admin-views.ts';
+import { adminResetConfirmAction, adminSettingsModal, disableOpenRunPrompt } from '../../shared/domain/admin-views.ts';
 import { mention, slackDateTime, typedText } from '../../shared/slack/text.ts';
 import type { SlashCommandDeps } from './handler.ts';
 import type { EphemeralReply, SlashCommand } from './schema.ts';
@@ -131,6 +131,7 @@ export async function handleAdminCommand(command: SlashCommand, words: string[],
   });
   if (outcome.kind === 'refused') return { text: `Only ${outcome.who} can change CoffeeBuddy's settings here. Nothing was changed.` };
   if (outcome.kind === 'unchanged') return { text: `Nothing to change: that is the setting already.\n${describeSettings(outcome.settings, defaults)}` };
+  if (outcome.kind === 'open_run') return disableOpenRunPrompt(outcome.run);
   deps.log.info('channel settings changed', { channel: command.channel_id, by: command.user_id, fields: Object.keys(outcome.changes) });
   return { text: `Done. ${describeSettings(outcome.settings, defaults)}` };
 }
