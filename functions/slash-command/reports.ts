@@ -24,15 +24,16 @@ function historyMessage(title: string, runs: HistoryLine[], footer: string): Eph
   return {
     text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: title } },
+      { type: 'section', block_id: 'history.title', text: { type: 'mrkdwn', text: title } },
       ...runs.map(
-        (run): KnownBlock => ({
+        (run, index): KnownBlock => ({
           type: 'section',
+          block_id: `history.run.${index}`,
           text: { type: 'mrkdwn', text: run.line },
           accessory: { type: 'button', action_id: historyDetailsAction, text: { type: 'plain_text', text: 'Details' }, value: run.id },
         }),
       ),
-      ...(footer ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: footer }] } satisfies KnownBlock] : []),
+      ...(footer ? [{ type: 'context', block_id: 'history.more', elements: [{ type: 'mrkdwn', text: footer }] } satisfies KnownBlock] : []),
     ],
   };
 }

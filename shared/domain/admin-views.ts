@@ -15,9 +15,10 @@ export function disableOpenRunPrompt(run: ControlledRun): SlackMessage {
   return {
     text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'section', block_id: 'admin.disable.prompt', text: { type: 'mrkdwn', text } },
       {
         type: 'actions',
+        block_id: 'admin.disable.actions',
         elements: [
           {
             type: 'button',
