@@ -4,7 +4,7 @@ import { disabledText } from '../../shared/domain/channel-admin.ts';
 import { pickupText } from '../../shared/domain/run-message.ts';
 import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
 import { createRunDriver } from '../../shared/testing/run-driver.ts';
-import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { interactionBody, slashCommandBody } from '../../shared/testing/slack-requests.ts';
 import { slackDateTime } from '../../shared/slack/text.ts';
 
 // Monday 1 June 2026, 08:00 UTC (the tests' default zone): every run here starts and closes that day.
@@ -97,6 +97,25 @@ describe("a disabled channel, /coffee cancel with no open run, and a run's life 
     // A run of a channel you are not in, and did not take part in, stays private.
     await drive.click('U009', 'COTHER', 'history.details', runId);
     expect(drive.lastEphemeral('U009')).toBe("I can't show that run here: it may have been deleted (after the channel's retention period, or by a reset).");
+  });
+
+  it('a run closed by its schedule says so in its details', async () => {
+    const channel = 'CLIFESCHED';
+    const runId = await drive.startRun(channel, '09:30 Lobby closes 09:15', 'U001');
+    await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Small' });
+    stack.clock.now = new Date('2026-06-01T09:15:00Z');
+    const tick = await fetch(`${stack.url}/ticks/reminders`, { method: 'POST', headers: await stack.eventHeaders('reminder-due') });
+    expect(tick.status).toBe(200);
+    await stack.drain();
+    expect((await run(runId)).status).toBe('closed');
+    const steps = await life(runId);
+    expect(steps.map((step) => [step.what, step.slackUserId])).toEqual([
+      ['started', 'U001'],
+      ['closed', null],
+      ['picked', 'U002'],
+    ]);
+    await drive.click('U002', channel, 'history.details', runId);
+    expect(drive.lastEphemeral('U002')).toContain(`\n• ${time(steps[1]!.at)} closed on schedule\n`);
   });
 
   it('/coffee-history and /coffee history me list your last runs in any channel; a canceled run says who canceled it', async () => {
@@ -205,6 +224,49 @@ describe("a disabled channel, /coffee cancel with no open run, and a run's life 
       select 1 from user_preferences p join users u on u.id = p.user_id join channels c on c.id = p.channel_id
       where u.slack_user_id = 'U003' and c.slack_channel_id = ${channel}`;
     expect(saved).toHaveLength(0);
+  });
+
+  it('the settings modal saves nothing when it would disable a channel with a run open, and asks in the channel', async () => {
+    const channel = 'CLIFEMODAL';
+    stack.slack.setChannelCreator(channel, 'UOWNER');
+    const runId = await drive.startRun(channel, 'in 30m Lobby', 'U001');
+    expect((await command(channel, 'admin', 'UOWNER')).text).toContain('Opening the CoffeeBuddy settings');
+    const view = stack.slack.callsTo('views.open').at(-1)!.args.view as { private_metadata: string };
+    const body = interactionBody({
+      type: 'view_submission',
+      user: { id: 'UOWNER', team_id: 'T0001' },
+      team: { id: 'T0001' },
+      view: {
+        id: 'V1',
+        callback_id: 'admin.settings',
+        private_metadata: view.private_metadata,
+        state: {
+          values: {
+            // "enabled" unticked: disable; the window changed too.
+            switches: { value: { type: 'checkboxes', selected_options: [{ value: 'reminders' }, { value: 'lastcall' }] } },
+            offset: { value: { type: 'number_input', value: '5' } },
+            lastcall_minutes: { value: { type: 'number_input', value: '5' } },
+            window: { value: { type: 'number_input', value: '7' } },
+            retention: { value: { type: 'number_input', value: '90' } },
+            admins: { value: { type: 'multi_users_select', selected_users: [] } },
+          },
+        },
+      },
+    });
+    const response = await stack.postSigned('/slack/interactions', body);
+    expect(await response.json()).toEqual({
+      response_action: 'errors',
+      errors: {
+        switches: 'A coffee run is open here, so nothing was saved. Keep CoffeeBuddy on, or see the question in the channel about canceling the run.',
+      },
+    });
+    expect(drive.lastEphemeral('UOWNER')).toBe(
+      `A coffee run is open here (*Lobby*, pickup ${await pickup(runId)}), started by <@U001>. Disabling CoffeeBuddy cancels it, and everyone who ordered is told in its thread. Cancel it and disable? (To keep it, do nothing.)`,
+    );
+    const [settings] = await stack.db.sql<{ enabled: boolean; fairnessWindowRuns: number }[]>`
+      select enabled, fairness_window_runs from channels where slack_channel_id = ${channel}`;
+    expect(settings).toEqual({ enabled: true, fairnessWindowRuns: 5 });
+    expect((await run(runId)).status).toBe('open');
   });
 
   it("a runner's Mark done for a run of a disabled channel says so and changes nothing", async () => {
