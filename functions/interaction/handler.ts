@@ -7,6 +7,7 @@ import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionD
 import { disabledFor, findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type ChannelRun } from './queries.ts';
 import { disabledText } from '../../shared/domain/channel-admin.ts';
 import { historyDetailsAction, runDetails } from '../../shared/domain/run-life.ts';
+import { isRunId } from '../../shared/domain/run-queries.ts';
 import { handleRunControl, handleRunnerAction } from './run-actions.ts';
 import { feedbackActions } from '../../shared/domain/feedback-prompt.ts';
 import { handleFeedbackAction } from './feedback.ts';
@@ -247,7 +248,10 @@ export async function handleBlockAction(payload: BlockActionsPayload, deps: Inte
       deps.log.warn('ephemeral answer not delivered', { error });
     }
   };
-  if (!worksWhenDisabled.has(action.action_id) && (await disabledFor(deps.sql, { slackChannelId: channel ?? null, runId: action.value ?? null }))) {
+  // Every button that can change a run carries its id and comes from a channel or DM; the "Did you
+  // mean" buttons run /coffee, which checks the channel itself.
+  const namesRun = channel !== undefined && action.value !== undefined && isRunId(action.value);
+  if (namesRun && !worksWhenDisabled.has(action.action_id) && (await disabledFor(deps.sql, { slackChannelId: channel, runId: action.value! }))) {
     deps.log.info('button in a disabled channel', { actionId: action.action_id });
     await tell(disabledText);
     return;
