@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adminResetConfirmAction, parseAdminSubmission, type AdminViewState } from '../../shared/domain/admin-views.ts';
+import { adminResetConfirmAction, disableOpenRunPrompt, parseAdminSubmission, type AdminViewState } from '../../shared/domain/admin-views.ts';
 import { changeChannelSettings, describeSettings, requestChannelReset, whoMayAdministerByName } from '../../shared/domain/channel-admin.ts';
 import { describeChange } from '../../shared/domain/admin-log.ts';
 import { listed } from '../../shared/text.ts';
@@ -34,6 +34,16 @@ export async function handleAdminSubmission(payload: ViewSubmissionPayload, deps
     const who = await whoMayAdministerByName(deps.slack, outcome);
     return { response_action: 'errors', errors: { switches: `Only ${who} can change these settings now, so nothing was saved.` } };
   }
+  if (outcome.kind === 'open_run') {
+    // A modal's errors are plain text and have no buttons: the question goes to the channel as an ephemeral.
+    await deps.slack
+      .postEphemeral({ channel: metadata.slackChannelId, user: payload.user.id, ...disableOpenRunPrompt(outcome.run) })
+      .catch((error: unknown) => deps.log.warn('disable prompt not delivered', { error }));
+    return {
+      response_action: 'errors',
+      errors: { switches: 'A coffee run is open here, so nothing was saved. Keep CoffeeBuddy on, or see the question in the channel about canceling the run.' },
+    };
+  }
   const text =
     outcome.kind === 'changed'
       ? `Settings saved: you ${listed(Object.entries(outcome.changes).map(([field, change]) => describeChange(field, change, defaults)))}.\n${describeSettings(outcome.settings, defaults)}`
@@ -42,6 +52,31 @@ export async function handleAdminSubmission(payload: ViewSubmissionPayload, deps
     deps.log.warn('settings confirmation not delivered', { error });
   });
   return null;
+}
+
+/** "Cancel the run and disable" (from `/coffee admin disable` with a run open): both, in one transaction, if still allowed. */
+export async function handleDisableCancelRun(payload: BlockActionsPayload, deps: InteractionDeps, tell: (text: string) => Promise<void>): Promise<void> {
+  const channel = payload.channel?.id;
+  if (!channel) return;
+  const outcome = await changeChannelSettings({
+    sql: deps.sql,
+    slack: deps.slack,
+    emit: deps.emit,
+    channel: { slackChannelId: channel, slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown' },
+    actorSlackUserId: payload.user.id,
+    action: 'disable',
+    now: deps.now(),
+    change: (settings) => ({ ...settings, enabled: false }),
+    cancelOpenRun: payload.actions[0]!.value ?? '',
+  });
+  if (outcome.kind === 'refused') return tell(`Only ${outcome.who} can change CoffeeBuddy's settings here. Nothing was changed.`);
+  if (outcome.kind === 'unchanged') return tell('CoffeeBuddy is already disabled in this channel.');
+  // Another run was started meanwhile: ask again about that one.
+  if (outcome.kind === 'open_run') return tell(disableOpenRunPrompt(outcome.run).text);
+  if (outcome.canceledRun) deps.metrics.runsTotal.inc({ status: 'canceled' });
+  deps.log.info('channel disabled', { channel, by: payload.user.id, canceledRun: outcome.canceledRun });
+  const canceled = outcome.canceledRun ? 'The run is canceled; everyone who ordered is told in its thread. ' : '';
+  return tell(`${canceled}CoffeeBuddy is now disabled in this channel. Turn it back on with \`/coffee admin enable\`.`);
 }
 
 /** Reset confirmed (the button from `/coffee admin reset`, valid 5 minutes). */

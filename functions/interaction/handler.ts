@@ -1,12 +1,15 @@
-import { adminResetConfirmAction, adminSettingsCallbackId } from '../../shared/domain/admin-views.ts';
+import { adminDisableCancelAction, adminResetConfirmAction, adminSettingsCallbackId } from '../../shared/domain/admin-views.ts';
 import { runActions } from '../../shared/domain/run-message.ts';
-import { handleAdminSubmission, handleResetConfirm } from './admin.ts';
+import { handleAdminSubmission, handleDisableCancelRun, handleResetConfirm } from './admin.ts';
 import { forgetMeConfirmAction } from '../../shared/domain/forget-me.ts';
 import { handleForgetMeConfirm } from './forget-me.ts';
 import type { OrderSpec } from '../../shared/domain/orders.ts';
 import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission, type OrderModalMetadata } from './modal.ts';
 import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
-import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type ChannelRun } from './queries.ts';
+import { disabledFor, findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type ChannelRun } from './queries.ts';
+import { disabledText } from '../../shared/domain/channel-admin.ts';
+import { historyDetailsAction, runDetails } from '../../shared/domain/run-life.ts';
+import { isRunId } from '../../shared/domain/run-queries.ts';
 import { handleRunControl, handleRunnerAction, handleTakeRun } from './run-actions.ts';
 import { ratingActions, thumbActions } from '../../shared/domain/feedback-prompt.ts';
 import { handleRatingAction } from './feedback.ts';
@@ -94,52 +97,15 @@ const withdrawTooLate = "This run is closed, so orders can't be withdrawn any mo
 /** The "Did you mean …?" buttons run /coffee's own code, loaded on their first click so it stays out of every cold start. */
 const suggestionButton: ActionHandler = async (payload, deps, tell) => (await import('./suggestion-actions.ts')).handleSuggestionAction(payload, deps, tell);
 
-/** Every button CoffeeBuddy answers, by `action_id`: adding a button is adding an entry here. */
-const actionHandlers: Readonly<Record<string, ActionHandler>> = {
-  [runActions.placeOrder]: orderButton(placeOrderButton),
-  [runActions.useLastOrder]: orderButton(useLastOrderButton),
-  [runActions.withdrawOrder]: orderButton(withdrawOrderButton),
-  [runActions.closeRun]: handleRunControl,
-  [runActions.volunteer]: handleRunControl,
-  [runActions.cancelRun]: handleRunControl,
-  [runActions.volunteerAnyway]: handleRunControl,
-  [runActions.volunteerToo]: handleRunControl,
-  [runActions.withdrawVolunteer]: handleRunControl,
-  [runActions.confirmCancel]: handleRunControl,
-  [runActions.markDone]: handleRunnerAction,
-  [runActions.cannotGo]: handleRunnerAction,
-  [runActions.takeRun]: handleTakeRun,
-  [adminResetConfirmAction]: handleResetConfirm,
-  [forgetMeConfirmAction]: handleForgetMeConfirm,
-  [suggestionActions.runCommand]: suggestionButton,
-  [suggestionActions.startRun]: suggestionButton,
-  ...Object.fromEntries([...Object.values(ratingActions), ...Object.keys(thumbActions)].map((actionId) => [actionId, handleRatingAction])),
+/** *Details* on a `/coffee history` line: the run's life on record, to whoever clicked. */
+const handleHistoryDetails: ActionHandler = async (payload, deps, tell) => {
+  const details = await runDetails(deps.sql, {
+    runId: payload.actions[0]!.value ?? '',
+    viewerSlackUserId: payload.user.id,
+    slackChannelId: payload.channel?.id ?? null,
+  });
+  await tell(details?.text ?? "I can't show that run here: it may have been deleted (after the channel's retention period, or by a reset).");
 };
-
-/** A button on the run message or a confirmation, routed by its action id. Answers go to the user ephemerally. */
-export async function handleBlockAction(payload: BlockActionsPayload, deps: InteractionDeps): Promise<void> {
-  const action = payload.actions[0]!;
-  const handler = Object.hasOwn(actionHandlers, action.action_id) ? actionHandlers[action.action_id] : undefined;
-  if (!handler) {
-    deps.log.info('button not handled', { actionId: action.action_id });
-    return;
-  }
-  const channel = payload.channel?.id;
-  const user = actorOf(payload).slackUserId;
-  const threadTs = replyThread(payload);
-  // Answers are ephemeral, in the channel (or DM) of the clicked message and in its thread when it
-  // is a reply (like the "How was this run?" prompt), else at its response_url. They only report
-  // what already happened, so one that Slack does not take changes nothing.
-  const tell: Tell = async (text) => {
-    try {
-      if (channel) await deps.slack.postEphemeral({ channel, user, text, ...(threadTs ? { threadTs } : {}) });
-      else if (payload.response_url) await deps.slack.respond(payload.response_url, { text });
-    } catch (error) {
-      deps.log.warn('ephemeral answer not delivered', { error });
-    }
-  };
-  await handler(payload, deps, tell);
-}
 
 /** What a user is told when Slack refused to open their order form for its trigger. */
 export const orderFormTooLate =
@@ -213,6 +179,7 @@ async function handleOrderSubmission(payload: ViewSubmissionPayload, deps: Inter
   const parsed = parseOrderSubmission(payload.view.state.values, metadata.usuals);
   if (!parsed.ok) return { response_action: 'errors', errors: parsed.errors };
 
+  if (await disabledFor(deps.sql, { slackChannelId: metadata.channelId, runId: metadata.runId })) return closedView(disabledText);
   const run = await findRunInChannel(deps.sql, metadata.runId, metadata.channelId);
   const actor = actorOf(payload);
   // Whether an order made before the close still stands: then only this change was not saved.
@@ -236,4 +203,67 @@ function closedView(text: string, outcome = 'Your order was not recorded.'): Vie
       blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text}\n${outcome}` } }],
     },
   };
+}
+
+/** Every button CoffeeBuddy answers, by `action_id`: adding a button is adding an entry here. */
+const actionHandlers: Readonly<Record<string, ActionHandler>> = {
+  [runActions.placeOrder]: orderButton(placeOrderButton),
+  [runActions.useLastOrder]: orderButton(useLastOrderButton),
+  [runActions.withdrawOrder]: orderButton(withdrawOrderButton),
+  [runActions.closeRun]: handleRunControl,
+  [runActions.volunteer]: handleRunControl,
+  [runActions.cancelRun]: handleRunControl,
+  [runActions.volunteerAnyway]: handleRunControl,
+  [runActions.volunteerToo]: handleRunControl,
+  [runActions.withdrawVolunteer]: handleRunControl,
+  [runActions.confirmCancel]: handleRunControl,
+  [runActions.markDone]: handleRunnerAction,
+  [runActions.cannotGo]: handleRunnerAction,
+  [runActions.takeRun]: handleTakeRun,
+  [adminResetConfirmAction]: handleResetConfirm,
+  [adminDisableCancelAction]: handleDisableCancelRun,
+  [forgetMeConfirmAction]: handleForgetMeConfirm,
+  [suggestionActions.runCommand]: suggestionButton,
+  [suggestionActions.startRun]: suggestionButton,
+  ...Object.fromEntries([...Object.values(ratingActions), ...Object.keys(thumbActions)].map((actionId) => [actionId, handleRatingAction])),
+  [historyDetailsAction]: handleHistoryDetails,
+};
+
+/**
+ * Buttons that still work where CoffeeBuddy is disabled: an admin's own confirmations, and
+ * forget-me (a person's data is theirs whatever a channel's switch says).
+ */
+const worksWhenDisabled: ReadonlySet<string> = new Set([adminResetConfirmAction, adminDisableCancelAction, forgetMeConfirmAction]);
+
+/** A button on the run message or a confirmation, routed by its action id. Answers go to the user ephemerally. */
+export async function handleBlockAction(payload: BlockActionsPayload, deps: InteractionDeps): Promise<void> {
+  const action = payload.actions[0]!;
+  const handler = Object.hasOwn(actionHandlers, action.action_id) ? actionHandlers[action.action_id] : undefined;
+  if (!handler) {
+    deps.log.info('button not handled', { actionId: action.action_id });
+    return;
+  }
+  const channel = payload.channel?.id;
+  const user = actorOf(payload).slackUserId;
+  const threadTs = replyThread(payload);
+  // Answers are ephemeral, in the channel (or DM) of the clicked message and in its thread when it
+  // is a reply (like the "How was this run?" prompt), else at its response_url. They only report
+  // what already happened, so one that Slack does not take changes nothing.
+  const tell: Tell = async (text) => {
+    try {
+      if (channel) await deps.slack.postEphemeral({ channel, user, text, ...(threadTs ? { threadTs } : {}) });
+      else if (payload.response_url) await deps.slack.respond(payload.response_url, { text });
+    } catch (error) {
+      deps.log.warn('ephemeral answer not delivered', { error });
+    }
+  };
+  // Every button that can change a run carries its id and comes from a channel or DM; the "Did you
+  // mean" buttons run /coffee, which checks the channel itself.
+  const namesRun = channel !== undefined && action.value !== undefined && isRunId(action.value);
+  if (namesRun && !worksWhenDisabled.has(action.action_id) && (await disabledFor(deps.sql, { slackChannelId: channel, runId: action.value! }))) {
+    deps.log.info('button in a disabled channel', { actionId: action.action_id });
+    await tell(disabledText);
+    return;
+  }
+  await handler(payload, deps, tell);
 }

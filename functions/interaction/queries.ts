@@ -36,6 +36,22 @@ export async function findRunInChannel(sql: Sql, runId: string, slackChannelId: 
   return row;
 }
 
+/**
+ * Whether CoffeeBuddy is turned off where a click or submission belongs: the channel it came from,
+ * or the channel of the run it names (a runner's DM button names its run).
+ */
+export async function disabledFor(sql: Sql, args: { slackChannelId: string | null; runId: string | null }): Promise<boolean> {
+  const runId = args.runId && isRunId(args.runId) ? args.runId : null;
+  const [row] = await sql<{ disabled: boolean }[]>`
+    select exists (
+      select 1 from channels c
+      where not c.enabled
+        and (c.slack_channel_id = ${args.slackChannelId} or c.id = (select channel_id from runs where id = ${runId}::uuid))
+    ) as disabled
+  `;
+  return row!.disabled;
+}
+
 /** Lock the run row for the rest of the transaction and return its status. */
 export async function lockRun(sql: Sql, runId: string): Promise<RunStatus | undefined> {
   const [row] = await sql<{ status: RunStatus }[]>`select status from runs where id = ${runId} for update`;

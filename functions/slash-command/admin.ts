@@ -15,7 +15,7 @@ import {
   type ChannelSettings,
   type NumericSetting,
 } from '../../shared/domain/channel-admin.ts';
-import { adminResetConfirmAction, adminSettingsModal, adminSettingsReadOnlyView } from '../../shared/domain/admin-views.ts';
+import { adminResetConfirmAction, adminSettingsModal, adminSettingsReadOnlyView, disableOpenRunPrompt } from '../../shared/domain/admin-views.ts';
 import { escapeMrkdwn, mention, slackDateTime, typedText } from '../../shared/slack/text.ts';
 import type { SlashCommandDeps } from './handler.ts';
 import type { EphemeralReply, SlashCommand } from './schema.ts';
@@ -159,6 +159,7 @@ export async function handleAdminCommand(command: SlashCommand, typedWords: stri
   });
   if (outcome.kind === 'refused') return { text: `Only ${outcome.who} can change CoffeeBuddy's settings here. Nothing was changed.` };
   if (outcome.kind === 'unchanged') return { text: `Nothing to change: that is the setting already.\n${describeSettings(outcome.settings, defaults)}` };
+  if (outcome.kind === 'open_run') return disableOpenRunPrompt(outcome.run);
   deps.log.info('channel settings changed', { channel: command.channel_id, by: command.user_id, fields: Object.keys(outcome.changes) });
   const done = Object.entries(outcome.changes).map(([field, change]) => describeChange(field, change, defaults));
   return { text: `Done: you ${listed(done)}.\n${describeSettings(outcome.settings, defaults)}` };

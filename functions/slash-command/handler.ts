@@ -15,19 +15,24 @@ import {
 } from './messages.ts';
 import { checkFirstWord, otherDayReply, suggestionReply } from './suggest.ts';
 import { parseRunText } from '../../shared/domain/pickup-time.ts';
-import { cancelPrompt, cancelRun, findCurrentRun, refuseControl, requestClose } from '../../shared/domain/run-control.ts';
+import { cancelRun, findCurrentRun, noOpenRunToCancel, openRunRefusal, refuseControl, requestClose } from '../../shared/domain/run-control.ts';
 import { postNewRunMessage, syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { handleAdminCommand } from './admin.ts';
-import { historyReply, statsReply } from './reports.ts';
+import { historyReply, myHistoryReply, statsReply } from './reports.ts';
+import { typedText } from '../../shared/slack/text.ts';
 import { awayCommand, backCommand, forgetMeCommand } from './people.ts';
-import { failOpenRun, findChannel, findOpenRun, findStarter, refreshUserProfile, startRunStatement, type StarterRow } from './queries.ts';
+import { channelDisabled, failOpenRun, findChannel, findOpenRun, findStarter, refreshUserProfile, startRunStatement, type StarterRow } from './queries.ts';
 import type { EphemeralReply, SlashCommand, SlashCommandConfig } from './schema.ts';
 
 export type SlashCommandDeps = FunctionDeps<SlashCommandConfig>;
 
 const defaultWindowRuns = 5;
-/** The one slash command the app declares (scripts/manifests/slack-app.ts). */
+/** The slash commands the app declares (scripts/manifests/slack-app.ts). */
 export const coffeeCommand = '/coffee';
+/** Your last runs, in any channel: the same as `/coffee history me`. */
+export const historyCommand = '/coffee-history';
+/** The same as `/coffee cancel`. */
+export const cancelCommand = '/coffee-cancel';
 /** How long `/coffee` waits for the run message before answering; Slack gives 3 s in all. */
 const runMessageBudgetMs = 1_500;
 
@@ -42,15 +47,16 @@ export interface SlashCommandOptions {
  * null when the posted run message is the answer.
  */
 export async function handleSlashCommand(command: SlashCommand, deps: SlashCommandDeps, options: SlashCommandOptions = {}): Promise<EphemeralReply | null> {
-  // The app's manifest declares only /coffee; another command routed here is never a run.
+  // The app's manifest declares /coffee, /coffee-history and /coffee-cancel; another command routed here is never a run.
+  if (command.command === historyCommand) return myHistoryReply(deps.sql, command.user_id);
+  if (command.command === cancelCommand) {
+    if (await channelDisabled(deps.sql, command.channel_id)) return disabledReply;
+    return controlRun(command, 'cancel', deps);
+  }
   if (command.command !== coffeeCommand) return unknownCommandReply(command.command);
   const text = command.text.trim();
   if (options.asTypedRun) return startRun(command, text, deps);
   const subcommand = text.split(/\s+/)[0]?.toLowerCase() ?? '';
-  if (subcommand === 'away') return awayCommand(command, deps);
-  // Only a bare `back`: `/coffee back door` stays a run with a note, as before.
-  if (text.toLowerCase() === 'back') return backCommand(command, deps);
-  if (subcommand === 'forget-me' || /^forget\s+me$/i.test(text)) return forgetMeCommand(command, deps);
   if (subcommand === 'help') {
     const channel = await findChannel(deps.sql, command.channel_id);
     return helpReply(channel?.fairnessWindowRuns ?? defaultWindowRuns);
@@ -64,15 +70,28 @@ export async function handleSlashCommand(command: SlashCommand, deps: SlashComma
         .map((word, i) => (i === 2 ? word : word.toLowerCase())),
       deps,
     );
-  if (subcommand === 'close' || subcommand === 'cancel') return controlRun(command, subcommand, deps);
+  // Deleting what CoffeeBuddy keeps about you is yours, whatever a channel's switch says.
+  if (subcommand === 'forget-me' || /^forget\s+me$/i.test(text)) return forgetMeCommand(command, deps);
+  // A disabled channel answers only help, admin and forget-me. Answers from the text alone (a
+  // typo's "Did you mean", another day, a bad page) change nothing, so they need no lookup; their
+  // buttons are checked when clicked, and starting a run checks in its own statement.
+  const unlessDisabled = async (answer: () => Promise<EphemeralReply>) => ((await channelDisabled(deps.sql, command.channel_id)) ? disabledReply : answer());
+  if (subcommand === 'away') return unlessDisabled(() => awayCommand(command, deps));
+  // Only a bare `back`: `/coffee back door` stays a run with a note, as before.
+  if (text.toLowerCase() === 'back') return unlessDisabled(() => backCommand(command, deps));
+  if (subcommand === 'close' || subcommand === 'cancel') return unlessDisabled(() => controlRun(command, subcommand, deps));
   if (subcommand === 'history') {
     const page = text.split(/\s+/)[1] ?? '1';
-    if (!/^[1-9]\d{0,3}$/.test(page)) return { text: `\`${page}\` is not a page number. Try \`/coffee history\` or \`/coffee history 2\`.` };
-    return historyReply(deps.sql, command.channel_id, Number(page));
+    if (page.toLowerCase() === 'me') return unlessDisabled(() => myHistoryReply(deps.sql, command.user_id));
+    if (!/^[1-9]\d{0,3}$/.test(page))
+      return { text: `\`${typedText(page)}\` is not a page number. Try \`/coffee history\`, \`/coffee history 2\` or \`/coffee history me\`.` };
+    return unlessDisabled(() => historyReply(deps.sql, command.channel_id, Number(page)));
   }
   if (subcommand === 'stats') {
-    const channel = await findChannel(deps.sql, command.channel_id);
-    return statsReply(deps.sql, command.channel_id, channel?.fairnessWindowRuns ?? defaultWindowRuns);
+    return unlessDisabled(async () => {
+      const channel = await findChannel(deps.sql, command.channel_id);
+      return statsReply(deps.sql, command.channel_id, channel?.fairnessWindowRuns ?? defaultWindowRuns);
+    });
   }
   // Only the first word, before any pickup time: `/coffee 10:30 reset the machine` is a run.
   const check = checkFirstWord(text);
@@ -83,19 +102,16 @@ export async function handleSlashCommand(command: SlashCommand, deps: SlashComma
 
 /** `/coffee close` and `/coffee cancel`: the channel's current run, if this user may. */
 async function controlRun(command: SlashCommand, action: 'close' | 'cancel', deps: SlashCommandDeps): Promise<EphemeralReply> {
-  const run = await findCurrentRun(deps.sql, command.channel_id);
-  if (!run || (action === 'close' && run.status !== 'open')) {
-    return { text: `There's no open coffee run here to ${action}. Start one with \`/coffee\`.` };
-  }
+  const run = await findCurrentRun(deps.sql, command.channel_id, deps.now());
+  if (action === 'cancel' && run?.status !== 'open') return noOpenRunToCancel(deps.slack, run, command.user_id);
+  if (run?.status !== 'open') return { text: "There's no open coffee run here to close. Start one with `/coffee`." };
   const refusal = await refuseControl(deps.slack, run, command.user_id, action);
-  if (refusal) return { text: refusal };
+  if (refusal) return { text: openRunRefusal(run, refusal) };
   if (action === 'close') {
     const result = await requestClose(deps.sql, deps.emit, run, command.user_id, deps.now());
     if (result === 'requested') return { text: 'Closing the run: the runner will be announced here in a moment.' };
     return { text: result === 'already_requested' ? 'This run is already closing.' : 'This run is no longer open.' };
   }
-  // Only a closed run (its runner assigned) is left: say which one, and cancel only on the button.
-  if (run.status !== 'open') return cancelPrompt(run, { noOpenRun: true });
   const result = await cancelRun(deps.sql, deps.emit, run, command.user_id, deps.now());
   if (result === 'canceled') deps.metrics.runsTotal.inc({ status: 'canceled' });
   return { text: result === 'canceled' ? 'The run is canceled; everyone who ordered is told in its thread.' : 'This run can no longer be canceled.' };

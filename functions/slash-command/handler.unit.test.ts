@@ -34,7 +34,7 @@ const buttons = (reply: Awaited<ReturnType<typeof answer>>) => (reply?.blocks?.[
 describe('/coffee answered before any query', () => {
   it('refuses another app’s command, naming it safely', async () => {
     const reply = await answer('10:30', { command: '/tea`s' });
-    expect(reply?.text).toBe("This app handles /coffee; `/tea's` isn't one of its commands, so nothing was done.");
+    expect(reply?.text).toBe("This app handles /coffee, /coffee-history and /coffee-cancel; `/tea's` isn't one of its commands, so nothing was done.");
     expect((await answer('', { command: `/${'x'.repeat(100)}` }))?.text).toContain(`\`/${'x'.repeat(59)}\``);
   });
 
@@ -68,7 +68,9 @@ describe('/coffee answered before any query', () => {
   });
 
   it.each(['abc', '0', '10000', '-1'])('refuses `/coffee history %s` as no page number', async (page) => {
-    expect((await answer(`history ${page}`))?.text).toBe(`\`${page}\` is not a page number. Try \`/coffee history\` or \`/coffee history 2\`.`);
+    expect((await answer(`history ${page}`))?.text).toBe(
+      `\`${page}\` is not a page number. Try \`/coffee history\`, \`/coffee history 2\` or \`/coffee history me\`.`,
+    );
   });
 
   it('says away and back work per channel when typed in a DM', async () => {

@@ -1,3 +1,4 @@
+import { disabledText } from '../../shared/domain/channel-admin.ts';
 import { fairnessRule, pickupText } from '../../shared/domain/run-message.ts';
 import { mention } from '../../shared/slack/text.ts';
 import type { EphemeralReply } from './schema.ts';
@@ -14,10 +15,11 @@ export function helpReply(windowRuns: number): EphemeralReply {
       '• On the run message: *Place order* (a drink, size and customizations, or type your order), *Use my last order* (one click),',
       "   *Withdraw my order*, *I'll go* (volunteer), *Close run* and *Cancel run*. Ordering again edits your order.",
       "• `/coffee close`: close the open run (whoever started it, or a channel admin). The runner gets a DM with *Mark done* and *I can't go*.",
-      '• `/coffee cancel`: cancel the current run (whoever started it, the runner, or a channel admin); not after it is done.',
-      '• `/coffee history [page]`: past runs here. `/coffee stats`: who ran how often, cups carried and received.',
+      "• `/coffee cancel` (or `/coffee-cancel`): cancel the open run, or today's run on its way (whoever started it, its runner, or a channel admin); not after it is done.",
+      '• `/coffee history [page | me]`: past runs here (*Details* shows who started, closed, was picked for, marked done or canceled each); `me` (or `/coffee-history`): your last 10 runs in any channel.',
+      '• `/coffee stats`: who ran how often, cups carried and received.',
       "• `/coffee away [for 2w | until friday]`: sit out this channel's runs (you still order, you're not picked); `/coffee back` ends it. `/coffee forget-me` deletes what CoffeeBuddy keeps about you.",
-      '• `/coffee admin`: channel settings (admins only); `/coffee admin show` for everyone.',
+      '• `/coffee admin`: channel settings (admins only); `/coffee admin show` for everyone. In a disabled channel only `help`, `admin` and `forget-me` answer.',
       '• `/coffee help` shows this.',
       '• Runs are for today: `/coffee tomorrow 9am` or `/coffee friday` is refused (start it on the day, or use `in 2h`).',
       '   A first word that looks like a command (`/coffee histroy`, `/coffee config`) gets a *Did you mean…?* instead of a run; its buttons run the command or start the run anyway. After a pickup time any words are the note: `/coffee 10:30 reset the machine`.',
@@ -28,7 +30,7 @@ export function helpReply(windowRuns: number): EphemeralReply {
 
 /** Every form of `/coffee`, one line: the usage hint's second half. */
 export const commandForms =
-  '`/coffee [pickup time] [note] [closes <time>]`, `/coffee close`, `/coffee cancel`, `/coffee history [page]`, `/coffee stats`, ' +
+  '`/coffee [pickup time] [note] [closes <time>]`, `/coffee close`, `/coffee cancel`, `/coffee history [page | me]`, `/coffee stats`, ' +
   '`/coffee away [for 2w | until friday]`, `/coffee back`, `/coffee forget-me`, `/coffee admin [show]`, `/coffee help`';
 
 /** Bad syntax: say what was wrong and how to write it. */
@@ -36,10 +38,10 @@ export function usageReply(problem: string): EphemeralReply {
   return { text: `${problem}\nUsage: \`/coffee [pickup time] [note]\`, e.g. \`/coffee 10:30 Lobby\`. All forms: ${commandForms}. See \`/coffee help\`.` };
 }
 
-/** A slash command other than /coffee reached this app (a manifest or Kong route that points here). */
+/** A slash command the app does not declare reached it (a manifest or Kong route that points here). */
 export function unknownCommandReply(command: string): EphemeralReply {
   const shown = command.replace(/`/g, "'").slice(0, 60);
-  return { text: `This app handles /coffee; \`${shown}\` isn't one of its commands, so nothing was done.` };
+  return { text: `This app handles /coffee, /coffee-history and /coffee-cancel; \`${shown}\` isn't one of its commands, so nothing was done.` };
 }
 
 /** `/coffee` starting a run in a DM with the bot, where nobody else could order. */
@@ -47,9 +49,8 @@ export const directMessageReply: EphemeralReply = {
   text: 'Coffee runs happen in a channel, so everyone there can order. Start a coffee run in a channel: invite @CoffeeBuddy there (`/invite @CoffeeBuddy`) and type `/coffee …`, e.g. `/coffee 10:30 Lobby`.',
 };
 
-export const disabledReply: EphemeralReply = {
-  text: 'CoffeeBuddy is disabled here. A channel admin can turn it back on with `/coffee admin`.',
-};
+/** Every `/coffee` form but help, admin and forget-me in a channel where CoffeeBuddy is off. */
+export const disabledReply: EphemeralReply = { text: disabledText };
 
 /** A second run while one is open. */
 export function alreadyOpenReply(initiatorSlackUserId: string, pickupAt: Date | null, timeZone: string): EphemeralReply {

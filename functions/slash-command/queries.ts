@@ -19,6 +19,13 @@ export async function findChannel(sql: Sql, slackChannelId: string): Promise<Cha
   return row;
 }
 
+/** Whether CoffeeBuddy is turned off in this channel (`/coffee admin disable`); a channel never seen, or a DM (`D…`), is on. */
+export async function channelDisabled(sql: Sql, slackChannelId: string): Promise<boolean> {
+  if (slackChannelId.startsWith('D')) return false;
+  const [row] = await sql<{ enabled: boolean }[]>`select enabled from channels where slack_channel_id = ${slackChannelId}`;
+  return row ? !row.enabled : false;
+}
+
 /** Create or refresh a user; returns its id. */
 export async function upsertUser(
   sql: Sql,

@@ -1,18 +1,43 @@
 import type { Sql } from '../../shared/db/client.ts';
-import type { RunStatus } from '../../shared/domain/run.ts';
+import type { KnownBlock } from '@slack/types';
+import { historyDetailsAction, runName, statusLabel } from '../../shared/domain/run-life.ts';
 import { mention, slackDateTime } from '../../shared/slack/text.ts';
-import { ratingSummary, runHistory, servedRuns } from './reports-queries.ts';
+import { myRuns, ratingSummary, runHistory, servedRuns, type HistoryRow } from './reports-queries.ts';
 import type { EphemeralReply } from './schema.ts';
 import { counted } from '../../shared/text.ts';
 
 const pageSize = 10;
-const statusLabel: Record<RunStatus, string> = {
-  open: 'open',
-  closed: 'on its way',
-  completed: 'done',
-  canceled: 'canceled',
-  failed: 'failed to start',
-};
+
+type HistoryLine = HistoryRow & { line: string };
+
+/** A run as a line of `/coffee history`: when, its state, its runner, how many ordered, and what it was. */
+function historyLine(run: HistoryRow, where = ''): string {
+  const when = slackDateTime(run.startedAt, '{date_short} {time}');
+  const runner = run.runnerSlackUserId ? `runner ${mention(run.runnerSlackUserId)}` : 'no runner';
+  // A closed run nobody needs to go for (no orders, or nobody could) is not "on its way".
+  const status = run.status === 'closed' && !run.runnerSlackUserId ? 'closed' : statusLabel[run.status];
+  return `${when}${where}: ${status}, ${runner}, ${run.orders} ${run.orders === 1 ? 'order' : 'orders'} · ${runName(run)}`;
+}
+
+/** The history as text and as blocks: one section a run with a *Details* button (its life on record). */
+function historyMessage(title: string, runs: HistoryLine[], footer: string): EphemeralReply {
+  const text = [title, ...runs.map((run) => `• ${run.line}`), ...(footer ? [footer] : [])].join('\n');
+  return {
+    text,
+    blocks: [
+      { type: 'section', block_id: 'history.title', text: { type: 'mrkdwn', text: title } },
+      ...runs.map(
+        (run, index): KnownBlock => ({
+          type: 'section',
+          block_id: `history.run.${index}`,
+          text: { type: 'mrkdwn', text: run.line },
+          accessory: { type: 'button', action_id: historyDetailsAction, text: { type: 'plain_text', text: 'Details' }, value: run.id },
+        }),
+      ),
+      ...(footer ? [{ type: 'context', block_id: 'history.more', elements: [{ type: 'mrkdwn', text: footer }] } satisfies KnownBlock] : []),
+    ],
+  };
+}
 
 /** `/coffee history [page]`: the channel's runs, newest first, ten a page. */
 export async function historyReply(sql: Sql, slackChannelId: string, page: number): Promise<EphemeralReply> {
@@ -20,15 +45,19 @@ export async function historyReply(sql: Sql, slackChannelId: string, page: numbe
   if (rows.length === 0) {
     return { text: page === 1 ? 'No coffee runs here yet. Start one with `/coffee`.' : `There is no page ${page}; try \`/coffee history\`.` };
   }
-  const lines = rows.slice(0, pageSize).map((run) => {
-    const when = slackDateTime(run.startedAt, '{date_short} {time}');
-    const runner = run.runnerSlackUserId ? `runner ${mention(run.runnerSlackUserId)}` : 'no runner';
-    // A closed run nobody needs to go for (no orders, or nobody could) is not "on its way".
-    const status = run.status === 'closed' && !run.runnerSlackUserId ? 'closed' : statusLabel[run.status];
-    return `• ${when}: ${status}, ${runner}, ${run.orders} ${run.orders === 1 ? 'order' : 'orders'}`;
-  });
-  const more = rows.length > pageSize ? `\nOlder runs: \`/coffee history ${page + 1}\`` : '';
-  return { text: `*Coffee runs in this channel* (page ${page})\n${lines.join('\n')}${more}` };
+  const runs = rows.slice(0, pageSize).map((run) => ({ ...run, line: historyLine(run) }));
+  const more = rows.length > pageSize ? `Older runs: \`/coffee history ${page + 1}\`` : '';
+  return historyMessage(`*Coffee runs in this channel* (page ${page})`, runs, more);
+}
+
+/** `/coffee-history` and `/coffee history me`: the last ten runs the user started, ordered in or ran, in any channel. */
+export async function myHistoryReply(sql: Sql, slackUserId: string): Promise<EphemeralReply> {
+  const rows = await myRuns(sql, slackUserId, pageSize);
+  if (rows.length === 0) {
+    return { text: "You haven't been part of a coffee run yet. Start one in a channel with `/coffee`, or order from a run message there." };
+  }
+  const runs = rows.map((run) => ({ ...run, line: historyLine(run, ` in <#${run.slackChannelId}>`) }));
+  return historyMessage('*Your last coffee runs* (that you started, ordered in or ran)', runs, '');
 }
 
 interface PersonStats {

@@ -10,7 +10,7 @@ import { renderDocument } from './render.ts';
 
 /** Each bot scope and the Web API calls that need it; nothing else is requested. */
 export const botScopes: { scope: string; why: string }[] = [
-  { scope: 'commands', why: 'the /coffee slash command' },
+  { scope: 'commands', why: 'the slash commands /coffee, /coffee-history and /coffee-cancel' },
   {
     scope: 'chat:write',
     why: 'chat.postMessage, chat.update, chat.postEphemeral: run messages, summaries, runner DMs, ephemeral answers (in channels the bot was invited to)',
@@ -56,6 +56,18 @@ export function slackAppManifest(functions: readonly AnyFunction[], options: Man
             url: routeUrl(functions, 'slash', options),
             description: 'Start a coffee run; close, cancel, history, stats, help',
             usage_hint: '[pickup time] [note] | close | cancel | history | stats | help',
+            should_escape: false,
+          },
+          {
+            command: '/coffee-history',
+            url: routeUrl(functions, 'slash', options),
+            description: 'Your last 10 coffee runs (started, ordered in or ran), in any channel',
+            should_escape: false,
+          },
+          {
+            command: '/coffee-cancel',
+            url: routeUrl(functions, 'slash', options),
+            description: "Cancel this channel's coffee run (whoever started it, its runner or an admin)",
             should_escape: false,
           },
         ],

@@ -1,9 +1,37 @@
 import type { InputBlock, ModalView, PlainTextOption } from '@slack/types';
+import type { SlackMessage } from '../slack/port.ts';
+import { openRunText, type ControlledRun } from './run-control.ts';
 import { describeSettings, numericSettings, outOfBounds, type AdminBounds, type ChannelSettings, type NumericSetting } from './channel-admin.ts';
 
 /** Ids the interaction function routes on. */
 export const adminSettingsCallbackId = 'admin.settings';
 export const adminResetConfirmAction = 'admin.reset_confirm';
+/** "Cancel the run and disable": `/coffee admin disable` with a run open; its value is that run's id. */
+export const adminDisableCancelAction = 'admin.disable_cancel_run';
+
+/** Disabling with a run open: which run, and a button that cancels it (its thread is told) and disables. */
+export function disableOpenRunPrompt(run: ControlledRun): SlackMessage {
+  const text = `A coffee run is open here ${openRunText(run)}. Disabling CoffeeBuddy cancels it, and everyone who ordered is told in its thread. Cancel it and disable? (To keep it, do nothing.)`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', block_id: 'admin.disable.prompt', text: { type: 'mrkdwn', text } },
+      {
+        type: 'actions',
+        block_id: 'admin.disable.actions',
+        elements: [
+          {
+            type: 'button',
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Cancel the run and disable' },
+            action_id: adminDisableCancelAction,
+            value: run.id,
+          },
+        ],
+      },
+    ],
+  };
+}
 
 /** What the admin modal's state looks like (the part of Slack's `view.state.values` it reads). */
 export type AdminViewState = Record<

@@ -5,7 +5,10 @@ import type { Emit } from '../events/outbox.ts';
 import type { SlackPort } from '../slack/port.ts';
 import { mention } from '../slack/text.ts';
 import { lockChannelSettings, recordAdminAction, saveChannelSettings } from './channel-admin-queries.ts';
-import { isWorkspaceAdmin } from './run-control.ts';
+import { cancelRunIn, findOpenControlledRun, isWorkspaceAdmin, type ControlledRun } from './run-control.ts';
+
+/** What every `/coffee` form but help, admin and forget-me, and every button, answers in a disabled channel. */
+export const disabledText = 'CoffeeBuddy is disabled in this channel. A channel admin can turn it back on with `/coffee admin enable`.';
 
 /** A channel's settings (null offsets and minutes: the deployment's defaults). */
 export interface ChannelSettings {
@@ -103,7 +106,9 @@ export function diffSettings(before: ChannelSettings, after: ChannelSettings): R
 }
 
 export type AdminOutcome =
-  | { kind: 'changed'; changes: Record<string, { from: unknown; to: unknown }>; settings: ChannelSettings }
+  | { kind: 'changed'; changes: Record<string, { from: unknown; to: unknown }>; settings: ChannelSettings; canceledRun: boolean }
+  /** Disabling with a run open: nothing changed; the admin is asked whether to cancel this run with it. */
+  | { kind: 'open_run'; run: ControlledRun }
   | { kind: 'unchanged'; settings: ChannelSettings }
   /** `who` in mrkdwn (mentions); `creator` and `admins` for a plain-text answer ({@link whoMayAdministerByName}). */
   | { kind: 'refused'; who: string; creator: string | null; admins: string[] };
@@ -112,6 +117,9 @@ export type AdminOutcome =
  * Apply a change to a channel's settings, authorized and audited in one transaction: the row is
  * locked, the actor checked against the current admins, the change and its audit row (old → new)
  * committed together, and an event emitted for what happens after. A refusal is audited too.
+ * Disabling a channel with a run open changes nothing unless `cancelOpenRun` names that run: then
+ * it is canceled in the same transaction (its participants are told in its thread), so a disabled
+ * channel never has a run taking orders.
  */
 export async function changeChannelSettings(args: {
   sql: Pool;
@@ -122,6 +130,8 @@ export async function changeChannelSettings(args: {
   action: string;
   now: Date;
   change: (current: ChannelSettings) => ChannelSettings;
+  /** The open run the admin agreed to cancel with a disable. */
+  cancelOpenRun?: string;
 }): Promise<AdminOutcome> {
   // users.info and conversations.info before the transaction: no row lock held across a Slack call.
   const standing = await standingOf(args.slack, args.channel.slackChannelId, args.actorSlackUserId);
@@ -150,6 +160,10 @@ export async function changeChannelSettings(args: {
     const next = args.change(settings);
     const changes = diffSettings(settings, next);
     if (Object.keys(changes).length === 0) return { kind: 'unchanged' as const, settings };
+    // Under the channel's lock: no run starts here until this commits.
+    const open = settings.enabled && !next.enabled ? await findOpenControlledRun(tx, args.channel.slackChannelId) : undefined;
+    if (open && open.id !== args.cancelOpenRun) return { kind: 'open_run' as const, run: open };
+    const canceledRun = open ? (await cancelRunIn(tx, args.emit, open, args.actorSlackUserId, args.now)) === 'canceled' : false;
     await saveChannelSettings(tx, id, next, args.now);
     await audit(args.action, changes);
     await args.emit(
@@ -160,7 +174,7 @@ export async function changeChannelSettings(args: {
         changes,
       }),
     );
-    return { kind: 'changed' as const, changes, settings: next };
+    return { kind: 'changed' as const, changes, settings: next, canceledRun };
   });
 }
 

@@ -142,6 +142,9 @@ export async function forgetPerson(
     where strpos(runner_reason, ${mention(args.slackUserId)}) > 0
   `;
   await tx`update runs set canceled_by = ${args.tombstoneId} where canceled_by = ${args.slackUserId}`;
+  await tx`update runs set close_requested_by = ${args.tombstoneId} where close_requested_by = ${args.slackUserId}`;
+  // A run's life on record (`/coffee history` details) names who did what.
+  await tx`update run_life set slack_user_id = ${args.tombstoneId} where slack_user_id = ${args.slackUserId}`;
   await tx`update reminders set recipient_slack_user_id = ${args.tombstoneId} where recipient_slack_user_id = ${args.slackUserId}`;
   const adminOf = (
     await tx`

@@ -4,6 +4,7 @@ import type { Emit } from '../events/outbox.ts';
 import type { SlackPort } from '../slack/port.ts';
 import type { SlackMessage } from '../slack/port.ts';
 import { mention, slackDateTime } from '../slack/text.ts';
+import { runName } from './run-life.ts';
 import { runActions } from './run-message.ts';
 import { isRunId } from './run-queries.ts';
 import type { RunRow, RunStatus } from './run.ts';
@@ -13,6 +14,9 @@ export interface ControlledRun extends RunRow {
   adminSlackUserIds: string[];
   /** When ordering closed; null while open. */
   closedAt: Date | null;
+  note: string;
+  pickupAt: Date | null;
+  timeZone: string;
 }
 
 /** The first run matching `filter` (a fragment over `r` runs and `c` channels), with who may control it. */
@@ -20,7 +24,8 @@ async function findOne(sql: Sql, filter: ReturnType<Sql>): Promise<ControlledRun
   const [row] = await sql<ControlledRun[]>`
     select
       r.id, c.slack_channel_id, r.status, i.slack_user_id as initiator_slack_user_id,
-      ru.slack_user_id as runner_slack_user_id, c.admin_slack_user_ids, r.closed_at
+      ru.slack_user_id as runner_slack_user_id, c.admin_slack_user_ids, r.closed_at,
+      r.note, r.pickup_at, r.time_zone
     from runs r
     join channels c on c.id = r.channel_id
     join users i on i.id = r.initiator_id
@@ -42,11 +47,19 @@ export async function findRunById(sql: Sql, runId: string): Promise<ControlledRu
   return isRunId(runId) ? findOne(sql, sql`where r.id = ${runId}`) : undefined;
 }
 
-/** The channel's current run for `/coffee close` and `/coffee cancel`: the open one, else the latest closed one. */
-export async function findCurrentRun(sql: Sql, slackChannelId: string): Promise<ControlledRun | undefined> {
+/**
+ * The channel's current run for `/coffee close` and `/coffee cancel`: the open one, else one closed
+ * today (in the run's zone) whose runner may still be on the way. A closed run from an earlier day
+ * is history, not something to cancel: canceling it would rewrite the fairness record.
+ */
+export async function findCurrentRun(sql: Sql, slackChannelId: string, now: Date): Promise<ControlledRun | undefined> {
   return findOne(
     sql,
-    sql`where c.slack_channel_id = ${slackChannelId} and r.status in ('open', 'closed') order by (r.status = 'open') desc, r.started_at desc`,
+    sql`
+      where c.slack_channel_id = ${slackChannelId}
+        and (r.status = 'open'
+          or (r.status = 'closed' and (r.closed_at at time zone r.time_zone)::date = (${now}::timestamptz at time zone r.time_zone)::date))
+      order by (r.status = 'open') desc, r.closed_at desc`,
   );
 }
 
@@ -86,7 +99,7 @@ export async function requestClose(
 ): Promise<'requested' | 'already_requested' | 'not_open'> {
   return sql.begin(async (tx) => {
     const rows = await tx`
-      update runs set close_requested_at = ${now}, updated_at = ${now}
+      update runs set close_requested_at = ${now}, close_requested_by = ${requestedBySlackUserId}, updated_at = ${now}
       where id = ${run.id} and status = 'open' and close_requested_at is null
       returning id
     `;
@@ -101,25 +114,38 @@ export async function requestClose(
 
 /** Cancel an open or closed run with its event; a completed (or already canceled) run stays as it is. */
 export async function cancelRun(sql: Pool, emit: Emit, run: ControlledRun, canceledBySlackUserId: string, now: Date): Promise<'canceled' | 'not_cancelable'> {
-  return sql.begin(async (tx) => {
-    const [row] = await tx<{ previousStatus: 'open' | 'closed' }[]>`
-      update runs r set status = 'canceled', canceled_at = ${now}, canceled_by = ${canceledBySlackUserId}, updated_at = ${now}
-      from (select id, status from runs where id = ${run.id} for update) before
-      where r.id = before.id and before.status in ('open', 'closed')
-      returning before.status as previous_status
-    `;
-    if (!row) return 'not_cancelable' as const;
-    await emit(
-      tx,
-      runEvent('com.coffeebuddy.run.canceled', {
-        runId: run.id,
-        slackChannelId: run.slackChannelId,
-        canceledBySlackUserId,
-        previousStatus: row.previousStatus,
-      }),
-    );
-    return 'canceled' as const;
-  });
+  return sql.begin((tx) => cancelRunIn(tx, emit, run, canceledBySlackUserId, now));
+}
+
+/** {@link cancelRun} inside the caller's transaction (disabling a channel cancels its open run with the change). */
+export async function cancelRunIn(tx: Sql, emit: Emit, run: ControlledRun, canceledBySlackUserId: string, now: Date): Promise<'canceled' | 'not_cancelable'> {
+  const [row] = await tx<{ previousStatus: 'open' | 'closed' }[]>`
+    update runs r set status = 'canceled', canceled_at = ${now}, canceled_by = ${canceledBySlackUserId}, updated_at = ${now}
+    from (select id, status from runs where id = ${run.id} for update) before
+    where r.id = before.id and before.status in ('open', 'closed')
+    returning before.status as previous_status
+  `;
+  if (!row) return 'not_cancelable';
+  await emit(
+    tx,
+    runEvent('com.coffeebuddy.run.canceled', {
+      runId: run.id,
+      slackChannelId: run.slackChannelId,
+      canceledBySlackUserId,
+      previousStatus: row.previousStatus,
+    }),
+  );
+  return 'canceled';
+}
+
+/** The channel's open run, if there is one, with who may control it. */
+export async function findOpenControlledRun(sql: Sql, slackChannelId: string): Promise<ControlledRun | undefined> {
+  return findOne(sql, sql`where c.slack_channel_id = ${slackChannelId} and r.status = 'open'`);
+}
+
+/** What people call an open run, with who started it: "(*Lobby*, pickup 10:30), started by @ana". */
+export function openRunText(run: ControlledRun): string {
+  return `(${runName(run)}), started by ${mention(run.initiatorSlackUserId)}`;
 }
 
 /** Who may close (initiator or admin) and cancel (initiator, runner or admin); a refusal in words, or null. */
@@ -127,22 +153,49 @@ export async function refuseControl(slack: SlackPort, run: ControlledRun, slackU
   if (run.initiatorSlackUserId === slackUserId) return null;
   if (action === 'cancel' && run.runnerSlackUserId === slackUserId) return null;
   if (await isChannelAdmin(slack, run, slackUserId)) return null;
-  return action === 'close'
-    ? `Only ${mention(run.initiatorSlackUserId)} (who started this run) or a channel admin can close it.`
-    : `Only ${mention(run.initiatorSlackUserId)} (who started this run), the runner, or a channel admin can cancel it.`;
+  return `Only ${whoMayControl(run, action)} can ${action} it.`;
+}
+
+/** Who may close or cancel a run, by name: "<@U1> (who started it), <@U2> (its runner) or a channel admin". */
+function whoMayControl(run: ControlledRun, action: 'close' | 'cancel'): string {
+  const runner = action === 'cancel' && run.runnerSlackUserId && run.runnerSlackUserId !== run.initiatorSlackUserId;
+  return `${mention(run.initiatorSlackUserId)} (who started it)${runner ? `, ${mention(run.runnerSlackUserId!)} (its runner)` : ''} or a channel admin`;
+}
+
+/** A closed run in words: "(*Lobby*, pickup 10:30) was started by @ana and closed at 10:20; @ben is going". */
+function closedRunText(run: ControlledRun): string {
+  const closed = run.closedAt ? ` and closed at ${slackDateTime(run.closedAt, '{time}')}` : '';
+  const going = run.runnerSlackUserId ? `${mention(run.runnerSlackUserId)} is going` : 'nobody is going';
+  return `(${runName(run)}) was started by ${mention(run.initiatorSlackUserId)}${closed}; ${going}`;
 }
 
 /**
- * The confirmation before canceling a run whose runner is already assigned: which run (who is
- * going, when it closed) and a "Cancel the run" danger button. `noOpenRun` when `/coffee cancel`
- * found only a closed run, so the user knows it isn't the one they may have had in mind.
+ * `/coffee cancel` when no run is open: with a run closed today, which one it is and, for whoever
+ * may cancel it, the confirmation; else that there is nothing to cancel and what to do instead.
+ */
+export async function noOpenRunToCancel(slack: SlackPort, run: ControlledRun | undefined, slackUserId: string): Promise<SlackMessage> {
+  if (!run) {
+    return {
+      text: "There's no open coffee run here, so there's nothing to cancel. Start one with `/coffee 10:30 Lobby`, or see past runs with `/coffee history`.",
+    };
+  }
+  const refusal = await refuseControl(slack, run, slackUserId, 'cancel');
+  if (refusal) return { text: `There's no open coffee run here. Today's last run ${closedRunText(run)}. ${refusal}` };
+  return cancelPrompt(run, { noOpenRun: true });
+}
+
+/** `/coffee cancel` refused for the open run: which run it is, and who may cancel it. */
+export function openRunRefusal(run: ControlledRun, refusal: string): string {
+  return `The open run here (${runName(run)}) was started by ${mention(run.initiatorSlackUserId)}. ${refusal}`;
+}
+
+/**
+ * The confirmation before canceling a run whose runner is already assigned: which run (what, who
+ * started it, when it closed, who is going) and a "Cancel the run" danger button. `noOpenRun` when
+ * `/coffee cancel` found only a run closed today, so the user knows it isn't an open one.
  */
 export function cancelPrompt(run: ControlledRun, options: { noOpenRun?: boolean } = {}): SlackMessage {
-  const closed = run.closedAt ? ` closed ${slackDateTime(run.closedAt)}` : ' closed';
-  const going = run.runnerSlackUserId ? `${mention(run.runnerSlackUserId)} is going` : 'nobody is going';
-  const which = options.noOpenRun
-    ? `There's no open coffee run here. The latest run, started by ${mention(run.initiatorSlackUserId)}, was${closed}, and ${going}.`
-    : `This run was${closed}, and ${going}.`;
+  const which = options.noOpenRun ? `There's no open coffee run here. Today's last run ${closedRunText(run)}.` : `This run ${closedRunText(run)}.`;
   const dm = run.runnerSlackUserId ? ' The runner is told in a DM that there is no need to go.' : '';
   const text = `${which} Cancel it?${dm}`;
   return {

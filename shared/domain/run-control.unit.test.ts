@@ -11,6 +11,9 @@ const run: ControlledRun = {
   runnerSlackUserId: 'U2',
   adminSlackUserIds: ['U3'],
   closedAt: null,
+  note: 'Lobby',
+  pickupAt: new Date('2026-11-30T09:30:00Z'),
+  timeZone: 'Europe/London',
 };
 const slack = () =>
   new FakeSlack([
@@ -38,8 +41,11 @@ describe('refuseControl', () => {
   });
 
   it('refuses anyone else, saying who may', async () => {
-    expect(await refuseControl(slack(), run, 'U2', 'close')).toBe('Only <@U1> (who started this run) or a channel admin can close it.');
-    expect(await refuseControl(slack(), run, 'U9', 'cancel')).toBe('Only <@U1> (who started this run), the runner, or a channel admin can cancel it.');
+    expect(await refuseControl(slack(), run, 'U2', 'close')).toBe('Only <@U1> (who started it) or a channel admin can close it.');
+    expect(await refuseControl(slack(), run, 'U9', 'cancel')).toBe('Only <@U1> (who started it), <@U2> (its runner) or a channel admin can cancel it.');
+    expect(await refuseControl(slack(), { ...run, runnerSlackUserId: null }, 'U9', 'cancel')).toBe(
+      'Only <@U1> (who started it) or a channel admin can cancel it.',
+    );
   });
 
   it('refuses when Slack cannot say whether someone is a workspace admin', async () => {
@@ -52,17 +58,20 @@ describe('refuseControl', () => {
 describe('cancelPrompt', () => {
   const closed = { ...run, status: 'closed' as const, closedAt: new Date('2026-11-30T09:00:00Z') };
 
-  it('says which run, who is going and that the runner is told, with a danger button', () => {
+  const pickup = '<!date^1796031000^{time}|09:30 Europe/London>';
+  const closedAt = '<!date^1796029200^{time}|2026-11-30 09:00 UTC>';
+
+  it('says which run, who started it, when it closed and who is going, that the runner is told, with a danger button', () => {
     const prompt = cancelPrompt(closed);
     expect(prompt.text).toBe(
-      'This run was closed <!date^1796029200^{date_short_pretty} {time}|2026-11-30 09:00 UTC>, and <@U2> is going. Cancel it? The runner is told in a DM that there is no need to go.',
+      `This run (*Lobby*, pickup ${pickup}) was started by <@U1> and closed at ${closedAt}; <@U2> is going. Cancel it? The runner is told in a DM that there is no need to go.`,
     );
     expect(prompt.blocks?.[1]).toMatchObject({ elements: [{ style: 'danger', action_id: 'run.cancel_confirm', value: run.id }] });
   });
 
-  it('tells `/coffee cancel` that only a closed run is left, started by whom', () => {
-    expect(cancelPrompt({ ...closed, runnerSlackUserId: null, closedAt: null }, { noOpenRun: true }).text).toBe(
-      "There's no open coffee run here. The latest run, started by <@U1>, was closed, and nobody is going. Cancel it?",
+  it('tells `/coffee cancel` that only a run closed today is left: what it is and who started it', () => {
+    expect(cancelPrompt({ ...closed, runnerSlackUserId: null, closedAt: null, note: '', pickupAt: null }, { noOpenRun: true }).text).toBe(
+      "There's no open coffee run here. Today's last run (no note, no pickup time) was started by <@U1>; nobody is going. Cancel it?",
     );
   });
 });

@@ -55,6 +55,8 @@ export function slashCommandBody(fields: {
   channelName?: string;
   teamId?: string;
   responseUrl?: string;
+  /** `/coffee` unless given (`/coffee-history`, `/coffee-cancel`). */
+  command?: string;
 }): string {
   return new URLSearchParams({
     token: verificationToken,
@@ -64,7 +66,7 @@ export function slashCommandBody(fields: {
     channel_name: fields.channelName ?? 'coffee',
     user_id: fields.userId ?? 'U0001',
     user_name: 'ana',
-    command: '/coffee',
+    command: fields.command ?? '/coffee',
     text: fields.text,
     api_app_id: appId,
     is_enterprise_install: 'false',

@@ -95,7 +95,7 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
     const channel = newChannel();
     await admin(channel, 'disable', 'UOWNER');
     expect(await drive.command(channel, 'in 10m Lobby', 'UCAROL')).toBe(
-      'CoffeeBuddy is disabled here. A channel admin can turn it back on with `/coffee admin`.',
+      'CoffeeBuddy is disabled in this channel. A channel admin can turn it back on with `/coffee admin enable`.',
     );
     await admin(channel, 'enable', 'UOWNER');
     expect(await drive.command(channel, 'in 10m Lobby', 'UCAROL')).toBe('');

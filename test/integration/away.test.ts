@@ -259,6 +259,11 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
       { place: 'dead letters', count: 0 },
       { place: 'messages', count: 0 },
     ]);
+    // The run's life on record no longer names them: its details show "(a former member)".
+    expect(await stack.db.sql`select 1 from run_life where slack_user_id = 'U008'`).toHaveLength(0);
+    await drive.click('U001', channel, 'history.details', runId);
+    expect(drive.lastEphemeral('U001')).toContain('Ordered: (a former member), <@U009>');
+    expect(drive.lastEphemeral('U001')).toMatch(/ \(a former member\) picked as runner\n.* marked done by \(a former member\)$/);
     const [scrubbed] = await stack.db.sql<
       { count: number }[]
     >`select count(*)::int from slack_messages where run_id = ${runId} and kind like 'runner_dm:forgotten-%'`;

@@ -74,7 +74,9 @@ describe('/coffee words: subcommands, hints and refusals', () => {
     const reply = await slash('cancle');
     const answer = await click(buttonsOf(reply)[0]!, 'suggest-cancel');
     expect(answer).toMatchObject({ response_type: 'ephemeral', replace_original: true });
-    expect(answer!.text).toBe("There's no open coffee run here to cancel. Start one with `/coffee`.");
+    expect(answer!.text).toBe(
+      "There's no open coffee run here, so there's nothing to cancel. Start one with `/coffee 10:30 Lobby`, or see past runs with `/coffee history`.",
+    );
     expect(await runsInChannel()).toHaveLength(0);
   });
 
@@ -120,14 +122,17 @@ describe('/coffee words: subcommands, hints and refusals', () => {
 
   it('refuses a command other than /coffee, starting no run', async () => {
     const reply = await slash('10:30 Lobby', '/xyz');
-    expect(reply).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining("This app handles /coffee; `/xyz` isn't one of its commands") });
+    expect(reply).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining("This app handles /coffee, /coffee-history and /coffee-cancel; `/xyz` isn't one of its commands"),
+    });
     expect(await runsInChannel()).toHaveLength(0);
   });
 
   it('lists every form in /coffee help and in the usage hint', async () => {
     const help = await slash('help');
     const usage = await slash('25:00 Lobby');
-    for (const form of ['[pickup time] [note]', 'closes', 'close', 'cancel', 'history [page]', 'stats', 'away', 'back', 'forget-me', 'admin', 'help']) {
+    for (const form of ['[pickup time] [note]', 'closes', 'close', 'cancel', 'history [page | me]', 'stats', 'away', 'back', 'forget-me', 'admin', 'help']) {
       expect(help.text).toContain(`/coffee ${form}`.replace('/coffee closes', 'closes'));
       expect(usage.text).toContain(form);
     }

@@ -551,7 +551,9 @@ describe('deployment manifests (npm run manifests)', () => {
     const manifest = committed.get('slack-app-manifest.yaml')!;
     const app = parseYaml(manifest);
     const url = (path: string) => `https://${defaultManifestOptions.publicHost}${path}`;
-    expect(app.features.slash_commands).toEqual([expect.objectContaining({ command: '/coffee', url: url('/slack/commands') })]);
+    expect(app.features.slash_commands).toEqual(
+      ['/coffee', '/coffee-history', '/coffee-cancel'].map((command) => expect.objectContaining({ command, url: url('/slack/commands') })),
+    );
     expect(app.settings.interactivity).toEqual({ is_enabled: true, request_url: url('/slack/interactions') });
     expect(app.oauth_config.scopes.bot).toEqual(botScopes.map((entry) => entry.scope));
     for (const { why } of botScopes) expect(manifest).toContain(`# ${why}`);

@@ -182,8 +182,11 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     const runId = await drive.startRun(channel);
     await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Small' });
     await drive.click('U002', channel, 'run.close', runId);
-    expect(drive.lastEphemeral('U002')).toBe('Only <@U001> (who started this run) or a channel admin can close it.');
-    expect(await drive.command(channel, 'close', 'U002')).toBe('Only <@U001> (who started this run) or a channel admin can close it.');
+    expect(drive.lastEphemeral('U002')).toBe('Only <@U001> (who started it) or a channel admin can close it.');
+    // Typed, the answer says which run it is about.
+    expect(await drive.command(channel, 'close', 'U002')).toMatch(
+      /^The open run here \(\*Lobby\*, pickup <!date\^\d+\^\{time\}\|\d\d:\d\d UTC>\) was started by <@U001>\. Only <@U001> \(who started it\) or a channel admin can close it\.$/,
+    );
     expect(await status(runId)).toBe('open');
     expect(await drive.command(channel, 'close', 'UADMIN')).toMatch(/Closing the run/);
     await expect.poll(() => summaries(channel).length, { timeout: 20_000 }).toBe(1);

@@ -57,7 +57,9 @@ describe("the product under Slack's own limits", () => {
 
     expect(stack.slack.callsTo('response_url')).toHaveLength(6);
     const told = stack.slack.callsTo('chat.postEphemeral').filter((c) => c.args.user === 'U001' && c.args.channel === channel);
-    expect(told.map((c) => c.args.text)).toEqual(["There's no open coffee run here to cancel. Start one with `/coffee`."]);
+    expect(told.map((c) => c.args.text)).toEqual([
+      "There's no open coffee run here, so there's nothing to cancel. Start one with `/coffee 10:30 Lobby`, or see past runs with `/coffee history`.",
+    ]);
   });
 
   it('brings the run message up to date after Slack rate-limits its chat.update, honouring Retry-After', async () => {

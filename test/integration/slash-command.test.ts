@@ -145,10 +145,10 @@ describe('/coffee over signed HTTP, against real Postgres and the Slack emulator
     expect(stack.slack.callsTo('chat.postMessage')).toEqual([]);
   });
 
-  it('says "disabled here" in a disabled channel and records nothing', async () => {
+  it('says it is disabled in a disabled channel and records nothing', async () => {
     await stack.db.sql`insert into channels (slack_channel_id, slack_team_id, enabled) values (${channel}, 'T0001', false)`;
     const reply = await replyOf(stack.postSigned('/slack/commands', command('10:30')));
-    expect(reply.text).toMatch(/disabled here/);
+    expect(reply.text).toBe('CoffeeBuddy is disabled in this channel. A channel admin can turn it back on with `/coffee admin enable`.');
     expect(await runsInChannel()).toEqual([]);
     expect(
       await stack.db

@@ -249,8 +249,9 @@ describe('volunteering that tells the truth, and confirmations before canceling'
     const response = await stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text: 'cancel', channelId: channel, userId: 'U001' }));
     expect(response.status).toBe(200);
     const reply = (await response.json()) as { text: string; blocks: unknown };
-    expect(reply.text).toContain("There's no open coffee run here. The latest run, started by <@U001>, was closed <!date^");
-    expect(reply.text).toContain('and <@U002> is going. Cancel it?');
+    expect(reply.text).toContain("There's no open coffee run here. Today's last run (*Lobby*, pickup <!date^");
+    expect(reply.text).toContain('was started by <@U001> and closed at <!date^');
+    expect(reply.text).toContain('; <@U002> is going. Cancel it?');
     const [button] = buttonsOf(reply.blocks);
     expect(button).toMatchObject({ action_id: 'run.cancel_confirm', value: runId, style: 'danger' });
     expect(await status(runId)).toBe('closed');
