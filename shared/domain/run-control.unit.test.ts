@@ -58,7 +58,7 @@ describe('refuseControl', () => {
 describe('cancelPrompt', () => {
   const closed = { ...run, status: 'closed' as const, closedAt: new Date('2026-11-30T09:00:00Z') };
 
-  const pickup = '<!date^1796031000^{time}|09:30 Europe/London>';
+  const pickup = '<!date^1796031000^{time} {date_short_pretty}|09:30 Europe/London>';
   const closedAt = '<!date^1796029200^{time}|2026-11-30 09:00 UTC>';
 
   it('says which run, who started it, when it closed and who is going, that the runner is told, with a danger button', () => {

@@ -273,7 +273,7 @@ describe("a disabled channel, /coffee cancel with no open run, and a run's life 
     const channel = 'CLIFEOFF2';
     stack.slack.setChannelCreator(channel, 'UOWNER');
     const runId = await closedRun(channel);
-    expect((await command(channel, 'admin disable', 'UOWNER')).text).toMatch(/^Done\. \*CoffeeBuddy here:\* disabled/);
+    expect((await command(channel, 'admin disable', 'UOWNER')).text).toMatch(/^Done: you disabled CoffeeBuddy here\./);
     await drive.click('U002', 'DU002', 'runner.done', runId);
     expect(drive.lastEphemeral('U002')).toBe(disabledText);
     expect((await run(runId)).status).toBe('closed');

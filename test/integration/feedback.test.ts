@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
 import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
 import { createRunDriver } from '../../shared/testing/run-driver.ts';
+import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
 
 describe('Mark done is announced and the run is rated 1–5', () => {
   let stack: TestStack;
@@ -105,8 +106,12 @@ describe('Mark done is announced and the run is rated 1–5', () => {
     await drive.click('U002', channel, 'rating.5', runId);
     await drive.click('U003', channel, 'rating.3', runId);
     expect((await drive.command(channel, 'stats')).split('\n').at(-1)).toBe('*How the runs went:* rated 4.0/5 by 2 (over 1 run)');
-    const forgotten = await drive.command(channel, 'forget-me', 'U003');
-    expect(forgotten.split('\n')[0]).toBe(
+    // forget-me asks first; its button confirms.
+    const asked = await stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text: 'forget-me', channelId: channel, userId: 'U003' }));
+    const { blocks } = (await asked.json()) as { blocks: { elements?: { action_id: string; value: string }[] }[] };
+    const confirm = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'forget_me.confirm')!;
+    await drive.click('U003', channel, confirm.action_id, confirm.value);
+    expect(drive.lastEphemeral('U003').split('\n')[0]).toBe(
       'Done: CoffeeBuddy has forgotten you. Deleted: your saved last order (3 channels), 2 run ratings and your name and time zone.',
     );
     expect((await drive.command(channel, 'stats')).split('\n').at(-1)).toBe('*How the runs went:* rated 5.0/5 by 1 (over 1 run)');

@@ -185,7 +185,7 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     expect(drive.lastEphemeral('U002')).toBe('Only <@U001> (who started it) or a channel admin can close it.');
     // Typed, the answer says which run it is about.
     expect(await drive.command(channel, 'close', 'U002')).toMatch(
-      /^The open run here \(\*Lobby\*, pickup <!date\^\d+\^\{time\}\|\d\d:\d\d UTC>\) was started by <@U001>\. Only <@U001> \(who started it\) or a channel admin can close it\.$/,
+      /^The open run here \(\*Lobby\*, pickup <!date\^\d+\^\{time\} \{date_short_pretty\}\|\d\d:\d\d UTC>\) was started by <@U001>\. Only <@U001> \(who started it\) or a channel admin can close it\.$/,
     );
     expect(await status(runId)).toBe('open');
     expect(await drive.command(channel, 'close', 'UADMIN')).toMatch(/Closing the run/);
