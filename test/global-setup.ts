@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { saslListenersOf, startBroker, stopBroker, type Broker, type SaslListeners } from '../shared/testing/kafka-broker.ts';
+import { bundleCoverageDir } from './support/bundle-coverage.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,6 +25,7 @@ export async function setup(project: TestProject): Promise<void> {
     ? saslListenersOf({ saslBrokers: process.env.KAFKA_SASL_BROKERS, saslSslBrokers: process.env.KAFKA_SASL_SSL_BROKERS, dir: process.env.KAFKA_DIR })
     : broker!.sasl;
   project.provide('kafkaSasl', sasl ?? null);
+  project.provide('bundleCoverageDir', project.config.coverage.enabled ? bundleCoverageDir : null);
 }
 
 export async function teardown(): Promise<void> {
