@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Profiler } from 'node:inspector';
 import { mergeProcessCovs } from '@bcoe/v8-coverage';
+import { eachMapping, type EncodedSourceMap, TraceMap } from '@jridgewell/trace-mapping';
 import convert from 'ast-v8-to-istanbul';
 import v8Module from '@vitest/coverage-v8';
 import { V8CoverageProvider } from '@vitest/coverage-v8/dist/provider.js';
@@ -62,6 +63,29 @@ function atCanonicalPlaces(bundle: FileCoverageData, canonical: FileCoverageData
   return kept;
 }
 
+/** The offsets in `code` (sorted) of the source map's mappings into the files the gate measures. */
+function measuredOffsets(code: string, sourceMap: TraceMap, measured: ReadonlySet<string>): number[] {
+  const lineStarts = [0];
+  for (let i = code.indexOf('\n'); i !== -1; i = code.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const offsets: number[] = [];
+  eachMapping(sourceMap, (mapping) => {
+    if (mapping.source !== null && measured.has(mapping.source)) offsets.push(lineStarts[mapping.generatedLine - 1]! + mapping.generatedColumn);
+  });
+  return offsets.sort((a, b) => a - b);
+}
+
+/** Whether sorted `offsets` has one in [start, end). */
+function anyWithin(offsets: readonly number[], start: number, end: number): boolean {
+  let low = 0;
+  let high = offsets.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (offsets[middle]! < start) low = middle + 1;
+    else high = middle;
+  }
+  return low < offsets.length && offsets[low]! < end;
+}
+
 const percent = (map: CoverageMap) => {
   const summary = map.getCoverageSummary();
   return `lines ${summary.lines.pct}%, branches ${summary.branches.pct}%, functions ${summary.functions.pct}%, statements ${summary.statements.pct}%`;
@@ -89,18 +113,26 @@ class BundleCoverageProvider extends V8CoverageProvider {
         processes.push({ result: scripts });
       }
       const merged = mergeProcessCovs(processes);
+      const measured = new Set(map.files());
       for (const script of merged.result) {
         const path = fileURLToPath(script.url);
         const code = await readFile(path, 'utf8').catch(() => undefined);
         if (code === undefined) continue; // not a file this build writes
+        const sourceMap = JSON.parse(await readFile(`${path}.map`, 'utf8')) as EncodedSourceMap;
+        const offsets = measuredOffsets(code, new TraceMap(sourceMap, path), measured);
         const converted = await convert({
           code,
-          sourceMap: JSON.parse(await readFile(`${path}.map`, 'utf8')),
+          sourceMap,
           ast: parseAstAsync(code),
           coverage: { url: script.url, functions: script.functions },
+          // Most of a bundle is its dependencies: code with no mapping into a measured file is not walked.
+          ignoreNode: (node) => {
+            const { start, end } = node as unknown as { start: number; end: number }; // the parser's offsets
+            return anyWithin(offsets, start, end) ? undefined : 'ignore-this-and-nested-nodes';
+          },
         });
         for (const [source, data] of Object.entries(converted)) {
-          if (!map.files().includes(source)) continue; // node_modules, or code the gate leaves out
+          if (!measured.has(source)) continue; // node_modules, or code the gate leaves out
           const bundle = 'data' in data ? (data.data as FileCoverageData) : (data as FileCoverageData);
           map.fileCoverageFor(source).merge(atCanonicalPlaces(bundle, map.fileCoverageFor(source).data));
         }
