@@ -12,7 +12,9 @@ export default defineConfig({
     reporters: ['default', 'junit', 'json'],
     outputFile: { junit: 'reports/junit.xml', json: 'reports/vitest.json' },
     coverage: {
-      provider: 'v8',
+      // Vitest's V8 provider, plus the coverage of the bundles the tests start from dist/.
+      provider: 'custom',
+      customProviderModule: 'test/support/bundle-coverage-provider.ts',
       // The gate is on what ships: the functions, the runtime library, and the operators' tools
       // (manifests, migrate, topics, dead letters). npm start's local world — the Slack emulator,
       // the sandbox, the local issuer, the in-process bus and local Kafka dispatcher, the local

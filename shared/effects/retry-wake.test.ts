@@ -9,6 +9,8 @@ import { createEffectWorker, type EffectWorker } from './worker.ts';
 
 const policy = { baseDelayMs: 100, maxDelayMs: 100, maxAgeMs: 60 * 60 * 1000, leaseMs: 10_000 };
 const rateLimited = () => new SlackCallError('chat.postMessage', 'rate_limited', { retryAfterSeconds: 1 });
+/** A wake-up after a rate limit: Retry-After's 1 s, with room for a busy machine. */
+const wakeUpTimeoutMs = 5_000;
 
 describe("the effect worker's retry wake-up, on a real Postgres", () => {
   let db: TestDatabase;
@@ -74,10 +76,18 @@ describe("the effect worker's retry wake-up, on a real Postgres", () => {
     let failing = 0;
     let succeeding = 0;
     const id = await ask('raced');
-    const failer = worker(async () => {
-      failing += 1;
-      if (failing === 1) throw rateLimited();
-    });
+    // The failer's clock readings: once idle, the next one is its wake-up.
+    let failerClockReads = 0;
+    const failer = worker(
+      async () => {
+        failing += 1;
+        if (failing === 1) throw rateLimited();
+      },
+      () => {
+        failerClockReads += 1;
+        return new Date();
+      },
+    );
     const other = worker(
       async () => {
         succeeding += 1;
@@ -90,8 +100,11 @@ describe("the effect worker's retry wake-up, on a real Postgres", () => {
     expect(await effect(id)).toEqual({ done: false, attempts: 1 });
     void other.sweep();
     await claimedByOther;
-    // Past the failer's wake-up (Retry-After 1 s) while the other instance still holds the lease.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The failer's wake-up (Retry-After 1 s) comes while the other instance still holds the lease;
+    // settle() waits for the claim it started, and a sweep, both finding the effect leased.
+    const readsWhileIdle = failerClockReads;
+    await expect.poll(() => failerClockReads, { timeout: wakeUpTimeoutMs }).toBeGreaterThan(readsWhileIdle);
+    expect(await failer.settle()).toBe(0);
     released();
     await expect.poll(() => effect(id), { timeout: 10_000 }).toEqual({ done: true, attempts: 2 });
     expect({ failing, succeeding }).toEqual({ failing: 1, succeeding: 1 });

@@ -13,12 +13,15 @@ export interface TcpProxy {
   partition(): void;
   /** Let everything held through again. */
   heal(): void;
+  /** How many connections clients have opened through the proxy so far. */
+  connections(): number;
   close(): Promise<void>;
 }
 
 /** Start a proxy to `target` (host:port) on a free loopback port. */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let partitioned = false;
+  let accepted = 0;
   const pairs = new Set<[Socket, Socket]>();
   const held: Socket[] = [];
 
@@ -42,6 +45,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   };
 
   const server = createServer((client) => {
+    accepted += 1;
     if (partitioned) {
       client.pause();
       held.push(client);
@@ -79,6 +83,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         client.resume();
       }
     },
+    connections: () => accepted,
     async close() {
       for (const [client, upstream] of pairs) {
         client.destroy();

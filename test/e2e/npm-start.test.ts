@@ -13,6 +13,11 @@ import { npmStart, stopNpmStart } from './npm-start-process.ts';
 const devSecret = 'coffeebuddy-local-dev-signing-secret';
 /** kafkajs's consumer session when none is set: what a killed start's members were kept for before. */
 const kafkajsDefaultSessionTimeoutMs = 30_000;
+/**
+ * `/coffee` to the emulator's printed post: the ack, then the run message posted by the effect
+ * worker after the request (its first attempt, or a sweep's) — a few hundred ms, seconds on a busy machine.
+ */
+const runMessagePostedTimeoutMs = 10_000;
 
 /** The embedded database's URL, as the banner prints it. */
 function embeddedDatabaseUrl(output: string): string {
@@ -76,7 +81,7 @@ describe('npm start', () => {
     expect((await fetch(`${app.url}/health/ready`)).status).toBe(200);
     const response = await coffee(app.url, 'in 20m Lobby', 'CE2E1');
     expect(response.status).toBe(200);
-    await expect.poll(app.output).toMatch(/\[slack\] chat\.postMessage channel=CE2E1/);
+    await expect.poll(app.output, { timeout: runMessagePostedTimeoutMs }).toMatch(/\[slack\] chat\.postMessage channel=CE2E1/);
     expect(app.output()).toContain('curl -sS -X POST');
 
     // The whole flow on the embedded database: an order in one click… then close, runner, summary and DM.
@@ -155,7 +160,7 @@ describe('npm start', () => {
     expect(await db`select 1 from runs r join channels c on c.id = r.channel_id where c.slack_channel_id = 'CE2E4'`).toHaveLength(1);
     // …and /coffee works in a fresh channel.
     expect((await coffee(second.url, 'in 20m Lobby', 'CE2E5')).status).toBe(200);
-    await expect.poll(second.output).toMatch(/\[slack\] chat\.postMessage channel=CE2E5/);
+    await expect.poll(second.output, { timeout: runMessagePostedTimeoutMs }).toMatch(/\[slack\] chat\.postMessage channel=CE2E5/);
   }, 120_000);
 
   it('never signs as Slack with a secret someone set, and warns loudly when serving beyond loopback', async () => {
@@ -179,7 +184,7 @@ describe('npm start', () => {
     stopOnCleanup(app.child);
     expect(await (await fetch(`${app.url}/health/ready`)).json()).toMatchObject({ checks: { database: true, events: true } });
     expect((await coffee(app.url, 'in 20m Lobby', 'CE2E2')).status).toBe(200);
-    await expect.poll(app.output).toMatch(/\[slack\] chat\.postMessage channel=CE2E2/);
+    await expect.poll(app.output, { timeout: runMessagePostedTimeoutMs }).toMatch(/\[slack\] chat\.postMessage channel=CE2E2/);
     await expect
       .poll(async () => (await db.sql<{ publishedAt: Date | null }[]>`select published_at from outbox`)[0]?.publishedAt ?? null, {
         timeout: 15_000,
@@ -204,10 +209,13 @@ describe('npm start', () => {
     stopOnCleanup(second.child);
     expect((await coffee(second.url, 'close', 'CE2E6')).status).toBe(200);
     // close-run and fairness-assign must both get their events through the rejoined groups.
-    await expect.poll(second.output, { timeout: 60_000, interval: 200 }).toMatch(/\[slack\] chat\.postMessage channel=CE2E6 ":coffee: Coffee run closed/);
-    // Sooner than a dead member with kafkajs's default session could even have been forgotten:
-    // the dispatcher's shorter session is what let the new start in.
-    expect(performance.now() - killed).toBeLessThan(kafkajsDefaultSessionTimeoutMs);
+    // By the deadline a dead member with kafkajs's default session would still hold its partitions
+    // (counted from the kill): only the dispatcher's shorter session lets the new start in before it.
+    const deadlineMs = kafkajsDefaultSessionTimeoutMs - (performance.now() - killed);
+    const message = 'close-run and fairness-assign got no events before a dead member would have been forgotten';
+    await expect
+      .poll(second.output, { timeout: deadlineMs, interval: 200, message })
+      .toMatch(/\[slack\] chat\.postMessage channel=CE2E6 ":coffee: Coffee run closed/);
   }, 120_000);
 
   it('reminds the runner on time: pickup in 2 minutes, reminder 1 minute before, from the in-process tick', async () => {

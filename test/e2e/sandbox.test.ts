@@ -14,6 +14,17 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  */
 const screenshotPath = process.env.SANDBOX_SCREENSHOT ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.data', 'sandbox.png');
 
+/**
+ * A click or a command, to what the page shows: the signed request, the bot's answer or its effect
+ * worker's post to the emulator, the emulator's change over the page's event stream, the re-render.
+ */
+const renderedTimeoutMs = 10_000;
+/**
+ * A close, to the summary and the runner's DM: close-run's and then fairness-assign's events through
+ * the in-process bus, each with its outbox relay and effect worker, then the page's re-render.
+ */
+const closeChainTimeoutMs = 20_000;
+
 const people = { ana: 'U0LOCAL1', ben: 'U0LOCAL2', chloe: 'U0LOCAL3', dev: 'U0LOCAL4' } as const;
 type Person = keyof typeof people;
 
@@ -58,7 +69,7 @@ describe('the browser sandbox served by npm start', () => {
   const modal = () => page.getByTestId('modal');
   const submitModal = async () => {
     await page.getByTestId('modal-submit').click();
-    await expect.poll(() => modal().count()).toBe(0);
+    await expect.poll(() => modal().count(), { timeout: renderedTimeoutMs }).toBe(0);
   };
   const order = async (person: Person, fill: (modal: Locator) => Promise<void>) => {
     await actAs(person);
@@ -83,7 +94,7 @@ describe('the browser sandbox served by npm start', () => {
     await actAs(runner);
     await page.getByTestId(`conversation-D${people[runner]}`).click();
     const dm = message(channelNote);
-    await expect.poll(() => dm.count()).toBe(1);
+    await expect.poll(() => dm.count(), { timeout: closeChainTimeoutMs }).toBe(1);
     await click(dm, 'runner.done');
   };
 
@@ -93,21 +104,25 @@ describe('the browser sandbox served by npm start', () => {
     // A first run, so that Ben has a last order.
     await actAs('ana');
     await coffee('in 30m Lobby');
-    await expect.poll(() => runMessage().count()).toBe(1);
+    await expect.poll(() => runMessage().count(), { timeout: renderedTimeoutMs }).toBe(1);
     // Slack shows the command only to whoever typed it.
-    await expect.poll(() => page.getByTestId('ephemeral').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('ephemeral').count(), { timeout: renderedTimeoutMs }).toBeGreaterThan(0);
     await order('ben', pickDrink('Latte', 'Small'));
-    await expect.poll(() => runMessage().innerText()).toMatch(/1 person has ordered/);
+    await expect.poll(() => runMessage().innerText(), { timeout: renderedTimeoutMs }).toMatch(/1 person has ordered/);
     await actAs('ana');
     await click(runMessage(), 'run.close');
-    await expect.poll(() => message('Coffee run closed').count()).toBe(1);
+    await expect.poll(() => message('Coffee run closed').count(), { timeout: closeChainTimeoutMs }).toBe(1);
     expect(await runnerOfSummary()).toBe('ben');
     await markDone('ben', 'Lobby');
 
     // The run the README pictures.
     await actAs('ana');
     await coffee('in 45m Front desk');
-    await expect.poll(() => page.getByTestId('message').filter({ hasText: 'Front desk' }).filter({ hasText: 'Coffee run started by' }).count()).toBe(1);
+    await expect
+      .poll(() => page.getByTestId('message').filter({ hasText: 'Front desk' }).filter({ hasText: 'Coffee run started by' }).count(), {
+        timeout: renderedTimeoutMs,
+      })
+      .toBe(1);
     await actAs('ben');
     await openChannel();
     await click(runMessage(), 'order.reuse_last');
@@ -115,10 +130,10 @@ describe('the browser sandbox served by npm start', () => {
     await order('dev', async (form) => {
       await form.locator('[data-block-id="free_text"] input, [data-block-id="free_text"] textarea').first().fill('Flat white, oat milk');
     });
-    await expect.poll(() => runMessage().innerText()).toMatch(/3 people have ordered/);
+    await expect.poll(() => runMessage().innerText(), { timeout: renderedTimeoutMs }).toMatch(/3 people have ordered/);
     await actAs('dev');
     await click(runMessage(), 'order.withdraw');
-    await expect.poll(() => runMessage().innerText()).toMatch(/2 people have ordered/);
+    await expect.poll(() => runMessage().innerText(), { timeout: renderedTimeoutMs }).toMatch(/2 people have ordered/);
     const list = await runMessage().innerText();
     expect(list).toContain('Latte');
     expect(list).toContain('Cappuccino');
@@ -126,13 +141,13 @@ describe('the browser sandbox served by npm start', () => {
 
     await actAs('ana');
     await click(runMessage(), 'run.close');
-    await expect.poll(() => message('Coffee run closed').innerText()).toContain('Front desk');
+    await expect.poll(() => message('Coffee run closed').innerText(), { timeout: closeChainTimeoutMs }).toContain('Front desk');
     // Ben ran last time and did not volunteer: the fairness rule skips him, and says so.
     expect(await runnerOfSummary()).toBe('chloe');
     await markDone('chloe', 'Front desk');
     await actAs('chloe');
     await page.getByTestId('conversation-DU0LOCAL3').click();
-    await expect.poll(() => message('Front desk').innerText()).toMatch(/done|delivered|Thanks/i);
+    await expect.poll(() => message('Front desk').innerText(), { timeout: renderedTimeoutMs }).toMatch(/done|delivered|Thanks/i);
 
     await actAs('dev');
     await coffee('history');
@@ -140,7 +155,7 @@ describe('the browser sandbox served by npm start', () => {
       .getByTestId('message')
       .filter({ hasText: 'Coffee runs in this channel' })
       .filter({ has: page.getByTestId('ephemeral') });
-    await expect.poll(() => history.count()).toBe(1);
+    await expect.poll(() => history.count(), { timeout: renderedTimeoutMs }).toBe(1);
     // Both runs, newest first: Chloé's, then Ben's.
     expect(await history.innerText()).toMatch(/@chloé[\s\S]*@ben/);
 

@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { buildAll, unusedOptionalDependencies, type BundleSize } from '../../scripts/bundle.ts';
 import { freePort } from '../../scripts/free-port.ts';
 import { node24Binary } from '../../scripts/node-binaries.ts';
+import { bundleCoverageEnv } from '../support/bundle-coverage.ts';
 
 /** The image's Node (Dockerfile), not the one running the tests. */
 const node = node24Binary();
@@ -70,6 +71,7 @@ describe("npm run build: one bundle per function, each starting alone on the ima
       const child = spawn(node, [join(outRoot, name, 'index.mjs')], {
         env: {
           PATH: process.env.PATH,
+          ...bundleCoverageEnv(),
           PORT: String(port),
           DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere',
           SLACK_BOT_TOKEN: 'xoxb-unused',
@@ -113,7 +115,7 @@ describe("npm run build: one bundle per function, each starting alone on the ima
 
   it('refuses to start with missing configuration, naming every missing variable', async () => {
     const child = spawn(node, [join(outRoot, 'slash-command', 'index.mjs')], {
-      env: { PATH: process.env.PATH },
+      env: { PATH: process.env.PATH, ...bundleCoverageEnv() },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -128,7 +130,14 @@ describe("npm run build: one bundle per function, each starting alone on the ima
   it('refuses to start without an OIDC issuer unless AUTH_DISABLED=true, which it warns about', async () => {
     const start = (extra: Record<string, string>) =>
       spawn(node, [join(outRoot, 'close-run', 'index.mjs')], {
-        env: { PATH: process.env.PATH, PORT: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere', SLACK_BOT_TOKEN: 'xoxb-unused', ...extra },
+        env: {
+          PATH: process.env.PATH,
+          ...bundleCoverageEnv(),
+          PORT: '0',
+          DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere',
+          SLACK_BOT_TOKEN: 'xoxb-unused',
+          ...extra,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     const refused = start({});

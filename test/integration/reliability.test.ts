@@ -160,7 +160,10 @@ describe('Slack slow, down or rate-limited: nothing lost, nothing doubled, nobod
 });
 
 describe('Slack down while a run closes', () => {
-  it('down 15 s: the summary and the DM appear once each after Slack returns, in real time on production timings', async () => {
+  /** Six attempts on production's backoff take ~15 s (waits of 0.5 + 1 + 2 + 4 + 8 s, ±20 %): this leaves room for a slow machine. */
+  const refusedAttemptsTimeoutMs = 40_000;
+
+  it('down through six refused attempts at the summary (~15 s): the summary and the DM appear once each after Slack returns, in real time on production timings', async () => {
     // Production's retry policy and sweep interval: the worker's own wake-ups make the retries.
     const stack = await startTestStack({ functions: registry, slackTimeouts: { ackMs: 1000, effectMs: 1000 } });
     try {
@@ -168,10 +171,17 @@ describe('Slack down while a run closes', () => {
       const channel = 'COUT15';
       const runId = await drive.startRun(channel);
       await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Small' });
+      // An attempt at the summary is a chat.postMessage, or after an uncertain one (a 503) the
+      // conversations.history that looks for it first.
+      const attempts = () =>
+        [...stack.slack.callsTo('chat.postMessage'), ...stack.slack.callsTo('conversations.history')].filter((call) => call.args.channel === channel).length;
+      const attemptsBefore = attempts();
       stack.slack.setOutage(true);
       await drive.click('U001', channel, 'run.close', runId);
       await expect.poll(async () => (await stack.db.sql`select 1 from runs where id = ${runId} and runner_id is not null`).length, { timeout: 10_000 }).toBe(1);
-      await new Promise((resolve) => setTimeout(resolve, 15_000));
+      // The outage lasts until the summary has been refused six times on production's backoff
+      // (0.5 s, doubling): ~15 s, the last wait already 8 s. Each attempt reached Slack and got a 503.
+      await expect.poll(() => attempts() - attemptsBefore, { timeout: refusedAttemptsTimeoutMs, interval: 250 }).toBeGreaterThanOrEqual(6);
       expect(summaries(stack, channel)).toHaveLength(0);
       stack.slack.setOutage(false);
       // The backoff is at most 30 s (+20 % jitter): generous for the one retry after Slack is back.

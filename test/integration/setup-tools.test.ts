@@ -13,6 +13,7 @@ import { migrate, migrationsDir } from '../../shared/db/migrate.ts';
 import { seedRuns } from '../../shared/testing/seed-runs.ts';
 import { createTestDatabase, type TestDatabase } from '../../shared/testing/test-db.ts';
 import { buildAll } from '../../scripts/bundle.ts';
+import { bundleCoverageEnv } from '../support/bundle-coverage.ts';
 import { node24Binary } from '../../scripts/node-binaries.ts';
 
 /** The first migration since the last release (0.1.0): the upgrade test starts just before it. */
@@ -47,7 +48,7 @@ describe('the setup Job tools, from dist/ alone on the image’s Node', () => {
   async function runTool(tool: string, env: Record<string, string>): Promise<Exit> {
     const child = spawn(node24Binary(), ['--enable-source-maps', `dist/tools/${tool}.mjs`], {
       cwd: imageDir,
-      env: { PATH: process.env.PATH, ...env },
+      env: { PATH: process.env.PATH, ...bundleCoverageEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import postgres from 'postgres';
 import { buildAll } from '../../scripts/bundle.ts';
+import { bundleCoverageEnv } from '../support/bundle-coverage.ts';
 import { freePort } from '../../scripts/free-port.ts';
 import { startLocalIssuer, type LocalIssuer } from '../../shared/auth/local-issuer.ts';
 import { createKafkaClient } from '../../shared/events/kafka-client.ts';
@@ -195,7 +196,7 @@ export async function startRehearsal(options: {
     };
 
     const runInImage = async (args: string[], env: Record<string, string>) => {
-      const child = spawn(args[0]!, args.slice(1), { cwd: imageRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(args[0]!, args.slice(1), { cwd: imageRoot, env: { ...env, ...bundleCoverageEnv() }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -219,7 +220,7 @@ export async function startRehearsal(options: {
         SLACK_RESPONSE_URL_PREFIXES: `${new URL(slack.url).origin}/response/`,
       });
       const command = kservice.container.command ?? image.cmd;
-      const child = spawn(command[0]!, command.slice(1), { cwd: imageRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(command[0]!, command.slice(1), { cwd: imageRoot, env: { ...env, ...bundleCoverageEnv() }, stdio: ['ignore', 'pipe', 'pipe'] });
       watch(kservice.name, child);
       pods.set(kservice.name, { name: kservice.name, url: `http://127.0.0.1:${port}`, child });
     }

@@ -12,6 +12,7 @@ import { toBinaryHttp } from '../../shared/events/http-binding.ts';
 import { eventPath, type FunctionName } from '../../shared/function.ts';
 import { freePort } from '../../scripts/free-port.ts';
 import { node24Binary } from '../../scripts/node-binaries.ts';
+import { bundleCoverageEnv } from './bundle-coverage.ts';
 
 /** A started bundle: where it listens, and how to talk to it as its senders do. */
 export interface FunctionProcess {
@@ -39,7 +40,7 @@ export async function startFunctionProcess(args: {
 }): Promise<FunctionProcess> {
   const port = await freePort();
   const child = spawn(node24Binary(), ['--enable-source-maps', join(args.dist, args.name, 'index.mjs')], {
-    env: { PATH: process.env.PATH ?? '', ...args.env, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', ...bundleCoverageEnv(), ...args.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
