@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
+import type { FunctionName } from '../../shared/function.ts';
 import { build } from 'esbuild';
 import { buildAll, unusedOptionalDependencies, type BundleSize } from '../../scripts/bundle.ts';
 import { freePort } from '../../scripts/free-port.ts';
@@ -128,7 +129,14 @@ describe("npm run build: one bundle per function, each starting alone on the ima
   it('refuses to start without an OIDC issuer unless AUTH_DISABLED=true, which it warns about', async () => {
     const start = (extra: Record<string, string>) =>
       spawn(node, [join(outRoot, 'close-run', 'index.mjs')], {
-        env: { PATH: process.env.PATH, PORT: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere', SLACK_BOT_TOKEN: 'xoxb-unused', ...extra },
+        env: {
+          PATH: process.env.PATH,
+          PORT: '0',
+          DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere',
+          SLACK_BOT_TOKEN: 'xoxb-unused',
+          KAFKA_BROKERS: '127.0.0.1:1',
+          ...extra,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     const refused = start({});
@@ -158,5 +166,54 @@ describe("npm run build: one bundle per function, each starting alone on the ima
     const [inClusterCode] = await once(inCluster, 'exit');
     expect(inClusterCode).toBe(1);
     expect(refusal).toContain('close-run: AUTH_DISABLED=true is refused in a cluster (KUBERNETES_SERVICE_HOST is set)');
+  });
+
+  it('refuses to start a function that publishes events without KAFKA_BROKERS, unless EVENTS_OUTBOX_ONLY=true outside a cluster', async () => {
+    const start = (name: FunctionName, extra: Record<string, string>) => {
+      const child = spawn(node, [join(outRoot, name, 'index.mjs')], {
+        env: {
+          PATH: process.env.PATH,
+          PORT: '0',
+          DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere',
+          SLACK_BOT_TOKEN: 'xoxb-unused',
+          SLACK_SIGNING_SECRET: 'unused',
+          AUTH_DISABLED: 'true',
+          ...extra,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      return { child, output: () => output };
+    };
+    const refused = start('slash-command', {});
+    const [code] = await once(refused.child, 'exit');
+    expect(code).toBe(1);
+    expect(refused.output()).toBe('slash-command: Invalid configuration:\n  - KAFKA_BROKERS: required but not set\n');
+
+    // admin publishes nothing: it needs no broker.
+    const admin = start('admin', {});
+    const outboxOnly = start('slash-command', { EVENTS_OUTBOX_ONLY: 'true' });
+    try {
+      for (const started of [admin, outboxOnly]) await expect.poll(started.output, { timeout: 10_000 }).toContain('"msg":"listening"');
+      expect(outboxOnly.output()).toContain('"msg":"EVENTS_OUTBOX_ONLY=true: events wait in the outbox until another process publishes them"');
+    } finally {
+      for (const { child } of [admin, outboxOnly]) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    }
+
+    const inCluster = start('slash-command', {
+      EVENTS_OUTBOX_ONLY: 'true',
+      KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      AUTH_DISABLED: 'false',
+      AUTH_OIDC_ISSUER: 'http://127.0.0.1:1/issuer',
+      AUTH_OIDC_SUBJECTS: 'system:serviceaccount:coffeebuddy:rehearsal-source',
+    });
+    const [inClusterCode] = await once(inCluster.child, 'exit');
+    expect(inClusterCode).toBe(1);
+    expect(inCluster.output()).toContain('slash-command: EVENTS_OUTBOX_ONLY=true is refused in a cluster (KUBERNETES_SERVICE_HOST is set)');
   });
 });
