@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Sql } from '../db/client.ts';
 import { jsonError, type HttpRequest, type HttpResponse } from '../http/types.ts';
 import type { Logger } from '../logging.ts';
+import type { Metrics } from '../metrics.ts';
 import { isStorableText } from '../text.ts';
 import { parkEvent, type ParkedEvent } from './dead-letters.ts';
 import { defaultRetryPolicy, isRetryableStatus } from './delivery.ts';
@@ -64,15 +65,21 @@ export function readDeadLetter(headers: Record<string, string | string[] | undef
  * letter once however often it is delivered. 200 when parked or already parked; 503 when it cannot
  * be stored now, which its KafkaSource retries. Nothing is refused: a 4xx would drop it.
  */
-export async function receiveDeadLetter(request: HttpRequest, deps: { sql: Sql; log: Logger }): Promise<HttpResponse> {
+export async function receiveDeadLetter(
+  request: HttpRequest,
+  deps: { sql: Sql; log: Logger; metrics: Pick<Metrics, 'eventsDeadLetteredTotal'> },
+): Promise<HttpResponse> {
   let log = deps.log;
   try {
     // Every KafkaSource that dead-letters delivers with the default policy (scripts/manifests/kafka-source.ts).
     const letter = readDeadLetter(request.headers, request.rawBody, defaultRetryPolicy.retries);
     log = deps.log.child({ eventId: letter.eventId, eventType: letter.type, consumer: letter.consumer });
     const result = await parkEvent(deps.sql, letter);
-    if (result === 'parked') log.warn('dead letter parked for an operator', { statusCode: letter.statusCode, error: letter.error });
-    else log.info('dead letter already parked');
+    if (result === 'parked') {
+      log.warn('dead letter parked for an operator', { statusCode: letter.statusCode, error: letter.error });
+      // In a cluster KafkaSource dead-letters, so this is where CoffeeBuddyEventsDeadLettered counts them.
+      deps.metrics.eventsDeadLetteredTotal.inc({ consumer: letter.consumer });
+    } else log.info('dead letter already parked');
     return { status: 200, body: { status: result } };
   } catch (error) {
     log.error('dead letter could not be parked; its KafkaSource retries', { error });
