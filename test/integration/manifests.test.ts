@@ -167,6 +167,14 @@ const variants: [string, ManifestOptions][] = [
   ['production defaults (Vault, SASL + TLS)', defaultManifestOptions],
   ['Secret volumes instead of Vault', { ...defaultManifestOptions, secrets: { ...defaultManifestOptions.secrets, delivery: 'secret-volume' } }],
   ['Kafka without SASL or TLS', { ...defaultManifestOptions, kafka: { ...defaultManifestOptions.kafka, sasl: null, tls: false } }],
+  [
+    'Slack through the corporate proxy, Postgres encrypted without a CA',
+    {
+      ...defaultManifestOptions,
+      outboundProxy: { url: 'http://proxy.example.internal:3128', noProxy: '.svc,.cluster.local' },
+      database: { sslMode: 'require', ca: false },
+    },
+  ],
 ];
 
 const committed = generateManifests(registry, defaultManifestOptions);
@@ -212,6 +220,8 @@ describe('deployment manifests (npm run manifests)', () => {
       const files = generateManifests(registry, options);
       const common = envFile(files.get('knative/config/common.env')!);
       const kafka = envFile(files.get('knative/config/kafka.env')!);
+      expect(common.DATABASE_SSL_MODE).toBe(options.database.sslMode);
+      expect([common.HTTPS_PROXY, common.NO_PROXY]).toEqual([options.outboundProxy?.url, options.outboundProxy?.noProxy]);
       const platform = new Set(['FUNCTION', 'NODE_EXTRA_CA_CERTS']);
       const readByAny = new Set(registry.flatMap((fn) => Object.keys(configSchemaFor([fn]).shape)));
       for (const fn of registry) {
