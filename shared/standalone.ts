@@ -56,6 +56,11 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
   if (fn.publishes.length > 0 && !transport) {
     log.warn('EVENTS_OUTBOX_ONLY=true: events wait in the outbox until another process publishes them');
   }
+  // Knative routes nothing to a pod that is not ready, so no request would ever log why: say it once here.
+  const warmDatabase = async () => {
+    const failure = await warmPool(sql, config.DATABASE_POOL_MAX);
+    if (failure) log.warn('database not reachable at start; /health/ready answers 503 until it is', { error: failure, code: codeOf(failure) });
+  };
   const runtime = createRuntime({
     functions: [fn],
     config,
@@ -68,7 +73,7 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
     now: () => new Date(),
     sweepMs: config.SWEEP_INTERVAL_MS,
     tickMs: config.TICK_INTERVAL_MS,
-    warming: Promise.all([warmPool(sql, config.DATABASE_POOL_MAX), transport?.warm(), fn.usesSlack ? warmFetch() : undefined]),
+    warming: Promise.all([warmDatabase(), transport?.warm(), fn.usesSlack ? warmFetch() : undefined]),
   });
   const port = await runtime.http.listen(config.PORT);
   log.info('listening', { port });
@@ -96,4 +101,10 @@ async function warmFetch(): Promise<void> {
     (response) => response.arrayBuffer(),
     () => undefined,
   );
+}
+
+/** The error's code (`ECONNREFUSED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, a SQLSTATE…), which says what to check. */
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
 }

@@ -118,10 +118,12 @@ export async function pingDb(sql: Pool, timeoutMs = 1000): Promise<boolean> {
 /**
  * Open the pool's connections now (each answers a trivial query), so the first requests find them
  * open instead of each paying for a connection and its authentication. Never throws: a database
- * that is not there yet is what readiness reports, and connections open on demand later.
+ * that is not there yet is what readiness reports, and connections open on demand later. Resolves
+ * to the first failure (undefined when all opened), for the start-up log.
  */
-export async function warmPool(sql: Pool, connections: number): Promise<void> {
-  await Promise.allSettled(Array.from({ length: connections }, () => sql`select 1`));
+export async function warmPool(sql: Pool, connections: number): Promise<unknown> {
+  const results = await Promise.allSettled(Array.from({ length: connections }, () => sql`select 1`));
+  return results.find((result) => result.status === 'rejected')?.reason;
 }
 
 /** True for Postgres unique-violation errors (SQLSTATE 23505), optionally on a given constraint. */

@@ -84,12 +84,17 @@ describe("npm run build: one bundle per function, each starting alone on the ima
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
+      let stdout = '';
       child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.stdout!.resume();
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       try {
         const url = `http://127.0.0.1:${port}`;
         const live = await waitForLive(url, child, () => stderr);
         expect(live.status).toBe(200);
+        // Knative routes nothing to a pod that is not ready, so the pod says why once, at start.
+        await expect
+          .poll(() => stdout, { timeout: 10_000 })
+          .toMatch(/"level":"warn","msg":"database not reachable at start; \/health\/ready answers 503 until it is".*"code":"ECONNREFUSED"/);
         const ready = await fetch(`${url}/health/ready`);
         expect(ready.status).toBe(503);
         const { checks } = (await ready.json()) as { checks: Record<string, boolean> };

@@ -601,7 +601,8 @@ describe('deployment manifests (npm run manifests)', () => {
         String(metric.type) === 'histogram' ? [`${metric.name}_bucket`, `${metric.name}_count`, `${metric.name}_sum`] : [metric.name],
       ),
     );
-    // The stuck-runs gauge comes with the run-outcomes work of issue #20 (another branch); drop this once merged.
+    // coffeebuddy_stuck_runs (CoffeeBuddyStuckRuns) is defined by the stuck-runs work of issue #20 on its own branch:
+    // the one name allowed here without a definition in shared/metrics.ts until the two meet.
     const definedOrComing = new Set([...defined, 'coffeebuddy_stuck_runs']);
     for (const query of queries) {
       let error = false;
