@@ -77,7 +77,7 @@ export async function startLocalStack(options: {
     ? null
     : createInProcessBus({
         subscriptions: () => consumers.map((fn) => ({ consumer: fn.name, types: Object.keys(fn.consumes), url: `${baseUrl}${eventPath(fn.name)}` })),
-        deadLetter: (letter) => storeDeadLetter(options.sql, letter),
+        deadLetter: (letter) => storeDeadLetter(options.sql, letter, options),
         log: options.log.child({ component: 'event-bus' }),
         metrics: options.metrics,
         ...(options.busPolicy ? { policy: options.busPolicy } : {}),

@@ -21,10 +21,14 @@ export interface Metrics {
   slackEffects: Gauge<'state'>;
   slackEffectsOldestPendingSeconds: Gauge;
   retentionDeletedTotal: Counter<'table'>;
-  /** Answers to a completed run's "How was this run?" prompt, new or changed. */
-  feedbackTotal: Counter<'answer'>;
+  /** Ratings (1–5) of completed runs, new or changed: `_sum / _count` is the average the SPEC measures. */
+  runRating: Histogram;
+  /** Unfinished runs a dead-lettered close or runner assignment holds up until an operator replays it. */
+  stuckRuns: Gauge;
   /** Where the effect gauges read their values at scrape time (the runtime sets it: it has the pool). */
   observeEffects(read: () => Promise<EffectBacklog>): void;
+  /** Where `coffeebuddy_stuck_runs` reads its value at scrape time. */
+  observeStuckRuns(read: () => Promise<number>): void;
 }
 
 /** What the effect gauges show: how many effects wait (pending) or gave up (parked), and the oldest wait. */
@@ -44,6 +48,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; labels?: Reco
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let readBacklog: (() => Promise<EffectBacklog>) | null = null;
+  let readStuckRuns: (() => Promise<number>) | null = null;
   // Both gauges are read in one query per scrape; the second reuses the first's answer.
   let lastBacklog: Promise<EffectBacklog | null> = Promise.resolve(null);
   const backlog = () => (readBacklog ? readBacklog().catch(() => null) : Promise.resolve(null));
@@ -147,10 +152,10 @@ export function createMetrics(options: { defaultMetrics?: boolean; labels?: Reco
       labelNames: ['table'],
       registers,
     }),
-    feedbackTotal: new Counter({
-      name: 'coffeebuddy_feedback_total',
-      help: 'Answers to the "How was this run?" prompt (a changed answer counts again), by answer (up, down)',
-      labelNames: ['answer'],
+    runRating: new Histogram({
+      name: 'coffeebuddy_run_rating',
+      help: 'Ratings of completed runs from 1 (poor) to 5 (great), observed when given or changed; sum / count is the average',
+      buckets: [1, 2, 3, 4, 5],
       registers,
     }),
     slackEffects: new Gauge({
@@ -175,8 +180,20 @@ export function createMetrics(options: { defaultMetrics?: boolean; labels?: Reco
         if (value) this.set(value.oldestPendingSeconds);
       },
     }),
+    stuckRuns: new Gauge({
+      name: 'coffeebuddy_stuck_runs',
+      help: 'Unfinished runs whose close or runner assignment was dead-lettered: each waits for an operator to replay it',
+      registers,
+      async collect() {
+        const value = readStuckRuns ? await readStuckRuns().catch(() => null) : null;
+        if (value !== null) this.set(value);
+      },
+    }),
     observeEffects(read) {
       readBacklog = read;
+    },
+    observeStuckRuns(read) {
+      readStuckRuns = read;
     },
   };
 }

@@ -14,6 +14,7 @@ import { createEmitter, createOutboxRelay, type OutboxRelay } from './events/out
 import type { EventTransport } from './events/transport.ts';
 import { toAppError } from './errors.ts';
 import { receiveDeadLetter } from './events/dead-letter-intake.ts';
+import { countStuckRuns } from './events/stuck-runs.ts';
 import { deadLetterPath, eventPath, tickPath, type AnyFunction, type EffectsPort, type FunctionDeps } from './function.ts';
 import { coalesced } from './coalesce.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
@@ -256,6 +257,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const oldest = row?.oldest ? (options.now().getTime() - new Date(row.oldest).getTime()) / 1000 : 0;
     return { pending: row?.pending ?? 0, parked: row?.parked ?? 0, oldestPendingSeconds: Math.max(0, oldest) };
   });
+  options.metrics.observeStuckRuns(() => countStuckRuns(options.sql));
   let warmed = !options.warming;
   void options.warming
     ?.catch((error: unknown) => options.log.warn('start-up warm-up failed; connections open on demand', { error }))

@@ -6,7 +6,7 @@ import { findPosted, postOnce } from '../../shared/effects/slack-posts.ts';
 import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import type { TxDeps } from '../../shared/events/consumer.ts';
-import { canceledNotice, doneDm, releasedDm, runnerDm, summaryMessage } from './messages.ts';
+import { canceledNotice, doneDm, doneNotice, releasedDm, runnerDm, summaryMessage } from './messages.ts';
 import { closeOpenRun, postedReminders } from './queries.ts';
 import { feedbackPrompt } from '../../shared/domain/feedback-prompt.ts';
 
@@ -65,20 +65,23 @@ export async function announceRunner(event: CoffeeEvent<'com.coffeebuddy.runner.
   const posted = await findPosted(deps.sql, run.id);
   const released = change && posted.get(`runner_dm:${change.declinedSlackUserId}`);
   if (released) {
-    const reason = run.runnerSlackUserId ? `${mention(run.runnerSlackUserId)} is going instead.` : 'nobody else can go.';
+    const reason = run.runnerSlackUserId
+      ? `${mention(run.runnerSlackUserId)} is going instead.`
+      : 'nobody else who ordered can go, so the channel is asked who can take it.';
     await deps.slack.updateMessage({ ...released, ...releasedDm(run, reason) });
   }
   if (run.runnerSlackUserId) {
     const kind = `runner_dm:${run.runnerSlackUserId}` as const;
     const dmChannel = posted.get(kind)?.channel ?? (await deps.slack.openDirectMessage(run.runnerSlackUserId));
-    await postOnce(deps.sql, deps.slack, { runId: run.id, kind, channel: dmChannel, message: runnerDm(run, orders), now: deps.now() });
+    await postOnce(deps.sql, deps.slack, { runId: run.id, kind, channel: dmChannel, message: runnerDm(run, orders, deps.now()), now: deps.now() });
   }
   deps.log.info('runner announced', { runId: run.id, runner: run.runnerSlackUserId, orders: orders.length, reassigned: Boolean(change) });
 }
 
 /**
  * The effect of run.completed: the run message says it's done, and so do the runner's DM and
- * reminders, without their buttons (a reminder for an earlier runner says they need not go).
+ * reminders, without their buttons (a reminder for an earlier runner says they need not go); the
+ * run's thread is told who completed it and asked for a rating.
  */
 export async function showCompleted(event: CoffeeEvent<'com.coffeebuddy.run.completed'>, deps: CloseRunDeps): Promise<void> {
   const { data } = event;
@@ -92,8 +95,16 @@ export async function showCompleted(event: CoffeeEvent<'com.coffeebuddy.run.comp
     const message = recipientSlackUserId === data.runnerSlackUserId ? doneDm(run, orders) : releasedDm(run, 'the run is done.');
     await deps.slack.updateMessage({ ...reminder, ...message });
   }
-  // One optional "How was this run?" prompt in the run's thread, posted once however often this runs.
+  // The thread hears who did it, then one optional rating prompt; each posted once however often this runs.
   if (!run.messageChannel || !run.messageTs) return;
+  await postOnce(deps.sql, deps.slack, {
+    runId: run.id,
+    kind: 'done_notice',
+    channel: run.messageChannel,
+    threadTs: run.messageTs,
+    message: { text: doneNotice(data.runnerSlackUserId) },
+    now: deps.now(),
+  });
   await postOnce(deps.sql, deps.slack, {
     runId: run.id,
     kind: 'feedback_prompt',
@@ -136,11 +147,18 @@ export async function announceCanceled(event: CoffeeEvent<'com.coffeebuddy.run.c
   }
   if (!runner) return;
   const dm = posted.get(`runner_dm:${runner.slackUserId}`);
-  if (dm) await deps.slack.updateMessage({ ...dm, ...releasedDm(run, 'the run was canceled.') });
-  if (runner.slackUserId === data.canceledBySlackUserId) return;
+  if (runner.slackUserId === data.canceledBySlackUserId) {
+    if (dm) await deps.slack.updateMessage({ ...dm, ...releasedDm(run, 'the run was canceled.') });
+    return;
+  }
+  // One DM says it: the new one notifies them (an edit would not), so the list and reminders with
+  // live buttons are deleted rather than left beside it saying the same again.
   const dmChannel = dm?.channel ?? (await deps.slack.openDirectMessage(runner.slackUserId));
   const text = `:ok_hand: The coffee run in <#${run.slackChannelId}> was canceled by ${canceller}: no need to go.`;
   await postOnce(deps.sql, deps.slack, { runId: run.id, kind: `canceled_dm:${runner.slackUserId}`, channel: dmChannel, message: { text }, now: deps.now() });
+  for (const message of [...(dm ? [dm] : []), ...(await postedReminders(deps.sql, run.id))]) {
+    await deps.slack.deleteMessage({ channel: message.channel, ts: message.ts });
+  }
 }
 
 /**

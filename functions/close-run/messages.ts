@@ -13,10 +13,27 @@ const heading = (run: RunView) => {
 
 /** The one summary posted in the channel when the runner is known (or nobody needs to go). */
 export function summaryMessage(run: RunView, orders: readonly PersonOrder[], change?: { declinedSlackUserId: string }): Required<SlackMessage> {
+  if (!run.runnerSlackUserId && orders.length === 0) {
+    const text = ':coffee: Coffee run closed: no orders, nobody needs to go.';
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text}\n${heading(run)}` } }] };
+  }
   if (!run.runnerSlackUserId) {
-    const why = orders.length === 0 ? 'no orders, nobody needs to go.' : `nobody can go. ${run.runnerReason ?? ''}`;
-    const text = `:coffee: Coffee run closed: ${why}`;
-    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text}\n${heading(run)}` } }, ...(orders.length ? orderBlocks(orders) : [])] };
+    // Not a dead end: anyone here can still take it, and whoever started it can cancel it.
+    const text = `:coffee: Coffee run closed: nobody can go yet. ${run.runnerReason ?? ''}`.trimEnd();
+    const ask = `Can you go? *I'll take it* makes you the runner, or ${mention(run.initiatorSlackUserId)} can cancel the run with \`/coffee cancel\`.`;
+    return {
+      text,
+      blocks: [
+        { type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: `${text}\n${heading(run)}` } },
+        ...orderBlocks(orders),
+        { type: 'section', block_id: 'take', text: { type: 'mrkdwn', text: ask } },
+        {
+          type: 'actions',
+          block_id: 'take.actions',
+          elements: [{ type: 'button', text: { type: 'plain_text', text: "I'll take it" }, action_id: runActions.takeRun, value: run.id, style: 'primary' }],
+        },
+      ],
+    };
   }
   const runner = mention(run.runnerSlackUserId);
   const swap = change ? `${mention(change.declinedSlackUserId)} can't go, so ` : '';
@@ -31,9 +48,13 @@ export function summaryMessage(run: RunView, orders: readonly PersonOrder[], cha
   };
 }
 
-/** The runner's DM: the same list and totals, with Mark done and I can't go. */
-export function runnerDm(run: RunView, orders: readonly PersonOrder[]): Required<SlackMessage> {
-  const text = `You're the coffee runner for <#${run.slackChannelId}>: ${orders.length} ${orders.length === 1 ? 'order' : 'orders'}.`;
+/**
+ * The runner's DM: the same list and totals, with Mark done and I can't go. A pickup time already
+ * past when they are picked (the run was closed late) is said plainly: go now.
+ */
+export function runnerDm(run: RunView, orders: readonly PersonOrder[], now: Date): Required<SlackMessage> {
+  const late = run.pickupAt && run.pickupAt.getTime() <= now.getTime() ? ' The pickup time has passed: go as soon as you can.' : '';
+  const text = `You're the coffee runner for <#${run.slackChannelId}>: ${orders.length} ${orders.length === 1 ? 'order' : 'orders'}.${late}`;
   const button = (label: string, actionId: string, style?: 'primary'): Button => ({
     type: 'button',
     text: { type: 'plain_text', text: label },
@@ -62,6 +83,17 @@ export function doneDm(run: RunView, orders: readonly PersonOrder[]): Required<S
     text,
     blocks: [{ type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: `:white_check_mark: ${text}\n${heading(run)}` } }, ...orderBlocks(orders)],
   };
+}
+
+/** Told in the run's thread when its runner marks it done. */
+export function doneNotice(runnerSlackUserId: string): string {
+  return `:white_check_mark: Completed by ${mention(runnerSlackUserId)}`;
+}
+
+/** Told in a stuck run's thread: what stopped, that an operator must act, and that orders are kept. */
+export function stuckNotice(step: 'close' | 'runner'): string {
+  const what = step === 'close' ? 'while closing' : 'while picking its runner';
+  return `:warning: This coffee run is stuck ${what} and needs an operator; they have been alerted. Your orders are kept; once it's fixed, the runner is announced in the channel.`;
 }
 
 /** What a DM becomes when its runner is off the hook (declined, or the run was canceled). */

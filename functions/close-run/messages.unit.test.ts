@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PersonOrder } from '../../shared/domain/order-list.ts';
 import type { RunView } from '../../shared/domain/run-queries.ts';
-import { canceledNotice, releasedDm, runnerDm, summaryMessage } from './messages.ts';
+import { canceledNotice, doneNotice, releasedDm, runnerDm, stuckNotice, summaryMessage } from './messages.ts';
 
 const run: RunView = {
   id: '00000000-0000-4000-8000-000000000001',
@@ -37,7 +37,7 @@ describe('summaryMessage', () => {
     const summary = summaryMessage(run, orders);
     expect(summary.text).toBe(':coffee: Coffee run closed: <@U2> is going (4 orders)');
     expect(texts(summary.blocks)).toEqual([
-      ':coffee: Coffee run closed: <@U2> is going (4 orders)\n*Pickup:* <!date^1796031000^{time}|10:30 Europe/Berlin> · Lobby &lt;!channel&gt; &amp; co',
+      ':coffee: Coffee run closed: <@U2> is going (4 orders)\n*Pickup:* <!date^1796031000^{time} {date_short_pretty}|10:30 Europe/Berlin> · Lobby &lt;!channel&gt; &amp; co',
       `:scales: *Why:* ${run.runnerReason}`,
       '• <@U2> Latte · Medium · oat &lt;milk&gt;\n• <@U3> a tea\n• <@U4> Latte · Medium\n• <@U5> water',
       '*Totals:* 2× Latte (Medium), 2× typed orders',
@@ -50,14 +50,19 @@ describe('summaryMessage', () => {
     );
   });
 
-  it('closes without a runner: nobody needs to go without orders, else nobody can and why', () => {
+  it('closes without a runner: nobody needs to go without orders, else nobody can yet, why, and who can still take it', () => {
     const nobody = { ...run, runnerSlackUserId: null, pickupAt: null, note: '' };
     const empty = summaryMessage(nobody, []);
     expect(empty.text).toBe(':coffee: Coffee run closed: no orders, nobody needs to go.');
     expect(texts(empty.blocks)).toEqual([':coffee: Coffee run closed: no orders, nobody needs to go.\n*Pickup:* no time set']);
     const away = summaryMessage({ ...nobody, runnerReason: 'Everyone who ordered is away from runs here: <@U3>.' }, [typed('U3', 'a tea')]);
-    expect(away.text).toBe(':coffee: Coffee run closed: nobody can go. Everyone who ordered is away from runs here: <@U3>.');
-    expect(texts(away.blocks).slice(1)).toEqual(['• <@U3> a tea', '*Totals:* 1× typed order']);
+    expect(away.text).toBe(':coffee: Coffee run closed: nobody can go yet. Everyone who ordered is away from runs here: <@U3>.');
+    expect(texts(away.blocks).slice(1, -1)).toEqual([
+      '• <@U3> a tea',
+      '*Totals:* 1× typed order',
+      `Can you go? *I'll take it* makes you the runner, or <@${run.initiatorSlackUserId}> can cancel the run with \`/coffee cancel\`.`,
+    ]);
+    expect(away.blocks.at(-1)).toMatchObject({ elements: [{ action_id: 'runner.take', value: run.id, text: { text: "I'll take it" } }] });
   });
 
   it('splits a long list over sections of at most 3,000 characters, keeping everyone', () => {
@@ -71,7 +76,7 @@ describe('summaryMessage', () => {
 
 describe('runnerDm', () => {
   it('gives the runner the same list with Mark done and I can’t go for this run', () => {
-    const dm = runnerDm(run, orders);
+    const dm = runnerDm(run, orders, new Date(run.pickupAt!.getTime() - 60_000));
     expect(dm.text).toBe("You're the coffee runner for <#C1>: 4 orders.");
     expect(texts(dm.blocks).slice(1, 3)).toEqual(texts(summaryMessage(run, orders).blocks).slice(2));
     expect(dm.blocks.at(-1)).toMatchObject({
@@ -81,6 +86,11 @@ describe('runnerDm', () => {
         { action_id: 'runner.decline', value: run.id, text: { text: "I can't go" } },
       ],
     });
+  });
+
+  it('says to go now when the pickup time passed before the run closed', () => {
+    expect(runnerDm(run, orders, run.pickupAt!).text).toBe("You're the coffee runner for <#C1>: 4 orders. The pickup time has passed: go as soon as you can.");
+    expect(runnerDm({ ...run, pickupAt: null }, orders, run.pickupAt!).text).toBe("You're the coffee runner for <#C1>: 4 orders.");
   });
 });
 
@@ -99,5 +109,18 @@ describe('releasedDm and canceledNotice', () => {
     expect(canceledNotice({ slackUserId: 'U2', name: 'Bo' }, { slackUserId: 'U2', name: 'Bo' }, [latte('U2')])).toBe(
       ':no_entry_sign: This coffee run was canceled by Bo.',
     );
+  });
+});
+
+describe('thread notices', () => {
+  it('names who completed the run', () => {
+    expect(doneNotice('U2')).toBe(':white_check_mark: Completed by <@U2>');
+  });
+
+  it('says which step is stuck, that an operator is needed, and that orders are kept', () => {
+    expect(stuckNotice('close')).toBe(
+      ":warning: This coffee run is stuck while closing and needs an operator; they have been alerted. Your orders are kept; once it's fixed, the runner is announced in the channel.",
+    );
+    expect(stuckNotice('runner')).toMatch(/^:warning: This coffee run is stuck while picking its runner and needs an operator;/);
   });
 });

@@ -53,9 +53,24 @@ const examples: Example[] = [
     expected: { kind: 'assigned', runnerId: 'bo', rule: 'volunteer', explanation: '<@bo> volunteered (1 of the last 4 runs).' },
   },
   {
-    name: 'the first volunteer who can go wins; excluded and non-participants are passed over',
-    input: { participants: ['ana', 'bo', 'cy', 'dee'], volunteers: ['zed', 'cy', 'dee', 'ana'], excluded: ['cy'], history },
+    name: "the first volunteer who can go wins; whoever said they can't go is passed over",
+    input: { participants: ['ana', 'bo', 'cy', 'dee'], volunteers: ['cy', 'dee', 'ana'], excluded: ['cy'], history },
     expected: { kind: 'assigned', runnerId: 'dee', rule: 'volunteer', explanation: '<@dee> volunteered (2 of the last 4 runs).' },
+  },
+  {
+    name: "a volunteer who didn't order still goes: they offered to carry the others' orders",
+    input: { participants: ['ana', 'bo'], volunteers: ['zed', 'bo'], history },
+    expected: { kind: 'assigned', runnerId: 'zed', rule: 'volunteer', explanation: '<@zed> volunteered (0 of the last 4 runs).' },
+  },
+  {
+    name: "a volunteer without an order is the runner when everyone who ordered is away or said they can't go",
+    input: { participants: ['ana', 'bo'], volunteers: ['zed'], away: ['ana'], excluded: ['bo'], history },
+    expected: { kind: 'assigned', runnerId: 'zed', rule: 'volunteer', explanation: '<@zed> volunteered (0 of the last 4 runs).' },
+  },
+  {
+    name: 'nobody needs to go when nobody ordered, even with a volunteer',
+    input: { participants: [], volunteers: ['zed'], history },
+    expected: { kind: 'no_runner', reason: 'no_participants', explanation: 'No orders, nobody needs to go.' },
   },
   {
     name: 'fewest served in the window wins, and the skipped previous runner is named',
@@ -350,11 +365,12 @@ function inputs({ sameMinute }: { sameMinute: boolean }): fc.Arbitrary<FairnessI
 }
 const inputArb = inputs({ sameMinute: false });
 
-/** Who ordered and didn't say they can't go. */
-const candidatesOf = (i: FairnessInput) => [...new Set(i.participants)].filter((id) => !i.excluded.includes(id));
+/** Who ordered or volunteered (when anyone ordered) and didn't say they can't go. */
+const candidatesOf = (i: FairnessInput) =>
+  i.participants.length === 0 ? [] : [...new Set([...i.participants, ...i.volunteers])].filter((id) => !i.excluded.includes(id));
 const firstVolunteerOf = (i: FairnessInput) => i.volunteers.find((id) => candidatesOf(i).includes(id));
-/** The candidates the rule may pick: everyone not away, and the first volunteer even if away. */
-const availableOf = (i: FairnessInput) => candidatesOf(i).filter((id) => !i.away.includes(id) || id === firstVolunteerOf(i));
+/** The candidates the rule may pick: everyone not away, and volunteers even if away. */
+const availableOf = (i: FairnessInput) => candidatesOf(i).filter((id) => !i.away.includes(id) || i.volunteers.includes(id));
 const previousRunnerOf = (i: FairnessInput) => [...i.history].sort((a, b) => b.closedAt.getTime() - a.closedAt.getTime())[0]?.runnerId ?? null;
 const permutation = <T>(items: readonly T[]) => fc.shuffledSubarray([...items], { minLength: items.length, maxLength: items.length });
 
@@ -371,7 +387,8 @@ describe('chooseRunner: properties', () => {
         }
         if (decision.kind !== 'assigned') throw new Error('expected a runner');
         expect(candidates).toContain(decision.runnerId);
-        expect(i.participants).toContain(decision.runnerId);
+        // Someone who didn't order only runs by volunteering.
+        if (!i.participants.includes(decision.runnerId)) expect(decision).toMatchObject({ rule: 'volunteer', runnerId: firstVolunteerOf(i) });
         expect(i.excluded).not.toContain(decision.runnerId);
         expect(decision.ranking[0]!.userId).toBe(decision.runnerId);
         expect(decision.ranking.map((s) => s.userId).sort()).toEqual([...candidates].sort());

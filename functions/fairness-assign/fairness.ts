@@ -31,7 +31,10 @@ export interface FairnessInput {
    * the window count as the window). Callers pass `shareHorizonRuns`.
    */
   horizonRuns: number;
-  /** Participants who pressed "I'll go" before close, in click order. */
+  /**
+   * People who pressed "I'll go" before close, in click order. The first who can go runs, whether
+   * or not they ordered: volunteering is offering to carry everyone's orders.
+   */
   volunteers: readonly string[];
   /** Participants who opted in to run again even if they ran last time. */
   repeatOptIns: readonly string[];
@@ -103,13 +106,15 @@ export function chooseRunner(input: FairnessInput): FairnessDecision {
     return { kind: 'no_runner', reason: 'no_participants', explanation: 'No orders, nobody needs to go.' };
   }
   const excluded = new Set(input.excluded);
-  const candidates = participants.filter((id) => !excluded.has(id));
+  // A volunteer without an order goes too: they offered to carry the others' orders.
+  const candidates = [...new Set([...participants, ...input.volunteers])].filter((id) => !excluded.has(id));
   if (candidates.length === 0) {
     return { kind: 'no_runner', reason: 'everyone_excluded', explanation: "Everyone who ordered said they can't go." };
   }
   const volunteerId = input.volunteers.find((id) => candidates.includes(id));
   const away = new Set(input.away);
-  const skippedAway = candidates.filter((id) => away.has(id) && id !== volunteerId).sort(compareText);
+  // Volunteering is asking for this run: a volunteer is never passed over as away.
+  const skippedAway = candidates.filter((id) => away.has(id) && !input.volunteers.includes(id)).sort(compareText);
   const available = candidates.filter((id) => !skippedAway.includes(id));
   if (available.length === 0) {
     const who = listOf(skippedAway.map(mention));

@@ -1,17 +1,17 @@
 import type { Sql } from '../../shared/db/client.ts';
 import type { RunStatus } from '../../shared/domain/run.ts';
-import { feedbackActions, type FeedbackAnswer } from '../../shared/domain/feedback-prompt.ts';
+import { ratingOf, type Rating } from '../../shared/domain/feedback-prompt.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload } from './schema.ts';
 
 /**
- * Record a participant's answer, replacing an earlier one. Returns `not_found` / `not_completed`
+ * Record a participant's rating, replacing an earlier one. Returns `not_found` / `not_completed`
  * unless the run exists and is done, `not_participant` unless the user had an active order in it,
- * and otherwise whether the stored answer changed (a repeated click counts once).
+ * and otherwise whether the stored rating changed (a repeated click counts once).
  */
-async function recordFeedback(
+async function recordRating(
   sql: Sql,
-  args: { runId: string; slackUserId: string; answer: FeedbackAnswer; at: Date },
+  args: { runId: string; slackUserId: string; rating: Rating; at: Date },
 ): Promise<'recorded' | 'unchanged' | 'not_participant' | 'not_completed' | 'not_found'> {
   const [run] = await sql<{ status: RunStatus; userId: string | null }[]>`
     select
@@ -29,31 +29,31 @@ async function recordFeedback(
   if (!run) return 'not_found';
   if (run.status !== 'completed') return 'not_completed';
   if (!run.userId) return 'not_participant';
-  // `is distinct from`: only a new or changed answer writes, so a repeated click counts once.
+  // `is distinct from`: only a new or changed rating writes, so a repeated click counts once.
   const rows = await sql`
-    insert into run_feedback (run_id, user_id, answer, answered_at)
-    values (${args.runId}, ${run.userId}, ${args.answer}, ${args.at})
+    insert into run_feedback (run_id, user_id, rating, answered_at)
+    values (${args.runId}, ${run.userId}, ${args.rating}, ${args.at})
     on conflict (run_id, user_id) do update set
-      answer = excluded.answer,
+      rating = excluded.rating,
       answered_at = excluded.answered_at
-    where run_feedback.answer is distinct from excluded.answer
+    where run_feedback.rating is distinct from excluded.rating
     returning 1
   `;
   return rows.length > 0 ? 'recorded' : 'unchanged';
 }
 
-/** 👍 / 👎 on the prompt: record it and count it in `coffeebuddy_feedback_total{answer}`. */
-export async function handleFeedbackAction(payload: BlockActionsPayload, deps: InteractionDeps, tell: (text: string) => Promise<void>): Promise<void> {
+/** A 1–5 button on the prompt: record the rating and observe it in `coffeebuddy_run_rating`. */
+export async function handleRatingAction(payload: BlockActionsPayload, deps: InteractionDeps, tell: (text: string) => Promise<void>): Promise<void> {
   const action = payload.actions[0]!;
-  const answer: FeedbackAnswer = action.action_id === feedbackActions.up ? 'up' : 'down';
+  const rating = ratingOf(action.action_id)!;
   const runId = action.value ?? '';
   // Not a uuid: no such run (and no query with a malformed id).
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(runId)) {
     await tell("I can't find that coffee run.");
     return;
   }
-  const outcome = await recordFeedback(deps.sql, { runId, slackUserId: payload.user.id, answer, at: deps.now() });
-  deps.log.info('feedback', { runId, outcome, answer });
+  const outcome = await recordRating(deps.sql, { runId, slackUserId: payload.user.id, rating, at: deps.now() });
+  deps.log.info('rating', { runId, outcome, rating });
   switch (outcome) {
     case 'not_found':
       return tell("I can't find that coffee run.");
@@ -62,9 +62,9 @@ export async function handleFeedbackAction(payload: BlockActionsPayload, deps: I
     case 'not_participant':
       return tell('Only people who ordered in this run can rate it.');
     case 'recorded':
-      deps.metrics.feedbackTotal.inc({ answer });
-      return tell(`Thanks, noted ${answer === 'up' ? ':+1:' : ':-1:'}.`);
+      deps.metrics.runRating.observe(rating);
+      return tell(`Thanks, you rated this run ${rating}/5.`);
     case 'unchanged':
-      return tell(`You already answered ${answer === 'up' ? ':+1:' : ':-1:'}.`);
+      return tell(`You already rated this run ${rating}/5.`);
   }
 }

@@ -5,9 +5,9 @@ import type { OrderSpec } from '../../shared/domain/orders.ts';
 import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission, type OrderModalMetadata } from './modal.ts';
 import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
 import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type ChannelRun } from './queries.ts';
-import { handleRunControl, handleRunnerAction } from './run-actions.ts';
-import { feedbackActions } from '../../shared/domain/feedback-prompt.ts';
-import { handleFeedbackAction } from './feedback.ts';
+import { handleRunControl, handleRunnerAction, handleTakeRun } from './run-actions.ts';
+import { ratingActions, thumbActions } from '../../shared/domain/feedback-prompt.ts';
+import { handleRatingAction } from './feedback.ts';
 import { suggestionActions } from '../slash-command/suggest.ts';
 import { isTriggerRefusal, type SlackMessage } from '../../shared/slack/port.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
@@ -48,7 +48,7 @@ const orderButton =
     const action = payload.actions[0]!;
     const channel = payload.channel?.id;
     const run = channel && action.value ? await findRunInChannel(deps.sql, action.value, channel) : undefined;
-    const refusal = refusalFor(run);
+    const refusal = action.action_id === runActions.withdrawOrder && run?.status === 'closed' ? withdrawTooLate : refusalFor(run);
     if (refusal || !run) {
       deps.log.info('action on a run that takes no orders', { actionId: action.action_id, runId: run?.id, status: run?.status });
       await tell(refusal ?? '');
@@ -78,13 +78,16 @@ const useLastOrderButton: OrderAction = async (run, actor, payload, deps, tell) 
 
 const withdrawOrderButton: OrderAction = async (run, actor, _payload, deps, tell) => {
   const result = await withdrawOrder(run, actor, deps);
-  if (result === null) await tell(refusalFor({ ...run, status: 'closed' })!);
+  if (result === null) await tell(withdrawTooLate);
   else if (result.result === 'none') await tell("You don't have an order in this run, so there's nothing to withdraw.");
   else {
     await deps.effects.runSoon([result.effectId], refreshBudgetMs);
     await tell('Your order is withdrawn. Changed your mind? *Place order* again any time before the run closes.');
   }
 };
+
+/** Withdraw on a run closed meanwhile: the order stands, and the runner is who can leave it out. */
+const withdrawTooLate = "This run is closed, so orders can't be withdrawn any more. If you don't want yours, tell the runner.";
 
 /** The "Did you mean …?" buttons run /coffee's own code, loaded on their first click so it stays out of every cold start. */
 const suggestionButton: ActionHandler = async (payload, deps, tell) => (await import('./suggestion-actions.ts')).handleSuggestionAction(payload, deps, tell);
@@ -103,11 +106,11 @@ const actionHandlers: Readonly<Record<string, ActionHandler>> = {
   [runActions.confirmCancel]: handleRunControl,
   [runActions.markDone]: handleRunnerAction,
   [runActions.cannotGo]: handleRunnerAction,
+  [runActions.takeRun]: handleTakeRun,
   [adminResetConfirmAction]: handleResetConfirm,
   [suggestionActions.runCommand]: suggestionButton,
   [suggestionActions.startRun]: suggestionButton,
-  [feedbackActions.up]: handleFeedbackAction,
-  [feedbackActions.down]: handleFeedbackAction,
+  ...Object.fromEntries([...Object.values(ratingActions), ...Object.keys(thumbActions)].map((actionId) => [actionId, handleRatingAction])),
 };
 
 /** A button on the run message or a confirmation, routed by its action id. Answers go to the user ephemerally. */

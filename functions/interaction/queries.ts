@@ -204,3 +204,19 @@ export async function recordDecline(sql: Sql, runId: string, slackUserId: string
   `;
   return rows.length > 0;
 }
+
+/**
+ * Make the user the runner of a closed run for which nobody could be picked (the fairness rule
+ * has decided: `runner_assigned_at` is set), dropping their earlier "I can't go". False when the
+ * run has a runner by now, or is not closed.
+ */
+export async function takeRun(sql: Sql, runId: string, userId: string, reason: string, now: Date): Promise<boolean> {
+  const rows = await sql`
+    update runs set runner_id = ${userId}, runner_reason = ${reason}, runner_assigned_at = ${now}, updated_at = ${now}
+    where id = ${runId} and status = 'closed' and runner_id is null and runner_assigned_at is not null
+    returning id
+  `;
+  if (rows.length === 0) return false;
+  await sql`delete from run_declines where run_id = ${runId} and user_id = ${userId}`;
+  return true;
+}

@@ -6,13 +6,13 @@ import { mention } from '../../shared/slack/text.ts';
 import { refusalFor, type InteractionDeps } from './orders.ts';
 import { askToVolunteer, confirmVolunteer, withdrawVolunteer } from './volunteers.ts';
 import type { BlockActionsPayload } from './schema.ts';
-import { completeRun, recordDecline } from './queries.ts';
+import { completeRun, ensureUser, recordDecline, takeRun } from './queries.ts';
 
 type Reply = (text: string) => Promise<void>;
 
 /**
  * Close run, I'll go and Cancel run on the run message, and the ephemeral confirmations they lead
- * to (Go too, Volunteer anyway, I can't go after all, Cancel the run).
+ * to (Be next in line, Volunteer anyway, I can't go after all, Cancel the run).
  */
 export async function handleRunControl(payload: BlockActionsPayload, deps: InteractionDeps, reply: Reply): Promise<void> {
   const action = payload.actions[0]!;
@@ -25,6 +25,7 @@ export async function handleRunControl(payload: BlockActionsPayload, deps: Inter
   const answer = answerWithBlocks(payload, deps, reply);
   switch (action.action_id) {
     case runActions.closeRun: {
+      if (run.status === 'closed') return reply(`This run is already closed${run.runnerSlackUserId ? `: ${mention(run.runnerSlackUserId)} is going` : ''}.`);
       if (run.status !== 'open') return reply(refusalFor(run)!);
       const refusal = await refuseControl(deps.slack, run, user, 'close');
       if (refusal) return reply(refusal);
@@ -109,6 +110,51 @@ export async function handleRunnerAction(payload: BlockActionsPayload, deps: Int
   if (done && changed) deps.metrics.runsTotal.inc({ status: 'completed' });
   if (!changed) return reply(done ? 'This run is already marked done. Thanks!' : "Got it, you already said you can't go.");
   return reply(
-    done ? 'Marked done. Thanks for the coffee run! :coffee:' : 'No problem: the next fairest person is being picked, and the channel will see who.',
+    done
+      ? 'Marked done. Thanks for the coffee run! :coffee:'
+      : "Got it, you're off this run. The next person who can go is picked; if nobody can, the channel is asked who can take it.",
   );
+}
+
+/**
+ * "I'll take it" on the summary of a closed run nobody could be picked for (everyone who ordered
+ * said they can't go, or is away): whoever presses it first, anyone in the channel, is the runner.
+ * The summary, run message and their DM follow through runner.assigned, as for a fair pick.
+ */
+export async function handleTakeRun(payload: BlockActionsPayload, deps: InteractionDeps, reply: Reply): Promise<void> {
+  const action = payload.actions[0]!;
+  const user = payload.user.id;
+  const run = action.value ? await findRunById(deps.sql, action.value) : undefined;
+  if (!run || run.slackChannelId !== payload.channel?.id) return reply(refusalFor(undefined)!);
+  if (run.status !== 'closed') return reply(run.status === 'completed' ? 'This run is already done.' : 'This run was canceled, so nobody needs to go.');
+  if (run.runnerSlackUserId) {
+    return reply(
+      run.runnerSlackUserId === user ? "You're already the runner: the order list is in your DM." : `${mention(run.runnerSlackUserId)} is already going.`,
+    );
+  }
+  const reason = `${mention(user)} took the run when nobody else could go.`;
+  const taken = await deps.sql.begin(async (tx) => {
+    const userId = await ensureUser(tx, user, payload.team?.id ?? payload.user.team_id ?? 'unknown', deps.now());
+    if (!(await takeRun(tx, run.id, userId, reason, deps.now()))) return false;
+    await deps.emit(
+      tx,
+      runEvent('com.coffeebuddy.runner.assigned', {
+        runId: run.id,
+        slackChannelId: run.slackChannelId,
+        runnerSlackUserId: user,
+        replacesSlackUserId: null,
+        rule: 'took_it',
+        explanation: reason,
+      }),
+    );
+    return true;
+  });
+  deps.log.info('run taken', { runId: run.id, user, taken });
+  if (!taken) {
+    const now = await findRunById(deps.sql, run.id);
+    return reply(
+      now?.runnerSlackUserId ? `${mention(now.runnerSlackUserId)} is already going.` : 'This run is still picking its runner: try again in a moment.',
+    );
+  }
+  return reply("Thanks! You're the runner: the order list is on its way to your DM.");
 }

@@ -54,46 +54,51 @@ function prompt(text: string, buttons: Button[]): SlackMessage {
 
 /**
  * "I'll go" on the run message. The first volunteer with an order is recorded at once; anyone
- * else is first told the truth and asked: someone already volunteered ("Go too"), or they have no
- * order, and the runner is picked from people who ordered ("Volunteer anyway").
+ * else is first told where they would stand and asked: someone already volunteered (they'd be
+ * next in line), or they have no order (they'd carry the others' orders all the same).
  */
 export async function askToVolunteer(run: ControlledRun, who: Who, deps: InteractionDeps, answer: Answer): Promise<void> {
   if (run.status !== 'open') return answer({ text: refusalFor(run)! });
   const { volunteers, hasOrder } = await volunteerState(deps.sql, run.id, who.slackUserId);
   if (volunteers.includes(who.slackUserId)) {
-    const first = volunteers[0] === who.slackUserId;
-    return answer(
-      prompt(
-        first ? "You've already volunteered: you're going when the run closes." : `You're already going too; ${mention(volunteers[0]!)} volunteered first.`,
-        [button("I can't go after all", runActions.withdrawVolunteer, run.id)],
-      ),
-    );
-  }
-  const others = volunteers.length ? `${volunteers.map(mention).join(', ')} already volunteered to go.` : '';
-  if (!hasOrder) {
-    const text =
-      `${others ? `${others} ` : ''}You haven't ordered in this run, and the runner is picked from people who ordered: ` +
-      'volunteer anyway and place an order too, or leave it.';
-    return answer(prompt(text, [button('Volunteer anyway', volunteers.length ? runActions.volunteerToo : runActions.volunteerAnyway, run.id, 'primary')]));
+    return answer(prompt(standing(volunteers, who.slackUserId, 'already'), [button("I can't go after all", runActions.withdrawVolunteer, run.id)]));
   }
   if (volunteers.length) {
-    const text = `${others} You can go too (they go first; you're next if they can't), or leave it.`;
-    return answer(prompt(text, [button('Go too', runActions.volunteerToo, run.id, 'primary')]));
+    const unless = volunteers.length === 1 ? "they can't" : 'none of them can';
+    const text = `${listed(volunteers)} already volunteered. Be next in line? You'd go if ${unless}.`;
+    return answer(prompt(text, [button('Be next in line', runActions.volunteerToo, run.id, 'primary')]));
+  }
+  if (!hasOrder) {
+    const text = "You haven't ordered in this run. Volunteer anyway? You'd carry everyone's orders when the run closes.";
+    return answer(prompt(text, [button('Volunteer anyway', runActions.volunteerAnyway, run.id, 'primary')]));
   }
   return confirmVolunteer(run, who, deps, answer);
 }
 
-/** "Volunteer anyway" or "Go too": record the volunteer, refresh the run message, and say where they stand. */
+/** "Volunteer anyway" or "Be next in line": record the volunteer, refresh the run message, and say where they stand. */
 export async function confirmVolunteer(run: ControlledRun, who: Who, deps: InteractionDeps, answer: Answer): Promise<void> {
   const result = await changeVolunteer(run, who, 'add', deps);
   if (!result) return answer({ text: refusalFor({ status: 'closed' })! });
   if (result.effectId) await deps.effects.runSoon([result.effectId], refreshBudgetMs);
   const { volunteers, hasOrder } = await volunteerState(deps.sql, run.id, who.slackUserId);
-  const first = volunteers[0];
-  const where =
-    first === who.slackUserId ? "Thanks! You're going when the run closes." : `Thanks! ${first ? `${mention(first)} is going, ` : ''}you're going too.`;
-  const order = hasOrder ? '' : ' Place an order too: the runner is picked from people who ordered.';
-  return answer(prompt(`${where}${order}`, [button("I can't go after all", runActions.withdrawVolunteer, run.id)]));
+  const order = hasOrder ? '' : ' Want a coffee too? *Place order*.';
+  return answer(
+    prompt(`Thanks! ${standing(volunteers, who.slackUserId, 'now')}${order}`, [button("I can't go after all", runActions.withdrawVolunteer, run.id)]),
+  );
+}
+
+/** Where a volunteer stands: going when the run closes, or next in line after those before them. */
+function standing(volunteers: readonly string[], slackUserId: string, when: 'already' | 'now'): string {
+  const ahead = volunteers.slice(0, Math.max(0, volunteers.indexOf(slackUserId)));
+  if (ahead.length === 0) return when === 'already' ? "You've already volunteered: you're going when the run closes." : "You're going when the run closes.";
+  const after = `you go if ${ahead.length === 1 ? `${mention(ahead[0]!)} can't` : `none of ${listed(ahead)} can`}.`;
+  return when === 'already' ? `You're already next in line: ${after}` : `You're next in line: ${after}`;
+}
+
+/** "<@a>", "<@a> and <@b>", "<@a>, <@b> and <@c>". */
+function listed(ids: readonly string[]): string {
+  const names = ids.map(mention);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
 }
 
 /** "I can't go after all": take back volunteering while the run is open. */

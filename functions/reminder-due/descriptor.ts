@@ -1,5 +1,5 @@
 import { defineFunction } from '../../shared/function.ts';
-import { effectKinds, sendLastCall, sendRunnerReminder } from './effects.ts';
+import { effectKinds, sendLastCall, sendPickupPassed, sendRunnerReminder } from './effects.ts';
 import { dropReminders, scheduleRunnerReminder } from './handler.ts';
 import { reminderConfig } from './schema.ts';
 import { runReminderTick } from './tick.ts';
@@ -19,8 +19,8 @@ export const reminderDue = defineFunction({
     'com.coffeebuddy.run.canceled': dropReminders,
     'com.coffeebuddy.run.completed': dropReminders,
   },
-  publishes: ['com.coffeebuddy.run.close_requested'],
-  effects: { [effectKinds.runnerReminder]: sendRunnerReminder, [effectKinds.lastCall]: sendLastCall },
+  publishes: ['com.coffeebuddy.run.close_requested', 'com.coffeebuddy.reminder.sent'],
+  effects: { [effectKinds.runnerReminder]: sendRunnerReminder, [effectKinds.lastCall]: sendLastCall, [effectKinds.pickupPassed]: sendPickupPassed },
   // Every minute: reminders are due to the minute (±1 min), so this function stays warm.
   timers: [{ name: 'reminders', schedule: '* * * * *', run: runReminderTick }],
 });

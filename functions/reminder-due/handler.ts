@@ -2,7 +2,7 @@ import type { Sql } from '../../shared/db/client.ts';
 import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import type { TxDeps } from '../../shared/events/consumer.ts';
-import { runnerReminderEffect } from './effects.ts';
+import { reminderSent, runnerReminderEffect } from './effects.ts';
 import { cancelPendingReminders, findReminderContext, insertRunnerReminder } from './queries.ts';
 import type { ReminderConfig } from './schema.ts';
 
@@ -41,6 +41,18 @@ export async function scheduleRunnerReminder(event: CoffeeEvent<'com.coffeebuddy
     sentAt: late ? now : null,
   });
   if (late) {
+    await deps.emit(
+      tx,
+      reminderSent({
+        reminderId,
+        runId: data.runId,
+        slackChannelId: data.slackChannelId,
+        kind: 'runner',
+        recipientSlackUserId: data.runnerSlackUserId,
+        dueAt,
+        sentAt: now,
+      }),
+    );
     await deps.effects.enqueue(tx, runnerReminderEffect({ reminderId, runId: data.runId, runnerSlackUserId: data.runnerSlackUserId, late: true }));
     deps.metrics.remindersTotal.inc({ kind: 'runner', outcome: 'sent', reason: 'due_at_assignment' });
   } else {

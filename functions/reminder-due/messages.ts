@@ -13,7 +13,7 @@ function fromNow(at: Date, now: Date): string {
 }
 
 /**
- * The runner's reminder DM: when and where, the order list with totals, and Mark done. `late`
+ * The runner's reminder DM: when and where, the order list with totals, Mark done and I can't go. `late`
  * when the reminder time had passed already at assignment (pickup very soon): then it says so.
  */
 export function runnerReminder(run: RunView, orders: readonly PersonOrder[], options: { late: boolean; now: Date }): Required<SlackMessage> {
@@ -31,7 +31,10 @@ export function runnerReminder(run: RunView, orders: readonly PersonOrder[], opt
       {
         type: 'actions',
         block_id: 'runner.actions',
-        elements: [{ type: 'button', text: { type: 'plain_text', text: 'Mark done' }, action_id: runActions.markDone, value: run.id, style: 'primary' }],
+        elements: [
+          { type: 'button', text: { type: 'plain_text', text: 'Mark done' }, action_id: runActions.markDone, value: run.id, style: 'primary' },
+          { type: 'button', text: { type: 'plain_text', text: "I can't go" }, action_id: runActions.cannotGo, value: run.id },
+        ],
       },
     ],
   };
@@ -42,4 +45,13 @@ export function lastCall(run: RunView, missing: readonly string[], now: Date) {
   const closesAt = run.closesAt!;
   const who = missing.length > 0 ? ` ${missing.map(mention).join(' ')}: you ordered last time; *Use my last order* on the run message is one click.` : '';
   return { text: `:hourglass_flowing_sand: Last call! Ordering closes at ${pickupText(closesAt, run.timeZone)} (${fromNow(closesAt, now)}).${who}` };
+}
+
+/** In the thread of a run still open at its pickup time: whoever started it is asked to close or cancel it. */
+export function pickupPassed(run: RunView) {
+  return {
+    text:
+      `:hourglass: Pickup time ${pickupText(run.pickupAt!, run.timeZone)} has passed and this run is still open. ` +
+      `${mention(run.initiatorSlackUserId)}: *Close run* to pick a runner now, or cancel it.`,
+  };
 }

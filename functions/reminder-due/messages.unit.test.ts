@@ -22,10 +22,10 @@ const run: RunView = {
 };
 const orders: PersonOrder[] = [{ slackUserId: 'U3', order: { kind: 'structured', drink: 'Mocha', size: 'Large', customizations: '' } }];
 const at = (iso: string) => new Date(iso);
-const pickup = '<!date^1796031000^{time}|10:30 Europe/Berlin>';
+const pickup = '<!date^1796031000^{time} {date_short_pretty}|10:30 Europe/Berlin>';
 
 describe('runnerReminder', () => {
-  it('reminds the runner when and where, with the orders and Mark done', () => {
+  it("reminds the runner when and where, with the orders, Mark done and I can't go", () => {
     const reminder = runnerReminder(run, orders, { late: false, now: at('2026-11-30T09:25:00Z') });
     expect(reminder.text).toBe(`:alarm_clock: Reminder: pickup for <#C1> at ${pickup} (in 5 minutes).`);
     expect(reminder.blocks[0]).toMatchObject({ text: { text: `${reminder.text}\n*Where / note:* &lt;b&gt;Lobby&lt;/b&gt;` } });
@@ -33,7 +33,12 @@ describe('runnerReminder', () => {
       '• <@U3> Mocha · Large',
       '*Totals:* 1× Mocha (Large)',
     ]);
-    expect(reminder.blocks.at(-1)).toMatchObject({ elements: [{ action_id: 'runner.done', value: run.id }] });
+    expect(reminder.blocks.at(-1)).toMatchObject({
+      elements: [
+        { action_id: 'runner.done', value: run.id, text: { text: 'Mark done' } },
+        { action_id: 'runner.decline', value: run.id, text: { text: "I can't go" } },
+      ],
+    });
   });
 
   it('says "heads up" when the reminder time had passed at assignment, counting down to now', () => {
@@ -47,7 +52,7 @@ describe('runnerReminder', () => {
 describe('lastCall', () => {
   it('mentions who ordered last time but not yet, with the closing time', () => {
     expect(lastCall(run, ['U4', 'U5'], at('2026-11-30T09:12:00Z')).text).toBe(
-      ':hourglass_flowing_sand: Last call! Ordering closes at <!date^1796030100^{time}|10:15 Europe/Berlin> (in 3 minutes). <@U4> <@U5>: you ordered last time; *Use my last order* on the run message is one click.',
+      ':hourglass_flowing_sand: Last call! Ordering closes at <!date^1796030100^{time} {date_short_pretty}|10:15 Europe/Berlin> (in 3 minutes). <@U4> <@U5>: you ordered last time; *Use my last order* on the run message is one click.',
     );
   });
 

@@ -47,6 +47,7 @@ export async function insertRunnerReminder(
 export interface DueReminder extends Pick<RunRow, 'status' | 'runnerSlackUserId'> {
   id: string;
   runId: string;
+  slackChannelId: string;
   recipientSlackUserId: string;
   dueAt: Date;
   remindersEnabled: boolean;
@@ -55,7 +56,7 @@ export interface DueReminder extends Pick<RunRow, 'status' | 'runnerSlackUserId'
 /** Due runner reminders (`for update skip locked`: two ticks at once never take the same one). */
 export async function lockDueReminders(sql: Sql, now: Date, limit: number): Promise<DueReminder[]> {
   return sql<DueReminder[]>`
-    select m.id, m.run_id, m.recipient_slack_user_id, m.due_at, r.status,
+    select m.id, m.run_id, c.slack_channel_id, m.recipient_slack_user_id, m.due_at, r.status,
       ru.slack_user_id as runner_slack_user_id, c.reminders_enabled
     from reminders m
     join runs r on r.id = m.run_id
@@ -120,15 +121,15 @@ export async function findLastCallsDue(sql: Sql, now: Date, defaultMinutes: numb
   `;
 }
 
-/** Record a run's one last call; false when another tick recorded it first. */
-export async function claimLastCall(sql: Sql, run: LastCallDue, now: Date): Promise<boolean> {
-  const rows = await sql`
+/** Record a run's one last call; its reminder id, or null when another tick recorded it first. */
+export async function claimLastCall(sql: Sql, run: LastCallDue, now: Date): Promise<string | null> {
+  const rows = await sql<{ id: string }[]>`
     insert into reminders (run_id, kind, due_at, sent_at, created_at)
     values (${run.id}, 'last_call', ${run.dueAt}, ${now}, ${now})
     on conflict do nothing
     returning id
   `;
-  return rows.length === 1;
+  return rows[0]?.id ?? null;
 }
 
 /**
@@ -155,4 +156,40 @@ export async function missingRegulars(sql: Sql, runId: string): Promise<string[]
     order by u.slack_user_id
   `;
   return rows.map((row) => row.slackUserId);
+}
+
+/** An open run whose pickup time has passed: the initiator is nudged once to close or cancel it. */
+export interface PickupPassed {
+  id: string;
+  slackChannelId: string;
+  pickupAt: Date;
+}
+
+/**
+ * Open runs whose pickup passed at most `withinMinutes` ago with no nudge yet. Older ones are left
+ * alone: a nudge hours late helps nobody (such runs are closed or deleted by retention).
+ */
+export async function findPickupsPassed(sql: Sql, now: Date, withinMinutes: number, limit: number): Promise<PickupPassed[]> {
+  return sql<PickupPassed[]>`
+    select r.id, c.slack_channel_id, r.pickup_at
+    from runs r
+    join channels c on c.id = r.channel_id
+    where r.status = 'open'
+      and r.pickup_at <= ${now}
+      and r.pickup_at > ${new Date(now.getTime() - withinMinutes * 60_000)}
+      and not exists (select 1 from reminders m where m.run_id = r.id and m.kind = 'pickup_passed')
+    order by r.pickup_at
+    limit ${limit}
+  `;
+}
+
+/** Record a run's one pickup-passed nudge; its reminder id, or null when another tick recorded it first. */
+export async function claimPickupPassed(sql: Sql, run: PickupPassed, now: Date): Promise<string | null> {
+  const [row] = await sql<{ id: string }[]>`
+    insert into reminders (run_id, kind, due_at, sent_at, created_at)
+    values (${run.id}, 'pickup_passed', ${run.pickupAt}, ${now}, ${now})
+    on conflict do nothing
+    returning id
+  `;
+  return row?.id ?? null;
 }

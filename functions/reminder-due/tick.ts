@@ -1,16 +1,26 @@
 import { runEvent } from '../../shared/events/cloud-event.ts';
-import { lastCallEffect, runnerReminderEffect } from './effects.ts';
+import { lastCallEffect, pickupPassedEffect, reminderSent, runnerReminderEffect } from './effects.ts';
 import type { ReminderDeps } from './handler.ts';
-import { claimLastCall, findLastCallsDue, lockDueReminders, lockRunsToClose, markCloseRequested, markReminder } from './queries.ts';
+import {
+  claimLastCall,
+  claimPickupPassed,
+  findLastCallsDue,
+  findPickupsPassed,
+  lockDueReminders,
+  lockRunsToClose,
+  markCloseRequested,
+  markReminder,
+} from './queries.ts';
 
 /** How many of each a tick takes per transaction; it goes round again until nothing is left. */
 const batch = 100;
 
 /**
  * One tick (a PingSource every minute, or npm start's timer): send every due runner reminder,
- * post due last calls, and close runs whose ordering closes now — everything due up to now, so a
+ * post due last calls, close runs whose ordering closes now, and nudge runs still open at pickup — everything due up to now, so a
  * late tick catches up. Rows are taken `for update skip locked` and recorded as sent in the same
- * transaction as the durable effect that posts them, so two ticks at once never send twice.
+ * transaction as the durable effect that posts them and the `reminder.sent` event that tells the
+ * reminder topic, so two ticks at once never send (or announce) twice.
  */
 export async function runReminderTick(deps: ReminderDeps): Promise<Record<string, number>> {
   const now = deps.now();
@@ -18,8 +28,9 @@ export async function runReminderTick(deps: ReminderDeps): Promise<Record<string
   const reminders = await repeat(() => sendDueReminders(deps, now, effectIds));
   const lastCalls = await repeat(() => sendLastCalls(deps, now, effectIds));
   const closes = await repeat(() => closeScheduledRuns(deps, now));
+  const pickupsPassed = await repeat(() => nudgePickupsPassed(deps, now, effectIds));
   await deps.effects.runSoon(effectIds, 5_000);
-  return { reminders, lastCalls, closes };
+  return { reminders, lastCalls, closes, pickupsPassed };
 }
 
 async function repeat(step: () => Promise<number>): Promise<number> {
@@ -43,6 +54,18 @@ async function sendDueReminders(deps: ReminderDeps, now: Date, effectIds: string
         continue;
       }
       await markReminder(tx, reminder.id, 'sent', now);
+      await deps.emit(
+        tx,
+        reminderSent({
+          reminderId: reminder.id,
+          runId: reminder.runId,
+          slackChannelId: reminder.slackChannelId,
+          kind: 'runner',
+          recipientSlackUserId: reminder.recipientSlackUserId,
+          dueAt: reminder.dueAt,
+          sentAt: now,
+        }),
+      );
       effectIds.push(
         await deps.effects.enqueue(
           tx,
@@ -62,7 +85,20 @@ async function sendLastCalls(deps: ReminderDeps, now: Date, effectIds: string[])
   let sent = 0;
   for (const run of due) {
     const claimed = await deps.sql.begin(async (tx) => {
-      if (!(await claimLastCall(tx, run, now))) return false;
+      const reminderId = await claimLastCall(tx, run, now);
+      if (!reminderId) return false;
+      await deps.emit(
+        tx,
+        reminderSent({
+          reminderId,
+          runId: run.id,
+          slackChannelId: run.slackChannelId,
+          kind: 'last_call',
+          recipientSlackUserId: null,
+          dueAt: run.dueAt,
+          sentAt: now,
+        }),
+      );
       effectIds.push(await deps.effects.enqueue(tx, lastCallEffect(run.id)));
       return true;
     });
@@ -92,4 +128,37 @@ async function closeScheduledRuns(deps: ReminderDeps, now: Date): Promise<number
     }
     return runs.length;
   });
+}
+
+/** How long after pickup an open run is still nudged (a tick missed for longer sends none). */
+const pickupNudgeWindowMinutes = 60;
+
+/** A run still open when its pickup time passes: ask whoever started it, once, to close or cancel it. */
+async function nudgePickupsPassed(deps: ReminderDeps, now: Date, effectIds: string[]): Promise<number> {
+  const due = await findPickupsPassed(deps.sql, now, pickupNudgeWindowMinutes, batch);
+  let sent = 0;
+  for (const run of due) {
+    const claimed = await deps.sql.begin(async (tx) => {
+      const reminderId = await claimPickupPassed(tx, run, now);
+      if (!reminderId) return false;
+      await deps.emit(
+        tx,
+        reminderSent({
+          reminderId,
+          runId: run.id,
+          slackChannelId: run.slackChannelId,
+          kind: 'pickup_passed',
+          recipientSlackUserId: null,
+          dueAt: run.pickupAt,
+          sentAt: now,
+        }),
+      );
+      effectIds.push(await deps.effects.enqueue(tx, pickupPassedEffect(run.id)));
+      return true;
+    });
+    if (!claimed) continue;
+    sent++;
+    deps.metrics.remindersTotal.inc({ kind: 'pickup_passed', outcome: 'sent', reason: '' });
+  }
+  return due.length === batch ? batch : sent;
 }

@@ -1,6 +1,5 @@
-import { formatPickup } from '../../shared/domain/pickup-time.ts';
-import { fairnessRule } from '../../shared/domain/run-message.ts';
-import { mention, slackTime } from '../../shared/slack/text.ts';
+import { fairnessRule, pickupText } from '../../shared/domain/run-message.ts';
+import { mention } from '../../shared/slack/text.ts';
 import type { EphemeralReply } from './schema.ts';
 
 /** `/coffee help`. */
@@ -54,7 +53,7 @@ export const disabledReply: EphemeralReply = {
 
 /** A second run while one is open. */
 export function alreadyOpenReply(initiatorSlackUserId: string, pickupAt: Date | null, timeZone: string): EphemeralReply {
-  const when = pickupAt ? `, pickup ${slackTime(pickupAt, formatPickup(pickupAt, timeZone))}` : '';
+  const when = pickupAt ? `, pickup ${pickupText(pickupAt, timeZone)}` : '';
   return {
     text: `There's already an open coffee run here (started by ${mention(initiatorSlackUserId)}${when}). Order from its message, or close it before starting a new one.`,
   };

@@ -59,7 +59,7 @@ describe('replies', () => {
 
   it('names who started the open run and its pickup, rendered in each reader’s zone', () => {
     expect(alreadyOpenReply('U9', new Date('2026-11-30T09:30:00Z'), 'Europe/Berlin').text).toBe(
-      "There's already an open coffee run here (started by <@U9>, pickup <!date^1796031000^{time}|10:30>). Order from its message, or close it before starting a new one.",
+      "There's already an open coffee run here (started by <@U9>, pickup <!date^1796031000^{time} {date_short_pretty}|10:30 Europe/Berlin>). Order from its message, or close it before starting a new one.",
     );
     expect(alreadyOpenReply('U9', null, 'UTC').text).toContain('(started by <@U9>).');
   });

@@ -41,6 +41,7 @@ export type ForgetOutcome =
       preferences: number;
       awayPeriods: number;
       volunteerAndDecline: number;
+      ratings: number;
       pastOrders: number;
       runsCarried: number;
       adminActions: number;
@@ -48,8 +49,8 @@ export type ForgetOutcome =
     };
 
 /**
- * Forget a person, in one transaction: delete their preferences, away periods and volunteer /
- * decline rows; scrub their mention from stored fairness explanations and their id from cancel and
+ * Forget a person, in one transaction: delete their preferences, away periods, volunteer /
+ * decline rows and run ratings; scrub their mention from stored fairness explanations and their id from cancel and
  * reminder records; and give their users row a tombstone id with no name or time zone, so their
  * past orders and the runs they carried stay (fairness history) but belong to nobody known.
  * Running it again finds nothing: the Slack id no longer matches any row.
@@ -71,6 +72,7 @@ export async function forgetPerson(tx: Sql, args: { slackUserId: string; tombsto
   const awayPeriods = (await tx`delete from away_periods where user_id = ${user.id}`).count;
   const volunteerAndDecline =
     (await tx`delete from run_volunteers where user_id = ${user.id}`).count + (await tx`delete from run_declines where user_id = ${user.id}`).count;
+  const ratings = (await tx`delete from run_feedback where user_id = ${user.id}`).count;
   const [kept] = await tx<{ pastOrders: number; runsCarried: number; adminActions: number }[]>`
     select
       (select count(*)::int from orders where user_id = ${user.id} and status = 'active') as past_orders,
@@ -105,6 +107,7 @@ export async function forgetPerson(tx: Sql, args: { slackUserId: string; tombsto
     preferences,
     awayPeriods,
     volunteerAndDecline,
+    ratings,
     adminActions: kept!.adminActions,
     adminOf,
     pastOrders: kept!.pastOrders,

@@ -1,7 +1,7 @@
 import { isTimeZone } from '../../shared/config.ts';
 import { formerMember, tombstoneId } from '../../shared/domain/forgotten.ts';
 import { zonedWallTimeToUtc } from '../../shared/domain/pickup-time.ts';
-import { slackDateTime, slackTime } from '../../shared/slack/text.ts';
+import { slackTimeAfter } from '../../shared/slack/text.ts';
 import { parseAway, type LocalDay } from './away-text.ts';
 import type { SlashCommandDeps } from './handler.ts';
 import { endAway, forgetPerson, setAway, type ForgetOutcome } from './people-queries.ts';
@@ -56,7 +56,9 @@ export async function backCommand(command: SlashCommand, deps: SlashCommandDeps)
   const here = channelLink(command.channel_id);
   const { wasAway, endedAt } = await endAway(deps.sql, { slackUserId: command.user_id, slackChannelId: command.channel_id, at: deps.now() });
   if (wasAway) return { text: `Welcome back! You can be picked as the coffee runner in ${here} again.` };
-  const ended = endedAt ? ` (your away time ended ${slackDateTime(endedAt, dayAndTime)})` : '';
+  const ended = endedAt
+    ? ` (your away time ${slackTimeAfter('ended', endedAt, `${endedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`, dayAndTime)})`
+    : '';
   return { text: `You weren't away from coffee runs in ${here}${ended}, so you can already be picked as runner here.` };
 }
 
@@ -93,17 +95,22 @@ function awayReply(slackChannelId: string, until: Date | null, lastDay: LocalDay
   if (until === null) {
     return { text: `You're away from coffee runs in ${here} until you say \`/coffee back\`: you won't be picked as runner. ${still}` };
   }
-  const when = slackTime(until, fallback(until, timeZone), dayAndTime);
+  const untilWhen = slackTimeAfter('until', until, fallback(until, timeZone), dayAndTime);
   if (lastDay) {
     // The last day away, shown as a date: its noon where the user is, which Slack shows in their zone.
     const day = zonedWallTimeToUtc({ ...lastDay, hour: 12, minute: 0 }, timeZone);
-    const through = slackTime(day, `${lastDay.year}-${String(lastDay.month).padStart(2, '0')}-${String(lastDay.day).padStart(2, '0')}`, '{date_long_pretty}');
+    const through = slackTimeAfter(
+      'through',
+      day,
+      `${lastDay.year}-${String(lastDay.month).padStart(2, '0')}-${String(lastDay.day).padStart(2, '0')}`,
+      '{date_long_pretty}',
+    );
     return {
-      text: `You're away from coffee runs in ${here} through ${through}: you won't be picked as runner until ${when}. ${still} \`/coffee back\` ends it sooner.`,
+      text: `You're away from coffee runs in ${here} ${through}: you won't be picked as runner ${untilWhen}. ${still} \`/coffee back\` ends it sooner.`,
     };
   }
   return {
-    text: `You're away from coffee runs in ${here} until ${when}: you won't be picked as runner before then. ${still} \`/coffee back\` ends it sooner.`,
+    text: `You're away from coffee runs in ${here} ${untilWhen}: you won't be picked as runner before then. ${still} \`/coffee back\` ends it sooner.`,
   };
 }
 
@@ -124,6 +131,7 @@ function forgetReply(outcome: ForgetOutcome): EphemeralReply {
     outcome.preferences > 0 ? `your saved last order (${count(outcome.preferences, 'channel', 'channels')})` : null,
     outcome.awayPeriods > 0 ? `your away settings (${count(outcome.awayPeriods, 'channel', 'channels')})` : null,
     outcome.volunteerAndDecline > 0 ? `${count(outcome.volunteerAndDecline, "*I'll go* / *I can't go* record", "*I'll go* / *I can't go* records")}` : null,
+    outcome.ratings > 0 ? `${count(outcome.ratings, 'run rating', 'run ratings')}` : null,
     outcome.adminOf > 0 ? `your CoffeeBuddy admin role (${count(outcome.adminOf, 'channel', 'channels')})` : null,
     'your name and time zone',
   ].filter((part): part is string => part !== null);

@@ -35,17 +35,17 @@ export async function servedRuns(sql: Sql, slackChannelId: string): Promise<Serv
   `;
 }
 
-/** The "How was this run?" answers for the channel's runs, counted, and how many runs were rated. */
-export async function feedbackCounts(sql: Sql, slackChannelId: string): Promise<{ up: number; down: number; runs: number } | undefined> {
-  const [counts] = await sql<{ up: number; down: number; runs: number }[]>`
+/** The ratings of the channel's runs: how many, their average (null when none), and how many runs were rated. */
+export async function ratingSummary(sql: Sql, slackChannelId: string): Promise<{ count: number; average: number | null; runs: number }> {
+  const [summary] = await sql<{ count: number; average: number | null; runs: number }[]>`
     select
-      count(*) filter (where f.answer = 'up')::int as up,
-      count(*) filter (where f.answer = 'down')::int as down,
+      count(*)::int as count,
+      avg(f.rating)::float8 as average,
       count(distinct f.run_id)::int as runs
     from run_feedback f
     join runs r on r.id = f.run_id
     join channels c on c.id = r.channel_id
     where c.slack_channel_id = ${slackChannelId}
   `;
-  return counts;
+  return summary!;
 }

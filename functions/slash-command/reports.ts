@@ -1,8 +1,9 @@
 import type { Sql } from '../../shared/db/client.ts';
 import type { RunStatus } from '../../shared/domain/run.ts';
 import { mention, slackDateTime } from '../../shared/slack/text.ts';
-import { feedbackCounts, runHistory, servedRuns } from './reports-queries.ts';
+import { ratingSummary, runHistory, servedRuns } from './reports-queries.ts';
 import type { EphemeralReply } from './schema.ts';
+import { counted } from '../../shared/text.ts';
 
 const pageSize = 10;
 const statusLabel: Record<RunStatus, string> = {
@@ -67,8 +68,8 @@ export async function statsReply(sql: Sql, slackChannelId: string, windowRuns: n
       ([id, s]) =>
         `• ${mention(id)}: ran ${s.servedWindow} of the last ${window} · ${s.servedAll} all time · carried ${cups(s.cupsCarried)} for others · received ${cups(s.cupsReceived)}`,
     );
-  const feedback = await feedbackLine(sql, slackChannelId);
-  return { text: `*Who ran how often here* (the fairness window is the last ${windowRuns} runs)\n${lines.slice(0, 40).join('\n')}${feedback}` };
+  const rated = await ratingLine(sql, slackChannelId);
+  return { text: `*Who ran how often here* (the fairness window is the last ${counted(windowRuns, 'run')})\n${lines.slice(0, 40).join('\n')}${rated}` };
 }
 
 /** "1 cup", "2 cups", "no cups". */
@@ -76,9 +77,9 @@ function cups(n: number): string {
   return n === 0 ? 'no cups' : `${n} ${n === 1 ? 'cup' : 'cups'}`;
 }
 
-/** "How was this run?" answers for the channel's runs, as a closing line; empty when nobody answered. */
-async function feedbackLine(sql: Sql, slackChannelId: string): Promise<string> {
-  const counts = await feedbackCounts(sql, slackChannelId);
-  if (!counts || counts.up + counts.down === 0) return '';
-  return `\n*How the runs went:* :+1: ${counts.up} · :-1: ${counts.down} (${counts.runs} run${counts.runs === 1 ? '' : 's'} rated)`;
+/** The runs' ratings as a closing line ("rated 4.6/5 by 12"); empty when nobody rated a run. */
+async function ratingLine(sql: Sql, slackChannelId: string): Promise<string> {
+  const { count, average, runs } = await ratingSummary(sql, slackChannelId);
+  if (count === 0 || average === null) return '';
+  return `\n*How the runs went:* rated ${average.toFixed(1)}/5 by ${count} (over ${runs} ${runs === 1 ? 'run' : 'runs'})`;
 }

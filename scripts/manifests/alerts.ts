@@ -181,12 +181,14 @@ export function alerts(functions: readonly AnyFunction[], options: ManifestOptio
     },
     {
       alert: 'CoffeeBuddyStuckRuns',
+      // Every function reads the same value from the database: max, not sum. The run's thread was
+      // told an operator is alerted, so no waiting period.
       expr: 'max(coffeebuddy_stuck_runs) > 0',
-      for: '15m',
-      labels: { severity: 'warning' },
+      for: '0m',
+      labels: { severity: 'critical' },
       annotations: {
-        summary: '{{ $value }} runs are stuck between close and summary',
-        description: 'People closed a run and got no runner or summary. An event is waiting in the outbox or was dead-lettered.',
+        summary: '{{ $value }} coffee runs are stuck: their close or runner assignment was dead-lettered',
+        description: "The run's thread was told an operator is on it. `npm run dead-letters -- list`, fix the cause, `replay <id>`.",
       },
     },
     {

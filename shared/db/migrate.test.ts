@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, migrationsDir } from './migrate.ts';
@@ -68,5 +69,33 @@ describe('migrations on a real Postgres', () => {
     expect(left.map((row) => row.id).sort()).toEqual([oldest, replayed, otherConsumer].sort());
     const again = await park('close-run', '2026-01-04T00:00:00Z').catch((e: unknown) => e);
     expect(isUniqueViolation(again, 'dead_letter_events_one_parked')).toBe(true);
+  });
+
+  it('0018 turns the 👍 / 👎 answers into ratings of 5 and 1 and allows only 1–5', async () => {
+    const before = await createTestDatabase({ migrated: false });
+    const dir = await mkdtemp(join(tmpdir(), 'migrations-'));
+    try {
+      for (const name of (await readdir(migrationsDir)).filter((file) => file < '0018')) await copyFile(join(migrationsDir, name), join(dir, name));
+      await migrate(before.sql, dir);
+      const [user] = await before.sql<{ id: string }[]>`insert into users (slack_user_id, slack_team_id) values ('U1', 'T1') returning id`;
+      const [other] = await before.sql<{ id: string }[]>`insert into users (slack_user_id, slack_team_id) values ('U2', 'T1') returning id`;
+      const [channel] = await before.sql<{ id: string }[]>`insert into channels (slack_channel_id, slack_team_id) values ('C1', 'T1') returning id`;
+      const [run] = await before.sql<{ id: string }[]>`
+        insert into runs (channel_id, initiator_id, time_zone) values (${channel!.id}, ${user!.id}, 'UTC') returning id`;
+      await before.sql`
+        insert into run_feedback (run_id, user_id, answer, answered_at)
+        values (${run!.id}, ${user!.id}, 'up', now()), (${run!.id}, ${other!.id}, 'down', now())`;
+      expect(await migrate(before.sql)).toContain('0018_run_ratings.sql');
+      const rows = await before.sql<{ userId: string; rating: number }[]>`select user_id, rating from run_feedback order by rating`;
+      expect(rows).toEqual([
+        { userId: other!.id, rating: 1 },
+        { userId: user!.id, rating: 5 },
+      ]);
+      const error = await before.sql`update run_feedback set rating = 6`.catch((e: unknown) => e);
+      expect((error as { constraint_name?: string }).constraint_name).toBe('run_feedback_rating_range');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await before.drop();
+    }
   });
 });

@@ -187,14 +187,22 @@ describe('parseRunText: times already past today', () => {
     );
   });
 
-  it('rounds the suggestion up to 5 minutes and omits a missing note', () => {
-    // 09:21:10 PDT → suggest 09:40
+  it('rounds the suggestion up to 5 minutes, omits a missing note, and writes times as they were typed (12-hour after am/pm)', () => {
+    // 09:21:10 PDT → suggest 9:40am
     const r = fail('9am', '2026-06-15T16:21:10Z', LA);
     expect(r).toEqual({
       ok: false,
       reason: 'past',
-      message: "09:00 has already passed today in America/Los_Angeles (it's 09:21 there now). " + 'Try a later time, e.g. `/coffee 09:40` or `/coffee in 15m`.',
+      message:
+        "9:00am has already passed today in America/Los_Angeles (it's 9:21am there now). " + 'Try a later time, e.g. `/coffee 9:40am` or `/coffee in 15m`.',
     });
+    // 14:20 PDT
+    expect(fail('2pm', '2026-06-15T21:20:00Z', LA).message).toBe(
+      "2:00pm has already passed today in America/Los_Angeles (it's 2:20pm there now). " + 'Try a later time, e.g. `/coffee 2:35pm` or `/coffee in 15m`.',
+    );
+    expect(fail('12pm closes 11am', '2026-06-15T18:30:00Z', LA).message).toBe(
+      "Ordering can't close at 11:00am: that has already passed today in America/Los_Angeles.",
+    );
   });
 
   it('refuses 12am after midnight and a clock time on DST day', () => {

@@ -101,20 +101,31 @@ export function formatPickup(at: Date, timeZone: string): string {
   return `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
 }
 
+/** `at` as a 12-hour wall-clock time in `timeZone`, as someone who typed `2pm` writes it: `"2:15pm"`. */
+function formatPickup12(at: Date, timeZone: string): string {
+  const p = wallParts(at, timeZone);
+  return `${p.hour % 12 === 0 ? 12 : p.hour % 12}:${String(p.minute).padStart(2, '0')}${p.hour < 12 ? 'am' : 'pm'}`;
+}
+
+/** Times in a refusal, in the style the person typed: 12-hour if they wrote am/pm, else 24-hour. */
+function clockFor(text: string): (at: Date, timeZone: string) => string {
+  return new RegExp(`\\d ?${MERIDIEM}${END}`, 'i').test(text) ? formatPickup12 : formatPickup;
+}
+
 const tick = (s: string): string => typedText(s);
 const syntax = (detail: string): PickupParse => ({ ok: false, reason: 'syntax', message: `${detail} ${USAGE}` });
 
 /** The refusal for a clock time earlier today, suggesting a time ~15 minutes out (rounded up to 5 minutes). */
-function pastTime(at: Date, now: Date, timeZone: string, note: string): PickupParse {
+function pastTime(at: Date, now: Date, timeZone: string, note: string, clock: (at: Date, timeZone: string) => string): PickupParse {
   const suffix = note ? ` ${tick(note)}` : '';
   const suggestion = new Date(Math.ceil((now.getTime() + 15 * MINUTE) / (5 * MINUTE)) * 5 * MINUTE);
   const sameDay = wallParts(suggestion, timeZone).day === wallParts(now, timeZone).day;
-  const clockHint = sameDay ? `\`/coffee ${formatPickup(suggestion, timeZone)}${suffix}\` or ` : '';
+  const clockHint = sameDay ? `\`/coffee ${clock(suggestion, timeZone)}${suffix}\` or ` : '';
   return {
     ok: false,
     reason: 'past',
     message:
-      `${formatPickup(at, timeZone)} has already passed today in ${timeZone} (it's ${formatPickup(now, timeZone)} there now). ` +
+      `${clock(at, timeZone)} has already passed today in ${timeZone} (it's ${clock(now, timeZone)} there now). ` +
       `Try a later time, e.g. ${clockHint}\`/coffee in 15m${suffix}\`.`,
   };
 }
@@ -127,6 +138,7 @@ function pastTime(at: Date, now: Date, timeZone: string, note: string): PickupPa
  */
 export function parseRunText(text: string, now: Date, timeZone: string): PickupParse {
   const full = text.trim().replace(/\s+/g, ' ');
+  const clock = clockFor(full);
   const clause = closingClause(full);
   const parsed = parsePickupAndNote(clause ? full.slice(0, clause.index).trimEnd() : full, now, timeZone);
   if (!parsed.ok || !clause) return parsed;
@@ -136,14 +148,14 @@ export function parseRunText(text: string, now: Date, timeZone: string): PickupP
     return {
       ok: false,
       reason: 'past',
-      message: `Ordering can't close at ${formatPickup(closesAt.at, timeZone)}: that has already passed today in ${timeZone}.`,
+      message: `Ordering can't close at ${clock(closesAt.at, timeZone)}: that has already passed today in ${timeZone}.`,
     };
   }
   if (parsed.pickupAt && closesAt.at.getTime() > parsed.pickupAt.getTime()) {
     return {
       ok: false,
       reason: 'syntax',
-      message: `Ordering has to close before pickup: ${formatPickup(closesAt.at, timeZone)} is after ${formatPickup(parsed.pickupAt, timeZone)}. ${CLOSES_USAGE}`,
+      message: `Ordering has to close before pickup: ${clock(closesAt.at, timeZone)} is after ${clock(parsed.pickupAt, timeZone)}. ${CLOSES_USAGE}`,
     };
   }
   return { ...parsed, closesAt: closesAt.at };
@@ -224,7 +236,7 @@ function parsePickupAndNote(s: string, now: Date, timeZone: string, options: { a
   if (length > NOTE_MAX) {
     return { ok: false, reason: 'syntax', message: `That note is too long (${length} characters); please keep it to ${NOTE_MAX} characters or fewer.` };
   }
-  if (isClock && pickupAt && !options.allowPast && pickupAt.getTime() < now.getTime() - MINUTE) return pastTime(pickupAt, now, timeZone, note);
+  if (isClock && pickupAt && !options.allowPast && pickupAt.getTime() < now.getTime() - MINUTE) return pastTime(pickupAt, now, timeZone, note, clockFor(s));
   if (pickupAt && wallParts(pickupAt, timeZone).day !== wallParts(now, timeZone).day) {
     // `in 11h` at 15:00 is tomorrow: runs are same-day (pickup, reminders and fairness are per day).
     return {

@@ -2,6 +2,7 @@ import type { Button, KnownBlock } from '@slack/types';
 import { escapeMrkdwn, mention, slackTime, truncate } from '../slack/text.ts';
 import { orderLines, type PersonOrder } from './order-list.ts';
 import { formatPickup } from './pickup-time.ts';
+import { counted } from '../text.ts';
 
 /** Button action ids on the run message; the interaction function routes on these. */
 export const runActions = {
@@ -11,7 +12,7 @@ export const runActions = {
   volunteer: 'run.volunteer',
   /** "Volunteer anyway": the confirmation for someone without an order. */
   volunteerAnyway: 'run.volunteer_anyway',
-  /** "Go too": the confirmation for someone after the first volunteer. */
+  /** "Be next in line": the confirmation for someone after the first volunteer. */
   volunteerToo: 'run.volunteer_too',
   /** "I can't go after all": withdraw volunteering while the run is open. */
   withdrawVolunteer: 'run.volunteer_withdraw',
@@ -21,6 +22,8 @@ export const runActions = {
   confirmCancel: 'run.cancel_confirm',
   markDone: 'runner.done',
   cannotGo: 'runner.decline',
+  /** "I'll take it": anyone in the channel takes a closed run nobody could be picked for. */
+  takeRun: 'runner.take',
 } as const;
 
 /**
@@ -29,7 +32,7 @@ export const runActions = {
  */
 export function fairnessRule(windowRuns: number): string {
   return (
-    `Whoever presses "I'll go" first runs; otherwise it's whoever served fewest of this channel's last ${windowRuns} runs, ` +
+    `Whoever presses "I'll go" first runs; otherwise it's whoever served fewest of this channel's last ${counted(windowRuns, 'run')}, ` +
     `then whoever ran the smallest share of the runs they joined lately, then whoever went longest ago, then a fixed tiebreak, and last time's runner is skipped unless they volunteer or nobody else can go. ` +
     'Anyone away (`/coffee away`) is skipped unless they volunteer.'
   );
@@ -45,7 +48,7 @@ export interface RunMessageInput {
   note: string;
   fairnessWindowRuns: number;
   orders: readonly PersonOrder[];
-  /** Who pressed "I'll go", in click order: the first goes, the rest go too. */
+  /** Who pressed "I'll go", in click order: the first goes, the rest are next in line. */
   volunteerSlackUserIds?: readonly string[];
 }
 
@@ -54,9 +57,13 @@ export interface RunMessageInput {
 const maxSectionChars = 3000;
 const maxOrderSections = 40; // 5 fixed blocks + 40 order sections + 1 volunteer line ≤ 50
 
-/** The pickup time as Slack renders it for each reader, with a fallback in the run's zone. */
+/**
+ * The pickup time as Slack renders it for each reader, with its day ("10:30 today"; "06:00
+ * tomorrow" for a reader whose calendar is ahead), and a fallback in the run's zone. The day
+ * follows the time, so Slack keeps "today" lower-case mid-sentence.
+ */
 export function pickupText(pickupAt: Date | null, timeZone: string): string {
-  return pickupAt ? slackTime(pickupAt, `${formatPickup(pickupAt, timeZone)} ${timeZone}`) : 'no time set';
+  return pickupAt ? slackTime(pickupAt, `${formatPickup(pickupAt, timeZone)} ${timeZone}`, '{time} {date_short_pretty}') : 'no time set';
 }
 
 /** The run message: what, when, who started it, who ordered what, and the buttons. */
@@ -109,20 +116,18 @@ export function runMessage(run: RunMessageInput): { text: string; blocks: KnownB
 }
 
 /**
- * Who volunteered, for the open run message: "🙋 <@A> volunteered to go · <@B> is going too". A
- * volunteer without an order is marked, since the runner is picked from people who ordered.
+ * Who volunteered, for the open run message: "🙋 <@A> volunteered to go · next in line: <@B>".
+ * The first goes, with or without an order; the others go, in turn, if those before them can't.
  */
-export function volunteerLine(volunteers: readonly string[], orders: readonly PersonOrder[]): string | null {
-  const ordered = new Set(orders.map((o) => o.slackUserId));
-  const who = (id: string) => `${mention(id)}${ordered.has(id) ? '' : ' (no order yet)'}`;
+export function volunteerLine(volunteers: readonly string[]): string | null {
   const [first, ...others] = volunteers;
   if (!first) return null;
-  const too = others.length ? ` · ${others.map(who).join(', ')} ${others.length === 1 ? 'is' : 'are'} going too` : '';
-  return `🙋 ${who(first)} volunteered to go${too}`;
+  const next = others.length ? ` · next in line: ${others.map(mention).join(', ')}` : '';
+  return `🙋 ${mention(first)} volunteered to go${next}`;
 }
 
 function volunteerContext(run: RunMessageInput): KnownBlock[] {
-  const line = volunteerLine(run.volunteerSlackUserIds ?? [], run.orders);
+  const line = volunteerLine(run.volunteerSlackUserIds ?? []);
   // Context text is capped at 3000 characters too; a very long list is cut.
   return line ? [{ type: 'context', block_id: 'run.volunteers', elements: [{ type: 'mrkdwn', text: truncate(line, maxSectionChars) }] }] : [];
 }
@@ -174,7 +179,7 @@ export function finishedRunMessage(run: RunMessageInput, outcome: RunOutcome): {
           : run.orders.length === 0
             ? ':lock: Closed: no orders, nobody needs to go'
             : // Orders stand but nobody could be picked (all away, or all said they can't go).
-              ':lock: Closed: nobody could be picked to go';
+              ':lock: Closed: nobody can go yet';
   return {
     text: `Coffee run started by ${mention(run.initiatorSlackUserId)}: ${status}`,
     blocks: [

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { formerMember, tombstoneId } from './forgotten.ts';
-import type { PersonOrder } from './order-list.ts';
 import { finishedRunMessage, runMessage, volunteerLine, type RunMessageInput } from './run-message.ts';
 
 const run: RunMessageInput = {
@@ -14,14 +13,13 @@ const run: RunMessageInput = {
   orders: [{ slackUserId: 'U2', order: { kind: 'free_text', text: '<@U9> flat white' } }],
 };
 const summaryText = (blocks: readonly unknown[]) => (blocks[0] as { text: { text: string } }).text.text;
-const ordered = (...ids: string[]): PersonOrder[] => ids.map((slackUserId) => ({ slackUserId, order: { kind: 'free_text', text: 'tea' } }));
 
 describe('runMessage', () => {
   it('shows who started it, pickup and closing time in each reader’s zone, and the note escaped', () => {
     const message = runMessage(run);
-    expect(message.text).toBe('Coffee run started by <@U1>, pickup <!date^1796031000^{time}|10:30 Europe/Berlin>: 1 person has ordered');
+    expect(message.text).toBe('Coffee run started by <@U1>, pickup <!date^1796031000^{time} {date_short_pretty}|10:30 Europe/Berlin>: 1 person has ordered');
     expect(summaryText(message.blocks)).toBe(
-      ':coffee: *Coffee run* started by <@U1>\n*Pickup:* <!date^1796031000^{time}|10:30 Europe/Berlin>\n*Ordering closes:* <!date^1796030100^{time}|10:15 Europe/Berlin>\n*Note:* &lt;!here&gt; Lobby &amp; café',
+      ':coffee: *Coffee run* started by <@U1>\n*Pickup:* <!date^1796031000^{time} {date_short_pretty}|10:30 Europe/Berlin>\n*Ordering closes:* <!date^1796030100^{time} {date_short_pretty}|10:15 Europe/Berlin>\n*Note:* &lt;!here&gt; Lobby &amp; café',
     );
     expect(JSON.stringify(message.blocks)).toContain('• <@U2> &lt;@U9&gt; flat white');
   });
@@ -30,16 +28,16 @@ describe('runMessage', () => {
     const message = runMessage({ ...run, pickupAt: null, closesAt: null, note: '', volunteerSlackUserIds: ['U2', 'U3'] });
     expect(summaryText(message.blocks)).toBe(':coffee: *Coffee run* started by <@U1>\n*Pickup:* no time set');
     expect(message.blocks.find((block) => block.block_id === 'run.volunteers')).toMatchObject({
-      elements: [{ text: '🙋 <@U2> volunteered to go · <@U3> (no order yet) is going too' }],
+      elements: [{ text: '🙋 <@U2> volunteered to go · next in line: <@U3>' }],
     });
   });
 });
 
 describe('volunteerLine', () => {
-  it('is absent without volunteers and lists everyone after the first as going too', () => {
-    expect(volunteerLine([], [])).toBeNull();
-    expect(volunteerLine(['U1'], [])).toBe('🙋 <@U1> (no order yet) volunteered to go');
-    expect(volunteerLine(['U1', 'U2', 'U3'], ordered('U1', 'U2', 'U3'))).toBe('🙋 <@U1> volunteered to go · <@U2>, <@U3> are going too');
+  it('is absent without volunteers and lists everyone after the first as next in line', () => {
+    expect(volunteerLine([])).toBeNull();
+    expect(volunteerLine(['U1'])).toBe('🙋 <@U1> volunteered to go');
+    expect(volunteerLine(['U1', 'U2', 'U3'])).toBe('🙋 <@U1> volunteered to go · next in line: <@U2>, <@U3>');
   });
 });
 
@@ -47,7 +45,7 @@ describe('finishedRunMessage', () => {
   it.each([
     [{ kind: 'closed', runnerSlackUserId: 'U2' }, ':lock: Closed: <@U2> is going'],
     // An order stands, so never "no orders": nobody could be picked (everyone away, or all declined).
-    [{ kind: 'closed', runnerSlackUserId: null }, ':lock: Closed: nobody could be picked to go'],
+    [{ kind: 'closed', runnerSlackUserId: null }, ':lock: Closed: nobody can go yet'],
     [{ kind: 'completed', runnerSlackUserId: 'U2' }, ':white_check_mark: Done: <@U2> picked up the coffee'],
     [{ kind: 'canceled', canceledBySlackUserId: 'U1' }, ':no_entry_sign: Canceled by <@U1>'],
   ] as const)('%j: says how it ended, keeps the orders and drops the buttons', (outcome, status) => {

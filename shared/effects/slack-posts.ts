@@ -10,8 +10,11 @@ export type PostKind =
   | `canceled_dm:${string}`
   | `reminder:${string}`
   | 'last_call'
+  | 'pickup_passed'
   | 'reset_notice'
-  | 'feedback_prompt';
+  | 'done_notice'
+  | 'feedback_prompt'
+  | 'stuck_notice';
 
 /** The `event_type` of the metadata on every message CoffeeBuddy posts. */
 export const postMetadataType = 'coffeebuddy_post';

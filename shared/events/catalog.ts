@@ -76,6 +76,18 @@ export const eventCatalog = {
     canceledBySlackUserId: z.string().min(1),
     previousStatus: z.enum(['open', 'closed']),
   }),
+  // A runner reminder DM or a last call in a run's thread, recorded as sent (once per reminder, in
+  // the transaction that records it; its Slack post is a durable effect carried out after commit).
+  'com.coffeebuddy.reminder.sent': z.object({
+    reminderId: z.uuid(),
+    runId: z.uuid(),
+    slackChannelId: z.string().min(1),
+    kind: z.enum(['runner', 'last_call', 'pickup_passed']),
+    // The runner a reminder DMs; null for a last call or a pickup-passed nudge, posted in the run's thread.
+    recipientSlackUserId: z.string().min(1).nullable(),
+    dueAt: z.iso.datetime(),
+    sentAt: z.iso.datetime(),
+  }),
   // Channel administration (`/coffee admin`): the audit row is written with the change; these
   // carry the work that happens after it.
   'com.coffeebuddy.admin.settings_changed': z.object({

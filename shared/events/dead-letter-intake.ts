@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Sql } from '../db/client.ts';
+import type { Pool } from '../db/client.ts';
 import { jsonError, type HttpRequest, type HttpResponse } from '../http/types.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
@@ -63,23 +63,25 @@ export function readDeadLetter(headers: Record<string, string | string[] | undef
 /**
  * The adapter of `POST /events/dead-letters` (its bearer token is checked before): park the dead
  * letter once however often it is delivered. 200 when parked or already parked; 503 when it cannot
- * be stored now, which its KafkaSource retries. Nothing is refused: a 4xx would drop it.
+ * be stored now, which its KafkaSource retries. Nothing is refused: a 4xx would drop it. A run the
+ * letter leaves stuck counts in `coffeebuddy_runs_total{status="failed"}`.
  */
-export async function receiveDeadLetter(
-  request: HttpRequest,
-  deps: { sql: Sql; log: Logger; metrics: Pick<Metrics, 'eventsDeadLetteredTotal'> },
-): Promise<HttpResponse> {
+export async function receiveDeadLetter(request: HttpRequest, deps: { sql: Pool; log: Logger; metrics: Metrics; now: () => Date }): Promise<HttpResponse> {
   let log = deps.log;
   try {
     // Every KafkaSource that dead-letters delivers with the default policy (scripts/manifests/kafka-source.ts).
     const letter = readDeadLetter(request.headers, request.rawBody, defaultRetryPolicy.retries);
     log = deps.log.child({ eventId: letter.eventId, eventType: letter.type, consumer: letter.consumer });
-    const result = await parkEvent(deps.sql, letter);
+    const { result, stuckRun } = await parkEvent(deps.sql, letter, deps.now());
     if (result === 'parked') {
       log.warn('dead letter parked for an operator', { statusCode: letter.statusCode, error: letter.error });
       // In a cluster KafkaSource dead-letters, so this is where CoffeeBuddyEventsDeadLettered counts them.
       deps.metrics.eventsDeadLetteredTotal.inc({ consumer: letter.consumer });
     } else log.info('dead letter already parked');
+    if (stuckRun) {
+      deps.metrics.runsTotal.inc({ status: 'failed' });
+      log.warn('run stuck until the dead letter is replayed', { ...stuckRun });
+    }
     return { status: 200, body: { status: result } };
   } catch (error) {
     log.error('dead letter could not be parked; its KafkaSource retries', { error });

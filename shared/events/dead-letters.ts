@@ -1,7 +1,9 @@
 import type { Pool, Sql } from '../db/client.ts';
 import { isUniqueViolation } from '../db/client.ts';
+import type { Metrics } from '../metrics.ts';
 import { eventCatalog } from './catalog.ts';
 import type { DeadLetter } from './in-process-bus.ts';
+import { noteStuckRun, type StuckRun } from './stuck-runs.ts';
 
 /** An undeliverable event as parked: what it was, whose delivery failed and why. */
 export interface ParkedEvent {
@@ -22,9 +24,18 @@ export interface ParkedEvent {
 /**
  * Park an undeliverable event in `dead_letter_events`, where an operator can inspect and replay it.
  * Idempotent: while one consumer's failure with an event (its source and id) is parked, the same
- * again is a `duplicate` and changes nothing (the `dead_letter_events_one_parked` index).
+ * again is a `duplicate` and changes nothing (the `dead_letter_events_one_parked` index). A letter
+ * that leaves a run stuck (its close or runner assignment) asks, in the same transaction, for the
+ * run's thread to be told; `stuckRun` names a run it newly stopped.
  */
-export async function parkEvent(sql: Sql, parked: ParkedEvent): Promise<'parked' | 'duplicate'> {
+export async function parkEvent(sql: Pool, parked: ParkedEvent, now: Date): Promise<{ result: 'parked' | 'duplicate'; stuckRun: StuckRun | null }> {
+  return sql.begin(async (tx) => {
+    if (!(await insertParked(tx, parked))) return { result: 'duplicate' as const, stuckRun: null };
+    return { result: 'parked' as const, stuckRun: await noteStuckRun(tx, parked, now) };
+  });
+}
+
+async function insertParked(sql: Sql, parked: ParkedEvent): Promise<boolean> {
   const rows = await sql`
     insert into dead_letter_events (
       consumer, event_id, type, source, subject, attributes, data, status_code, error, attempts
@@ -43,25 +54,30 @@ export async function parkEvent(sql: Sql, parked: ParkedEvent): Promise<'parked'
     on conflict (consumer, source, event_id) where replayed_at is null do nothing
     returning id
   `;
-  return rows.length === 1 ? 'parked' : 'duplicate';
+  return rows.length === 1;
 }
 
-/** Park what the in-process bus could not deliver. */
-export async function storeDeadLetter(sql: Sql, letter: DeadLetter): Promise<void> {
+/** Park what the in-process bus could not deliver; a run it leaves stuck counts as failed. */
+export async function storeDeadLetter(sql: Pool, letter: DeadLetter, deps: { metrics: Metrics; now: () => Date }): Promise<void> {
   const { event } = letter;
   const { data, ...attributes } = event.toJSON() as Record<string, unknown>;
-  await parkEvent(sql, {
-    consumer: letter.consumer,
-    eventId: event.id,
-    type: event.type,
-    source: event.source,
-    subject: event.subject ?? null,
-    attributes,
-    data: data ?? null,
-    statusCode: letter.statusCode,
-    error: letter.error,
-    attempts: letter.attempts,
-  });
+  const { stuckRun } = await parkEvent(
+    sql,
+    {
+      consumer: letter.consumer,
+      eventId: event.id,
+      type: event.type,
+      source: event.source,
+      subject: event.subject ?? null,
+      attributes,
+      data: data ?? null,
+      statusCode: letter.statusCode,
+      error: letter.error,
+      attempts: letter.attempts,
+    },
+    deps.now(),
+  );
+  if (stuckRun) deps.metrics.runsTotal.inc({ status: 'failed' });
 }
 
 /**

@@ -9,6 +9,7 @@ const refuse = async (): Promise<never> => {
 export const slackNotConfigured: SlackPort = {
   postMessage: refuse,
   updateMessage: refuse,
+  deleteMessage: refuse,
   postEphemeral: refuse,
   openView: refuse,
   openDirectMessage: refuse,

@@ -40,6 +40,8 @@ export interface PostedMessage {
 export interface SlackPort {
   postMessage(args: SlackMessage & { channel: string; threadTs?: string; metadata?: MessageMetadata }): Promise<PostedMessage>;
   updateMessage(args: SlackMessage & { channel: string; ts: string }): Promise<void>;
+  /** Delete the bot's own message; one already gone (`message_not_found`) counts as deleted. */
+  deleteMessage(args: PostedMessage): Promise<void>;
   /** Only `user` sees it, in `channel` or, with `threadTs`, in that thread. */
   postEphemeral(args: SlackMessage & { channel: string; user: string; threadTs?: string }): Promise<void>;
   openView(args: { triggerId: string; view: View }): Promise<void>;

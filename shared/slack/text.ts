@@ -31,6 +31,15 @@ export function slackTime(at: Date, fallback: string, format = '{time}'): string
   return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${escapeMrkdwn(fallback)}>`;
 }
 
+/**
+ * `slackTime` mid-sentence, after `lead` ("until", "through"): Slack capitalises "Today" and
+ * "Tomorrow" when its format starts with them, so the lead word goes inside the format (and the
+ * fallback) to keep them lower-case: "until today at 14:00".
+ */
+export function slackTimeAfter(lead: string, at: Date, fallback: string, format: string): string {
+  return slackTime(at, `${lead} ${fallback}`, `${lead} ${format}`);
+}
+
 /** A date and time Slack renders in each reader's zone, falling back to the UTC minute (`2026-11-30 08:30 UTC`). */
 export function slackDateTime(at: Date, format = '{date_short_pretty} {time}'): string {
   return slackTime(at, `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`, format);

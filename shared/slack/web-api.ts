@@ -85,6 +85,14 @@ export function createSlackWebApi(options: Options): SlackPort {
     async updateMessage({ channel, ts, text, blocks }) {
       await call('chat.update', () => client.chat.update({ channel, ts, text, blocks }));
     },
+    async deleteMessage({ channel, ts }) {
+      try {
+        await call('chat.delete', () => client.chat.delete({ channel, ts }));
+      } catch (error) {
+        // A retry after a delete whose answer was lost finds it gone: the outcome wanted.
+        if (!(error instanceof SlackCallError && error.slackError === 'message_not_found')) throw error;
+      }
+    },
     async postEphemeral({ channel, user, text, blocks, threadTs }) {
       await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text, blocks, thread_ts: threadTs }));
     },

@@ -53,6 +53,10 @@ export class FakeSlack implements SlackPort {
     this.record('updateMessage', args);
   }
 
+  async deleteMessage(args: Parameters<SlackPort['deleteMessage']>[0]): Promise<void> {
+    this.record('deleteMessage', args);
+  }
+
   async postEphemeral(args: Parameters<SlackPort['postEphemeral']>[0]): Promise<void> {
     this.record('postEphemeral', args);
   }

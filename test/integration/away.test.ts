@@ -84,17 +84,35 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
     expect(second.blocks).toContain('<@U003>: 0 of the last 3 runs, the fewest (next: <@U002> with 1). <@U004> ran last time, so was skipped.');
     expect(second.blocks).not.toContain('away');
 
-    // Away again, and the only one who ordered: nobody is picked, and the summary says why.
+    // Away again, and the only one who ordered: nobody is picked, the summary says why and asks who can take it.
     await drive.command(channel, 'away', 'U003');
     const third = await closedRun(channel, ['U003']);
-    expect(third.text).toBe(':coffee: Coffee run closed: nobody can go. Everyone who ordered is away from runs here: <@U003>.');
+    expect(third.text).toBe(':coffee: Coffee run closed: nobody can go yet. Everyone who ordered is away from runs here: <@U003>.');
+    expect(third.blocks).toContain("Can you go? *I'll take it* makes you the runner, or <@U001> can cancel the run with `/coffee cancel`.");
+
+    // Anyone in the channel can take it: the first press wins, the summary names them, they get the DM.
+    await drive.click('U009', channel, 'runner.take', third.runId);
+    expect(drive.lastEphemeral('U009')).toBe("Thanks! You're the runner: the order list is on its way to your DM.");
+    await drive.click('U004', channel, 'runner.take', third.runId);
+    expect(drive.lastEphemeral('U004')).toBe('<@U009> is already going.');
+    const summaryTs = (await stack.db.sql<{ ts: string }[]>`select ts from slack_messages where run_id = ${third.runId} and kind = 'summary'`)[0]!.ts;
+    const summaryNow = () => stack.slack.messages(channel).find((m) => m.ts === summaryTs);
+    await expect.poll(() => summaryNow()?.text, { timeout: 20_000 }).toBe(':coffee: Coffee run closed: <@U009> is going (1 order)');
+    expect(JSON.stringify(summaryNow()?.blocks)).toContain('<@U009> took the run when nobody else could go.');
+    expect(JSON.stringify(summaryNow()?.blocks)).not.toContain('runner.take');
+    await expect
+      .poll(() => stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'DU009' && String(c.args.text).includes(`<#${channel}>`)).length, {
+        timeout: 20_000,
+      })
+      .toBe(1);
+    expect(summaries(channel)).toHaveLength(3);
   });
 
   it('`away for 2w` confirms the end in Slack date formatting, read in the user’s time zone, and expires then', async () => {
     const channel = 'CAWAY2';
     // Two weeks from Monday 10:00 in Berlin: Monday 15 June, 10:00 there (08:00 UTC).
     expect(await drive.command(channel, 'away for 2w', 'U005')).toBe(
-      `You're away from coffee runs in <#CAWAY2> until <!date^${seconds('2026-06-15T08:00:00Z')}^{date_short_pretty} at {time}|Mon, 15 Jun 2026, 10:00 (Europe/Berlin)>: ` +
+      `You're away from coffee runs in <#CAWAY2> <!date^${seconds('2026-06-15T08:00:00Z')}^until {date_short_pretty} at {time}|until Mon, 15 Jun 2026, 10:00 (Europe/Berlin)>: ` +
         "you won't be picked as runner before then. You can still order; *I'll go* still makes you the runner. `/coffee back` ends it sooner.",
     );
     await seedServed(channel, ['U006']);
@@ -113,7 +131,7 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
     expect(third.text).toContain('<@U005> is going');
     expect(third.blocks).toContain('<@U005>: 0 of the last 3 runs. <@U006> ran last time, so was skipped.');
     expect(await drive.command(channel, 'back', 'U005')).toBe(
-      `You weren't away from coffee runs in <#CAWAY2> (your away time ended <!date^${seconds('2026-06-15T08:00:00Z')}^{date_short_pretty} at {time}|2026-06-15 08:00 UTC>), ` +
+      `You weren't away from coffee runs in <#CAWAY2> (your away time <!date^${seconds('2026-06-15T08:00:00Z')}^ended {date_short_pretty} at {time}|ended 2026-06-15 08:00 UTC>), ` +
         'so you can already be picked as runner here.',
     );
   });
@@ -122,11 +140,11 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
     const channel = 'CAWAY3';
     // Berlin: picked again from Thursday 00:00 there, 22:00 UTC on Wednesday.
     const berlin = await drive.command(channel, 'away until 2026-06-03', 'U005');
-    expect(berlin).toContain(`through <!date^${seconds('2026-06-03T10:00:00Z')}^{date_long_pretty}|2026-06-03>`);
-    expect(berlin).toContain(`until <!date^${seconds('2026-06-03T22:00:00Z')}^{date_short_pretty} at {time}|Thu, 4 Jun 2026, 00:00 (Europe/Berlin)>`);
+    expect(berlin).toContain(`<!date^${seconds('2026-06-03T10:00:00Z')}^through {date_long_pretty}|through 2026-06-03>`);
+    expect(berlin).toContain(`<!date^${seconds('2026-06-03T22:00:00Z')}^until {date_short_pretty} at {time}|until Thu, 4 Jun 2026, 00:00 (Europe/Berlin)>`);
     // No Slack time zone: the deployment's default (UTC).
     const utc = await drive.command(channel, 'away until wednesday', 'U007');
-    expect(utc).toContain(`until <!date^${seconds('2026-06-04T00:00:00Z')}^{date_short_pretty} at {time}|Thu, 4 Jun 2026, 00:00 (UTC)>`);
+    expect(utc).toContain(`<!date^${seconds('2026-06-04T00:00:00Z')}^until {date_short_pretty} at {time}|until Thu, 4 Jun 2026, 00:00 (UTC)>`);
     const rows = await stack.db.sql<{ slackUserId: string; awayUntil: Date }[]>`
       select u.slack_user_id, a.away_until from away_periods a join users u on u.id = a.user_id join channels c on c.id = a.channel_id
       where c.slack_channel_id = ${channel} order by u.slack_user_id`;

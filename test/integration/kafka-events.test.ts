@@ -1,6 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { once } from 'node:events';
-import type { Consumer } from 'kafkajs';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
 import { buildEvent } from '../../shared/events/cloud-event.ts';
@@ -13,6 +12,7 @@ import { silentLogger } from '../../shared/logging.ts';
 import { createMetrics } from '../../shared/metrics.ts';
 import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
 import { createProbeConsumer } from '../../shared/testing/probe-consumer.ts';
+import { readTopic } from '../../shared/testing/topic-reader.ts';
 import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
 
 const brokers = inject('kafkaBrokers');
@@ -69,7 +69,7 @@ describe('events through a real Kafka broker', () => {
   });
 
   it('a consumer answering 400 sends the event to the dead-letter topic with the error attached', async () => {
-    const consumer = await readTopic(topicName('deadLetter', stack.topicPrefix!));
+    const consumer = await readTopic(brokers, topicName('deadLetter', stack.topicPrefix!));
     try {
       probe.script.push('poison');
       const row = await startRun('CK003');
@@ -85,25 +85,6 @@ describe('events through a real Kafka broker', () => {
     }
   });
 });
-
-/** Read every record of a topic from the beginning, with string headers. */
-async function readTopic(topic: string) {
-  const kafka = createKafkaClient({ brokers: parseBrokers(brokers), clientId: 'reader', log: silentLogger });
-  const consumer: Consumer = kafka.consumer({ groupId: `reader-${Math.random().toString(36).slice(2)}` });
-  const records: { key: string | undefined; value: string; headers: Record<string, string | undefined> }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const headers: Record<string, string | undefined> = {};
-      for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = value?.toString();
-      records.push({ key: message.key?.toString(), value: message.value?.toString() ?? '', headers });
-    },
-  });
-  await joined;
-  return { records, stop: () => consumer.disconnect() };
-}
 
 describe('the KafkaSource-equivalent dispatcher, seen from a raw HTTP sink', () => {
   let sink: Server;

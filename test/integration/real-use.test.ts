@@ -58,7 +58,50 @@ describe('a day of real use', () => {
     const runMessage = () =>
       stack.slack.messages(channel).find((m) => (m.metadata as { event_payload?: { kind?: string } } | undefined)?.event_payload?.kind === 'run_message');
     await expect.poll(() => runMessage()?.text ?? '', { timeout: 20_000 }).toContain('Closed');
-    expect(runMessage()!.text).toBe('Coffee run started by <@U001>: :lock: Closed: nobody could be picked to go');
+    expect(runMessage()!.text).toBe('Coffee run started by <@U001>: :lock: Closed: nobody can go yet');
     expect(JSON.stringify(runMessage()!.blocks)).toContain('1 order');
+  });
+
+  it('a second Close and a late Withdraw are told what is true for them', async () => {
+    const channel = newChannel();
+    stack.clock.now = morning;
+    const runId = await drive.startRun(channel, 'in 30m Lobby', 'U001');
+    await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Medium' });
+    await drive.click('U001', channel, 'run.close', runId);
+    expect(drive.lastEphemeral('U001')).toBe('Closing the run: the runner will be announced here in a moment.');
+    await stack.drain();
+    await drive.click('U001', channel, 'run.close', runId);
+    expect(drive.lastEphemeral('U001')).toBe('This run is already closed: <@U002> is going.');
+    await drive.click('U002', channel, 'order.withdraw', runId);
+    expect(drive.lastEphemeral('U002')).toBe("This run is closed, so orders can't be withdrawn any more. If you don't want yours, tell the runner.");
+  });
+
+  it('a run still open at its pickup time nudges whoever started it, once; the runner picked later is told to go now', async () => {
+    const channel = newChannel();
+    stack.clock.now = morning;
+    const runId = await drive.startRun(channel, 'in 15m Lobby', 'U001');
+    await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Medium' });
+    const tick = async () => {
+      const response = await fetch(`${stack.url}/ticks/reminders`, { method: 'POST', headers: await stack.eventHeaders('reminder-due') });
+      expect(response.status).toBe(200);
+    };
+    const nudges = () => stack.slack.messages(channel).filter((m) => m.thread_ts && String(m.text).includes('has passed'));
+    await tick();
+    await stack.drain();
+    expect(nudges()).toHaveLength(0);
+
+    stack.clock.now = new Date(morning.getTime() + 16 * 60_000);
+    await tick();
+    await tick();
+    await stack.drain();
+    expect(nudges().map((m) => m.text)).toEqual([
+      `:hourglass: Pickup time <!date^${morning.getTime() / 1000 + 15 * 60}^{time} {date_short_pretty}|08:15 Europe/London> has passed and this run is still open. <@U001>: *Close run* to pick a runner now, or cancel it.`,
+    ]);
+
+    await drive.click('U001', channel, 'run.close', runId);
+    await stack.drain();
+    expect(stack.slack.messages('DU002').find((m) => String(m.text).includes(`<#${channel}>`))?.text).toBe(
+      `You're the coffee runner for <#${channel}>: 1 order. The pickup time has passed: go as soon as you can.`,
+    );
   });
 });

@@ -72,7 +72,7 @@ describe.each(transports)('reminders, last call and scheduled close, through %s'
     await expect.poll(() => reminderDms(runner).length, { timeout: 10_000 }).toBe(1);
     const [dm] = reminderDms(runner);
     expect(dm!.text).toContain('Reminder: pickup for');
-    expect(dm!.text).toContain('<!date^1796027400^{time}|08:30 UTC> (in 5 minutes)');
+    expect(dm!.text).toContain('<!date^1796027400^{time} {date_short_pretty}|08:30 UTC> (in 5 minutes)');
     const blocks = JSON.stringify(dm!.blocks);
     expect(blocks).toContain('Lobby cafe');
     expect(blocks).toContain('<@U002> Latte · Small');

@@ -185,7 +185,7 @@ describe('two instances of a function against one database', () => {
       await Promise.all((reminderDue ?? []).map((instance) => instance.stop()));
     });
 
-    it.each(rounds)('round %i: each reminder DM and last call is posted once, each scheduled close requested once', async () => {
+    it.each(rounds)('round %i: each reminder DM and last call is posted and announced once, each scheduled close requested once', async () => {
       const now = Date.now();
       // More reminders than anything else: each is its own statements in one transaction, so the
       // two ticks overlap longest there.
@@ -209,6 +209,9 @@ describe('two instances of a function against one database', () => {
       for (const { runId, reminderId } of reminded) expect(shown(runId, `reminder:${reminderId}`)).toHaveLength(1);
       for (const { runId } of lastCalled) expect(shown(runId, 'last_call')).toHaveLength(1);
       for (const { runId } of closing) expect(await outboxCount(runId, 'com.coffeebuddy.run.close_requested')).toBe(1);
+      // One reminder.sent for each reminder and last call, for the reminder topic.
+      for (const { runId } of [...reminded, ...lastCalled]) expect(await outboxCount(runId, 'com.coffeebuddy.reminder.sent')).toBe(1);
+      for (const { runId } of closing) expect(await outboxCount(runId, 'com.coffeebuddy.reminder.sent')).toBe(0);
       const asked = await db.sql<{ key: string; count: number }[]>`
         select key, count(*)::int from slack_effects where scope in ${db.sql(runIds)} group by key`;
       expect(asked).toHaveLength(reminded.length + lastCalled.length);

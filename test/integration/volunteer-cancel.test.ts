@@ -73,7 +73,7 @@ describe('volunteering that tells the truth, and confirmations before canceling'
     return runId;
   }
 
-  it('the first volunteer is shown on the run message; a second is told who and may go too; the first still runs', async () => {
+  it('the first volunteer is shown on the run message; a second is told who and may be next in line; the first still runs', async () => {
     const channel = newChannel();
     const runId = await drive.startRun(channel);
     await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Small' });
@@ -85,32 +85,89 @@ describe('volunteering that tells the truth, and confirmations before canceling'
     await expect.poll(() => runMessage(runId), { timeout: 10_000 }).toContain('🙋 <@U002> volunteered to go');
 
     await drive.click('U003', channel, 'run.volunteer', runId);
-    expect(drive.lastEphemeral('U003')).toContain('<@U002> already volunteered to go.');
-    expect(lastButtons('U003').map((b) => [b.action_id, b.text.text])).toEqual([['run.volunteer_too', 'Go too']]);
+    expect(drive.lastEphemeral('U003')).toBe("<@U002> already volunteered. Be next in line? You'd go if they can't.");
+    expect(lastButtons('U003').map((b) => [b.action_id, b.text.text])).toEqual([['run.volunteer_too', 'Be next in line']]);
     expect(await volunteers(runId)).toEqual(['U002']);
 
     await drive.click('U003', channel, 'run.volunteer_too', runId);
-    expect(drive.lastEphemeral('U003')).toBe("Thanks! <@U002> is going, you're going too.");
+    expect(drive.lastEphemeral('U003')).toBe("Thanks! You're next in line: you go if <@U002> can't.");
     expect(await volunteers(runId)).toEqual(['U002', 'U003']);
-    await expect.poll(() => runMessage(runId), { timeout: 10_000 }).toContain('🙋 <@U002> volunteered to go · <@U003> is going too');
+    await expect.poll(() => runMessage(runId), { timeout: 10_000 }).toContain('🙋 <@U002> volunteered to go · next in line: <@U003>');
+    await drive.click('U003', channel, 'run.volunteer', runId);
+    expect(drive.lastEphemeral('U003')).toBe("You're already next in line: you go if <@U002> can't.");
 
     await drive.click('U001', channel, 'run.close', runId);
     await expect.poll(() => summaries(channel).length, { timeout: 20_000 }).toBe(1);
     expect(String(summaries(channel)[0]!.args.text)).toContain('<@U002> is going');
   });
 
-  it('someone without an order volunteers only after "Volunteer anyway"', async () => {
+  it('someone without an order volunteers after "Volunteer anyway" and goes, even when the only one who ordered is away', async () => {
     const channel = newChannel();
     const runId = await drive.startRun(channel);
+    await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Small' });
+    await drive.command(channel, 'away', 'U002');
     await drive.click('U004', channel, 'run.volunteer', runId);
-    expect(drive.lastEphemeral('U004')).toContain("You haven't ordered in this run");
+    expect(drive.lastEphemeral('U004')).toBe("You haven't ordered in this run. Volunteer anyway? You'd carry everyone's orders when the run closes.");
     expect(lastButtons('U004').map((b) => [b.action_id, b.text.text])).toEqual([['run.volunteer_anyway', 'Volunteer anyway']]);
     expect(await volunteers(runId)).toEqual([]);
 
     await drive.click('U004', channel, 'run.volunteer_anyway', runId);
-    expect(drive.lastEphemeral('U004')).toContain("Thanks! You're going when the run closes. Place an order too");
+    expect(drive.lastEphemeral('U004')).toBe("Thanks! You're going when the run closes. Want a coffee too? *Place order*.");
     expect(await volunteers(runId)).toEqual(['U004']);
-    await expect.poll(() => runMessage(runId), { timeout: 10_000 }).toContain('🙋 <@U004> (no order yet) volunteered to go');
+    await expect.poll(() => runMessage(runId), { timeout: 10_000 }).toContain('🙋 <@U004> volunteered to go');
+
+    await drive.click('U001', channel, 'run.close', runId);
+    await expect.poll(() => summaries(channel).length, { timeout: 20_000 }).toBe(1);
+    expect(String(summaries(channel)[0]!.args.text)).toBe(':coffee: Coffee run closed: <@U004> is going (1 order)');
+    await expect.poll(() => dms('U004', channel).length, { timeout: 20_000 }).toBe(1);
+  });
+
+  it("the next in line goes when the first volunteer can't", async () => {
+    const channel = newChannel();
+    const runId = await drive.startRun(channel);
+    await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Small' });
+    await drive.order('U003', channel, runId, { drink: 'Mocha', size: 'Large' });
+    await drive.click('U003', channel, 'run.volunteer', runId);
+    await drive.click('U004', channel, 'run.volunteer', runId);
+    await drive.click('U004', channel, 'run.volunteer_too', runId);
+    await drive.click('U001', channel, 'run.close', runId);
+    await expect.poll(() => dms('U003', channel).length, { timeout: 20_000 }).toBe(1);
+
+    await drive.click('U003', 'DU003', 'runner.decline', runId);
+    await expect.poll(() => dms('U004', channel).length, { timeout: 20_000 }).toBe(1);
+    // The one summary is edited to name the new runner.
+    const summaryNow = () => stack.slack.messages(channel).find((m) => String(m.text).startsWith(':coffee: Coffee run closed'))?.text;
+    await expect.poll(summaryNow, { timeout: 20_000 }).toBe(":coffee: Coffee run closed: <@U003> can't go, so <@U004> is going (2 orders)");
+  });
+
+  it("when the only one who ordered can't go, the channel is asked, and they can still change their mind", async () => {
+    const channel = newChannel();
+    const runId = await drive.startRun(channel);
+    await drive.order('U002', channel, runId, { drink: 'Latte', size: 'Small' });
+    await drive.click('U001', channel, 'run.close', runId);
+    await expect.poll(() => dms('U002', channel).length, { timeout: 20_000 }).toBe(1);
+
+    await drive.click('U002', 'DU002', 'runner.decline', runId);
+    expect(drive.lastEphemeral('U002')).toBe(
+      "Got it, you're off this run. The next person who can go is picked; if nobody can, the channel is asked who can take it.",
+    );
+    const summaryNow = () => stack.slack.messages(channel).find((m) => String(m.text).startsWith(':coffee: Coffee run closed'));
+    await expect
+      .poll(() => summaryNow()?.text, { timeout: 20_000 })
+      .toBe(":coffee: Coffee run closed: nobody can go yet. Everyone who ordered said they can't go.");
+    await expect
+      .poll(() => stack.slack.messages('DU002').find((m) => String(m.text).includes(`<#${channel}>`))?.text, { timeout: 20_000 })
+      .toBe(`No need to go for <#${channel}> any more: nobody else who ordered can go, so the channel is asked who can take it.`);
+
+    await drive.click('U002', channel, 'runner.take', runId);
+    expect(drive.lastEphemeral('U002')).toBe("Thanks! You're the runner: the order list is on its way to your DM.");
+    await expect.poll(() => summaryNow()?.text, { timeout: 20_000 }).toBe(':coffee: Coffee run closed: <@U002> is going (1 order)');
+    // Their DM from before, which said there was no need to go, shows the order list again.
+    await expect
+      .poll(() => stack.slack.messages('DU002').find((m) => String(m.text).includes(`<#${channel}>`))?.text, { timeout: 20_000 })
+      .toBe(`You're the coffee runner for <#${channel}>: 1 order.`);
+    await drive.click('U002', channel, 'runner.take', runId);
+    expect(drive.lastEphemeral('U002')).toBe("You're already the runner: the order list is in your DM.");
   });
 
   it('a volunteer can withdraw until close; the run message follows', async () => {
@@ -135,7 +192,7 @@ describe('volunteering that tells the truth, and confirmations before canceling'
     expect(await volunteers(runId)).toEqual(['U002']);
   });
 
-  it('canceling a closed run asks first, naming the runner; once confirmed the runner gets a new DM and the notice pings nobody who knows', async () => {
+  it("canceling a closed run asks first, naming the runner; once confirmed the runner's DM is replaced by one saying so, and the notice pings nobody who knows", async () => {
     const channel = newChannel();
     const runId = await closedRun(channel);
 
@@ -155,6 +212,17 @@ describe('volunteering that tells the truth, and confirmations before canceling'
     await expect
       .poll(() => dms('U002', channel), { timeout: 20_000 })
       .toEqual([expect.stringContaining("You're the coffee runner"), `:ok_hand: The coffee run in <#${channel}> was canceled by @Alice: no need to go.`]);
+    // One DM says it: the list with its live buttons is gone, not left beside it.
+    await expect
+      .poll(
+        () =>
+          stack.slack
+            .messages('DU002')
+            .filter((m) => String(m.text).includes(`<#${channel}>`))
+            .map((m) => m.text),
+        { timeout: 20_000 },
+      )
+      .toEqual([`:ok_hand: The coffee run in <#${channel}> was canceled by @Alice: no need to go.`]);
     await expect.poll(() => threadNotices(channel), { timeout: 20_000 }).toHaveLength(1);
     const [notice] = threadNotices(channel);
     expect(notice).toBe(

@@ -152,7 +152,7 @@ export function rehearseDeployment(label: string, node: () => string): void {
         .poll(async () => (await world.sql<{ status: string }[]>`select status from runs where id = ${runId}`)[0]?.status, { timeout: 20_000 })
         .toBe('completed');
       await expect.poll(() => postOf('feedback_prompt', channel)?.text ?? '', { timeout: 20_000 }).toMatch(/.+/);
-      await click(people.find((id) => id !== runner)!, channel, 'feedback.up', runId);
+      await click(people.find((id) => id !== runner)!, channel, 'rating.5', runId);
       await expect
         .poll(async () => (await world.sql<{ count: number }[]>`select count(*)::int as count from run_feedback where run_id = ${runId}`)[0]?.count, {
           timeout: 10_000,

@@ -103,7 +103,9 @@ describe('dates in the viewer’s zone', () => {
     expect(format('{date}')).toBe('November 30th, 2026');
     expect(format('{date_short}')).toBe('Nov 30, 2026');
     expect(format('{date_long}')).toBe('Monday, November 30th, 2026');
-    expect(format('{date_pretty} {date_short_pretty} {date_long_pretty}')).toBe('Today Today Today');
+    // Capitalised only where the format starts with it, as Slack does.
+    expect(format('{date_pretty} {date_short_pretty} {date_long_pretty}')).toBe('Today today today');
+    expect(format('until {date_short_pretty} at {time}')).toBe('until today at 9:30 AM');
     expect(format('{time_secs}')).toBe('9:30:05 AM');
     expect(format('at {time} on {date_slash} {unknown}')).toBe('at 9:30 AM on 30/11/2026 {unknown}');
   });

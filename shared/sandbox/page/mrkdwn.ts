@@ -272,7 +272,8 @@ export function formatSlackDate(epochSeconds: number, format: string, ctx: Pick<
   const hour12 = p.hour % 12 === 0 ? 12 : p.hour % 12;
   const meridiem = p.hour < 12 ? 'AM' : 'PM';
   const dayOffset = Math.round((Date.UTC(p.year, p.month - 1, p.day) - Date.UTC(today.year, today.month - 1, today.day)) / 86_400_000);
-  const relative = ({ [-1]: 'Yesterday', 0: 'Today', 1: 'Tomorrow' } as Record<number, string>)[dayOffset];
+  // Slack capitalises the word only when the format starts with it: "until today at 2:00 PM".
+  const word = ({ [-1]: 'yesterday', 0: 'today', 1: 'tomorrow' } as Record<number, string>)[dayOffset];
   const tokens: Record<string, string> = {
     date_num: `${p.year}-${pad(p.month)}-${pad(p.day)}`,
     date_slash: `${pad(p.day)}/${pad(p.month)}/${p.year}`,
@@ -283,9 +284,13 @@ export function formatSlackDate(epochSeconds: number, format: string, ctx: Pick<
     time: `${hour12}:${pad(p.minute)} ${meridiem}`,
     time_secs: `${hour12}:${pad(p.minute)}:${pad(p.second)} ${meridiem}`,
   };
-  tokens.date_pretty = relative ?? tokens.date!;
-  tokens.date_short_pretty = relative ?? tokens.date_short!;
-  tokens.date_long_pretty = relative ?? tokens.date_long!;
-  tokens.day_divider_pretty = relative ?? (p.year === today.year ? `${p.weekday}, ${month} ${ordinal(p.day)}` : tokens.date_long!);
-  return format.replace(/\{(\w+)\}/g, (whole, name: string) => tokens[name] ?? whole);
+  const pretty = ['date_pretty', 'date_short_pretty', 'date_long_pretty', 'day_divider_pretty'];
+  tokens.date_pretty = tokens.date!;
+  tokens.date_short_pretty = tokens.date_short!;
+  tokens.date_long_pretty = tokens.date_long!;
+  tokens.day_divider_pretty = p.year === today.year ? `${p.weekday}, ${month} ${ordinal(p.day)}` : tokens.date_long!;
+  return format.replace(/\{(\w+)\}/g, (whole, name: string, at: number) => {
+    if (word && pretty.includes(name)) return at === 0 ? `${word[0]!.toUpperCase()}${word.slice(1)}` : word;
+    return tokens[name] ?? whole;
+  });
 }
