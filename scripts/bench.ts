@@ -169,6 +169,7 @@ async function benchBundles(out: string, node: string, sizes: Record<string, Bun
         SLACK_BOT_TOKEN: 'x',
         SLACK_SIGNING_SECRET: 'x',
         AUTH_DISABLED: 'true',
+        EVENTS_OUTBOX_ONLY: 'true',
       },
       stdio: 'ignore',
     });

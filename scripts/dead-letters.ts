@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createDb } from '../shared/db/client.ts';
+import { databaseTls } from './database-tls.ts';
 import { listParked, replayParked } from '../shared/events/dead-letters.ts';
 
 const usage = 'usage: npm run dead-letters -- list | replay <id> | replay --all';
@@ -23,7 +24,7 @@ if (command !== 'list' && !(command === 'replay' && (id || values.all))) {
   process.exit(2);
 }
 
-const sql = createDb(url, { max: 2, applicationName: 'coffeebuddy-dead-letters' });
+const sql = createDb(url, { max: 2, applicationName: 'coffeebuddy-dead-letters', tls: databaseTls() });
 const out = (line: string) => process.stdout.write(`${line}\n`);
 try {
   const parked = await listParked(sql);

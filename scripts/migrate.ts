@@ -1,5 +1,6 @@
 /** `npm run migrate`: apply pending SQL migrations to DATABASE_URL. */
 import { createDb } from '../shared/db/client.ts';
+import { databaseTls } from './database-tls.ts';
 import { migrate } from '../shared/db/migrate.ts';
 
 const url = process.env.DATABASE_URL;
@@ -8,7 +9,7 @@ if (!url) {
   process.exit(1);
 }
 // A migration may rewrite a large table: no 5 s statement limit here.
-const sql = createDb(url, { max: 1, statementTimeoutMs: 60 * 60 * 1000, applicationName: 'coffeebuddy-migrate' });
+const sql = createDb(url, { max: 1, statementTimeoutMs: 60 * 60 * 1000, applicationName: 'coffeebuddy-migrate', tls: databaseTls() });
 try {
   const applied = await migrate(sql);
   process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');

@@ -77,4 +77,51 @@ describe('configuration', () => {
       }),
     ).toThrowError(/SLACK_BOT_TOKEN_FILE: cannot read \/nonexistent\/token[\s\S]*PORT|PORT[\s\S]*SLACK_BOT_TOKEN_FILE/);
   });
+
+  const valid = {
+    DATABASE_URL: 'postgres://x@db.example.internal/db',
+    SLACK_BOT_TOKEN: 't',
+    SLACK_SIGNING_SECRET: 's',
+    AUTH_DISABLED: 'true',
+  };
+
+  it('takes Postgres TLS settings, the CA from a file, and refuses a CA that would check nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-config-'));
+    writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const config = loadFunctionsConfig(slash, { ...valid, DATABASE_SSL_MODE: 'verify-full', DATABASE_SSL_CA_FILE: join(dir, 'ca.pem') });
+    expect(config).toMatchObject({ DATABASE_SSL_MODE: 'verify-full', DATABASE_SSL_CA: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' });
+    expect(loadFunctionsConfig(slash, valid).DATABASE_SSL_MODE).toBeUndefined();
+    expect(() => loadFunctionsConfig(slash, { ...valid, DATABASE_SSL_MODE: 'prefer' })).toThrowError(
+      'DATABASE_SSL_MODE: must be one of disable, require, verify-ca, verify-full',
+    );
+    expect(() => loadFunctionsConfig(slash, { ...valid, DATABASE_SSL_MODE: 'require', DATABASE_SSL_CA_FILE: join(dir, 'ca.pem') })).toThrowError(
+      'DATABASE_SSL_MODE: must be verify-full or verify-ca when DATABASE_SSL_CA_FILE is set (the CA is only used to check the server)',
+    );
+    writeFileSync(join(dir, 'not-a-ca'), 'hello');
+    expect(() => loadFunctionsConfig(slash, { ...valid, DATABASE_SSL_MODE: 'verify-ca', DATABASE_SSL_CA_FILE: join(dir, 'not-a-ca') })).toThrowError(
+      'DATABASE_SSL_CA (read from DATABASE_SSL_CA_FILE): must hold PEM certificates',
+    );
+  });
+
+  it('takes the proxy for Slack calls, blank meaning none', () => {
+    const config = loadFunctionsConfig(slash, { ...valid, HTTPS_PROXY: 'http://proxy.example.internal:3128', NO_PROXY: '.example.internal', HTTP_PROXY: '' });
+    expect(config).toMatchObject({ HTTPS_PROXY: 'http://proxy.example.internal:3128', NO_PROXY: '.example.internal' });
+    expect(config.HTTP_PROXY).toBeUndefined();
+    expect(() => loadFunctionsConfig(slash, { ...valid, HTTP_PROXY: 'socks5://proxy.example.internal:1080' })).toThrowError(
+      'HTTP_PROXY: must be an http:// or https:// URL such as http://proxy.example.internal:3128',
+    );
+  });
+
+  it('requires KAFKA_BROKERS of a deployed function that publishes, and not under npm start', () => {
+    expect(() => loadFunctionsConfig(slash, valid, { standalone: true })).toThrowError('KAFKA_BROKERS: required but not set');
+    expect(loadFunctionsConfig(slash, { ...valid, KAFKA_BROKERS: 'kafka.example.internal:9093' }, { standalone: true }).KAFKA_BROKERS).toBe(
+      'kafka.example.internal:9093',
+    );
+    expect(loadFunctionsConfig(slash, { ...valid, EVENTS_OUTBOX_ONLY: 'true' }, { standalone: true }).EVENTS_OUTBOX_ONLY).toBe(true);
+    expect(loadFunctionsConfig(slash, valid).KAFKA_BROKERS).toBeUndefined();
+    const admin = registry.filter((fn) => fn.name === 'admin');
+    expect(
+      loadFunctionsConfig(admin, { DATABASE_URL: valid.DATABASE_URL, AUTH_DISABLED: 'true', SLACK_BOT_TOKEN: 't' }, { standalone: true }).KAFKA_BROKERS,
+    ).toBeUndefined();
+  });
 });

@@ -60,6 +60,7 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
 // 0 asks the OS for a free port (tests, local runs).
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.url().optional();
+const proxyUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL such as http://proxy.example.internal:3128' });
 
 /** An empty value (a ConfigMap key left blank) counts as not set. */
 const blankAsUnset = <S extends z.ZodType>(schema: S) => z.preprocess((value) => (value === '' ? undefined : value), schema);
@@ -126,7 +127,29 @@ export function kafkaCombinationProblems(env: Record<string, string | undefined>
  */
 const combinationChecks: Record<string, (env: Record<string, string | undefined>) => string[]> = {
   KAFKA_SASL_MECHANISM: kafkaCombinationProblems,
+  DATABASE_SSL_MODE: databaseTlsProblems,
 };
+
+/** How the Postgres connection is encrypted and checked, as libpq's `sslmode` names it. */
+export const databaseSslModes = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+
+/**
+ * Postgres over TLS: the mode, and the CA that signed the server's certificate (usually
+ * `DATABASE_SSL_CA_FILE`, read once at start). Unset: whatever `sslmode` `DATABASE_URL` carries.
+ */
+export const databaseTlsConfigShape = {
+  DATABASE_SSL_MODE: blankAsUnset(z.enum(databaseSslModes, { error: `must be one of ${databaseSslModes.join(', ')}` }).optional()),
+  DATABASE_SSL_CA: blankAsUnset(z.string().includes('-----BEGIN CERTIFICATE-----', { error: 'must hold PEM certificates' }).optional()),
+};
+
+/** A CA is only used to verify: it needs `DATABASE_SSL_MODE` verify-ca or verify-full. */
+export function databaseTlsProblems(env: Record<string, string | undefined>): string[] {
+  const caGiven = env.DATABASE_SSL_CA_FILE ? 'DATABASE_SSL_CA_FILE' : env.DATABASE_SSL_CA ? 'DATABASE_SSL_CA' : null;
+  if (caGiven && !['verify-ca', 'verify-full'].includes(env.DATABASE_SSL_MODE ?? '')) {
+    return [`DATABASE_SSL_MODE: must be verify-full or verify-ca when ${caGiven} is set (the CA is only used to check the server)`];
+  }
+  return [];
+}
 
 /**
  * Who may call the internal endpoints (`/events/<name>`, `/sweep`): a bearer JWT from this OIDC
@@ -191,10 +214,16 @@ export const baseConfigShape = {
   PORT: port.default(8080),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DATABASE_URL: z.string().min(1),
+  ...databaseTlsConfigShape,
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * `true`: this process publishes nothing and needs no `KAFKA_BROKERS`; its events wait in the
+   * outbox for another process's relay (tests and benchmarks that run a bundle; refused in a cluster).
+   */
+  EVENTS_OUTBOX_ONLY: flag(false),
   /** Timers tick in-process this often (npm start); 0: only when a PingSource posts a tick. */
   TICK_INTERVAL_MS: z.coerce.number().int().min(0).default(0),
   HTTP_BODY_LIMIT_BYTES: z.coerce
@@ -232,6 +261,12 @@ export const slackConfigShape = {
     ),
   SLACK_TIMEOUT_MS: z.coerce.number().int().min(100).default(1_500),
   SLACK_EFFECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** The corporate proxy for Slack's https:// addresses (Web API and `response_url`), e.g. `http://proxy.corp:3128`. */
+  HTTPS_PROXY: blankAsUnset(proxyUrl.optional()),
+  /** The proxy for plain http:// Slack addresses (an emulator); `HTTPS_PROXY` does not cover them. */
+  HTTP_PROXY: blankAsUnset(proxyUrl.optional()),
+  /** Hosts reached without the proxy, comma-separated (`.example.internal`, `10.0.0.1`, `host:port`, `*`). */
+  NO_PROXY: blankAsUnset(z.string().optional()),
 };
 
 /** The Slack variables, as loaded. */

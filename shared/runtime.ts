@@ -32,9 +32,36 @@ export function configSchemaFor(functions: readonly AnyFunction[]) {
   return requireAuthIssuer(z.object(shape));
 }
 
-/** Read and validate the configuration of `functions` from `env`, listing every problem at once. */
-export function loadFunctionsConfig<F extends AnyFunction>(functions: readonly F[], env: NodeJS.ProcessEnv): RuntimeConfig<F> {
-  return loadConfig(configSchemaFor(functions), env) as RuntimeConfig<F>;
+/**
+ * Read and validate the configuration of `functions` from `env`, listing every problem at once.
+ * `standalone`: they run as a deployed function, not inside `npm start` (which has an in-process
+ * bus), so a function that publishes events needs `KAFKA_BROKERS`: without it, it would report
+ * ready and never publish, and runs would never close.
+ */
+export function loadFunctionsConfig<F extends AnyFunction>(
+  functions: readonly F[],
+  env: NodeJS.ProcessEnv,
+  options: { standalone?: boolean } = {},
+): RuntimeConfig<F> {
+  const schema = configSchemaFor(functions);
+  const publishes = functions.some((fn) => fn.publishes.length > 0);
+  return loadConfig(options.standalone && publishes ? requireKafkaBrokers(schema) : schema, env) as RuntimeConfig<F>;
+}
+
+/** `KAFKA_BROKERS` required unless `EVENTS_OUTBOX_ONLY=true`; listed with every other problem. */
+function requireKafkaBrokers<S extends z.ZodType>(schema: S) {
+  return schema.refine(
+    (config) => {
+      const { KAFKA_BROKERS, EVENTS_OUTBOX_ONLY } = config as { KAFKA_BROKERS?: string; EVENTS_OUTBOX_ONLY?: boolean };
+      return EVENTS_OUTBOX_ONLY === true || Boolean(KAFKA_BROKERS?.trim());
+    },
+    {
+      path: ['KAFKA_BROKERS'],
+      // loadConfig names an unset variable "required but not set"; README says why.
+      message: 'required but not set',
+      when: () => true,
+    },
+  );
 }
 
 /** The variables every function reads, as loaded. */

@@ -15,12 +15,12 @@ import { createSlackPorts } from './slack/web-api.ts';
  * are unreachable; while the server starts listening the pool opens its connections and kafkajs
  * loads (where the function publishes), and `/health/ready` stays false until that is done, so the
  * first request routed here does not pay for them. Functions that publish send through Kafka
- * (`KAFKA_BROKERS`); the Kafka producer is closed on SIGTERM with the rest.
+ * (`KAFKA_BROKERS`, required for them); the Kafka producer is closed on SIGTERM with the rest.
  */
 export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config: RuntimeConfig<AnyFunction>;
   try {
-    config = loadFunctionsConfig([fn], env);
+    config = loadFunctionsConfig([fn], env, { standalone: true });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${fn.name}: ${error.message}\n`);
@@ -34,13 +34,19 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
     );
     process.exit(1);
   }
+  if (config.EVENTS_OUTBOX_ONLY && env.KUBERNETES_SERVICE_HOST) {
+    process.stderr.write(
+      `${fn.name}: EVENTS_OUTBOX_ONLY=true is refused in a cluster (KUBERNETES_SERVICE_HOST is set): events would never be published; set KAFKA_BROKERS\n`,
+    );
+    process.exit(1);
+  }
   const log = createLogger({ level: config.LOG_LEVEL, fields: { function: fn.name } });
   const metrics = createMetrics({ defaultMetrics: true, labels: { function: fn.name } });
   const sql = createDbFromConfig(config, `coffeebuddy-${fn.name}`);
   const { slack, effectSlack } = fn.usesSlack ? createSlackPorts(config, log, metrics) : { slack: slackNotConfigured, effectSlack: slackNotConfigured };
   const kafkaConnection = kafkaClientOptionsFromConfig(config);
   const transport =
-    fn.publishes.length > 0 && kafkaConnection
+    fn.publishes.length > 0 && kafkaConnection && !config.EVENTS_OUTBOX_ONLY
       ? createLazyKafkaTransport({
           connection: { ...kafkaConnection, clientId: `${kafkaConnection.clientId}-${fn.name}` },
           topicPrefix: config.KAFKA_TOPIC_PREFIX,
@@ -48,8 +54,13 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
         })
       : null;
   if (fn.publishes.length > 0 && !transport) {
-    log.warn('KAFKA_BROKERS not set: events wait in the outbox until a function with Kafka publishes them');
+    log.warn('EVENTS_OUTBOX_ONLY=true: events wait in the outbox until another process publishes them');
   }
+  // Knative routes nothing to a pod that is not ready, so no request would ever log why: say it once here.
+  const warmDatabase = async () => {
+    const failure = await warmPool(sql, config.DATABASE_POOL_MAX);
+    if (failure) log.warn('database not reachable at start; /health/ready answers 503 until it is', { error: failure, code: codeOf(failure) });
+  };
   const runtime = createRuntime({
     functions: [fn],
     config,
@@ -62,7 +73,7 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
     now: () => new Date(),
     sweepMs: config.SWEEP_INTERVAL_MS,
     tickMs: config.TICK_INTERVAL_MS,
-    warming: Promise.all([warmPool(sql, config.DATABASE_POOL_MAX), transport?.warm(), fn.usesSlack ? warmFetch() : undefined]),
+    warming: Promise.all([warmDatabase(), transport?.warm(), fn.usesSlack ? warmFetch() : undefined]),
   });
   const port = await runtime.http.listen(config.PORT);
   log.info('listening', { port });
@@ -90,4 +101,10 @@ async function warmFetch(): Promise<void> {
     (response) => response.arrayBuffer(),
     () => undefined,
   );
+}
+
+/** The error's code (`ECONNREFUSED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, a SQLSTATE…), which says what to check. */
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
 }

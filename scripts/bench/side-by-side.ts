@@ -133,6 +133,8 @@ export async function benchSideBySide(options: {
       SLACK_API_URL: slack.url,
       SLACK_SIGNING_SECRET: signingSecret,
       AUTH_DISABLED: 'true',
+      // The Bolt app publishes nothing either: `/coffee`'s run.created waits in the outbox.
+      EVENTS_OUTBOX_ONLY: 'true',
     });
     const start = async (app: AppName): Promise<{ bundle: Bundle; child: ChildProcess; coldMs: number }> => {
       const port = await freePort();

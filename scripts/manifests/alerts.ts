@@ -3,7 +3,8 @@
  * and a PrometheusRule over the `coffeebuddy_*` metrics (shared/metrics.ts). The effect gauges
  * are read from the database by every function alike, so alerts take their max, not their sum.
  */
-import { partOf } from './names.ts';
+import type { AnyFunction } from '../../shared/function.ts';
+import { partOf, servesSlack } from './names.ts';
 import type { ManifestOptions } from './options.ts';
 
 /** monitoring.coreos.com/v1 PodMonitor, as generated. */
@@ -13,6 +14,7 @@ export interface PodMonitor {
   metadata: { name: string; namespace: string; labels: Record<string, string> };
   spec: {
     selector: { matchLabels: Record<string, string> };
+    podTargetLabels: string[];
     podMetricsEndpoints: { port: string; path: string; interval: string }[];
   };
 }
@@ -23,7 +25,7 @@ export interface Alert {
   expr: string;
   for: string;
   labels: { severity: 'warning' | 'critical' };
-  annotations: { summary: string; description: string };
+  annotations: { summary: string; description: string; runbook_url: string };
 }
 
 /** monitoring.coreos.com/v1 PrometheusRule, as generated. */
@@ -34,9 +36,13 @@ export interface PrometheusRule {
   spec: { groups: { name: string; rules: Alert[] }[] };
 }
 
+/** The pod label that names the function on every scraped series, `up` included (`podTargetLabels`). */
+export const functionTargetLabel = 'app_kubernetes_io_name';
+
 /**
  * Scrape every function's pods on the app container's port, which Knative names `user-port` in
- * the Deployment it makes (serving `v1.UserPortName`); `/metrics` needs no token.
+ * the Deployment it makes (serving `v1.UserPortName`); `/metrics` needs no token. Each series gets
+ * the pod's `app.kubernetes.io/name` (the function), so `up` says which function is down.
  */
 export function podMonitor(options: ManifestOptions): PodMonitor {
   return {
@@ -45,24 +51,56 @@ export function podMonitor(options: ManifestOptions): PodMonitor {
     metadata: { name: 'coffeebuddy', namespace: options.namespace, labels: { ...partOf } },
     spec: {
       selector: { matchLabels: { ...partOf, 'app.kubernetes.io/component': 'function' } },
+      podTargetLabels: ['app.kubernetes.io/name'],
       podMetricsEndpoints: [{ port: 'user-port', path: '/metrics', interval: '30s' }],
     },
   };
 }
 
-/** The alerts, each saying what a person sees when it fires and where to look. */
-export function alerts(): Alert[] {
-  return [
+/** An alert as written here; its `runbook_url` (README's section of the same name) is added by {@link alerts}. */
+type AlertSpec = Omit<Alert, 'annotations'> & { annotations: Omit<Alert['annotations'], 'runbook_url'> };
+
+/**
+ * The alerts, each saying what a person sees when it fires and pointing at its runbook: README's
+ * "Runbooks" section with the alert's name as heading.
+ */
+export function alerts(functions: readonly AnyFunction[], options: ManifestOptions): Alert[] {
+  const slackFunctions = functions.filter(servesSlack).map((fn) => fn.name);
+  const job = `${options.namespace}/coffeebuddy`;
+  const specs: AlertSpec[] = [
+    {
+      alert: 'CoffeeBuddyFunctionDown',
+      // The Slack functions never scale to zero: no instance answering its scrape is an outage.
+      // (Event consumers do scale to zero, so their absence says nothing.)
+      expr: slackFunctions.map((name) => `absent(up{job="${job}", ${functionTargetLabel}="${name}"} == 1)`).join(' or '),
+      for: '3m',
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: 'A Slack-facing function has no instance answering',
+        description: '/coffee or the buttons get "dispatch_failed" or time out in Slack. Check the KService, its pods and their logs.',
+      },
+    },
+    {
+      alert: 'CoffeeBuddyFunctionNotReady',
+      // kube-state-metrics' pod readiness: /health/ready answers 503 while the database is unreachable.
+      expr: `sum by (pod) (kube_pod_status_ready{namespace="${options.namespace}", condition="false", pod=~"(${functions.map((fn) => fn.name).join('|')})-[0-9]+-deployment-.*"}) > 0`,
+      for: '5m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: '{{ $labels.pod }} has not been ready for 5 minutes',
+        description: 'Its /health/ready names the dependency it cannot reach (database, events). Knative sends it no requests meanwhile.',
+      },
+    },
     {
       alert: 'CoffeeBuddyHighErrorRate',
       expr: [
         'sum by (function) (rate(coffeebuddy_http_request_duration_seconds_count{status=~"5.."}[5m]))',
-        '  / sum by (function) (rate(coffeebuddy_http_request_duration_seconds_count[5m])) > 0.05',
+        '  / sum by (function) (rate(coffeebuddy_http_request_duration_seconds_count[5m])) > 0.01',
       ].join('\n'),
-      for: '10m',
+      for: '5m',
       labels: { severity: 'critical' },
       annotations: {
-        summary: '{{ $labels.function }}: more than 5% of requests fail',
+        summary: '{{ $labels.function }}: more than 1% of requests fail',
         description: "Slack users see apologies, or events are being retried. Check the function's logs and /health/ready.",
       },
     },
@@ -89,14 +127,15 @@ export function alerts(): Alert[] {
     },
     {
       alert: 'CoffeeBuddyEventsDeadLettered',
-      // Counted by the local and Kafka dispatchers; in Knative the KafkaSource dead-letters, which
-      // the next alert sees on the topic.
+      // Counted where a dead letter is parked (admin's /events/dead-letters in a cluster) and by the
+      // local and Kafka dispatchers.
       expr: 'sum by (consumer) (increase(coffeebuddy_events_dead_lettered_total[15m])) > 0',
       for: '0m',
       labels: { severity: 'warning' },
       annotations: {
         summary: 'Events for {{ $labels.consumer }} were dead-lettered',
-        description: 'Replay them with `npm run dead-letters -- list` / `replay` once the cause is fixed.',
+        description:
+          'A step of a run (close, runner, reminder) did not happen. Replay them with `npm run dead-letters -- list` / `replay` once the cause is fixed.',
       },
     },
     {
@@ -131,6 +170,28 @@ export function alerts(): Alert[] {
       },
     },
     {
+      alert: 'CoffeeBuddySlackEffectsBacklog',
+      expr: 'max(coffeebuddy_slack_effects{state="pending"}) > 100',
+      for: '10m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: '{{ $value }} Slack posts and edits are waiting',
+        description: 'Run messages, summaries and DMs lag behind. Slack is slow or rate-limiting, or too few instances sweep.',
+      },
+    },
+    {
+      alert: 'CoffeeBuddyStuckRuns',
+      // Every function reads the same value from the database: max, not sum. The run's thread was
+      // told an operator is alerted, so no waiting period.
+      expr: 'max(coffeebuddy_stuck_runs) > 0',
+      for: '0m',
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: '{{ $value }} coffee runs are stuck: their close or runner assignment was dead-lettered',
+        description: "The run's thread was told an operator is on it. `npm run dead-letters -- list`, fix the cause, `replay <id>`.",
+      },
+    },
+    {
       alert: 'CoffeeBuddyOutboxLag',
       expr: 'sum by (function) (increase(coffeebuddy_events_publish_failed_total[10m])) > 0',
       for: '10m',
@@ -142,14 +203,20 @@ export function alerts(): Alert[] {
       },
     },
   ];
+  return specs.map((spec) => ({ ...spec, annotations: { ...spec.annotations, runbook_url: `${options.runbookBaseUrl}#${runbookAnchor(spec.alert)}` } }));
+}
+
+/** GitHub's and GitLab's anchor of a README heading that is the alert's name. */
+export function runbookAnchor(alert: string): string {
+  return alert.toLowerCase();
 }
 
 /** The PrometheusRule holding {@link alerts}. */
-export function prometheusRule(options: ManifestOptions): PrometheusRule {
+export function prometheusRule(functions: readonly AnyFunction[], options: ManifestOptions): PrometheusRule {
   return {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
     metadata: { name: 'coffeebuddy', namespace: options.namespace, labels: { ...partOf } },
-    spec: { groups: [{ name: 'coffeebuddy', rules: alerts() }] },
+    spec: { groups: [{ name: 'coffeebuddy', rules: alerts(functions, options) }] },
   };
 }

@@ -28,9 +28,21 @@ export const panels: PanelSpec[] = [
     targets: [{ expr: 'sum by (type) (increase(coffeebuddy_errors_total[$__rate_interval]))', legend: '{{type}}' }],
   },
   {
-    title: 'Answer time to Slack (p50, p95)',
+    title: 'Orders',
+    unit: 'short',
+    description: 'Orders placed, changed and withdrawn: how much the bot is used.',
+    targets: [{ expr: 'sum by (change) (increase(coffeebuddy_orders_total[$__rate_interval]))', legend: '{{change}}' }],
+  },
+  {
+    title: 'Runs by status',
+    unit: 'short',
+    description: 'Coffee runs reaching each status.',
+    targets: [{ expr: 'sum by (status) (increase(coffeebuddy_runs_total[$__rate_interval]))', legend: '{{status}}' }],
+  },
+  {
+    title: 'Answer time to Slack (p50, p95, p99)',
     unit: 's',
-    description: 'Slack gives up at 3 s; the alert fires at a p95 above 2 s.',
+    description: 'Slack gives up at 3 s; the alert fires at a p95 above 2 s. p99 is what the unluckiest users see (cold starts, a slow database).',
     targets: [
       {
         expr: 'histogram_quantile(0.5, sum by (le, route) (rate(coffeebuddy_http_request_duration_seconds_bucket{route=~"/slack/.*"}[$__rate_interval])))',
@@ -39,6 +51,10 @@ export const panels: PanelSpec[] = [
       {
         expr: 'histogram_quantile(0.95, sum by (le, route) (rate(coffeebuddy_http_request_duration_seconds_bucket{route=~"/slack/.*"}[$__rate_interval])))',
         legend: 'p95 {{route}}',
+      },
+      {
+        expr: 'histogram_quantile(0.99, sum by (le, route) (rate(coffeebuddy_http_request_duration_seconds_bucket{route=~"/slack/.*"}[$__rate_interval])))',
+        legend: 'p99 {{route}}',
       },
     ],
   },
@@ -94,12 +110,6 @@ export const panels: PanelSpec[] = [
       { expr: 'sum by (function) (increase(coffeebuddy_errors_total{type="event_validation"}[$__rate_interval]))', legend: 'refused by {{function}}' },
       { expr: 'sum by (consumer) (increase(coffeebuddy_events_dead_lettered_total[$__rate_interval]))', legend: 'dead-lettered for {{consumer}}' },
     ],
-  },
-  {
-    title: 'Runs by status',
-    unit: 'short',
-    description: 'Coffee runs reaching each status.',
-    targets: [{ expr: 'sum by (status) (increase(coffeebuddy_runs_total[$__rate_interval]))', legend: '{{status}}' }],
   },
   {
     title: 'Run duration, start to close (p50, p95)',

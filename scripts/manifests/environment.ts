@@ -57,6 +57,13 @@ function secretCatalog(options: ManifestOptions): Record<string, SecretFile> {
       secret: { name: appSecretName, key: 'slack-signing-secret' },
     },
     // The Kafka password and CA sit in the same Secret Knative's Kafka data plane reads.
+    // The database's CA sits next to its URL: whoever may read one may read the other.
+    DATABASE_SSL_CA: {
+      variable: 'DATABASE_SSL_CA',
+      file: 'database-ca.crt',
+      vault: { path: `${vault}/database`, key: 'ca_crt' },
+      secret: { name: appSecretName, key: 'database-ca.crt' },
+    },
     KAFKA_SASL_PASSWORD: {
       variable: 'KAFKA_SASL_PASSWORD',
       file: 'kafka-sasl-password',
@@ -89,16 +96,23 @@ export function connectsToKafka(fn: AnyFunction): boolean {
 export function secretFilesFor(fn: AnyFunction, options: ManifestOptions): SecretFile[] {
   const catalog = secretCatalog(options);
   const variables = new Set(variablesOf(fn));
-  const wanted = ['DATABASE_URL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'].filter((name) => variables.has(name));
+  const wanted = ['DATABASE_URL', ...(options.database.ca ? ['DATABASE_SSL_CA'] : []), 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'].filter((name) =>
+    variables.has(name),
+  );
   if (connectsToKafka(fn) && options.kafka.sasl) wanted.push('KAFKA_SASL_PASSWORD');
   if (connectsToKafka(fn) && options.kafka.tls) wanted.push('KAFKA_TLS_CA');
   return wanted.map((name) => catalog[name]!);
 }
 
-/** The secret files of the setup job: the database (migrations) and Kafka (topic creation). */
+/** The secret files of the setup job: the database and its CA (migrations) and Kafka (topic creation). */
 export function setupSecretFiles(options: ManifestOptions): SecretFile[] {
   const catalog = secretCatalog(options);
-  return [catalog.DATABASE_URL!, ...(options.kafka.sasl ? [catalog.KAFKA_SASL_PASSWORD!] : []), ...(options.kafka.tls ? [catalog.KAFKA_TLS_CA!] : [])];
+  return [
+    catalog.DATABASE_URL!,
+    ...(options.database.ca ? [catalog.DATABASE_SSL_CA!] : []),
+    ...(options.kafka.sasl ? [catalog.KAFKA_SASL_PASSWORD!] : []),
+    ...(options.kafka.tls ? [catalog.KAFKA_TLS_CA!] : []),
+  ];
 }
 
 /** `NAME_FILE` variables pointing at the files. */
@@ -122,6 +136,8 @@ export function commonConfigData(options: ManifestOptions): Record<string, strin
     // The API server serves its JWKS to authenticated callers: the pod's own (rotating) token.
     AUTH_OIDC_BEARER_TOKEN_PATH: '/var/run/secrets/kubernetes.io/serviceaccount/token',
     AUTH_DISABLED: 'false',
+    DATABASE_SSL_MODE: options.database.sslMode,
+    ...(options.outboundProxy ? { HTTPS_PROXY: options.outboundProxy.url, NO_PROXY: options.outboundProxy.noProxy } : {}),
   };
 }
 

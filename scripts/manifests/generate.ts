@@ -5,6 +5,7 @@
  */
 import type { AnyFunction } from '../../shared/function.ts';
 import { podMonitor, prometheusRule } from './alerts.ts';
+import { disruptionBudgets } from './availability.ts';
 import { dashboard } from './dashboard.ts';
 import { commonConfigData, kafkaConfigData, secretFilesFor, setupSecretFiles } from './environment.ts';
 import { namespace, serviceAccounts, setupServiceAccount, sourceSubject } from './identities.ts';
@@ -75,6 +76,7 @@ export function generateManifests(functions: readonly AnyFunction[], options: Ma
   for (const fn of functions) {
     resource(`knative/${fn.name}.yaml`, renderYaml([{ comment: `${fn.name}: ${fn.description}`, value: kservice(fn, options, sendersOf(fn)) }]));
   }
+  resource('knative/disruption-budgets.yaml', renderYaml(disruptionBudgets(functions, options)));
   if (pings.length > 0) resource('knative/ping-sources.yaml', renderYaml(pings));
 
   resource('kafka-sources/dead-letter-sink.yaml', renderYaml([deadLetterSink(options)]));
@@ -89,7 +91,7 @@ export function generateManifests(functions: readonly AnyFunction[], options: Ma
   );
 
   resource('knative/observability/pod-monitor.yaml', renderYaml([podMonitor(options)]));
-  resource('knative/observability/prometheus-rule.yaml', renderYaml([prometheusRule(options)]));
+  resource('knative/observability/prometheus-rule.yaml', renderYaml([prometheusRule(functions, options)]));
   files.set(kustomizeInputs.dashboard, renderJson(dashboard()));
   files.set(kustomizeInputs.commonEnv, renderEnvFile(commonConfigData(options)));
   files.set(kustomizeInputs.kafkaEnv, renderEnvFile(kafkaConfigData(options)));

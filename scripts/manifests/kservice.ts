@@ -15,20 +15,27 @@ export const containerPort = 8080;
 
 /**
  * Instances per function are capped so the Postgres connection budget holds: each instance
- * opens up to `DATABASE_POOL_MAX` (5) connections; 2 × 4 + 4 × 2 instances × 5 = 80, under
+ * opens up to `DATABASE_POOL_MAX` (5) connections; (2 × 4 + 4 × 2) instances × 5 = 80, under
  * Postgres's default `max_connections` of 100 with room for migrations and operators.
  */
 const maxScale = { slack: 4, event: 2 } as const;
 
 /**
- * Autoscaling (https://knative.dev/docs/serving/autoscaling/). Slack gives 3 s and a cold start
- * eats most of it, so the Slack functions keep one instance warm; event consumers scale to zero
- * (KafkaSource retries while one starts).
+ * Instances the Slack functions always keep: Slack gives 3 s and a cold start eats most of it, and
+ * with two (on two nodes, kept by a PodDisruptionBudget: availability.ts) a node drain or a crashed
+ * pod leaves one answering.
+ */
+export const slackMinScale = 2;
+
+/**
+ * Autoscaling (https://knative.dev/docs/serving/autoscaling/): the Slack functions keep
+ * {@link slackMinScale} instances warm; event consumers scale to zero (KafkaSource retries while
+ * one starts).
  */
 function autoscaling(fn: AnyFunction): Record<string, string> {
   const slack = servesSlack(fn);
   return {
-    'autoscaling.knative.dev/min-scale': slack ? '1' : '0',
+    'autoscaling.knative.dev/min-scale': slack ? String(slackMinScale) : '0',
     'autoscaling.knative.dev/max-scale': String(slack ? maxScale.slack : maxScale.event),
   };
 }
@@ -50,10 +57,11 @@ export function kservice(fn: AnyFunction, options: ManifestOptions, senders: rea
       template: {
         metadata: {
           labels,
-          annotations: { ...autoscaling(fn), ...secrets.annotations },
+          annotations: { ...autoscaling(fn), ...scrapeAnnotations, ...secrets.annotations },
         },
         spec: {
           serviceAccountName: serviceAccountFor(fn),
+          ...(servesSlack(fn) ? { topologySpreadConstraints: spreadAcrossNodes(fn) } : {}),
           // Requests in flight per instance: 4× the pool of 5 connections; more queue in the
           // queue-proxy and count toward scaling out instead of waiting on the pool.
           containerConcurrency: 20,
@@ -83,6 +91,31 @@ export function kservice(fn: AnyFunction, options: ManifestOptions, senders: rea
     },
   };
 }
+
+/**
+ * For a Prometheus that discovers pods by annotation instead of the PodMonitor (alerts.ts): the
+ * app container's `/metrics`, which needs no token.
+ */
+const scrapeAnnotations = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(containerPort), 'prometheus.io/path': '/metrics' };
+
+/**
+ * A Slack function's instances on different nodes where there are nodes to spare, so one node going
+ * down leaves an instance answering. Knative accepts the field with the feature flag
+ * `kubernetes.podspec-topologyspreadconstraints: enabled` (config-features, knative-serving).
+ */
+function spreadAcrossNodes(fn: AnyFunction) {
+  return [
+    {
+      maxSkew: 1,
+      topologyKey: 'kubernetes.io/hostname',
+      whenUnsatisfiable: 'ScheduleAnyway' as const,
+      labelSelector: { matchLabels: { [knativeServiceLabel]: fn.name } },
+    },
+  ];
+}
+
+/** The label Knative puts on every pod of a KService's revisions. */
+export const knativeServiceLabel = 'serving.knative.dev/service';
 
 /** What every CoffeeBuddy container asks for: small, and memory-capped (Node's heap stays well below). */
 export const containerResources = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } };

@@ -11,9 +11,12 @@ import type { ManifestOptions } from './options.ts';
 /** Labels every generated object carries (`kubectl get all -l app.kubernetes.io/part-of=coffeebuddy`). */
 export const partOf = { 'app.kubernetes.io/part-of': 'coffeebuddy' } as const;
 
-/** Labels of the objects that belong to one function. */
+/**
+ * Labels of the objects that belong to one function; `app: coffeebuddy` as well, which dashboards
+ * and `kubectl get pods -l app=coffeebuddy` outside the Kubernetes recommended labels look for.
+ */
 export function functionLabels(fn: AnyFunction): Record<string, string> {
-  return { ...partOf, 'app.kubernetes.io/name': fn.name, 'app.kubernetes.io/component': 'function' };
+  return { app: 'coffeebuddy', ...partOf, 'app.kubernetes.io/name': fn.name, 'app.kubernetes.io/component': 'function' };
 }
 
 /**

@@ -26,6 +26,19 @@ export interface ManifestOptions {
   /** Issuer of the tokens Knative's sources send (the cluster's service-account issuer). */
   oidc: { issuer: string; jwksUrl: string };
   network: NetworkOptions;
+  /**
+   * TLS to PostgreSQL (`DATABASE_SSL_MODE`; README "Configuration"). `ca`: the CA that signed the
+   * server's certificate comes as a secret file (`DATABASE_SSL_CA_FILE`, Vault key `ca_crt` next to
+   * the URL); false: Node's CAs.
+   */
+  database: { sslMode: 'disable' | 'require' | 'verify-ca' | 'verify-full'; ca: boolean };
+  /**
+   * The corporate proxy the Slack calls go through (`HTTPS_PROXY`) and the hosts reached without it
+   * (`NO_PROXY`); null: straight to Slack. Narrow `network.httpsProxy` to the same address.
+   */
+  outboundProxy: { url: string; noProxy: string } | null;
+  /** Where the alerts' `runbook_url` points: README.md as the team's Git server shows it (each alert has a section). */
+  runbookBaseUrl: string;
 }
 
 /**
@@ -145,4 +158,8 @@ export const defaultManifestOptions: ManifestOptions = {
     clusterCidrs: ['10.96.0.0/12', '10.244.0.0/16'],
     httpsProxy: null,
   },
+  // On-prem PostgreSQL over TLS, the certificate checked against the organisation's CA.
+  database: { sslMode: 'verify-full', ca: true },
+  outboundProxy: null,
+  runbookBaseUrl: 'https://git.example.internal/coffeebuddy/coffeebuddy/-/blob/main/README.md',
 };

@@ -46,7 +46,8 @@ export function setupJob(options: ManifestOptions): IJob {
               image: options.image.name,
               command: ['sh', '-c', script],
               env: fileVariables(files, options),
-              envFrom: [{ configMapRef: { name: configMapNames.kafka } }],
+              // The common settings carry DATABASE_SSL_MODE; the Kafka ones, the broker and its security.
+              envFrom: [{ configMapRef: { name: configMapNames.common } }, { configMapRef: { name: configMapNames.kafka } }],
               resources: containerResources,
               securityContext: containerSecurityContext,
               ...(secrets.volumeMounts.length > 0 ? { volumeMounts: secrets.volumeMounts } : {}),

@@ -1,4 +1,6 @@
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import postgres from 'postgres';
+import type { databaseSslModes } from '../config.ts';
 
 /** A connection pool: what `begin` transactions start from. */
 export type Pool = postgres.Sql;
@@ -15,9 +17,13 @@ export type Sql = postgres.Sql | postgres.TransactionSql;
  * locks), and a connection's life (`max_lifetime`, so one that went bad is replaced). Without
  * them a database outage holds requests as long as it lasts.
  */
-export function createDb(url: string, options: { max?: number; connectTimeoutMs?: number; statementTimeoutMs?: number; applicationName?: string } = {}): Pool {
+export function createDb(
+  url: string,
+  options: { max?: number; connectTimeoutMs?: number; statementTimeoutMs?: number; applicationName?: string; tls?: DatabaseTls } = {},
+): Pool {
   const statementTimeoutMs = options.statementTimeoutMs ?? 5_000;
   return postgres(url, {
+    ...(options.tls?.mode ? { ssl: sslOption(url, options.tls) } : {}),
     max: options.max ?? 5,
     connect_timeout: (options.connectTimeoutMs ?? 2_000) / 1000,
     idle_timeout: 30,
@@ -32,9 +38,57 @@ export function createDb(url: string, options: { max?: number; connectTimeoutMs?
   });
 }
 
+/** TLS to Postgres (`DATABASE_SSL_MODE`, `DATABASE_SSL_CA`); no mode: what `DATABASE_URL`'s `sslmode` says. */
+export interface DatabaseTls {
+  mode?: (typeof databaseSslModes)[number] | undefined;
+  /** PEM certificates of the CA that signed the server's; without one, Node's CAs (and `NODE_EXTRA_CA_CERTS`). */
+  ca?: string | undefined;
+}
+
+/**
+ * libpq's modes in porsager/postgres's `ssl` option: `require` encrypts without checking the
+ * certificate; `verify-ca` checks it was signed by the CA; `verify-full` also that it names the
+ * host in `DATABASE_URL` (https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-PROTECTION).
+ */
+function sslOption(url: string, tls: DatabaseTls): false | 'require' | ConnectionOptions {
+  if (tls.mode === 'disable') return false;
+  if (tls.mode === 'require') return 'require';
+  const verify: ConnectionOptions = { rejectUnauthorized: true, ...(tls.ca ? { ca: tls.ca } : {}) };
+  if (tls.mode === 'verify-ca') return { ...verify, checkServerIdentity: () => undefined };
+  // postgres.js sends no server name for an IP address, and Node then checks the certificate
+  // against "localhost": check it against the host the URL names (any of them, for a list).
+  const hosts = databaseHosts(url);
+  return {
+    ...verify,
+    checkServerIdentity: (_name, certificate) => {
+      const failures = hosts.map((host) => checkServerIdentity(host, certificate));
+      return failures.includes(undefined) ? undefined : failures[0];
+    },
+  };
+}
+
+/** The host names of a `postgres://user@host:port,host2:port/db` URL. */
+function databaseHosts(url: string): string[] {
+  const authority = /^[a-z]+:\/\/(?:[^@/]*@)?([^/?]*)/i.exec(url)?.[1] ?? '';
+  return authority
+    .split(',')
+    .map((hostPort) => {
+      const bracketed = /^\[(.*)\](?::\d+)?$/.exec(hostPort);
+      return decodeURIComponent(bracketed ? bracketed[1]! : hostPort.replace(/:\d+$/, ''));
+    })
+    .filter(Boolean);
+}
+
 /** A pool configured from the shared variables. */
 export function createDbFromConfig(
-  config: { DATABASE_URL: string; DATABASE_POOL_MAX: number; DATABASE_CONNECT_TIMEOUT_MS: number; DATABASE_STATEMENT_TIMEOUT_MS: number },
+  config: {
+    DATABASE_URL: string;
+    DATABASE_POOL_MAX: number;
+    DATABASE_CONNECT_TIMEOUT_MS: number;
+    DATABASE_STATEMENT_TIMEOUT_MS: number;
+    DATABASE_SSL_MODE?: DatabaseTls['mode'];
+    DATABASE_SSL_CA?: string | undefined;
+  },
   applicationName: string,
 ): Pool {
   return createDb(config.DATABASE_URL, {
@@ -42,6 +96,7 @@ export function createDbFromConfig(
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
     applicationName,
+    tls: { mode: config.DATABASE_SSL_MODE, ca: config.DATABASE_SSL_CA },
   });
 }
 
@@ -63,10 +118,12 @@ export async function pingDb(sql: Pool, timeoutMs = 1000): Promise<boolean> {
 /**
  * Open the pool's connections now (each answers a trivial query), so the first requests find them
  * open instead of each paying for a connection and its authentication. Never throws: a database
- * that is not there yet is what readiness reports, and connections open on demand later.
+ * that is not there yet is what readiness reports, and connections open on demand later. Resolves
+ * to the first failure (undefined when all opened), for the start-up log.
  */
-export async function warmPool(sql: Pool, connections: number): Promise<void> {
-  await Promise.allSettled(Array.from({ length: connections }, () => sql`select 1`));
+export async function warmPool(sql: Pool, connections: number): Promise<unknown> {
+  const results = await Promise.allSettled(Array.from({ length: connections }, () => sql`select 1`));
+  return results.find((result) => result.status === 'rejected')?.reason;
 }
 
 /** True for Postgres unique-violation errors (SQLSTATE 23505), optionally on a given constraint. */
@@ -88,6 +145,12 @@ const unavailableCodes = new Set([
   'EHOSTUNREACH',
   'ENOTFOUND',
   'EPIPE',
+  // TLS (DATABASE_SSL_MODE verify-*): a certificate that does not check out is a database we cannot use now.
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
   // SQLSTATE: query_canceled (statement_timeout), admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
   '57014',
   '57P01',

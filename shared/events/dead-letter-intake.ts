@@ -73,8 +73,11 @@ export async function receiveDeadLetter(request: HttpRequest, deps: { sql: Pool;
     const letter = readDeadLetter(request.headers, request.rawBody, defaultRetryPolicy.retries);
     log = deps.log.child({ eventId: letter.eventId, eventType: letter.type, consumer: letter.consumer });
     const { result, stuckRun } = await parkEvent(deps.sql, letter, deps.now());
-    if (result === 'parked') log.warn('dead letter parked for an operator', { statusCode: letter.statusCode, error: letter.error });
-    else log.info('dead letter already parked');
+    if (result === 'parked') {
+      log.warn('dead letter parked for an operator', { statusCode: letter.statusCode, error: letter.error });
+      // In a cluster KafkaSource dead-letters, so this is where CoffeeBuddyEventsDeadLettered counts them.
+      deps.metrics.eventsDeadLetteredTotal.inc({ consumer: letter.consumer });
+    } else log.info('dead letter already parked');
     if (stuckRun) {
       deps.metrics.runsTotal.inc({ status: 'failed' });
       log.warn('run stuck until the dead letter is replayed', { ...stuckRun });

@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
 import { SlackCallError, type SlackMember, type SlackPort, type SlackUser } from './port.ts';
+import { createProxyFetch, usesProxy } from './proxy.ts';
 
 interface Options {
   token: string;
@@ -18,6 +19,7 @@ interface Options {
   /** How long a `users.info` answer is reused; time zones rarely change. */
   userCacheTtlMs?: number;
   now?: () => number;
+  /** How Web API calls and `response_url` posts are sent: through the proxy when one is configured. */
   fetch?: typeof fetch;
 }
 
@@ -40,6 +42,7 @@ export function createSlackWebApi(options: Options): SlackPort {
     timeout: options.timeoutMs,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     // The SDK logs through its own logger; keep it quiet, we log outcomes ourselves.
     logger: { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} },
   });
@@ -246,6 +249,7 @@ function toSlackCallError(method: string, error: unknown): SlackCallError {
 /**
  * The two Slack clients a runtime needs: one for the 3 s acknowledgement path (`SLACK_TIMEOUT_MS`) and
  * one for effects after commit (`SLACK_EFFECT_TIMEOUT_MS`: a late answer is better than an uncertain post).
+ * Both send through `HTTPS_PROXY` / `HTTP_PROXY` (except to `NO_PROXY` hosts) when one is set.
  */
 export function createSlackPorts(config: SlackSettings, log: Logger, metrics: Metrics): { slack: SlackPort; effectSlack: SlackPort } {
   const common = {
@@ -254,6 +258,7 @@ export function createSlackPorts(config: SlackSettings, log: Logger, metrics: Me
     responseUrlPrefixes: config.SLACK_RESPONSE_URL_PREFIXES,
     log,
     metrics,
+    ...(usesProxy(config) ? { fetch: createProxyFetch(config) } : {}),
   };
   return {
     slack: createSlackWebApi({ ...common, timeoutMs: config.SLACK_TIMEOUT_MS }),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
+import type { FunctionName } from '../../shared/function.ts';
 import { build } from 'esbuild';
 import { buildAll, unusedOptionalDependencies, type BundleSize } from '../../scripts/bundle.ts';
 import { freePort } from '../../scripts/free-port.ts';
@@ -85,12 +86,17 @@ describe("npm run build: one bundle per function, each starting alone on the ima
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
+      let stdout = '';
       child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.stdout!.resume();
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       try {
         const url = `http://127.0.0.1:${port}`;
         const live = await waitForLive(url, child, () => stderr);
         expect(live.status).toBe(200);
+        // Knative routes nothing to a pod that is not ready, so the pod says why once, at start.
+        await expect
+          .poll(() => stdout, { timeout: 10_000 })
+          .toMatch(/"level":"warn","msg":"database not reachable at start; \/health\/ready answers 503 until it is".*"code":"ECONNREFUSED"/);
         const ready = await fetch(`${url}/health/ready`);
         expect(ready.status).toBe(503);
         const { checks } = (await ready.json()) as { checks: Record<string, boolean> };
@@ -136,6 +142,7 @@ describe("npm run build: one bundle per function, each starting alone on the ima
           PORT: '0',
           DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere',
           SLACK_BOT_TOKEN: 'xoxb-unused',
+          KAFKA_BROKERS: '127.0.0.1:1',
           ...extra,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -167,5 +174,55 @@ describe("npm run build: one bundle per function, each starting alone on the ima
     const [inClusterCode] = await once(inCluster, 'exit');
     expect(inClusterCode).toBe(1);
     expect(refusal).toContain('close-run: AUTH_DISABLED=true is refused in a cluster (KUBERNETES_SERVICE_HOST is set)');
+  });
+
+  it('refuses to start a function that publishes events without KAFKA_BROKERS, unless EVENTS_OUTBOX_ONLY=true outside a cluster', async () => {
+    const start = (name: FunctionName, extra: Record<string, string>) => {
+      const child = spawn(node, [join(outRoot, name, 'index.mjs')], {
+        env: {
+          PATH: process.env.PATH,
+          ...bundleCoverageEnv(),
+          PORT: '0',
+          DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere',
+          SLACK_BOT_TOKEN: 'xoxb-unused',
+          SLACK_SIGNING_SECRET: 'unused',
+          AUTH_DISABLED: 'true',
+          ...extra,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      return { child, output: () => output };
+    };
+    const refused = start('slash-command', {});
+    const [code] = await once(refused.child, 'exit');
+    expect(code).toBe(1);
+    expect(refused.output()).toBe('slash-command: Invalid configuration:\n  - KAFKA_BROKERS: required but not set\n');
+
+    // admin publishes nothing: it needs no broker.
+    const admin = start('admin', {});
+    const outboxOnly = start('slash-command', { EVENTS_OUTBOX_ONLY: 'true' });
+    try {
+      for (const started of [admin, outboxOnly]) await expect.poll(started.output, { timeout: 10_000 }).toContain('"msg":"listening"');
+      expect(outboxOnly.output()).toContain('"msg":"EVENTS_OUTBOX_ONLY=true: events wait in the outbox until another process publishes them"');
+    } finally {
+      for (const { child } of [admin, outboxOnly]) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    }
+
+    const inCluster = start('slash-command', {
+      EVENTS_OUTBOX_ONLY: 'true',
+      KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      AUTH_DISABLED: 'false',
+      AUTH_OIDC_ISSUER: 'http://127.0.0.1:1/issuer',
+      AUTH_OIDC_SUBJECTS: 'system:serviceaccount:coffeebuddy:rehearsal-source',
+    });
+    const [inClusterCode] = await once(inCluster.child, 'exit');
+    expect(inClusterCode).toBe(1);
+    expect(inCluster.output()).toContain('slash-command: EVENTS_OUTBOX_ONLY=true is refused in a cluster (KUBERNETES_SERVICE_HOST is set)');
   });
 });

@@ -183,11 +183,15 @@ describe('dead letters from the dead-letter topic, parked by admin', () => {
     it('parks a signed delivery once, as a KafkaSource redelivering it would see', async () => {
       const { event, headers, body } = letterRequest();
       const token = await stack.eventHeaders(admin.name);
+      // What CoffeeBuddyEventsDeadLettered counts: once per dead letter, not per delivery.
+      const counted = async () => (await stack.metrics.eventsDeadLetteredTotal.get()).values.find((value) => value.labels.consumer === 'close-run')?.value ?? 0;
+      const before = await counted();
       const first = await post({ ...headers, ...token }, body);
       expect(first.status).toBe(200);
       expect(await first.json()).toEqual({ status: 'parked' });
       const again = await post({ ...headers, ...token }, body);
       expect(await again.json()).toEqual({ status: 'duplicate' });
+      expect((await counted()) - before).toBe(1);
       const rows = await stack.db.sql`select consumer, status_code, error, attempts from dead_letter_events where event_id = ${event.id}`;
       // 503 is retried: the default policy's attempts.
       expect(rows).toEqual([{ consumer: 'close-run', statusCode: 503, error: 'upstream connect error', attempts: 6 }]);

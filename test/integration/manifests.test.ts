@@ -7,6 +7,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
@@ -14,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { registry } from '../../functions/registry.ts';
-import { kafkaCombinationProblems, kafkaConfigShape, resolveFileVariables } from '../../shared/config.ts';
+import { databaseTlsConfigShape, databaseTlsProblems, kafkaCombinationProblems, kafkaConfigShape, resolveFileVariables } from '../../shared/config.ts';
 import { deadLetterRetryPolicy, defaultRetryPolicy } from '../../shared/events/delivery.ts';
 import { topicKeyFor, topicName } from '../../shared/events/topics.ts';
 import { deadLetterPath, deadLetterSourceName, eventPath, tickPath, type AnyFunction } from '../../shared/function.ts';
@@ -115,6 +116,7 @@ const coreModels: Record<string, (doc: Doc) => { validate(): void }> = {
   'networking.k8s.io/v1/Ingress': (doc) => new Ingress(doc as never),
   'networking.k8s.io/v1/NetworkPolicy': (doc) => new NetworkPolicy(doc as never),
   'batch/v1/Job': (doc) => new Job(doc as never),
+  'policy/v1/PodDisruptionBudget': (doc) => new PodDisruptionBudget(doc as never),
 };
 
 /** Problems with one object: schema errors of its kind, or an unknown kind. */
@@ -165,6 +167,14 @@ const variants: [string, ManifestOptions][] = [
   ['production defaults (Vault, SASL + TLS)', defaultManifestOptions],
   ['Secret volumes instead of Vault', { ...defaultManifestOptions, secrets: { ...defaultManifestOptions.secrets, delivery: 'secret-volume' } }],
   ['Kafka without SASL or TLS', { ...defaultManifestOptions, kafka: { ...defaultManifestOptions.kafka, sasl: null, tls: false } }],
+  [
+    'Slack through the corporate proxy, Postgres encrypted without a CA',
+    {
+      ...defaultManifestOptions,
+      outboundProxy: { url: 'http://proxy.example.internal:3128', noProxy: '.svc,.cluster.local' },
+      database: { sslMode: 'require', ca: false },
+    },
+  ],
 ];
 
 const committed = generateManifests(registry, defaultManifestOptions);
@@ -201,6 +211,7 @@ describe('deployment manifests (npm run manifests)', () => {
           'PodMonitor',
           'PrometheusRule',
           'NetworkPolicy',
+          'PodDisruptionBudget',
         ]),
       );
     });
@@ -209,6 +220,8 @@ describe('deployment manifests (npm run manifests)', () => {
       const files = generateManifests(registry, options);
       const common = envFile(files.get('knative/config/common.env')!);
       const kafka = envFile(files.get('knative/config/kafka.env')!);
+      expect(common.DATABASE_SSL_MODE).toBe(options.database.sslMode);
+      expect([common.HTTPS_PROXY, common.NO_PROXY]).toEqual([options.outboundProxy?.url, options.outboundProxy?.noProxy]);
       const platform = new Set(['FUNCTION', 'NODE_EXTRA_CA_CERTS']);
       const readByAny = new Set(registry.flatMap((fn) => Object.keys(configSchemaFor([fn]).shape)));
       for (const fn of registry) {
@@ -235,20 +248,22 @@ describe('deployment manifests (npm run manifests)', () => {
         // Secret files stand in for what Vault or the Secret would write.
         const secret = (path: string) => (path.endsWith('.crt') ? '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' : `secret from ${path}`);
         const { env: resolved, problems } = resolveFileVariables(env, names, secret);
-        expect([...problems, ...kafkaCombinationProblems(resolved)], fn.name).toEqual([]);
+        expect([...problems, ...kafkaCombinationProblems(resolved), ...databaseTlsProblems(resolved)], fn.name).toEqual([]);
         const parsed = schema.safeParse(resolved);
         expect(parsed.success ? [] : parsed.error.issues, fn.name).toEqual([]);
       }
-      // The setup job: scripts/create-topics.ts reads the Kafka variables, migrate the database URL.
+      // The setup job: scripts/create-topics.ts reads the Kafka variables, migrate the database URL and its TLS.
       const job = variantDocs.find((doc) => doc.kind === 'Job')!.spec.template.spec.containers[0];
-      const jobEnv = { ...kafka, ...Object.fromEntries(job.env.map((e: { name: string; value: string }) => [e.name, e.value])) };
-      const kafkaNames = Object.keys(kafkaConfigShape);
-      const { env: jobResolved, problems: jobProblems } = resolveFileVariables(jobEnv, [...kafkaNames, 'DATABASE_URL'], (path) =>
+      expect(job.envFrom).toEqual([{ configMapRef: { name: 'coffeebuddy-config' } }, { configMapRef: { name: 'coffeebuddy-kafka-config' } }]);
+      const jobEnv = { ...common, ...kafka, ...Object.fromEntries(job.env.map((e: { name: string; value: string }) => [e.name, e.value])) };
+      const jobNames = [...Object.keys(kafkaConfigShape), ...Object.keys(databaseTlsConfigShape), 'DATABASE_URL'];
+      const { env: jobResolved, problems: jobProblems } = resolveFileVariables(jobEnv, jobNames, (path) =>
         path.endsWith('.crt') ? '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' : 'secret',
       );
-      expect([...jobProblems, ...kafkaCombinationProblems(jobResolved)]).toEqual([]);
+      expect([...jobProblems, ...kafkaCombinationProblems(jobResolved), ...databaseTlsProblems(jobResolved)]).toEqual([]);
       expect(jobResolved.DATABASE_URL).toBeDefined();
-      expect(z.object(kafkaConfigShape).safeParse(jobResolved).success).toBe(true);
+      expect(z.object({ ...kafkaConfigShape, ...databaseTlsConfigShape }).safeParse(jobResolved).success).toBe(true);
+      expect(jobResolved).toMatchObject({ DATABASE_SSL_MODE: options.database.sslMode });
     });
   });
 
@@ -513,14 +528,65 @@ describe('deployment manifests (npm run manifests)', () => {
     expect([...committed.keys()].filter((path) => path.startsWith('vault/')).length).toBe(registry.length + 1);
   });
 
-  it('the Slack functions keep an instance warm and the event consumers scale to zero; probes use the container port', () => {
+  it('the Slack functions keep two instances warm and the event consumers scale to zero; probes use the container port', () => {
     for (const fn of registry) {
       const template = kserviceOf(fn).spec.template;
-      expect(template.metadata.annotations['autoscaling.knative.dev/min-scale'], fn.name).toBe(servesSlack(fn) ? '1' : '0');
+      expect(template.metadata.annotations['autoscaling.knative.dev/min-scale'], fn.name).toBe(servesSlack(fn) ? '2' : '0');
       const [container] = template.spec.containers;
       expect(container.ports).toEqual([{ name: 'http1', containerPort: 8080 }]);
       expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 8080 });
       expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 8080 });
+    }
+  });
+
+  it('the Slack functions survive a node drain: a PodDisruptionBudget each, their instances spread over nodes', () => {
+    const slackFunctions = registry.filter(servesSlack);
+    const budgets = docs.filter((doc) => doc.kind === 'PodDisruptionBudget');
+    expect(budgets.map((budget) => budget.metadata.name).sort()).toEqual(slackFunctions.map((fn) => fn.name).sort());
+    for (const fn of slackFunctions) {
+      const template = kserviceOf(fn).spec.template;
+      const warm = Number(template.metadata.annotations['autoscaling.knative.dev/min-scale']);
+      const budget = find('PodDisruptionBudget', fn.name)!;
+      // A drain evicts only while another warm instance stays up.
+      expect(budget.spec.minAvailable, fn.name).toBeGreaterThanOrEqual(1);
+      expect(budget.spec.minAvailable, fn.name).toBeLessThan(warm);
+      // The label Knative puts on every pod of the KService's revisions.
+      const pods = { matchLabels: { 'serving.knative.dev/service': fn.name } };
+      expect(budget.spec.selector).toEqual(pods);
+      expect(template.spec.topologySpreadConstraints).toEqual([
+        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: pods },
+      ]);
+    }
+    for (const fn of registry.filter((each) => !servesSlack(each)))
+      expect(kserviceOf(fn).spec.template.spec.topologySpreadConstraints, fn.name).toBeUndefined();
+  });
+
+  it("every function's pods are scraped: the PodMonitor's labels, app=coffeebuddy and prometheus.io annotations on the port of /metrics", () => {
+    const monitor = find('PodMonitor', 'coffeebuddy')!;
+    for (const fn of registry) {
+      const template = kserviceOf(fn).spec.template;
+      expect(template.metadata.labels, fn.name).toMatchObject({ ...monitor.spec.selector.matchLabels, app: 'coffeebuddy', 'app.kubernetes.io/name': fn.name });
+      expect(template.metadata.annotations, fn.name).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(template.spec.containers[0].ports[0].containerPort),
+        'prometheus.io/path': '/metrics',
+      });
+    }
+    // Prometheus names a pod label as a series label with every character outside [a-zA-Z0-9_] made `_`.
+    expect(monitor.spec.podTargetLabels.map((label: string) => label.replace(/[^a-zA-Z0-9_]/g, '_'))).toEqual(['app_kubernetes_io_name']);
+    const down = find('PrometheusRule', 'coffeebuddy')!.spec.groups[0].rules.find((rule: any) => rule.alert === 'CoffeeBuddyFunctionDown');
+    for (const fn of registry.filter(servesSlack))
+      expect(down.expr).toContain(`absent(up{job="coffeebuddy/coffeebuddy", app_kubernetes_io_name="${fn.name}"} == 1)`);
+  });
+
+  it('every alert links its runbook: the section of README named after it', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const sections = new Set(readme.split('\n').flatMap((line) => (/^#### (\S+)$/.exec(line) ? [line.slice(5)] : [])));
+    const rules = find('PrometheusRule', 'coffeebuddy')!.spec.groups.flatMap((group: any) => group.rules);
+    expect(rules.length).toBeGreaterThan(10);
+    for (const rule of rules) {
+      expect(sections, rule.alert).toContain(rule.alert);
+      expect(rule.annotations.runbook_url).toBe(`${defaultManifestOptions.runbookBaseUrl}#${rule.alert.toLowerCase()}`);
     }
   });
 

@@ -70,6 +70,8 @@ describe('two instances of a function against one database', () => {
       AUTH_OIDC_SUBJECTS: localSenderSubject,
       // Only the requests a test sends race: no sweep of its own in either process.
       SWEEP_INTERVAL_MS: '0',
+      // The test's own relay publishes what the two wrote (eventsAbout).
+      EVENTS_OUTBOX_ONLY: 'true',
       LOG_LEVEL: 'warn',
       ...extra,
     };

@@ -5,7 +5,8 @@
  * per KafkaSource and PingSource, and Kong's routes as the only way in from outside.
  *
  * What a cluster would provide is swapped for a local equivalent, and only that (each named in
- * `clusterAddresses` or the secret files below): the broker, Postgres, the OIDC issuer, Slack's
+ * `clusterAddresses` or the secret files below): the broker, Postgres (a TLS-only server of the
+ * rehearsal's own, its CA in the secret file), the OIDC issuer, Slack's
  * Web API and hooks (the emulator), and a port per pod. Anything else that still names a cluster address
  * fails the rehearsal, so a new dependency in the manifests cannot be silently skipped.
  */
@@ -26,7 +27,7 @@ import { createLogger } from '../../shared/logging.ts';
 import { startSlackEmulator, type EmulatedUser, type SlackEmulator } from '../../shared/slack/emulator.ts';
 import type { SaslListeners } from '../../shared/testing/kafka-broker.ts';
 import { slackHeaders } from '../../shared/testing/slack-requests.ts';
-import { adminDatabaseUrl } from '../../shared/testing/test-db.ts';
+import { startTlsPostgres } from '../support/tls-postgres.ts';
 import { containerEnv, readImageStage, renderCluster, type Cluster, type Container } from './cluster.ts';
 import { startKong, type KongStandIn } from './kong.ts';
 import { startKafkaSource, startPingSource, type Delivery, type RunningPingSource, type RunningSource, type SourceContext } from './sources.ts';
@@ -131,15 +132,16 @@ export async function startRehearsal(options: {
 
     const suffix = randomBytes(4).toString('hex');
     const topicPrefix = `rehearsal-${suffix}.`;
-    const database = `coffeebuddy_rehearsal_${suffix}`;
-    const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => undefined });
-    await admin.unsafe(`create database ${database}`);
-    cleanups.push(async () => {
-      await admin.unsafe(`drop database if exists ${database} with (force)`);
-      await admin.end({ timeout: 5 });
-    });
-    const databaseUrl = Object.assign(new URL(adminDatabaseUrl()), { pathname: `/${database}` }).toString();
-    const sql = postgres(databaseUrl, { max: 2, onnotice: () => undefined });
+    const databaseName = `coffeebuddy_rehearsal_${suffix}`;
+    // The on-prem database speaks TLS only, and the pods check its certificate against its CA
+    // (DATABASE_SSL_MODE=verify-full in the ConfigMap, the CA where Vault's agent writes it).
+    const database = await startTlsPostgres();
+    cleanups.push(() => database.close());
+    const admin = postgres(database.url, { max: 1, ssl: 'require', onnotice: () => undefined });
+    await admin.unsafe(`create database ${databaseName}`);
+    cleanups.push(() => admin.end({ timeout: 5 }));
+    const databaseUrl = Object.assign(new URL(database.url), { pathname: `/${databaseName}` }).toString();
+    const sql = postgres(databaseUrl, { max: 2, ssl: 'require', onnotice: () => undefined });
     cleanups.push(() => sql.end({ timeout: 5 }));
 
     const issuer = await startLocalIssuer();
@@ -154,6 +156,7 @@ export async function startRehearsal(options: {
     const ca = await readFile(options.kafka.caFile, 'utf8');
     const secretContents: Record<string, string> = {
       'database-url': databaseUrl,
+      'database-ca.crt': database.ca,
       'slack-bot-token': 'xoxb-rehearsal',
       'slack-signing-secret': signingSecret,
       'kafka-sasl-password': options.kafka.password,
