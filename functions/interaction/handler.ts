@@ -1,8 +1,6 @@
 import { adminDisableCancelAction, adminResetConfirmAction, adminSettingsCallbackId } from '../../shared/domain/admin-views.ts';
 import { runActions } from '../../shared/domain/run-message.ts';
-import { handleAdminSubmission, handleDisableCancelRun, handleResetConfirm } from './admin.ts';
 import { forgetMeConfirmAction } from '../../shared/domain/forget-me.ts';
-import { handleForgetMeConfirm } from './forget-me.ts';
 import type { OrderSpec } from '../../shared/domain/orders.ts';
 import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission, type OrderModalMetadata } from './modal.ts';
 import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
@@ -94,6 +92,13 @@ const withdrawOrderButton: OrderAction = async (run, actor, _payload, deps, tell
 /** Withdraw on a run closed meanwhile: the order stands, and the runner is who can leave it out. */
 const withdrawTooLate = "This run is closed, so orders can't be withdrawn any more. If you don't want yours, tell the runner.";
 
+/** Admin's and forget-me's screens are rare: their code loads on first use, out of every cold start. */
+const adminButton =
+  (name: 'handleResetConfirm' | 'handleDisableCancelRun'): ActionHandler =>
+  async (payload, deps, tell) =>
+    (await import('./admin.ts'))[name](payload, deps, tell);
+const forgetMeButton: ActionHandler = async (payload, deps, tell) => (await import('./forget-me.ts')).handleForgetMeConfirm(payload, deps, tell);
+
 /** The "Did you mean …?" buttons run /coffee's own code, loaded on their first click so it stays out of every cold start. */
 const suggestionButton: ActionHandler = async (payload, deps, tell) => (await import('./suggestion-actions.ts')).handleSuggestionAction(payload, deps, tell);
 
@@ -155,7 +160,7 @@ async function placeAndConfirm(run: ChannelRun, actor: Actor, order: OrderSpec, 
 /** Every modal CoffeeBuddy answers, by `callback_id`: adding a modal is adding an entry here. */
 const viewHandlers: Readonly<Record<string, (payload: ViewSubmissionPayload, deps: InteractionDeps) => Promise<ViewSubmissionResponse>>> = {
   [orderModalCallbackId]: handleOrderSubmission,
-  [adminSettingsCallbackId]: handleAdminSubmission,
+  [adminSettingsCallbackId]: async (payload, deps) => (await import('./admin.ts')).handleAdminSubmission(payload, deps),
 };
 
 /** A modal submitted, routed by its callback id: its answer to Slack (field errors, an updated view, or close). */
@@ -220,9 +225,9 @@ const actionHandlers: Readonly<Record<string, ActionHandler>> = {
   [runActions.markDone]: handleRunnerAction,
   [runActions.cannotGo]: handleRunnerAction,
   [runActions.takeRun]: handleTakeRun,
-  [adminResetConfirmAction]: handleResetConfirm,
-  [adminDisableCancelAction]: handleDisableCancelRun,
-  [forgetMeConfirmAction]: handleForgetMeConfirm,
+  [adminResetConfirmAction]: adminButton('handleResetConfirm'),
+  [adminDisableCancelAction]: adminButton('handleDisableCancelRun'),
+  [forgetMeConfirmAction]: forgetMeButton,
   [suggestionActions.runCommand]: suggestionButton,
   [suggestionActions.startRun]: suggestionButton,
   ...Object.fromEntries([...Object.values(ratingActions), ...Object.keys(thumbActions)].map((actionId) => [actionId, handleRatingAction])),
