@@ -242,6 +242,19 @@ export const reminderDefaultsShape = {
   LAST_CALL_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
 };
 
+/**
+ * A channel's fairness window until its admins set their own: fairness-assign picks by it, the run
+ * message, `/coffee help`, `/coffee stats` and the admin screens say it. The range is the one
+ * admins choose from (`ADMIN_MAX_FAIRNESS_WINDOW_RUNS` at most 100).
+ */
+export const fairnessDefaultsShape = {
+  /** Runs served within this many recent runs count against a person when choosing the runner. */
+  FAIRNESS_WINDOW_RUNS: z.coerce.number().int().min(1).max(100).default(5),
+};
+
+/** The fairness window default, as loaded. */
+export type FairnessDefaults = z.infer<z.ZodObject<typeof fairnessDefaultsShape>>;
+
 /** Variables of functions that call Slack. */
 export const slackConfigShape = {
   SLACK_BOT_TOKEN: z.string().min(1),
