@@ -1,5 +1,6 @@
 import { channelEvent } from '../events/cloud-event.ts';
 import { z } from 'zod';
+import { adminMaxFairnessWindowRuns } from '../config.ts';
 import type { Pool } from '../db/client.ts';
 import type { Emit } from '../events/outbox.ts';
 import type { SlackPort } from '../slack/port.ts';
@@ -26,7 +27,7 @@ export interface ChannelSettings {
 /** The ranges admins may choose from, set per deployment (env). */
 export const adminBoundsShape = {
   ADMIN_MAX_REMINDER_OFFSET_MINUTES: z.coerce.number().int().min(0).max(120).default(60),
-  ADMIN_MAX_FAIRNESS_WINDOW_RUNS: z.coerce.number().int().min(1).max(100).default(50),
+  ADMIN_MAX_FAIRNESS_WINDOW_RUNS: adminMaxFairnessWindowRuns,
   ADMIN_MAX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
 };
 export type AdminBounds = { [K in keyof typeof adminBoundsShape]: number };
