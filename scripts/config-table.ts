@@ -154,6 +154,10 @@ export const variableDocs: Record<string, VariableDoc> = {
   LAST_CALL_MINUTES: {
     meaning: 'How long before a scheduled close the last call goes out, for channels that set none (the admin screens show it as their default)',
   },
+  FAIRNESS_WINDOW_RUNS: {
+    meaning:
+      'The fairness window (runs served among the last this-many count against a person when the runner is chosen), for channels that set none (at most `ADMIN_MAX_FAIRNESS_WINDOW_RUNS`); the run message, `/coffee help`, `/coffee stats` and the admin screens show it',
+  },
   OUTBOX_RETENTION_DAYS: {
     meaning: 'Published outbox rows are deleted by the daily retention tick (03:17 UTC) after this many days; unpublished ones never',
   },

@@ -103,6 +103,16 @@ describe('configuration', () => {
     );
   });
 
+  it("takes a default fairness window an admin could choose, and names the admins' maximum when it is larger", () => {
+    expect(loadFunctionsConfig(slash, valid).FAIRNESS_WINDOW_RUNS).toBe(5);
+    expect(loadFunctionsConfig(slash, { ...valid, FAIRNESS_WINDOW_RUNS: '50' }).FAIRNESS_WINDOW_RUNS).toBe(50);
+    expect(() => loadFunctionsConfig(slash, { ...valid, FAIRNESS_WINDOW_RUNS: '60' })).toThrowError(
+      'FAIRNESS_WINDOW_RUNS: must be at most ADMIN_MAX_FAIRNESS_WINDOW_RUNS (50), the largest window a channel admin may set',
+    );
+    expect(loadFunctionsConfig(slash, { ...valid, FAIRNESS_WINDOW_RUNS: '60', ADMIN_MAX_FAIRNESS_WINDOW_RUNS: '80' }).FAIRNESS_WINDOW_RUNS).toBe(60);
+    expect(() => loadFunctionsConfig(slash, { ...valid, FAIRNESS_WINDOW_RUNS: '0' })).toThrowError(/FAIRNESS_WINDOW_RUNS: Too small/);
+  });
+
   it('takes the proxy for Slack calls, blank meaning none', () => {
     const config = loadFunctionsConfig(slash, { ...valid, HTTPS_PROXY: 'http://proxy.example.internal:3128', NO_PROXY: '.example.internal', HTTP_PROXY: '' });
     expect(config).toMatchObject({ HTTPS_PROXY: 'http://proxy.example.internal:3128', NO_PROXY: '.example.internal' });

@@ -128,6 +128,7 @@ export function kafkaCombinationProblems(env: Record<string, string | undefined>
 const combinationChecks: Record<string, (env: Record<string, string | undefined>) => string[]> = {
   KAFKA_SASL_MECHANISM: kafkaCombinationProblems,
   DATABASE_SSL_MODE: databaseTlsProblems,
+  ADMIN_MAX_FAIRNESS_WINDOW_RUNS: fairnessWindowProblems,
 };
 
 /** How the Postgres connection is encrypted and checked, as libpq's `sslmode` names it. */
@@ -241,6 +242,34 @@ export const reminderDefaultsShape = {
   /** A last call goes to the run's thread this long before a scheduled close. */
   LAST_CALL_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
 };
+
+/**
+ * A channel's fairness window until its admins set their own: fairness-assign picks by it, the run
+ * message, `/coffee help`, `/coffee stats` and the admin screens say it. The range is the one
+ * admins choose from (`ADMIN_MAX_FAIRNESS_WINDOW_RUNS` at most 100).
+ */
+export const fairnessDefaultsShape = {
+  /** Runs served within this many recent runs count against a person when choosing the runner. */
+  FAIRNESS_WINDOW_RUNS: z.coerce.number().int().min(1).max(100).default(5),
+};
+
+/** The fairness window default, as loaded. */
+export type FairnessDefaults = z.infer<z.ZodObject<typeof fairnessDefaultsShape>>;
+
+/** The largest fairness window a channel admin may set (`/coffee admin window`, the settings form). */
+export const adminMaxFairnessWindowRuns = z.coerce.number().int().min(1).max(100).default(50);
+
+/**
+ * Where admins set the window (slash-command, interaction), the default must be one they could
+ * choose: the settings form shows it in a number input that stops at their maximum.
+ */
+export function fairnessWindowProblems(env: Record<string, string | undefined>): string[] {
+  const window = fairnessDefaultsShape.FAIRNESS_WINDOW_RUNS.safeParse(env.FAIRNESS_WINDOW_RUNS);
+  const max = adminMaxFairnessWindowRuns.safeParse(env.ADMIN_MAX_FAIRNESS_WINDOW_RUNS);
+  // A value that is not a number in range is reported by the schema.
+  if (!window.success || !max.success || window.data <= max.data) return [];
+  return [`FAIRNESS_WINDOW_RUNS: must be at most ADMIN_MAX_FAIRNESS_WINDOW_RUNS (${max.data}), the largest window a channel admin may set`];
+}
 
 /** Variables of functions that call Slack. */
 export const slackConfigShape = {

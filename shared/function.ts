@@ -90,7 +90,7 @@ export interface FunctionDescriptor<C> {
   /** CloudEvent types it publishes through the outbox. */
   publishes: readonly EventType[];
   /** Slack effects it carries out (beyond its events' own), by kind. */
-  effects?: Readonly<Record<string, EffectExecutor>>;
+  effects?: Readonly<Record<string, EffectExecutor<C>>>;
   /** Scheduled work (each becomes a PingSource and a tick route). */
   timers?: readonly FunctionTimer<C>[];
   /**

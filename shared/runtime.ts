@@ -121,7 +121,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ? createOutboxRelay({ sql: options.sql, transport: options.transport, log: options.log, metrics: options.metrics, now: options.now })
     : null;
   const executors: Record<string, EffectExecutor> = {};
-  const effectDeps = { sql: options.sql, slack: options.effectSlack, log: options.log, metrics: options.metrics, now: options.now };
+  const effectDeps = { sql: options.sql, slack: options.effectSlack, log: options.log, metrics: options.metrics, now: options.now, config: options.config };
   const worker = createEffectWorker({
     sql: options.sql,
     executors,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fairnessDefaultsShape } from '../../shared/config.ts';
 import { defineFunction } from '../../shared/function.ts';
 import { runSyncRunMessage, syncRunMessageKind } from '../../shared/domain/run-message-effect.ts';
 import { stuckNoticeKind } from '../../shared/events/stuck-runs.ts';
@@ -12,7 +13,8 @@ import { announceCanceled, announceRunner, handleCloseRequested, showCompleted }
 export const closeRun = defineFunction({
   name: 'close-run',
   description: 'Freezes orders, posts the channel summary and the runner DM, keeps the run message true',
-  config: z.object({}),
+  // The run message says the fairness window.
+  config: z.object(fairnessDefaultsShape),
   usesSlack: true,
   routes: [],
   consumes: {

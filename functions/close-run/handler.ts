@@ -5,12 +5,13 @@ import type { Sql } from '../../shared/db/client.ts';
 import { findPosted, postOnce } from '../../shared/effects/slack-posts.ts';
 import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
+import type { FairnessDefaults } from '../../shared/config.ts';
 import type { TxDeps } from '../../shared/events/consumer.ts';
 import { canceledNotice, doneDm, doneNotice, releasedDm, runnerDm, summaryMessage } from './messages.ts';
 import { closeOpenRun, postedReminders } from './queries.ts';
 import { feedbackPrompt } from '../../shared/domain/feedback-prompt.ts';
 
-export type CloseRunDeps = FunctionDeps<Record<string, never>>;
+export type CloseRunDeps = FunctionDeps<FairnessDefaults>;
 
 /**
  * run.close_requested → freeze the orders (run `closed`) and emit run.closed with the participants.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fairnessDefaultsShape } from '../../shared/config.ts';
 import { defineFunction } from '../../shared/function.ts';
 import { handleRunClosed, handleRunnerDeclined } from './handler.ts';
 
@@ -6,7 +7,7 @@ import { handleRunClosed, handleRunnerDeclined } from './handler.ts';
 export const fairnessAssign = defineFunction({
   name: 'fairness-assign',
   description: 'Chooses the runner by the fairness rule and explains the choice',
-  config: z.object({}),
+  config: z.object(fairnessDefaultsShape),
   usesSlack: false,
   routes: [],
   consumes: {

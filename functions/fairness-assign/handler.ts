@@ -1,12 +1,13 @@
 import { runEvent, type CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import type { Sql } from '../../shared/db/client.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
+import type { FairnessDefaults } from '../../shared/config.ts';
 import type { TxDeps } from '../../shared/events/consumer.ts';
 import { isForgotten } from '../../shared/domain/forgotten.ts';
 import { chooseRunner, shareHorizonRuns } from './fairness.ts';
 import { lockAssignmentContext, servedHistory, setRunner, withAttendance } from './queries.ts';
 
-export type FairnessDeps = FunctionDeps<Record<string, never>>;
+export type FairnessDeps = FunctionDeps<FairnessDefaults>;
 
 /**
  * Choose the runner for a run and emit runner.assigned. Used on run.closed (first pick) and on
@@ -17,7 +18,7 @@ async function assign(tx: Sql, deps: TxDeps<FairnessDeps>, args: { runId: string
   // Who is away is asked at the moment of choosing: right after close for the first pick, and
   // now for a re-pick after "I can't go" (someone back since close can be picked then).
   const at = deps.now();
-  const context = await lockAssignmentContext(tx, args.runId, at);
+  const context = await lockAssignmentContext(tx, args.runId, at, deps.config.FAIRNESS_WINDOW_RUNS);
   if (context?.status !== 'closed') {
     deps.log.info('run is not closed; no runner to choose', { runId: args.runId, status: context?.status });
     return;

@@ -64,16 +64,17 @@ export interface AssignmentContext extends Pick<RunRow, 'status' | 'runnerSlackU
 }
 
 /**
- * The run being assigned, locked: its participants, volunteers (in click order), decliners, and
- * the participants who are away at `at` (open-ended, or until a later instant).
+ * The run being assigned, locked: its participants, volunteers (in click order), decliners, the
+ * participants who are away at `at` (open-ended, or until a later instant), and the channel's
+ * window (the deployment's `defaultWindowRuns` unless its admins set one).
  */
-export async function lockAssignmentContext(sql: Sql, runId: string, at: Date): Promise<AssignmentContext | undefined> {
+export async function lockAssignmentContext(sql: Sql, runId: string, at: Date, defaultWindowRuns: number): Promise<AssignmentContext | undefined> {
   // The runner is read by a subquery, not a join. A delivery that waited for this lock while another
   // pod assigned the run re-reads the run row as that pod left it, but READ COMMITTED's re-check
   // keeps the joined rows it found before waiting: a joined runner still read as none, and the run
   // got a second runner.assigned (test/integration/two-instances.test.ts).
   const [run] = await sql<(Pick<RunRow, 'status' | 'runnerSlackUserId'> & { windowRuns: number })[]>`
-    select r.status, (select slack_user_id from users where id = r.runner_id) as runner_slack_user_id, c.fairness_window_runs as window_runs
+    select r.status, (select slack_user_id from users where id = r.runner_id) as runner_slack_user_id, coalesce(c.fairness_window_runs, ${defaultWindowRuns}::int) as window_runs
     from runs r join channels c on c.id = r.channel_id
     where r.id = ${runId}
     for update of r

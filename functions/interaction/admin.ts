@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { adminResetConfirmAction, disableOpenRunPrompt, parseAdminSubmission, type AdminViewState } from '../../shared/domain/admin-views.ts';
 import { changeChannelSettings, describeSettings, requestChannelReset, whoMayAdministerByName } from '../../shared/domain/channel-admin.ts';
-import { describeChange } from '../../shared/domain/admin-log.ts';
+import { describeChange, settingDefaults } from '../../shared/domain/admin-log.ts';
 import { listed } from '../../shared/text.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
@@ -16,7 +16,7 @@ export async function handleAdminSubmission(payload: ViewSubmissionPayload, deps
   } catch {
     return { response_action: 'errors', errors: { switches: 'This settings form is out of date. Run `/coffee admin` again.' } };
   }
-  const defaults = { reminderOffsetMinutes: deps.config.REMINDER_OFFSET_MINUTES, lastCallMinutes: deps.config.LAST_CALL_MINUTES };
+  const defaults = settingDefaults(deps.config);
   const parsed = parseAdminSubmission(payload.view.state.values as AdminViewState, deps.config, defaults);
   if (!parsed.ok) return { response_action: 'errors', errors: parsed.errors };
   const outcome = await changeChannelSettings({

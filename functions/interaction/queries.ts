@@ -13,7 +13,8 @@ export interface ChannelRun extends RunRow {
   note: string;
   messageChannel: string | null;
   messageTs: string | null;
-  fairnessWindowRuns: number;
+  /** The channel's own fairness window; null: the deployment's. */
+  fairnessWindowRuns: number | null;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { View } from '@slack/types';
 import { z } from 'zod';
-import { reminderDefaultsShape, slackAckDeadlineMs, slackIngressConfigShape } from '../../shared/config.ts';
+import { fairnessDefaultsShape, reminderDefaultsShape, slackAckDeadlineMs, slackIngressConfigShape } from '../../shared/config.ts';
 import { adminBoundsShape } from '../../shared/domain/channel-admin.ts';
 import { slackId, slackText } from '../../shared/slack/fields.ts';
 import { isStorableText } from '../../shared/text.ts';
@@ -13,6 +13,7 @@ export const interactionConfig = z.object({
   DEFAULT_TIME_ZONE: slackIngressConfigShape.DEFAULT_TIME_ZONE,
   SLACK_ACK_DEADLINE_MS: slackAckDeadlineMs,
   ...reminderDefaultsShape,
+  ...fairnessDefaultsShape,
   ...adminBoundsShape,
 });
 export type InteractionConfig = z.infer<typeof interactionConfig>;

@@ -1,6 +1,6 @@
 import { isTriggerRefusal, SlackCallError } from '../../shared/slack/port.ts';
 import { membersNamed } from '../../shared/slack/names.ts';
-import { describeAdminAction, describeChange } from '../../shared/domain/admin-log.ts';
+import { describeAdminAction, describeChange, settingDefaults } from '../../shared/domain/admin-log.ts';
 import { listed } from '../../shared/text.ts';
 import { findChannelSettings, hasOpenRun, listAdminActions, recordAdminAction } from '../../shared/domain/channel-admin-queries.ts';
 import {
@@ -113,7 +113,7 @@ function parseChange(words: string[], deps: SlashCommandDeps): Parsed {
 export async function handleAdminCommand(command: SlashCommand, typedWords: string[], deps: SlashCommandDeps): Promise<EphemeralReply> {
   let words = typedWords;
   const [verb = ''] = words;
-  const defaults = { reminderOffsetMinutes: deps.config.REMINDER_OFFSET_MINUTES, lastCallMinutes: deps.config.LAST_CALL_MINUTES };
+  const defaults = settingDefaults(deps.config);
   const current = await findChannelSettings(deps.sql, command.channel_id);
   const settings = current ?? defaultChannelSettings;
   if (verb === '' || verb === 'show' || verb === 'help') {
@@ -171,7 +171,7 @@ export async function handleAdminCommand(command: SlashCommand, typedWords: stri
  * command and works once, so it opens in this request.
  */
 async function openSettings(command: SlashCommand, triggerId: string, settings: ChannelSettings, deps: SlashCommandDeps): Promise<EphemeralReply> {
-  const defaults = { reminderOffsetMinutes: deps.config.REMINDER_OFFSET_MINUTES, lastCallMinutes: deps.config.LAST_CALL_MINUTES };
+  const defaults = settingDefaults(deps.config);
   try {
     const standing = await standingOf(deps.slack, command.channel_id, command.user_id);
     const view = administers(settings, command.user_id, standing)
@@ -194,7 +194,7 @@ async function adminLog(command: SlashCommand, pageText: string, deps: SlashComm
   const pageSize = 15;
   const { entries, total } = await listAdminActions(deps.sql, command.channel_id, page, pageSize);
   if (entries.length === 0) return { text: page === 1 ? 'No admin actions here yet.' : `There is no page ${page}.` };
-  const defaults = { reminderOffsetMinutes: deps.config.REMINDER_OFFSET_MINUTES, lastCallMinutes: deps.config.LAST_CALL_MINUTES };
+  const defaults = settingDefaults(deps.config);
   const lines = entries.map((entry) => `• ${slackDateTime(entry.createdAt)}: ${describeAdminAction(entry, defaults)}`);
   const pages = Math.ceil(total / pageSize);
   return { text: [`*Admin log* (page ${page} of ${pages}, newest first)`, ...lines].join('\n') };

@@ -26,7 +26,6 @@ import type { EphemeralReply, SlashCommand, SlashCommandConfig } from './schema.
 
 export type SlashCommandDeps = FunctionDeps<SlashCommandConfig>;
 
-const defaultWindowRuns = 5;
 /** The slash commands the app declares (scripts/manifests/slack-app.ts). */
 export const coffeeCommand = '/coffee';
 /** Your last runs, in any channel: the same as `/coffee history me`. */
@@ -59,7 +58,7 @@ export async function handleSlashCommand(command: SlashCommand, deps: SlashComma
   const subcommand = text.split(/\s+/)[0]?.toLowerCase() ?? '';
   if (subcommand === 'help') {
     const channel = await findChannel(deps.sql, command.channel_id);
-    return helpReply(channel?.fairnessWindowRuns ?? defaultWindowRuns);
+    return helpReply(channel?.fairnessWindowRuns ?? deps.config.FAIRNESS_WINDOW_RUNS);
   }
   if (subcommand === 'admin')
     return handleAdminCommand(
@@ -90,7 +89,7 @@ export async function handleSlashCommand(command: SlashCommand, deps: SlashComma
   if (subcommand === 'stats') {
     return unlessDisabled(async () => {
       const channel = await findChannel(deps.sql, command.channel_id);
-      return statsReply(deps.sql, command.channel_id, channel?.fairnessWindowRuns ?? defaultWindowRuns);
+      return statsReply(deps.sql, command.channel_id, channel?.fairnessWindowRuns ?? deps.config.FAIRNESS_WINDOW_RUNS);
     });
   }
   // Only the first word, before any pickup time: `/coffee 10:30 reset the machine` is a run.
@@ -234,7 +233,7 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
         closesAt: parsed.closesAt,
         timeZone,
         note: parsed.note,
-        fairnessWindowRuns: created.fairnessWindowRuns,
+        fairnessWindowRuns: created.fairnessWindowRuns ?? deps.config.FAIRNESS_WINDOW_RUNS,
         orders: [],
         volunteerSlackUserIds: [],
       }),

@@ -6,7 +6,8 @@ import { outboxInsert, type PreparedOutboxRow } from '../../shared/events/outbox
 export interface ChannelRow {
   id: string;
   enabled: boolean;
-  fairnessWindowRuns: number;
+  /** Its own fairness window; null: the deployment's (`FAIRNESS_WINDOW_RUNS`). */
+  fairnessWindowRuns: number | null;
 }
 
 /** The channel's settings, if CoffeeBuddy has seen it before. */
@@ -97,7 +98,7 @@ export async function findStarter(sql: Sql, slackChannelId: string, slackUserId:
 export type StartRunResult =
   | { kind: 'disabled' }
   | { kind: 'already_open'; open: OpenRunRow }
-  | { kind: 'created'; runId: string; fairnessWindowRuns: number; effect: { id: string; generation: number } };
+  | { kind: 'created'; runId: string; fairnessWindowRuns: number | null; effect: { id: string; generation: number } };
 
 /**
  * Start a run in one statement (one round trip, atomic like a transaction): create or refresh the
@@ -124,7 +125,7 @@ export async function startRunStatement(
   const [row] = await sql<
     {
       enabled: boolean;
-      fairnessWindowRuns: number;
+      fairnessWindowRuns: number | null;
       runId: string | null;
       effectId: string | null;
       effectGeneration: number | null;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { reminderDefaultsShape, slackAckDeadlineMs, slackIngressConfigShape } from '../../shared/config.ts';
+import { fairnessDefaultsShape, reminderDefaultsShape, slackAckDeadlineMs, slackIngressConfigShape } from '../../shared/config.ts';
 import { adminBoundsShape } from '../../shared/domain/channel-admin.ts';
 import { slackId, slackText } from '../../shared/slack/fields.ts';
 import type { SlackMessage } from '../../shared/slack/port.ts';
@@ -10,6 +10,7 @@ import { textTooLongReply, unstorableTextReply } from './messages.ts';
 export const slashCommandConfig = z.object({
   ...slackIngressConfigShape,
   ...reminderDefaultsShape,
+  ...fairnessDefaultsShape,
   ...adminBoundsShape,
   SLACK_ACK_DEADLINE_MS: slackAckDeadlineMs,
 });

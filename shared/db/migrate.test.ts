@@ -98,4 +98,53 @@ describe('migrations on a real Postgres', () => {
       await before.drop();
     }
   });
+
+  it('0021 lets channels at the old default window of 5 follow FAIRNESS_WINDOW_RUNS, keeping a 5 an admin chose', async () => {
+    const before = await createTestDatabase({ migrated: false });
+    const dir = await mkdtemp(join(tmpdir(), 'migrations-'));
+    try {
+      for (const name of (await readdir(migrationsDir)).filter((file) => file < '0021')) await copyFile(join(migrationsDir, name), join(dir, name));
+      await migrate(before.sql, dir);
+      const channel = async (slackChannelId: string, window?: number) => {
+        const [row] = await before.sql<{ id: string }[]>`
+          insert into channels (slack_channel_id, slack_team_id) values (${slackChannelId}, 'T1') returning id`;
+        if (window !== undefined) await before.sql`update channels set fairness_window_runs = ${window} where id = ${row!.id}`;
+        return row!.id;
+      };
+      const logged = (channelId: string, slackChannelId: string, action: string, changes: Record<string, unknown>) =>
+        before.sql`
+          insert into channel_admin_actions (channel_id, slack_channel_id, actor_slack_user_id, action, changes)
+          values (${channelId}, ${slackChannelId}, 'UADMIN', ${action}, ${before.sql.json(changes as never)})`;
+      // Never set: the schema's 5.
+      await channel('CNEVER');
+      // Set to 8 and left there.
+      await logged(await channel('CEIGHT', 8), 'CEIGHT', 'window', { fairnessWindowRuns: { from: 5, to: 8 } });
+      // Set to 8, then back to 5 on purpose.
+      const chosen = await channel('CCHOSE');
+      await logged(chosen, 'CCHOSE', 'window', { fairnessWindowRuns: { from: 5, to: 8 } });
+      await logged(chosen, 'CCHOSE', 'settings', { enabled: { from: true, to: false }, fairnessWindowRuns: { from: 8, to: 5 } });
+      // Other settings changed, and someone refused a window change: the 5 is still the default's.
+      const other = await channel('COTHER');
+      await logged(other, 'COTHER', 'retention', { dataRetentionDays: { from: 90, to: 30 } });
+      await logged(other, 'COTHER', 'refused:window', {});
+
+      expect(await migrate(before.sql)).toContain('0021_fairness_window_default.sql');
+      const rows = await before.sql<{ slackChannelId: string; fairnessWindowRuns: number | null }[]>`
+        select slack_channel_id, fairness_window_runs from channels order by slack_channel_id`;
+      expect(rows).toEqual([
+        { slackChannelId: 'CCHOSE', fairnessWindowRuns: 5 },
+        { slackChannelId: 'CEIGHT', fairnessWindowRuns: 8 },
+        { slackChannelId: 'CNEVER', fairnessWindowRuns: null },
+        { slackChannelId: 'COTHER', fairnessWindowRuns: null },
+      ]);
+      // A channel seen from now on follows the deployment too; the range admins choose from still holds.
+      await channel('CNEW');
+      expect((await before.sql`select fairness_window_runs from channels where slack_channel_id = 'CNEW'`)[0]).toEqual({ fairnessWindowRuns: null });
+      const error = await before.sql`update channels set fairness_window_runs = 0 where slack_channel_id = 'CNEW'`.catch((e: unknown) => e);
+      expect((error as { constraint_name?: string }).constraint_name).toBe('channels_fairness_window_runs_check');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await before.drop();
+    }
+  });
 });

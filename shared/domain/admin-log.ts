@@ -5,6 +5,12 @@ import { listed } from '../text.ts';
 export interface SettingDefaults {
   reminderOffsetMinutes: number;
   lastCallMinutes: number;
+  fairnessWindowRuns: number;
+}
+
+/** The defaults as the deployment sets them (`REMINDER_OFFSET_MINUTES`, `LAST_CALL_MINUTES`, `FAIRNESS_WINDOW_RUNS`). */
+export function settingDefaults(config: { REMINDER_OFFSET_MINUTES: number; LAST_CALL_MINUTES: number; FAIRNESS_WINDOW_RUNS: number }): SettingDefaults {
+  return { reminderOffsetMinutes: config.REMINDER_OFFSET_MINUTES, lastCallMinutes: config.LAST_CALL_MINUTES, fairnessWindowRuns: config.FAIRNESS_WINDOW_RUNS };
 }
 
 /** One change as the audit trail stores it: the setting's value before and after. */
@@ -20,6 +26,7 @@ const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((
  */
 export function describeChange(field: string, change: RecordedChange, defaults: SettingDefaults): string {
   const minutes = (value: unknown, fallback: number) => (typeof value === 'number' ? `${value} min` : `not set, ${fallback} min by default`);
+  const runs = (value: unknown) => (typeof value === 'number' ? String(value) : `not set, ${defaults.fairnessWindowRuns} by default`);
   /** "set last call to 3 min before …", or back to the default when the new value is not set. */
   const setMinutes = (what: string, before: string, fallback: number) =>
     typeof change.to === 'number'
@@ -38,7 +45,9 @@ export function describeChange(field: string, change: RecordedChange, defaults: 
     case 'lastCallMinutes':
       return setMinutes('last call', 'before a scheduled close', defaults.lastCallMinutes);
     case 'fairnessWindowRuns':
-      return `set the fairness window to the last ${plural(Number(change.to), 'run', 'runs')} (was ${Number(change.from)})`;
+      return typeof change.to === 'number'
+        ? `set the fairness window to the last ${plural(change.to, 'run', 'runs')} (was ${runs(change.from)})`
+        : `set the fairness window back to the default, the last ${plural(defaults.fairnessWindowRuns, 'run', 'runs')} (was ${runs(change.from)})`;
     case 'dataRetentionDays':
       return `set data retention to ${plural(Number(change.to), 'day', 'days')} (was ${Number(change.from)})`;
     case 'adminSlackUserIds': {

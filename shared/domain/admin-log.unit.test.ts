@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeAdminAction, describeChange } from './admin-log.ts';
 
-const defaults = { reminderOffsetMinutes: 5, lastCallMinutes: 10 };
+const defaults = { reminderOffsetMinutes: 5, lastCallMinutes: 10, fairnessWindowRuns: 7 };
 
 describe('the admin log in words', () => {
   it('says each setting the way the settings screen names it, with units, and a default as not set', () => {
@@ -15,6 +15,10 @@ describe('the admin log in words', () => {
     );
     expect(describeChange('dataRetentionDays', { from: 90, to: 1 }, defaults)).toBe('set data retention to 1 day (was 90)');
     expect(describeChange('fairnessWindowRuns', { from: 5, to: 1 }, defaults)).toBe('set the fairness window to the last 1 run (was 5)');
+    expect(describeChange('fairnessWindowRuns', { from: null, to: 8 }, defaults)).toBe(
+      'set the fairness window to the last 8 runs (was not set, 7 by default)',
+    );
+    expect(describeChange('fairnessWindowRuns', { from: 8, to: null }, defaults)).toBe('set the fairness window back to the default, the last 7 runs (was 8)');
   });
 
   it('names who became an admin and who stopped being one', () => {

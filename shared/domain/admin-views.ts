@@ -1,5 +1,6 @@
 import type { InputBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { SlackMessage } from '../slack/port.ts';
+import type { SettingDefaults } from './admin-log.ts';
 import { openRunText, type ControlledRun } from './run-control.ts';
 import { describeSettings, numericSettings, outOfBounds, type AdminBounds, type ChannelSettings, type NumericSetting } from './channel-admin.ts';
 
@@ -52,12 +53,7 @@ const switches = {
 } as const;
 
 /** The settings modal, filled in with the channel's current values (Block Kit: ≤ 100 blocks, title ≤ 24 chars). */
-export function adminSettingsModal(args: {
-  slackChannelId: string;
-  settings: ChannelSettings;
-  defaults: { reminderOffsetMinutes: number; lastCallMinutes: number };
-  bounds: AdminBounds;
-}): ModalView {
+export function adminSettingsModal(args: { slackChannelId: string; settings: ChannelSettings; defaults: SettingDefaults; bounds: AdminBounds }): ModalView {
   const { settings } = args;
   const option = (value: keyof typeof switches): PlainTextOption => ({ text: { type: 'plain_text', text: switches[value] }, value });
   const on = (['enabled', 'reminders', 'lastcall'] as const).filter((key) =>
@@ -67,7 +63,7 @@ export function adminSettingsModal(args: {
   const values: Record<string, number> = {
     offset: settings.reminderOffsetMinutes ?? args.defaults.reminderOffsetMinutes,
     lastcall_minutes: settings.lastCallMinutes ?? args.defaults.lastCallMinutes,
-    window: settings.fairnessWindowRuns,
+    window: settings.fairnessWindowRuns ?? args.defaults.fairnessWindowRuns,
     retention: settings.dataRetentionDays,
   };
   const numberInput = (block: string): InputBlock => {
@@ -130,7 +126,7 @@ export function adminSettingsModal(args: {
 export function adminSettingsReadOnlyView(args: {
   slackChannelId: string;
   settings: ChannelSettings;
-  defaults: { reminderOffsetMinutes: number; lastCallMinutes: number };
+  defaults: SettingDefaults;
   /** Who may change them, in mrkdwn (`whoMayAdminister`). */
   who: string;
 }): ModalView {
@@ -154,7 +150,7 @@ export function adminSettingsReadOnlyView(args: {
 export function parseAdminSubmission(
   state: AdminViewState,
   bounds: AdminBounds,
-  defaults: { reminderOffsetMinutes: number; lastCallMinutes: number },
+  defaults: SettingDefaults,
 ): { ok: true; apply: (current: ChannelSettings) => ChannelSettings } | { ok: false; errors: Record<string, string> } {
   const checked = new Set((state.switches?.value?.selected_options ?? []).map((o) => o.value));
   const errors: Record<string, string> = {};
@@ -178,7 +174,7 @@ export function parseAdminSubmission(
       // A default left as shown stays "the default", so a later change of the default applies.
       reminderOffsetMinutes: keepDefault(current.reminderOffsetMinutes, numbers.reminderOffsetMinutes!, defaults.reminderOffsetMinutes),
       lastCallMinutes: keepDefault(current.lastCallMinutes, numbers.lastCallMinutes!, defaults.lastCallMinutes),
-      fairnessWindowRuns: numbers.fairnessWindowRuns ?? current.fairnessWindowRuns,
+      fairnessWindowRuns: keepDefault(current.fairnessWindowRuns, numbers.fairnessWindowRuns!, defaults.fairnessWindowRuns),
       dataRetentionDays: numbers.dataRetentionDays ?? current.dataRetentionDays,
       adminSlackUserIds: admins,
     }),

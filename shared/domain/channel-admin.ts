@@ -1,23 +1,25 @@
 import { channelEvent } from '../events/cloud-event.ts';
 import { z } from 'zod';
+import { adminMaxFairnessWindowRuns } from '../config.ts';
 import type { Pool } from '../db/client.ts';
 import type { Emit } from '../events/outbox.ts';
 import type { SlackPort } from '../slack/port.ts';
 import { mention } from '../slack/text.ts';
+import type { SettingDefaults } from './admin-log.ts';
 import { lockChannelSettings, recordAdminAction, saveChannelSettings } from './channel-admin-queries.ts';
 import { cancelRunIn, findOpenControlledRun, isWorkspaceAdmin, type ControlledRun } from './run-control.ts';
 
 /** What every `/coffee` form but help, admin and forget-me, and every button, answers in a disabled channel. */
 export const disabledText = 'CoffeeBuddy is disabled in this channel. A channel admin can turn it back on with `/coffee admin enable`.';
 
-/** A channel's settings (null offsets and minutes: the deployment's defaults). */
+/** A channel's settings (null offsets, minutes and window: the deployment's defaults). */
 export interface ChannelSettings {
   enabled: boolean;
   remindersEnabled: boolean;
   reminderOffsetMinutes: number | null;
   lastCallEnabled: boolean;
   lastCallMinutes: number | null;
-  fairnessWindowRuns: number;
+  fairnessWindowRuns: number | null;
   dataRetentionDays: number;
   adminSlackUserIds: string[];
 }
@@ -25,7 +27,7 @@ export interface ChannelSettings {
 /** The ranges admins may choose from, set per deployment (env). */
 export const adminBoundsShape = {
   ADMIN_MAX_REMINDER_OFFSET_MINUTES: z.coerce.number().int().min(0).max(120).default(60),
-  ADMIN_MAX_FAIRNESS_WINDOW_RUNS: z.coerce.number().int().min(1).max(100).default(50),
+  ADMIN_MAX_FAIRNESS_WINDOW_RUNS: adminMaxFairnessWindowRuns,
   ADMIN_MAX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
 };
 export type AdminBounds = { [K in keyof typeof adminBoundsShape]: number };
@@ -179,15 +181,16 @@ export async function changeChannelSettings(args: {
 }
 
 /** The settings as text, with the defaults a null stands for. */
-export function describeSettings(settings: ChannelSettings, defaults: { reminderOffsetMinutes: number; lastCallMinutes: number }): string {
+export function describeSettings(settings: ChannelSettings, defaults: SettingDefaults): string {
   const onOff = (value: boolean) => (value ? 'on' : 'off');
   const offset = settings.reminderOffsetMinutes ?? defaults.reminderOffsetMinutes;
   const lastCall = settings.lastCallMinutes ?? defaults.lastCallMinutes;
+  const window = settings.fairnessWindowRuns ?? defaults.fairnessWindowRuns;
   return [
     `*CoffeeBuddy here:* ${settings.enabled ? 'enabled' : 'disabled'}`,
     `*Runner reminders:* ${onOff(settings.remindersEnabled)}, ${offset} min before pickup${settings.reminderOffsetMinutes === null ? ' (default)' : ''}`,
     `*Last call:* ${onOff(settings.lastCallEnabled)}, ${lastCall} min before a scheduled close${settings.lastCallMinutes === null ? ' (default)' : ''}`,
-    `*Fairness window:* last ${settings.fairnessWindowRuns} runs`,
+    `*Fairness window:* last ${window === 1 ? 'run' : `${window} runs`}${settings.fairnessWindowRuns === null ? ' (default)' : ''}`,
     `*Retention:* ${settings.dataRetentionDays} days`,
     `*Channel admins:* ${settings.adminSlackUserIds.length > 0 ? settings.adminSlackUserIds.map(mention).join(', ') : 'none added'} · the channel's creator and workspace admins always may`,
   ].join('\n');
@@ -200,7 +203,7 @@ export const defaultChannelSettings: ChannelSettings = {
   reminderOffsetMinutes: null,
   lastCallEnabled: true,
   lastCallMinutes: null,
-  fairnessWindowRuns: 5,
+  fairnessWindowRuns: null,
   dataRetentionDays: 90,
   adminSlackUserIds: [],
 };

@@ -3,7 +3,7 @@ import { FakeSlack } from '../testing/fakes.ts';
 import { defaultChannelSettings, describeSettings, diffSettings, administers, standingOf, outOfBounds, whoMayAdminister } from './channel-admin.ts';
 
 const bounds = { ADMIN_MAX_REMINDER_OFFSET_MINUTES: 60, ADMIN_MAX_FAIRNESS_WINDOW_RUNS: 50, ADMIN_MAX_RETENTION_DAYS: 365 };
-const defaults = { reminderOffsetMinutes: 5, lastCallMinutes: 5 };
+const defaults = { reminderOffsetMinutes: 5, lastCallMinutes: 5, fairnessWindowRuns: 6 };
 
 describe('outOfBounds', () => {
   it.each([
@@ -66,7 +66,7 @@ describe('describeSettings and diffSettings', () => {
         '*CoffeeBuddy here:* enabled',
         '*Runner reminders:* on, 5 min before pickup (default)',
         '*Last call:* on, 5 min before a scheduled close (default)',
-        '*Fairness window:* last 5 runs',
+        '*Fairness window:* last 6 runs (default)',
         '*Retention:* 90 days',
         "*Channel admins:* none added · the channel's creator and workspace admins always may",
       ].join('\n'),
@@ -80,16 +80,19 @@ describe('describeSettings and diffSettings', () => {
       remindersEnabled: false,
       reminderOffsetMinutes: 10,
       lastCallMinutes: 3,
+      fairnessWindowRuns: 1,
       adminSlackUserIds: ['U1'],
     };
     const text = describeSettings(settings, defaults);
-    expect(text).toContain('*CoffeeBuddy here:* disabled\n*Runner reminders:* off, 10 min before pickup\n*Last call:* on, 3 min before a scheduled close\n');
+    expect(text).toContain(
+      '*CoffeeBuddy here:* disabled\n*Runner reminders:* off, 10 min before pickup\n*Last call:* on, 3 min before a scheduled close\n*Fairness window:* last run\n',
+    );
     expect(text).toContain("*Channel admins:* <@U1> · the channel's creator and workspace admins always may");
   });
 
   it('records only what changed, from and to', () => {
     const after = { ...defaultChannelSettings, fairnessWindowRuns: 8, adminSlackUserIds: ['U1'] };
-    expect(diffSettings(defaultChannelSettings, after)).toEqual({ fairnessWindowRuns: { from: 5, to: 8 }, adminSlackUserIds: { from: [], to: ['U1'] } });
+    expect(diffSettings(defaultChannelSettings, after)).toEqual({ fairnessWindowRuns: { from: null, to: 8 }, adminSlackUserIds: { from: [], to: ['U1'] } });
     expect(diffSettings(after, { ...after, adminSlackUserIds: ['U1'] })).toEqual({});
   });
 });

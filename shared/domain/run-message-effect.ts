@@ -3,6 +3,7 @@ import type { Sql } from '../db/client.ts';
 import { markLeasedDone, type EffectDeps, type EffectRequest } from '../effects/effects.ts';
 import type { LeasedOutcome } from '../effects/worker.ts';
 import { forgetRefusedAttempt, postMetadata, postOnce } from '../effects/slack-posts.ts';
+import type { FairnessDefaults } from '../config.ts';
 import type { PostedMessage, SlackPort } from '../slack/port.ts';
 import { finishedRunMessage, runMessage, type RunMessageInput, type RunOutcome } from './run-message.ts';
 import { findRunView, listActiveOrders, type RunView } from './run-queries.ts';
@@ -25,14 +26,14 @@ export function syncRunMessage(runId: string): EffectRequest {
  * done or canceled: frozen) and post or edit it. Because it renders the present rather than a
  * change, running it late, twice or out of turn still leaves the message true.
  */
-export async function runSyncRunMessage(payload: unknown, deps: EffectDeps): Promise<void> {
+export async function runSyncRunMessage(payload: unknown, deps: EffectDeps<FairnessDefaults>): Promise<void> {
   const { runId } = payloadSchema.parse(payload);
   // Both reads at once (two connections of the pool): a refresh follows every order, so its
   // latency is what the person ordering waits for.
   const [run, orders] = await Promise.all([findRunView(deps.sql, runId), listActiveOrders(deps.sql, runId)]);
   // A run removed meanwhile (channel data reset) or one that never started has no message to keep.
   if (!run || run.status === 'failed') return;
-  const input = { ...run, runId, orders };
+  const input = { ...run, runId, orders, fairnessWindowRuns: run.fairnessWindowRuns ?? deps.config.FAIRNESS_WINDOW_RUNS };
   const outcome = outcomeOf(run);
   const message = outcome ? finishedRunMessage(input, outcome) : runMessage(input);
   const posted = await postOnce(deps.sql, deps.slack, { runId, kind: 'run_message', channel: run.slackChannelId, message, now: deps.now() });

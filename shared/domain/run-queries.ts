@@ -31,7 +31,8 @@ export interface RunView extends RunRow {
   closesAt: Date | null;
   timeZone: string;
   note: string;
-  fairnessWindowRuns: number;
+  /** The channel's own fairness window; null: the deployment's (`FAIRNESS_WINDOW_RUNS`). */
+  fairnessWindowRuns: number | null;
   messageChannel: string | null;
   messageTs: string | null;
   canceledBy: string | null;

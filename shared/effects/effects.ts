@@ -17,13 +17,15 @@ export interface EffectRequest {
   payload: unknown;
 }
 
-/** What an executor may use: the pool (it runs after commit) and the background Slack client. */
-export interface EffectDeps {
+/** What an executor may use: the pool (it runs after commit), the background Slack client and the configuration. */
+export interface EffectDeps<C = unknown> {
   sql: Pool;
   slack: SlackPort;
   log: Logger;
   metrics: Metrics;
   now: () => Date;
+  /** The process's configuration: an executor that reads a variable needs its function to declare it. */
+  config: C;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface EffectDeps {
  * through `postOnce`, edits are idempotent. Throwing a retryable error schedules another attempt;
  * a non-retryable one parks the effect for an operator.
  */
-export type EffectExecutor = (payload: unknown, deps: EffectDeps) => Promise<void>;
+export type EffectExecutor<C = unknown> = (payload: unknown, deps: EffectDeps<C>) => Promise<void>;
 
 /** Writes an effect in the caller's transaction; returns its id for `runSoon`. */
 export type EnqueueEffect = (tx: Sql, request: EffectRequest) => Promise<string>;

@@ -32,7 +32,7 @@ describe("the effect worker's retry wake-up, on a real Postgres", () => {
     const created = createEffectWorker({
       sql: db.sql,
       executors: { test: executor },
-      deps: { sql: db.sql, slack: new FakeSlack(), log, metrics, now },
+      deps: { sql: db.sql, slack: new FakeSlack(), log, metrics, now, config: {} },
       log,
       metrics,
       now,

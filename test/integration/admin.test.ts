@@ -38,7 +38,7 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
           enabled: boolean;
           remindersEnabled: boolean;
           reminderOffsetMinutes: number | null;
-          fairnessWindowRuns: number;
+          fairnessWindowRuns: number | null;
           dataRetentionDays: number;
           adminSlackUserIds: string[];
         }[]
@@ -72,7 +72,7 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
       { actorSlackUserId: 'UBOB', action: 'refused:retention', changes: {} },
       { actorSlackUserId: 'UBOB', action: 'refused:log', changes: {} },
       { actorSlackUserId: 'UBOB', action: 'refused:reset', changes: {} },
-      { actorSlackUserId: 'UALICE', action: 'window', changes: { fairnessWindowRuns: { from: 5, to: 8 } } },
+      { actorSlackUserId: 'UALICE', action: 'window', changes: { fairnessWindowRuns: { from: null, to: 8 } } },
       { actorSlackUserId: 'UOWNER', action: 'admins add', changes: { adminSlackUserIds: { from: [], to: ['UBOB'] } } },
       { actorSlackUserId: 'UBOB', action: 'retention', changes: { dataRetentionDays: { from: 90, to: 30 } } },
       { actorSlackUserId: 'UCAROL', action: 'refused:window', changes: {} },
@@ -150,7 +150,7 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
     const saved = await submit('UALICE', { window: '7', offset: '10', switches: ['enabled', 'lastcall'] });
     expect(saved).toEqual({ status: 200, body: '' });
     expect(drive.lastEphemeral('UALICE').split('\n')[0]).toBe(
-      'Settings saved: you turned runner reminders off, set runner reminders to 10 min before pickup (was not set, 5 min by default) and set the fairness window to the last 7 runs (was 5).',
+      'Settings saved: you turned runner reminders off, set runner reminders to 10 min before pickup (was not set, 5 min by default) and set the fairness window to the last 7 runs (was not set, 5 by default).',
     );
     expect(await settings(channel)).toMatchObject({ fairnessWindowRuns: 7, reminderOffsetMinutes: 10, remindersEnabled: false, enabled: true });
     expect((await audit(channel)).map((a) => a.action)).toEqual(['admins add', 'refused:settings', 'settings']);
@@ -217,7 +217,7 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
       '• <@UBOB> tried to disable CoffeeBuddy (not an admin)',
       '• <@UALICE> made <@UCHLOE> an admin',
       '• <@UALICE> set runner reminders to 3 min before pickup (was not set, 5 min by default)',
-      '• <@UALICE> set the fairness window to the last 6 runs (was 5)',
+      '• <@UALICE> set the fairness window to the last 6 runs (was not set, 5 by default)',
     ]);
     expect(await admin(channel, 'log', 'UBOB')).toBe("Only <@UALICE> (who created this channel) or a workspace admin can see CoffeeBuddy's admin log here.");
     expect((await admin(channel, 'log', 'UALICE')).split('\n')[1]).toMatch(/: <@UBOB> tried to read the admin log \(not an admin\)$/);
@@ -273,7 +273,7 @@ describe('/coffee admin: settings, authorization, audit and reset requests', () 
             '*CoffeeBuddy here:* enabled',
             '*Runner reminders:* on, 5 min before pickup (default)',
             '*Last call:* on, 5 min before a scheduled close (default)',
-            '*Fairness window:* last 5 runs',
+            '*Fairness window:* last 5 runs (default)',
             '*Retention:* 30 days',
             "*Channel admins:* <@UBOB> · the channel's creator and workspace admins always may",
           ].join('\n'),

@@ -263,9 +263,9 @@ describe("a disabled channel, /coffee cancel with no open run, and a run's life 
     expect(drive.lastEphemeral('UOWNER')).toBe(
       `A coffee run is open here (*Lobby*, pickup ${await pickup(runId)}), started by <@U001>. Disabling CoffeeBuddy cancels it, and everyone who ordered is told in its thread. Cancel it and disable? (To keep it, do nothing.)`,
     );
-    const [settings] = await stack.db.sql<{ enabled: boolean; fairnessWindowRuns: number }[]>`
+    const [settings] = await stack.db.sql<{ enabled: boolean; fairnessWindowRuns: number | null }[]>`
       select enabled, fairness_window_runs from channels where slack_channel_id = ${channel}`;
-    expect(settings).toEqual({ enabled: true, fairnessWindowRuns: 5 });
+    expect(settings).toEqual({ enabled: true, fairnessWindowRuns: null });
     expect((await run(runId)).status).toBe('open');
   });
 

@@ -104,7 +104,7 @@ describe('query plans with 100,000 runs', () => {
     const history = await servedHistory(db.sql, busy, runId);
     expect(history).toHaveLength(500);
     expectIndexed(await plansOf((sql) => withAttendance(sql, history, 50)));
-    expectIndexed(await plansOf((sql) => lockAssignmentContext(sql, runId, now)));
+    expectIndexed(await plansOf((sql) => lockAssignmentContext(sql, runId, now, 5)));
   });
 
   it('/coffee: the starter lookup, the start statement and the open-run check', async () => {
