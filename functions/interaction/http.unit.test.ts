@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runActions } from '../../shared/domain/run-message.ts';
-import { fakeDeps, FakeSlack, signedSlackRequest } from '../../shared/testing/fakes.ts';
-import { interactionBody } from '../../shared/testing/slack-requests.ts';
+import { fakeDeps, FakeSlack, signedSlackRequest } from '../../test/support/fakes.ts';
+import { interactionBody } from '../../test/support/slack-requests.ts';
 import { handleInteractionRequest } from './http.ts';
 import { orderModalCallbackId } from './modal.ts';
 import { interactionConfig } from './schema.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fakeDeps } from '../../shared/testing/fakes.ts';
+import { fakeDeps } from '../../test/support/fakes.ts';
 import { handleSlashCommand } from './handler.ts';
 import { slashCommandConfig, type SlashCommand } from './schema.ts';
 import { suggestionActions } from './suggest.ts';

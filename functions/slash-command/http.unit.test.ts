@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fakeDeps, signedSlackRequest } from '../../shared/testing/fakes.ts';
-import { slashCommandBody, unissuedTrigger } from '../../shared/testing/slack-requests.ts';
+import { fakeDeps, signedSlackRequest } from '../../test/support/fakes.ts';
+import { slashCommandBody, unissuedTrigger } from '../../test/support/slack-requests.ts';
 import { handleCommandRequest } from './http.ts';
 import { slashCommandConfig } from './schema.ts';
 

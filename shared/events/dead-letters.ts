@@ -2,8 +2,17 @@ import type { Pool, Sql } from '../db/client.ts';
 import { isUniqueViolation } from '../db/client.ts';
 import type { Metrics } from '../metrics.ts';
 import { eventCatalog } from './catalog.ts';
-import type { DeadLetter } from './in-process-bus.ts';
+import type { CoffeeEvent } from './cloud-event.ts';
 import { noteStuckRun, type StuckRun } from './stuck-runs.ts';
+
+/** An event that could not be delivered, handed to whoever parks it for operators. */
+export interface DeadLetter {
+  consumer: string;
+  event: CoffeeEvent;
+  statusCode: number | null;
+  error: string;
+  attempts: number;
+}
 
 /** An undeliverable event as parked: what it was, whose delivery failed and why. */
 export interface ParkedEvent {

@@ -4,9 +4,9 @@ import { registry } from '../../functions/registry.ts';
 import { buildEvent } from '../../shared/events/cloud-event.ts';
 import { toBinaryHttp } from '../../shared/events/http-binding.ts';
 import { createLogger } from '../../shared/logging.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
-import { blockActionBody, interactionBody, slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
+import { blockActionBody, interactionBody, slashCommandBody } from '../support/slack-requests.ts';
 
 const morning = new Date('2026-11-23T08:00:00Z');
 

@@ -5,8 +5,8 @@ import { buildEvent } from '../../shared/events/cloud-event.ts';
 import { toBinaryHttp } from '../../shared/events/http-binding.ts';
 import { eventPath } from '../../shared/function.ts';
 import { createLogger } from '../../shared/logging.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
 
 const morning = new Date('2026-11-23T08:00:00Z');
 

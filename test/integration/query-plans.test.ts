@@ -8,8 +8,8 @@ import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { findRunView, listActiveOrders } from '../../shared/domain/run-queries.ts';
 import { findPosted } from '../../shared/effects/slack-posts.ts';
 import { createEmitter } from '../../shared/events/outbox.ts';
-import { seedOtherChannels, seedRuns } from '../../shared/testing/seed-runs.ts';
-import { createTestDatabase, type TestDatabase } from '../../shared/testing/test-db.ts';
+import { seedOtherChannels, seedRuns } from '../support/seed-runs.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
 
 interface PlanNode {
   'Node Type': string;

@@ -1,20 +1,20 @@
-import type { RetryPolicy } from '../events/delivery.ts';
-import { createKafkaClient, kafkaClientOptionsFromConfig } from '../events/kafka-client.ts';
-import { ensureTopics, topicOptionsFromConfig } from '../events/kafka-topics.ts';
-import { audienceFor } from '../auth/event-auth.ts';
-import { localSenderSubject, startLocalIssuer, type LocalIssuer } from '../auth/local-issuer.ts';
-import { eventPath, type AnyFunction, type FunctionName } from '../function.ts';
-import { startLocalStack, type LocalStack } from '../local-stack.ts';
-import { silentLogger, type Logger } from '../logging.ts';
-import { createMetrics, type Metrics } from '../metrics.ts';
-import { loadFunctionsConfig } from '../runtime.ts';
-import { startSlackEmulator, type EmulatedUser, type SlackEmulator } from '../slack/emulator.ts';
-import { createSlackPorts } from '../slack/web-api.ts';
-import { createDbFromConfig } from '../db/client.ts';
-import { emulatedUsers } from '../sandbox/people.ts';
-import type { SandboxPerson } from '../sandbox/protocol.ts';
-import { createSandbox, type Sandbox } from '../sandbox/server.ts';
-import { defaultEffectPolicy, type EffectPolicy } from '../effects/worker.ts';
+import type { RetryPolicy } from '../../shared/events/delivery.ts';
+import { createKafkaClient, kafkaClientOptionsFromConfig } from '../../shared/events/kafka-client.ts';
+import { ensureTopics, topicOptionsFromConfig } from '../../shared/events/kafka-topics.ts';
+import { audienceFor } from '../../shared/auth/event-auth.ts';
+import { localSenderSubject, startLocalIssuer, type LocalIssuer } from '../../scripts/local/local-issuer.ts';
+import { eventPath, type AnyFunction, type FunctionName } from '../../shared/function.ts';
+import { startLocalStack, type LocalStack } from '../../scripts/local/local-stack.ts';
+import { silentLogger, type Logger } from '../../shared/logging.ts';
+import { createMetrics, type Metrics } from '../../shared/metrics.ts';
+import { loadFunctionsConfig } from '../../shared/runtime.ts';
+import { startSlackEmulator, type EmulatedUser, type SlackEmulator } from '../../scripts/local/emulator.ts';
+import { createSlackPorts } from '../../shared/slack/web-api.ts';
+import { createDbFromConfig } from '../../shared/db/client.ts';
+import { emulatedUsers } from '../../scripts/local/sandbox/people.ts';
+import type { SandboxPerson } from '../../scripts/local/sandbox/protocol.ts';
+import { createSandbox, type Sandbox } from '../../scripts/local/sandbox/server.ts';
+import { defaultEffectPolicy, type EffectPolicy } from '../../shared/effects/worker.ts';
 import { slackHeaders } from './slack-requests.ts';
 import { createTestDatabase, type TestDatabase } from './test-db.ts';
 
@@ -84,8 +84,8 @@ export async function startTestStack(options: {
    */
   ownPool?: { urlFor?: (url: string) => string };
   /**
-   * Serve the browser sandbox (shared/sandbox/server.ts) on the stack's port, as `npm start` does,
-   * with these people known to the emulator; `pageDir` replaces shared/sandbox/page/.
+   * Serve the browser sandbox (scripts/local/sandbox/server.ts) on the stack's port, as `npm start` does,
+   * with these people known to the emulator; `pageDir` replaces scripts/local/sandbox/page/.
    */
   sandbox?: { people: readonly SandboxPerson[]; pageDir?: string };
 }): Promise<TestStack> {
@@ -151,7 +151,7 @@ export async function startTestStack(options: {
     ...(options.busPolicy ? { busPolicy: options.busPolicy } : {}),
     ...(kafka ? { kafka: { kafka, topicPrefix: options.kafka!.topicPrefix, groupPrefix: `${options.kafka!.topicPrefix}coffeebuddy-` } } : {}),
     ...(issuer ? { tokens: issuer } : {}),
-    ...(sandbox ? { fallback: sandbox.handle } : {}),
+    ...(sandbox ? { local: sandbox.handle } : {}),
   });
   botUrl = stack.url;
   const eventHeaders = async (fn: FunctionName): Promise<Record<string, string>> =>

@@ -1,5 +1,5 @@
-import type { EmulatedUser } from '../slack/emulator.ts';
-import { localSlack } from '../testing/slack-requests.ts';
+import type { EmulatedUser } from '../emulator.ts';
+import { localSlack } from '../../../test/support/slack-requests.ts';
 import type { SandboxConversation, SandboxPerson } from './protocol.ts';
 
 /** The shared channel of local runs: the one `npm start`'s curls and the sandbox both act in. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { slackMessage, type EmulatedMessage, type SlackEmulator } from '../slack/emulator.ts';
+import { slackMessage, type EmulatedMessage, type SlackEmulator } from '../emulator.ts';
 import type { BotAnswer, BotClient } from './bot-client.ts';
 import type { ApiAnswer, SandboxPerson } from './protocol.ts';
 import { blockActionsPayload, interactionForm, slashCommandForm, viewClosedPayload, viewSubmissionPayload, type StackedPayloadView } from './slack-payloads.ts';
@@ -16,7 +16,7 @@ export interface ApiResult {
 const ok: ApiResult = { status: 200, body: { ok: true } };
 const refuse = (error: string): ApiResult => ({ status: 400, body: { ok: false, error } });
 
-// Request bodies (shared/sandbox/protocol.ts), checked before anything is sent to the bot.
+// Request bodies (scripts/local/sandbox/protocol.ts), checked before anything is sent to the bot.
 const id = z.string().min(1).max(255);
 const stateValues = z.record(z.string().max(255), z.record(z.string().max(255), z.looseObject({ type: z.string().min(1).max(64) })));
 const commandRequest = z.object({ userId: id, conversationId: id, text: z.string().max(4000) });

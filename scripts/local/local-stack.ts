@@ -1,21 +1,21 @@
 import type { Kafka } from 'kafkajs';
-import type { Pool } from './db/client.ts';
-import type { EventType } from './events/catalog.ts';
-import { createKafkaDispatcher } from './events/kafka-dispatcher.ts';
-import { createKafkaTransport } from './events/kafka-transport.ts';
-import { topicKeyFor, topicName } from './events/topics.ts';
-import { storeDeadLetter } from './events/dead-letters.ts';
-import { createInProcessBus, type InProcessBus } from './events/in-process-bus.ts';
-import type { RetryPolicy } from './events/delivery.ts';
-import { deadLetterPath, deadLetterSourceName, eventPath, type AnyFunction } from './function.ts';
-import type { FallbackHandler } from './http/server.ts';
-import type { Logger } from './logging.ts';
-import type { Metrics } from './metrics.ts';
-import { createRuntime, type BaseConfig, type Runtime } from './runtime.ts';
-import type { SlackPort } from './slack/port.ts';
-import type { EffectPolicy } from './effects/worker.ts';
-import { audienceFor } from './auth/event-auth.ts';
-import type { TokenSource } from './auth/local-issuer.ts';
+import type { Pool } from '../../shared/db/client.ts';
+import type { EventType } from '../../shared/events/catalog.ts';
+import { createKafkaDispatcher } from './kafka-dispatcher.ts';
+import { createKafkaTransport } from '../../shared/events/kafka-transport.ts';
+import { topicKeyFor, topicName } from '../../shared/events/topics.ts';
+import { storeDeadLetter } from '../../shared/events/dead-letters.ts';
+import { createInProcessBus, type InProcessBus } from './in-process-bus.ts';
+import type { RetryPolicy } from '../../shared/events/delivery.ts';
+import { deadLetterPath, deadLetterSourceName, eventPath, type AnyFunction } from '../../shared/function.ts';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { Logger } from '../../shared/logging.ts';
+import type { Metrics } from '../../shared/metrics.ts';
+import { createRuntime, type BaseConfig, type Runtime } from '../../shared/runtime.ts';
+import type { SlackPort } from '../../shared/slack/port.ts';
+import type { EffectPolicy } from '../../shared/effects/worker.ts';
+import { audienceFor } from '../../shared/auth/event-auth.ts';
+import type { TokenSource } from './local-issuer.ts';
 
 export interface LocalStack {
   url: string;
@@ -34,6 +34,40 @@ export interface LocalStack {
 }
 
 const maxDrainRounds = 100;
+
+/**
+ * A raw handler for local-only paths (the sandbox page): it answers on `res` itself (so it can
+ * stream) and resolves true, or leaves the request alone and resolves false.
+ */
+export type LocalHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+/**
+ * Put `local` in front of the functions' own request listener on `server`: what it leaves alone
+ * goes on to the functions' routes. Its requests are not drained on close: a stream it holds open
+ * is cut when the server stops.
+ */
+function mountAhead(server: Server, local: LocalHandler, deps: { log: Logger; metrics: Metrics }): void {
+  const serve = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    Promise.resolve()
+      .then(() => local(req, res))
+      .then(
+        (handled) => {
+          if (!handled) for (const listener of serve) listener(req, res);
+        },
+        (error: unknown) => {
+          deps.metrics.errorsTotal.inc({ type: 'http_unhandled' });
+          deps.log.error('unhandled error in a local handler', { path: req.url, error });
+          if (res.headersSent) res.destroy();
+          else
+            res
+              .writeHead(500, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ error: 'internal', message: 'Something went wrong. Please try again.' }));
+        },
+      );
+  });
+}
 
 /**
  * Every given function in one process behind one port, with Kong's Slack routes and a CloudEvents
@@ -59,11 +93,11 @@ export async function startLocalStack(options: {
   effectPolicy?: EffectPolicy;
   /**
    * The issuer whose tokens the bus or dispatcher sends to each function's event endpoint, for its
-   * audience (shared/auth/local-issuer.ts, the one `AUTH_OIDC_ISSUER` names). None when auth is disabled.
+   * audience (scripts/local/local-issuer.ts, the one `AUTH_OIDC_ISSUER` names). None when auth is disabled.
    */
   tokens?: TokenSource;
   /** Serves paths the functions do not, on the same port (the sandbox page of `npm start`). */
-  fallback?: FallbackHandler;
+  local?: LocalHandler;
 }): Promise<LocalStack> {
   let baseUrl = '';
   const consumers = options.functions.filter((fn) => Object.keys(fn.consumes).length > 0);
@@ -97,7 +131,7 @@ export async function startLocalStack(options: {
     tickMs: options.config.TICK_INTERVAL_MS,
     ...(options.effectPolicy ? { effectPolicy: options.effectPolicy } : {}),
   });
-  if (options.fallback) runtime.http.setFallback(options.fallback);
+  if (options.local) mountAhead(runtime.http.server, options.local, options);
   const host = options.host ?? '127.0.0.1';
   const port = await runtime.http.listen(options.config.PORT, host);
   baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;

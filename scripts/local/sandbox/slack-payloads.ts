@@ -1,4 +1,4 @@
-import { emulatedTeamId } from '../slack/emulator.ts';
+import { emulatedTeamId } from '../emulator.ts';
 import type { SandboxConversation, SandboxPerson } from './protocol.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SlackEmulator } from '../slack/emulator.ts';
+import type { SlackEmulator } from '../emulator.ts';
 import { createSandboxApi } from './api.ts';
 import { buildPageAssets, defaultPageDir, type PageAssets } from './assets.ts';
 import { createBotClient } from './bot-client.ts';
@@ -20,7 +20,7 @@ const apiPrefix = '/sandbox/api/';
 const maxBodyBytes = 256 * 1024;
 
 /**
- * The browser "Slack sandbox" of `npm start` (shared/sandbox/protocol.ts): a Slack-like view of
+ * The browser "Slack sandbox" of `npm start` (scripts/local/sandbox/protocol.ts): a Slack-like view of
  * the emulator where you act as any of `people`. It plays Slack's part towards the bot at
  * `botUrl`: every click becomes the request Slack would send, signed with `signingSecret`.
  */
@@ -30,7 +30,7 @@ export async function createSandbox(options: {
   botUrl: () => string;
   signingSecret: string;
   people: readonly SandboxPerson[];
-  /** Where index.html, style.css and main.ts are; shared/sandbox/page/ by default. */
+  /** Where index.html, style.css and main.ts are; scripts/local/sandbox/page/ by default. */
   pageDir?: string;
   /** How long the bot has to answer (Slack's 3 s by default). */
   botTimeoutMs?: number;

@@ -1,23 +1,15 @@
-import type { Logger } from '../logging.ts';
-import type { Metrics } from '../metrics.ts';
-import type { CoffeeEvent } from './cloud-event.ts';
-import { defaultRetryPolicy, deliverToConsumer, type RetryPolicy, type SinkTokenProvider } from './delivery.ts';
-import type { EventTransport } from './transport.ts';
+import type { Logger } from '../../shared/logging.ts';
+import type { Metrics } from '../../shared/metrics.ts';
+import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
+import { defaultRetryPolicy, deliverToConsumer, type RetryPolicy, type SinkTokenProvider } from '../../shared/events/delivery.ts';
+import type { EventTransport } from '../../shared/events/transport.ts';
+import type { DeadLetter } from '../../shared/events/dead-letters.ts';
 
 /** A consuming function as KafkaSource sees it: a consumer group, the types it wants, a sink URL. */
 export interface Subscription {
   consumer: string;
   types: readonly string[];
   url: string;
-}
-
-/** An event that could not be delivered, handed to whoever parks it for operators. */
-export interface DeadLetter {
-  consumer: string;
-  event: CoffeeEvent;
-  statusCode: number | null;
-  error: string;
-  attempts: number;
 }
 
 export interface InProcessBus extends EventTransport {

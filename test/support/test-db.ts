@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { createDb, type Pool } from '../db/client.ts';
-import { migrate } from '../db/migrate.ts';
+import { createDb, type Pool } from '../../shared/db/client.ts';
+import { migrate } from '../../shared/db/migrate.ts';
 
 /** The server the tests use: `DATABASE_URL` if set, else the local Postgres on 127.0.0.1:5432. */
 export function adminDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {

@@ -1,10 +1,10 @@
 import type { SectionBlock } from '@slack/types';
 import { ErrorCode, LogLevel, WebClient, type WebClientOptions } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../logging.ts';
-import { createMetrics } from '../metrics.ts';
+import { silentLogger } from '../../shared/logging.ts';
+import { createMetrics } from '../../shared/metrics.ts';
 import { describeCall, startSlackEmulator, type RecordedCall, type SlackEmulator } from './emulator.ts';
-import { createSlackWebApi } from './web-api.ts';
+import { createSlackWebApi } from '../../shared/slack/web-api.ts';
 
 const TOKEN = 'xoxb-emulator-secret';
 

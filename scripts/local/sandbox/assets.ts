@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 /** The page's files, ready to serve; or why they could not be built (the API still works then). */
 export type PageAssets = { ok: true; html: string; js: string; css: string } | { ok: false; error: string };
 
-/** shared/sandbox/page/, next to this file. */
+/** scripts/local/sandbox/page/, next to this file. */
 export const defaultPageDir = fileURLToPath(new URL('./page/', import.meta.url));
 
 /**

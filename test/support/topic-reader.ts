@@ -1,6 +1,6 @@
 import type { Consumer } from 'kafkajs';
-import { createKafkaClient, parseBrokers } from '../events/kafka-client.ts';
-import { silentLogger } from '../logging.ts';
+import { createKafkaClient, parseBrokers } from '../../shared/events/kafka-client.ts';
+import { silentLogger } from '../../shared/logging.ts';
 
 /** A Kafka record as a reader sees it: key, value and headers as strings. */
 export interface ReadRecord {

@@ -1,4 +1,4 @@
-import type { EmulatedEphemeral, EmulatedMessage, EmulatorChange, SlackEmulator } from '../slack/emulator.ts';
+import type { EmulatedEphemeral, EmulatedMessage, EmulatorChange, SlackEmulator } from '../emulator.ts';
 import { dmConversation, sandboxChannel } from './people.ts';
 import type { SandboxConversation, SandboxMessage, SandboxModal, SandboxPerson, SandboxProblem, SandboxState } from './protocol.ts';
 

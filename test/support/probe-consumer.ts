@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
-import type { CoffeeEvent } from '../events/cloud-event.ts';
-import { defineFunction, type FunctionName } from '../function.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
+import { defineFunction, type FunctionName } from '../../shared/function.ts';
 
 /** How the probe answers its next delivery: done, 503 (retry) or 400 (poison). */
 export type ProbeAnswer = 'ok' | 'retry' | 'poison';

@@ -1,10 +1,10 @@
-import type { EffectsPort, FunctionDeps } from '../function.ts';
-import type { Pool } from '../db/client.ts';
-import type { Emit } from '../events/outbox.ts';
-import type { HttpRequest } from '../http/types.ts';
-import type { LogFields, Logger, LogLevel } from '../logging.ts';
-import { createMetrics } from '../metrics.ts';
-import { SlackCallError, type PostedMessage, type SlackMember, type SlackPort, type SlackUser } from '../slack/port.ts';
+import type { EffectsPort, FunctionDeps } from '../../shared/function.ts';
+import type { Pool } from '../../shared/db/client.ts';
+import type { Emit } from '../../shared/events/outbox.ts';
+import type { HttpRequest } from '../../shared/http/types.ts';
+import type { LogFields, Logger, LogLevel } from '../../shared/logging.ts';
+import { createMetrics } from '../../shared/metrics.ts';
+import { SlackCallError, type PostedMessage, type SlackMember, type SlackPort, type SlackUser } from '../../shared/slack/port.ts';
 import { slackHeaders } from './slack-requests.ts';
 
 // Stand-ins for the fast test tier (*.unit.test.ts): handler logic that answers before it needs

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlackCallError } from '../slack/port.ts';
+import { SlackCallError } from '../../shared/slack/port.ts';
 import { capturingLogger, fakeDeps, FakeSlack, fixedClock } from './fakes.ts';
 
 // The fakes' own contract, which the fast tier's tests rely on.

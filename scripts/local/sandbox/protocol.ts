@@ -1,8 +1,8 @@
 /**
  * What the browser sandbox (`npm start` at `/`) and its server say to each other. The server side
- * (shared/sandbox/server.ts) plays Slack: it keeps what the emulator saw as a Slack-like state,
+ * (scripts/local/sandbox/server.ts) plays Slack: it keeps what the emulator saw as a Slack-like state,
  * streams it to the page, and turns the page's clicks into the signed requests Slack would send.
- * The page (shared/sandbox/page/, bundled by esbuild when `npm start` starts) only renders that
+ * The page (scripts/local/sandbox/page/, bundled by esbuild when `npm start` starts) only renders that
  * state and posts these requests.
  */
 

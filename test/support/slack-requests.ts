@@ -1,5 +1,5 @@
-import { emulatedTeamId, type SlackEmulator } from '../slack/emulator.ts';
-import { signSlackRequest } from '../slack/verify-request.ts';
+import { emulatedTeamId, type SlackEmulator } from '../../scripts/local/emulator.ts';
+import { signSlackRequest } from '../../shared/slack/verify-request.ts';
 
 /**
  * The payloads here follow the shapes Slack sends, as Slack's own SDK test suites record them

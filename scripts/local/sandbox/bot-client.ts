@@ -1,4 +1,4 @@
-import { slackHeaders } from '../testing/slack-requests.ts';
+import { slackHeaders } from '../../../test/support/slack-requests.ts';
 
 /** What the bot answered, or why Slack would have given up on it. */
 export type BotAnswer = { ok: true; contentType: string; text: string } | { ok: false; error: 'dispatch_failed' | 'operation_timeout'; detail: string };

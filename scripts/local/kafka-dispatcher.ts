@@ -1,11 +1,11 @@
 import { CloudEvent, Kafka as KafkaBinding, type CloudEventV1 } from 'cloudevents';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { createProducer, headerRecord } from './kafka-client.ts';
-import type { Logger } from '../logging.ts';
-import type { Metrics } from '../metrics.ts';
-import type { CoffeeEvent } from './cloud-event.ts';
-import { defaultRetryPolicy, deliverToConsumer, type DeliveryOutcome, type RetryPolicy, type SinkTokenProvider } from './delivery.ts';
-import { topicName } from './topics.ts';
+import { createProducer, headerRecord } from '../../shared/events/kafka-client.ts';
+import type { Logger } from '../../shared/logging.ts';
+import type { Metrics } from '../../shared/metrics.ts';
+import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
+import { defaultRetryPolicy, deliverToConsumer, type DeliveryOutcome, type RetryPolicy, type SinkTokenProvider } from '../../shared/events/delivery.ts';
+import { topicName } from '../../shared/events/topics.ts';
 
 /** One KafkaSource: a consumer group reading topics and POSTing every record to a sink. */
 export interface DispatcherSource {
