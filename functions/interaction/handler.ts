@@ -13,7 +13,7 @@ import { isRunId } from '../../shared/domain/run-queries.ts';
 import { handleRunControl, handleRunnerAction, handleTakeRun } from './run-actions.ts';
 import { ratingActions, thumbActions } from '../../shared/domain/feedback-prompt.ts';
 import { handleRatingAction } from './feedback.ts';
-import { suggestionActions } from '../slash-command/suggest.ts';
+import { suggestionActions } from '../../shared/coffee-command/suggest.ts';
 import { isTriggerRefusal, type SlackMessage } from '../../shared/slack/port.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
 

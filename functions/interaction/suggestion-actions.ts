@@ -1,5 +1,5 @@
-import { coffeeCommand, handleSlashCommand } from '../slash-command/handler.ts';
-import { subcommands, suggestionActions } from '../slash-command/suggest.ts';
+import { coffeeCommand, handleSlashCommand } from '../../shared/coffee-command/handler.ts';
+import { subcommands, suggestionActions } from '../../shared/coffee-command/suggest.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload } from './schema.ts';
 

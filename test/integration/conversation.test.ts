@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
-import { suggestionActions } from '../../functions/slash-command/suggest.ts';
+import { suggestionActions } from '../../shared/coffee-command/suggest.ts';
 import { startTestStack, type TestStack } from '../support/harness.ts';
 import { blockActionBody, slashCommandBody } from '../support/slack-requests.ts';
 

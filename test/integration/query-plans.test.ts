@@ -2,7 +2,7 @@ import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockAssignmentContext, servedHistory, withAttendance } from '../../functions/fairness-assign/queries.ts';
 import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, recordOrderStatement } from '../../functions/interaction/queries.ts';
-import { findOpenRun, findStarter, startRunStatement } from '../../functions/slash-command/queries.ts';
+import { findOpenRun, findStarter, startRunStatement } from '../../shared/coffee-command/queries.ts';
 import { createDb, type Pool } from '../../shared/db/client.ts';
 import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { findRunView, listActiveOrders } from '../../shared/domain/run-queries.ts';

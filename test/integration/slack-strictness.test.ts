@@ -2,7 +2,7 @@ import { LogLevel, WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { orderFormTooLate } from '../../functions/interaction/handler.ts';
 import { registry } from '../../functions/registry.ts';
-import { suggestionActions } from '../../functions/slash-command/suggest.ts';
+import { suggestionActions } from '../../shared/coffee-command/suggest.ts';
 import { postMetadataType } from '../../shared/effects/slack-posts.ts';
 import { startTestStack, type TestStack } from '../support/harness.ts';
 import { createRunDriver } from '../support/run-driver.ts';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { reminderDefaultsShape, slackAckDeadlineMs, slackIngressConfigShape } from '../../shared/config.ts';
-import { adminBoundsShape } from '../../shared/domain/channel-admin.ts';
-import { slackId, slackText } from '../../shared/slack/fields.ts';
-import type { SlackMessage } from '../../shared/slack/port.ts';
-import { isStorableText } from '../../shared/text.ts';
+import { reminderDefaultsShape, slackAckDeadlineMs, slackIngressConfigShape } from '../config.ts';
+import { adminBoundsShape } from '../domain/channel-admin.ts';
+import { slackId, slackText } from '../slack/fields.ts';
+import type { SlackMessage } from '../slack/port.ts';
+import { isStorableText } from '../text.ts';
 import { textTooLongReply, unstorableTextReply } from './messages.ts';
 
 /** What slash-command reads beyond the shared variables. */

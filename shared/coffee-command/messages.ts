@@ -1,6 +1,6 @@
-import { disabledText } from '../../shared/domain/channel-admin.ts';
-import { fairnessRule, pickupText } from '../../shared/domain/run-message.ts';
-import { mention } from '../../shared/slack/text.ts';
+import { disabledText } from '../domain/channel-admin.ts';
+import { fairnessRule, pickupText } from '../domain/run-message.ts';
+import { mention } from '../slack/text.ts';
 import type { EphemeralReply } from './schema.ts';
 
 /** `/coffee help`. */

@@ -1,5 +1,5 @@
-import { wallParts, zonedWallTimeToUtc } from '../../shared/domain/pickup-time.ts';
-import { typedText } from '../../shared/slack/text.ts';
+import { wallParts, zonedWallTimeToUtc } from '../domain/pickup-time.ts';
+import { typedText } from '../slack/text.ts';
 
 /** A calendar day; `month` is 1-based. */
 export interface LocalDay {

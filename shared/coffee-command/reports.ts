@@ -1,10 +1,10 @@
-import type { Sql } from '../../shared/db/client.ts';
+import type { Sql } from '../db/client.ts';
 import type { KnownBlock } from '@slack/types';
-import { historyDetailsAction, runName, statusLabel } from '../../shared/domain/run-life.ts';
-import { mention, slackDateTime } from '../../shared/slack/text.ts';
+import { historyDetailsAction, runName, statusLabel } from '../domain/run-life.ts';
+import { mention, slackDateTime } from '../slack/text.ts';
 import { myRuns, ratingSummary, runHistory, servedRuns, type HistoryRow } from './reports-queries.ts';
 import type { EphemeralReply } from './schema.ts';
-import { counted } from '../../shared/text.ts';
+import { counted } from '../text.ts';
 
 const pageSize = 10;
 

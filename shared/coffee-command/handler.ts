@@ -1,8 +1,8 @@
-import { runEvent } from '../../shared/events/cloud-event.ts';
+import { runEvent } from '../events/cloud-event.ts';
 import { randomUUID } from 'node:crypto';
-import { isTimeZone } from '../../shared/config.ts';
-import { isUniqueViolation } from '../../shared/db/client.ts';
-import type { FunctionDeps } from '../../shared/function.ts';
+import { isTimeZone } from '../config.ts';
+import { isUniqueViolation } from '../db/client.ts';
+import type { FunctionDeps } from '../function.ts';
 import {
   alreadyOpenReply,
   directMessageReply,
@@ -14,12 +14,12 @@ import {
   usageReply,
 } from './messages.ts';
 import { checkFirstWord, otherDayReply, suggestionReply } from './suggest.ts';
-import { parseRunText } from '../../shared/domain/pickup-time.ts';
-import { cancelRun, findCurrentRun, noOpenRunToCancel, openRunRefusal, refuseControl, requestClose } from '../../shared/domain/run-control.ts';
-import { postNewRunMessage, syncRunMessage } from '../../shared/domain/run-message-effect.ts';
+import { parseRunText } from '../domain/pickup-time.ts';
+import { cancelRun, findCurrentRun, noOpenRunToCancel, openRunRefusal, refuseControl, requestClose } from '../domain/run-control.ts';
+import { postNewRunMessage, syncRunMessage } from '../domain/run-message-effect.ts';
 import { handleAdminCommand } from './admin.ts';
 import { historyReply, myHistoryReply, statsReply } from './reports.ts';
-import { typedText } from '../../shared/slack/text.ts';
+import { typedText } from '../slack/text.ts';
 import { awayCommand, backCommand, forgetMeCommand } from './people.ts';
 import { channelDisabled, failOpenRun, findChannel, findOpenRun, findStarter, refreshUserProfile, startRunStatement, type StarterRow } from './queries.ts';
 import type { EphemeralReply, SlashCommand, SlashCommandConfig } from './schema.ts';

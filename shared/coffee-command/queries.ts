@@ -1,7 +1,7 @@
-import type { Sql } from '../../shared/db/client.ts';
-import type { RunRow } from '../../shared/domain/run.ts';
-import { leasedEffectInsert, type EffectRequest } from '../../shared/effects/effects.ts';
-import { outboxInsert, type PreparedOutboxRow } from '../../shared/events/outbox.ts';
+import type { Sql } from '../db/client.ts';
+import type { RunRow } from '../domain/run.ts';
+import { leasedEffectInsert, type EffectRequest } from '../effects/effects.ts';
+import { outboxInsert, type PreparedOutboxRow } from '../events/outbox.ts';
 
 export interface ChannelRow {
   id: string;

@@ -1,5 +1,5 @@
 import type { Button, PlainTextElement } from '@slack/types';
-import { typedText } from '../../shared/slack/text.ts';
+import { typedText } from '../slack/text.ts';
 import type { EphemeralReply } from './schema.ts';
 
 /** The words after `/coffee` that are subcommands (see `handleSlashCommand`). */

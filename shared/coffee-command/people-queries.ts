@@ -1,4 +1,4 @@
-import type { Sql } from '../../shared/db/client.ts';
+import type { Sql } from '../db/client.ts';
 
 /** Away from a channel's runs until `until` (null: until `/coffee back`); replaces any earlier away. */
 export async function setAway(sql: Sql, args: { userId: string; channelId: string; until: Date | null; at: Date }): Promise<void> {

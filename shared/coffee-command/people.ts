@@ -1,8 +1,8 @@
-import { isTimeZone } from '../../shared/config.ts';
-import { checkForget } from '../../shared/domain/forget-me-queries.ts';
-import { forgetPrompt } from '../../shared/domain/forget-me.ts';
-import { zonedWallTimeToUtc } from '../../shared/domain/pickup-time.ts';
-import { slackTimeAfter } from '../../shared/slack/text.ts';
+import { isTimeZone } from '../config.ts';
+import { checkForget } from '../domain/forget-me-queries.ts';
+import { forgetPrompt } from '../domain/forget-me.ts';
+import { zonedWallTimeToUtc } from '../domain/pickup-time.ts';
+import { slackTimeAfter } from '../slack/text.ts';
 import { parseAway, type LocalDay } from './away-text.ts';
 import type { SlashCommandDeps } from './handler.ts';
 import { endAway, setAway } from './people-queries.ts';

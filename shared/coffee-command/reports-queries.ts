@@ -1,5 +1,5 @@
-import type { Sql } from '../../shared/db/client.ts';
-import type { RunStatus } from '../../shared/domain/run.ts';
+import type { Sql } from '../db/client.ts';
+import type { RunStatus } from '../domain/run.ts';
 
 export type HistoryRow = {
   id: string;

@@ -1,8 +1,8 @@
-import { isTriggerRefusal, SlackCallError } from '../../shared/slack/port.ts';
-import { membersNamed } from '../../shared/slack/names.ts';
-import { describeAdminAction, describeChange } from '../../shared/domain/admin-log.ts';
-import { listed } from '../../shared/text.ts';
-import { findChannelSettings, hasOpenRun, listAdminActions, recordAdminAction } from '../../shared/domain/channel-admin-queries.ts';
+import { isTriggerRefusal, SlackCallError } from '../slack/port.ts';
+import { membersNamed } from '../slack/names.ts';
+import { describeAdminAction, describeChange } from '../domain/admin-log.ts';
+import { listed } from '../text.ts';
+import { findChannelSettings, hasOpenRun, listAdminActions, recordAdminAction } from '../domain/channel-admin-queries.ts';
 import {
   changeChannelSettings,
   defaultChannelSettings,
@@ -14,9 +14,9 @@ import {
   whoMayAdminister,
   type ChannelSettings,
   type NumericSetting,
-} from '../../shared/domain/channel-admin.ts';
-import { adminResetConfirmAction, adminSettingsModal, adminSettingsReadOnlyView, disableOpenRunPrompt } from '../../shared/domain/admin-views.ts';
-import { escapeMrkdwn, mention, slackDateTime, typedText } from '../../shared/slack/text.ts';
+} from '../domain/channel-admin.ts';
+import { adminResetConfirmAction, adminSettingsModal, adminSettingsReadOnlyView, disableOpenRunPrompt } from '../domain/admin-views.ts';
+import { escapeMrkdwn, mention, slackDateTime, typedText } from '../slack/text.ts';
 import type { SlashCommandDeps } from './handler.ts';
 import type { EphemeralReply, SlashCommand } from './schema.ts';
 
