@@ -3,7 +3,7 @@ import type { Metrics } from '../../shared/metrics.ts';
 import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import { defaultRetryPolicy, deliverToConsumer, type RetryPolicy, type SinkTokenProvider } from '../../shared/events/delivery.ts';
 import type { EventTransport } from '../../shared/events/transport.ts';
-import type { DeadLetter } from '../../shared/events/dead-letters.ts';
+import type { DeadLetter } from '../../shared/events/undelivered.ts';
 
 /** A consuming function as KafkaSource sees it: a consumer group, the types it wants, a sink URL. */
 export interface Subscription {

@@ -17,8 +17,8 @@ import {
 } from '../domain/channel-admin.ts';
 import { adminResetConfirmAction, adminSettingsModal, adminSettingsReadOnlyView, disableOpenRunPrompt } from '../domain/admin-views.ts';
 import { escapeMrkdwn, mention, slackDateTime, typedText } from '../slack/text.ts';
-import type { SlashCommandDeps } from './handler.ts';
-import type { EphemeralReply, SlashCommand } from './schema.ts';
+import type { SlashCommand, SlashCommandDeps } from './schema.ts';
+import type { EphemeralReply } from './messages.ts';
 
 const usage = [
   '`/coffee admin` opens the settings. As text:',

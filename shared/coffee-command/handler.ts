@@ -2,7 +2,6 @@ import { runEvent } from '../events/cloud-event.ts';
 import { randomUUID } from 'node:crypto';
 import { isTimeZone } from '../config.ts';
 import { isUniqueViolation } from '../db/client.ts';
-import type { FunctionDeps } from '../function.ts';
 import {
   alreadyOpenReply,
   directMessageReply,
@@ -12,6 +11,7 @@ import {
   postFailedReply,
   unknownCommandReply,
   usageReply,
+  type EphemeralReply,
 } from './messages.ts';
 import { checkFirstWord, otherDayReply, suggestionReply } from './suggest.ts';
 import { parseRunText } from '../domain/pickup-time.ts';
@@ -22,9 +22,7 @@ import { historyReply, myHistoryReply, statsReply } from './reports.ts';
 import { typedText } from '../slack/text.ts';
 import { awayCommand, backCommand, forgetMeCommand } from './people.ts';
 import { channelDisabled, failOpenRun, findChannel, findOpenRun, findStarter, refreshUserProfile, startRunStatement, type StarterRow } from './queries.ts';
-import type { EphemeralReply, SlashCommand, SlashCommandConfig } from './schema.ts';
-
-export type SlashCommandDeps = FunctionDeps<SlashCommandConfig>;
+import type { SlashCommand, SlashCommandDeps } from './schema.ts';
 
 const defaultWindowRuns = 5;
 /** The slash commands the app declares (scripts/manifests/slack-app.ts). */

@@ -1,7 +1,10 @@
 import { disabledText } from '../domain/channel-admin.ts';
 import { fairnessRule, pickupText } from '../domain/run-message.ts';
 import { mention } from '../slack/text.ts';
-import type { EphemeralReply } from './schema.ts';
+import type { SlackMessage } from '../slack/port.ts';
+
+/** An answer shown only to the user who typed the command. */
+export type EphemeralReply = SlackMessage;
 
 /** `/coffee help`. */
 export function helpReply(windowRuns: number): EphemeralReply {

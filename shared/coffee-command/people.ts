@@ -4,10 +4,10 @@ import { forgetPrompt } from '../domain/forget-me.ts';
 import { zonedWallTimeToUtc } from '../domain/pickup-time.ts';
 import { slackTimeAfter } from '../slack/text.ts';
 import { parseAway, type LocalDay } from './away-text.ts';
-import type { SlashCommandDeps } from './handler.ts';
 import { endAway, setAway } from './people-queries.ts';
 import { upsertChannel, upsertUser } from './queries.ts';
-import type { EphemeralReply, SlashCommand } from './schema.ts';
+import type { SlashCommand, SlashCommandDeps } from './schema.ts';
+import type { EphemeralReply } from './messages.ts';
 
 // `/coffee away`, `/coffee back` and `/coffee forget-me`: what a person says about themselves.
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import type { FunctionDeps } from '../function.ts';
 import { reminderDefaultsShape, slackAckDeadlineMs, slackIngressConfigShape } from '../config.ts';
 import { adminBoundsShape } from '../domain/channel-admin.ts';
 import { slackId, slackText } from '../slack/fields.ts';
-import type { SlackMessage } from '../slack/port.ts';
 import { isStorableText } from '../text.ts';
-import { textTooLongReply, unstorableTextReply } from './messages.ts';
+import { textTooLongReply, unstorableTextReply, type EphemeralReply } from './messages.ts';
 
 /** What slash-command reads beyond the shared variables. */
 export const slashCommandConfig = z.object({
@@ -53,5 +53,4 @@ export function parseSlashCommand(
   return { ok: true, command: parsed.data };
 }
 
-/** An answer shown only to the user who typed the command. */
-export type EphemeralReply = SlackMessage;
+export type SlashCommandDeps = FunctionDeps<SlashCommandConfig>;

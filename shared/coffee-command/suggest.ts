@@ -1,6 +1,6 @@
+import type { EphemeralReply } from './messages.ts';
 import type { Button, PlainTextElement } from '@slack/types';
 import { typedText } from '../slack/text.ts';
-import type { EphemeralReply } from './schema.ts';
 
 /** The words after `/coffee` that are subcommands (see `handleSlashCommand`). */
 export const subcommands = ['help', 'close', 'cancel', 'history', 'stats', 'admin', 'away', 'back', 'forget-me'] as const;

@@ -2,33 +2,8 @@ import type { Pool, Sql } from '../db/client.ts';
 import { isUniqueViolation } from '../db/client.ts';
 import type { Metrics } from '../metrics.ts';
 import { eventCatalog } from './catalog.ts';
-import type { CoffeeEvent } from './cloud-event.ts';
 import { noteStuckRun, type StuckRun } from './stuck-runs.ts';
-
-/** An event that could not be delivered, handed to whoever parks it for operators. */
-export interface DeadLetter {
-  consumer: string;
-  event: CoffeeEvent;
-  statusCode: number | null;
-  error: string;
-  attempts: number;
-}
-
-/** An undeliverable event as parked: what it was, whose delivery failed and why. */
-export interface ParkedEvent {
-  consumer: string;
-  eventId: string;
-  type: string;
-  source: string;
-  subject: string | null;
-  /** Every attribute but data, extensions included, as delivered. */
-  attributes: Record<string, unknown>;
-  /** The data as JSON (null: none). */
-  data: unknown;
-  statusCode: number | null;
-  error: string;
-  attempts: number;
-}
+import type { DeadLetter, ParkedEvent } from './undelivered.ts';
 
 /**
  * Park an undeliverable event in `dead_letter_events`, where an operator can inspect and replay it.

@@ -1,6 +1,6 @@
 import type { Sql } from '../db/client.ts';
 import { enqueueEffect } from '../effects/effects.ts';
-import type { ParkedEvent } from './dead-letters.ts';
+import type { ParkedEvent } from './undelivered.ts';
 
 /** Which step of a run a dead letter stopped: closing it, or picking (and announcing) its runner. */
 export type StuckStep = 'close' | 'runner';
