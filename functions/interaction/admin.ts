@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { adminResetConfirmAction, disableOpenRunPrompt, parseAdminSubmission, type AdminViewState } from '../../shared/domain/admin-views.ts';
+import { disableOpenRunPrompt, parseAdminSubmission, type AdminViewState } from '../../shared/domain/admin-views.ts';
 import { changeChannelSettings, describeSettings, requestChannelReset, whoMayAdministerByName } from '../../shared/domain/channel-admin.ts';
 import { describeChange } from '../../shared/domain/admin-log.ts';
 import { listed } from '../../shared/text.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
+import { adminResetConfirmAction } from '../../shared/slack/interaction-ids.ts';
 
 const metadataSchema = z.object({ slackChannelId: z.string().regex(/^[A-Z0-9]{1,64}$/) });
 

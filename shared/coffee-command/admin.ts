@@ -15,10 +15,11 @@ import {
   type ChannelSettings,
   type NumericSetting,
 } from '../domain/channel-admin.ts';
-import { adminResetConfirmAction, adminSettingsModal, adminSettingsReadOnlyView, disableOpenRunPrompt } from '../domain/admin-views.ts';
+import { adminSettingsModal, adminSettingsReadOnlyView, disableOpenRunPrompt } from '../domain/admin-views.ts';
 import { escapeMrkdwn, mention, slackDateTime, typedText } from '../slack/text.ts';
 import type { SlashCommand, SlashCommandDeps } from './schema.ts';
 import type { EphemeralReply } from './messages.ts';
+import { adminResetConfirmAction } from '../slack/interaction-ids.ts';
 
 const usage = [
   '`/coffee admin` opens the settings. As text:',

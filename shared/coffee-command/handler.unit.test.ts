@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeDeps } from '../../test/support/fakes.ts';
 import { handleSlashCommand } from './handler.ts';
 import { slashCommandConfig, type SlashCommand } from './schema.ts';
-import { suggestionActions } from './suggest.ts';
+import { suggestionActions } from '../slack/interaction-ids.ts';
 
 // `/coffee` answers that come before any query: nothing here reaches the database (fakeDeps has
 // none) or Slack, so each case shows the answer a user gets and that no run was started.

@@ -1,10 +1,11 @@
 import type { EphemeralReply } from './messages.ts';
 import type { Sql } from '../db/client.ts';
 import type { KnownBlock } from '@slack/types';
-import { historyDetailsAction, runName, statusLabel } from '../domain/run-life.ts';
+import { runName, statusLabel } from '../domain/run-life.ts';
 import { mention, slackDateTime } from '../slack/text.ts';
 import { myRuns, ratingSummary, runHistory, servedRuns, type HistoryRow } from './reports-queries.ts';
 import { counted } from '../text.ts';
+import { historyDetailsAction } from '../slack/interaction-ids.ts';
 
 const pageSize = 10;
 

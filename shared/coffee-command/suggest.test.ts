@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkFirstWord, closestSubcommand, editDistance, otherDayReply, suggestionActions, suggestionReply } from './suggest.ts';
+import { checkFirstWord, closestSubcommand, editDistance, otherDayReply, suggestionReply } from './suggest.ts';
+import { suggestionActions } from '../slack/interaction-ids.ts';
 
 describe('checkFirstWord', () => {
   it.each([

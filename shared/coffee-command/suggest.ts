@@ -1,18 +1,11 @@
 import type { EphemeralReply } from './messages.ts';
 import type { Button, PlainTextElement } from '@slack/types';
 import { typedText } from '../slack/text.ts';
+import { suggestionActions } from '../slack/interaction-ids.ts';
 
 /** The words after `/coffee` that are subcommands (see `handleSlashCommand`). */
 export const subcommands = ['help', 'close', 'cancel', 'history', 'stats', 'admin', 'away', 'back', 'forget-me'] as const;
 export type Subcommand = (typeof subcommands)[number];
-
-/** Button action ids on the "Did you mean" answer; `functions/interaction` routes them here. */
-export const suggestionActions = {
-  /** Run the suggested subcommand; the button's value is its text, e.g. `history 2`. */
-  runCommand: 'suggest.command',
-  /** Start the run as typed; the button's value is the text typed after `/coffee`. */
-  startRun: 'suggest.start_run',
-} as const;
 
 /**
  * Words people try as subcommands that are not ones: what to suggest instead (null when no

@@ -5,9 +5,9 @@ import type { SlackPort } from '../slack/port.ts';
 import type { SlackMessage } from '../slack/port.ts';
 import { mention, slackDateTime } from '../slack/text.ts';
 import { runName } from './run-life.ts';
-import { runActions } from './run-message.ts';
 import { isRunId } from './run-queries.ts';
 import type { RunRow, RunStatus } from './run.ts';
+import { runActions } from '../slack/interaction-ids.ts';
 
 /** A run as the close and cancel commands see it. */
 export interface ControlledRun extends RunRow {
