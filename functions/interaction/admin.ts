@@ -6,6 +6,7 @@ import { listed } from '../../shared/text.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
 import { adminResetConfirmAction } from '../../shared/slack/interaction-ids.ts';
+import { canceledText } from '../../shared/domain/run-control.ts';
 
 const metadataSchema = z.object({ slackChannelId: z.string().regex(/^[A-Z0-9]{1,64}$/) });
 
@@ -76,7 +77,7 @@ export async function handleDisableCancelRun(payload: BlockActionsPayload, deps:
   if (outcome.kind === 'open_run') return tell(disableOpenRunPrompt(outcome.run).text);
   if (outcome.canceledRun) deps.metrics.runsTotal.inc({ status: 'canceled' });
   deps.log.info('channel disabled', { channel, by: payload.user.id, canceledRun: outcome.canceledRun });
-  const canceled = outcome.canceledRun ? 'The run is canceled; everyone who ordered is told in its thread. ' : '';
+  const canceled = outcome.canceledRun ? `${canceledText} ` : '';
   return tell(`${canceled}CoffeeBuddy is now disabled in this channel. Turn it back on with \`/coffee admin enable\`.`);
 }
 

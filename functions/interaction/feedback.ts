@@ -1,6 +1,7 @@
 import type { Sql } from '../../shared/db/client.ts';
 import type { RunStatus } from '../../shared/domain/run.ts';
 import type { Rating } from '../../shared/domain/feedback-prompt.ts';
+import { isRunId } from '../../shared/domain/run-queries.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload } from './schema.ts';
 
@@ -49,7 +50,7 @@ export const ratingButton =
     const action = payload.actions[0]!;
     const runId = action.value ?? '';
     // Not a uuid: no such run (and no query with a malformed id).
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(runId)) {
+    if (!isRunId(runId)) {
       await tell("I can't find that coffee run.");
       return;
     }

@@ -1,5 +1,15 @@
 import { runEvent } from '../../shared/events/cloud-event.ts';
-import { cancelPrompt, cancelRun, findControlledRun, findRunById, refuseControl, requestClose, type ControlledRun } from '../../shared/domain/run-control.ts';
+import {
+  canceledText,
+  cancelPrompt,
+  cancelRun,
+  closeReplies,
+  findControlledRun,
+  findRunById,
+  refuseControl,
+  requestClose,
+  type ControlledRun,
+} from '../../shared/domain/run-control.ts';
 import type { SlackMessage } from '../../shared/slack/port.ts';
 import { mention } from '../../shared/slack/text.ts';
 import { refusalFor, type InteractionDeps } from './orders.ts';
@@ -42,7 +52,7 @@ export const handleCloseRun = runControl(async (run, { user, reply }, deps) => {
   if (refusal) return reply(refusal);
   const result = await requestClose(deps.sql, deps.emit, run, user, deps.now());
   if (result === 'not_open') return reply(refusalFor({ status: 'closed' })!);
-  return reply(result === 'requested' ? 'Closing the run: the runner will be announced here in a moment.' : 'This run is already closing.');
+  return reply(result === 'requested' ? closeReplies.requested : closeReplies.alreadyRequested);
 });
 
 /** I'll go. */
@@ -71,7 +81,7 @@ const cancelButton = (confirmed: boolean) =>
     if (result !== 'canceled') return reply(cannotCancel(run));
     const told =
       run.runnerSlackUserId && run.runnerSlackUserId !== user ? ` ${mention(run.runnerSlackUserId)} is told in a DM that there's no need to go.` : '';
-    return reply(`The run is canceled; everyone who ordered is told in its thread.${told}`);
+    return reply(`${canceledText}${told}`);
   });
 export const handleCancelRun = cancelButton(false);
 export const handleConfirmCancel = cancelButton(true);

@@ -15,14 +15,23 @@ import {
 } from './messages.ts';
 import { checkFirstWord, otherDayReply, suggestionReply } from './suggest.ts';
 import { parseRunText } from '../domain/pickup-time.ts';
-import { cancelRun, findCurrentRun, noOpenRunToCancel, openRunRefusal, refuseControl, requestClose } from '../domain/run-control.ts';
+import {
+  canceledText,
+  cancelRun,
+  closeReplies,
+  findCurrentRun,
+  noOpenRunToCancel,
+  openRunRefusal,
+  refuseControl,
+  requestClose,
+} from '../domain/run-control.ts';
 import { postNewRunMessage, syncRunMessage } from '../domain/run-message-effect.ts';
 import { handleAdminCommand } from './admin.ts';
 import { historyReply, myHistoryReply, statsReply } from './reports.ts';
 import { typedText } from '../slack/text.ts';
 import { awayCommand, backCommand, forgetMeCommand } from './people.ts';
 import { channelDisabled, failOpenRun, findChannel, findOpenRun, findStarter, refreshUserProfile, startRunStatement, type StarterRow } from './queries.ts';
-import type { SlashCommand, SlashCommandDeps } from './schema.ts';
+import { isDirectMessage, type SlashCommand, type SlashCommandDeps } from './schema.ts';
 
 const defaultWindowRuns = 5;
 /** The slash commands the app declares (scripts/manifests/slack-app.ts). */
@@ -107,12 +116,12 @@ async function controlRun(command: SlashCommand, action: 'close' | 'cancel', dep
   if (refusal) return { text: openRunRefusal(run, refusal) };
   if (action === 'close') {
     const result = await requestClose(deps.sql, deps.emit, run, command.user_id, deps.now());
-    if (result === 'requested') return { text: 'Closing the run: the runner will be announced here in a moment.' };
-    return { text: result === 'already_requested' ? 'This run is already closing.' : 'This run is no longer open.' };
+    if (result === 'requested') return { text: closeReplies.requested };
+    return { text: result === 'already_requested' ? closeReplies.alreadyRequested : 'This run is no longer open.' };
   }
   const result = await cancelRun(deps.sql, deps.emit, run, command.user_id, deps.now());
   if (result === 'canceled') deps.metrics.runsTotal.inc({ status: 'canceled' });
-  return { text: result === 'canceled' ? 'The run is canceled; everyone who ordered is told in its thread.' : 'This run can no longer be canceled.' };
+  return { text: result === 'canceled' ? canceledText : 'This run can no longer be canceled.' };
 }
 
 /**
@@ -160,9 +169,6 @@ function refreshProfile(slackUserId: string, deps: SlashCommandDeps): void {
     .catch((error: unknown) => deps.log.warn('time zone refresh failed; the next command tries again', { error }))
     .finally(() => refreshing.delete(slackUserId));
 }
-
-/** A DM with the bot (Slack names it `directmessage`; its id starts with D), where only one person could order. */
-const isDirectMessage = (command: SlashCommand): boolean => command.channel_name === 'directmessage' || command.channel_id.startsWith('D');
 
 async function startRun(command: SlashCommand, text: string, deps: SlashCommandDeps): Promise<EphemeralReply | null> {
   if (isDirectMessage(command)) return directMessageReply;

@@ -6,15 +6,12 @@ import { slackTimeAfter } from '../slack/text.ts';
 import { parseAway, type LocalDay } from './away-text.ts';
 import { endAway, setAway } from './people-queries.ts';
 import { upsertChannel, upsertUser } from './queries.ts';
-import type { SlashCommand, SlashCommandDeps } from './schema.ts';
+import { isDirectMessage, type SlashCommand, type SlashCommandDeps } from './schema.ts';
 import type { EphemeralReply } from './messages.ts';
 
 // `/coffee away`, `/coffee back` and `/coffee forget-me`: what a person says about themselves.
 
 const channelLink = (slackChannelId: string) => `<#${slackChannelId}>`;
-
-/** Direct messages have no runs: away is per channel (`D…` ids are DMs). */
-const isDirectMessage = (slackChannelId: string) => slackChannelId.startsWith('D');
 
 /** Slack date tokens for an instant a few days out: "Friday at 14:00", "Dec 24, 2026 at 00:00". */
 const dayAndTime = '{date_short_pretty} at {time}';
@@ -25,7 +22,7 @@ const dayAndTime = '{date_short_pretty} at {time}';
  * channels' runs and may step out of one only. Days are read in the user's Slack time zone.
  */
 export async function awayCommand(command: SlashCommand, deps: SlashCommandDeps): Promise<EphemeralReply> {
-  if (isDirectMessage(command.channel_id)) {
+  if (isDirectMessage(command)) {
     return { text: 'Away works per channel: say `/coffee away` in the channel whose coffee runs you want to sit out.' };
   }
   const user = await lookUpUser(command.user_id, deps);
@@ -53,7 +50,7 @@ export async function awayCommand(command: SlashCommand, deps: SlashCommandDeps)
 
 /** `/coffee back`: can be picked as this channel's runner again, from now. */
 export async function backCommand(command: SlashCommand, deps: SlashCommandDeps): Promise<EphemeralReply> {
-  if (isDirectMessage(command.channel_id)) return { text: 'Away works per channel: say `/coffee back` in the channel whose coffee runs you sat out.' };
+  if (isDirectMessage(command)) return { text: 'Away works per channel: say `/coffee back` in the channel whose coffee runs you sat out.' };
   const here = channelLink(command.channel_id);
   const { wasAway, endedAt } = await endAway(deps.sql, { slackUserId: command.user_id, slackChannelId: command.channel_id, at: deps.now() });
   if (wasAway) return { text: `Welcome back! You can be picked as the coffee runner in ${here} again.` };

@@ -54,3 +54,8 @@ export function parseSlashCommand(
 }
 
 export type SlashCommandDeps = FunctionDeps<SlashCommandConfig>;
+
+/** Whether `/coffee` was typed in a DM with the bot (Slack names it `directmessage`; its id starts with D): no runs there. */
+export function isDirectMessage(command: Pick<SlashCommand, 'channel_id' | 'channel_name'>): boolean {
+  return command.channel_name === 'directmessage' || command.channel_id.startsWith('D');
+}

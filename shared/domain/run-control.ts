@@ -112,6 +112,15 @@ export async function requestClose(
   });
 }
 
+/** What whoever closed a run is told, from the button or `/coffee close`: the close was asked for, or already had been. */
+export const closeReplies = {
+  requested: 'Closing the run: the runner will be announced here in a moment.',
+  alreadyRequested: 'This run is already closing.',
+} as const;
+
+/** What whoever canceled a run is told, from a button, `/coffee cancel` or `/coffee admin disable`. */
+export const canceledText = 'The run is canceled; everyone who ordered is told in its thread.';
+
 /** Cancel an open or closed run with its event; a completed (or already canceled) run stays as it is. */
 export async function cancelRun(sql: Pool, emit: Emit, run: ControlledRun, canceledBySlackUserId: string, now: Date): Promise<'canceled' | 'not_cancelable'> {
   return sql.begin((tx) => cancelRunIn(tx, emit, run, canceledBySlackUserId, now));
