@@ -5,7 +5,6 @@ import { describeChange } from '../../shared/domain/admin-log.ts';
 import { listed } from '../../shared/text.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
-import { adminResetConfirmAction } from '../../shared/slack/interaction-ids.ts';
 import { canceledText } from '../../shared/domain/run-control.ts';
 
 const metadataSchema = z.object({ slackChannelId: z.string().regex(/^[A-Z0-9]{1,64}$/) });
@@ -86,7 +85,7 @@ export async function handleResetConfirm(payload: BlockActionsPayload, deps: Int
   const action = payload.actions[0]!;
   const channel = payload.channel?.id;
   const expiresAt = new Date(action.value ?? '');
-  if (!channel || action.action_id !== adminResetConfirmAction) return;
+  if (!channel) return;
   if (Number.isNaN(expiresAt.getTime()) || deps.now().getTime() > expiresAt.getTime()) {
     return tell('This reset button has expired (it works for 5 minutes). Run `/coffee admin reset` again.');
   }
