@@ -21,17 +21,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { servedHistory } from '../functions/fairness-assign/queries.ts';
 import { registry } from '../functions/registry.ts';
-import type { EmulatedFailure } from '../shared/slack/emulator.ts';
-import { startTestStack, testSigningSecret } from '../shared/testing/harness.ts';
-import { startTcpProxy } from '../shared/testing/tcp-proxy.ts';
+import type { EmulatedFailure } from './local/emulator.ts';
+import { startTestStack, testSigningSecret } from '../test/support/harness.ts';
+import { startTcpProxy } from '../test/support/tcp-proxy.ts';
 
 /** The benches time the bot at a load no Slack workspace would allow; waiting out Slack's limits would time Slack instead. */
 const benchOwnTime = { reason: "the bench measures the bot's own time at loads beyond Slack's rate limits" };
-import { startBroker, stopBroker, type Broker } from '../shared/testing/kafka-broker.ts';
-import { createRunDriver } from '../shared/testing/run-driver.ts';
-import { seedOtherChannels, seedRuns } from '../shared/testing/seed-runs.ts';
-import { slackHeaders, slashCommandBody } from '../shared/testing/slack-requests.ts';
-import { adminDatabaseUrl, createTestDatabase } from '../shared/testing/test-db.ts';
+import { startBroker, stopBroker, type Broker } from '../test/support/kafka-broker.ts';
+import { createRunDriver } from '../test/support/run-driver.ts';
+import { seedOtherChannels, seedRuns } from '../test/support/seed-runs.ts';
+import { slackHeaders, slashCommandBody } from '../test/support/slack-requests.ts';
+import { adminDatabaseUrl, createTestDatabase } from '../test/support/test-db.ts';
 import { BundleFailure } from './bench/bundle-failure.ts';
 import { benchBusyDay } from './bench/busy-day.ts';
 import { benchSideBySide } from './bench/side-by-side.ts';

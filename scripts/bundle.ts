@@ -6,7 +6,7 @@
  * import) is split into `<outRoot>/<name>/chunks/`, so it is neither read nor parsed at start.
  */
 import { cp, rm, stat } from 'node:fs/promises';
-import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { registry } from '../functions/registry.ts';
 
 /**
@@ -84,18 +84,24 @@ const nodeBundle = {
   banner: { js: "import { createRequire as __cbCreateRequire } from 'node:module'; const require = __cbCreateRequire(import.meta.url);" },
 } satisfies BuildOptions;
 
-/** What `npm run build` writes: the sizes of the function bundles and of the setup Job's tools. */
-export interface BuildSizes {
+/** What `npm run build` writes: the sizes of the function bundles and of the setup Job's tools, and what each was built from. */
+export interface BuildReport {
   functions: Record<string, BundleSize>;
   /** `tools/<name>.mjs` → bytes. */
   tools: Record<string, number>;
+  /** A function's name or `tools` → the project's own source files in it (esbuild's metafile inputs, node_modules left out). */
+  inputs: Record<string, string[]>;
 }
 
 /** Empty `outRoot`, then bundle every function and the setup Job's tools into it. */
-export async function buildAll(outRoot = 'dist'): Promise<BuildSizes> {
+export async function buildAll(outRoot = 'dist'): Promise<BuildReport> {
   await rm(outRoot, { recursive: true, force: true });
-  return { functions: await buildFunctions(outRoot), tools: await buildTools(outRoot) };
+  const inputs: Record<string, string[]> = {};
+  return { functions: await buildFunctions(outRoot, inputs), tools: await buildTools(outRoot, inputs), inputs };
 }
+
+/** The project's own files among a metafile's inputs. */
+const ownInputs = (metafile: Metafile): string[] => Object.keys(metafile.inputs).filter((file) => !file.includes('node_modules/') && !file.includes(':'));
 
 /**
  * The setup Job's tools (scripts/manifests/setup-job.ts runs them): `<outRoot>/tools/migrate.mjs`
@@ -104,10 +110,16 @@ export async function buildAll(outRoot = 'dist'): Promise<BuildSizes> {
  * `<outRoot>/tools/create-topics.mjs`; and the operators' `<outRoot>/tools/dead-letters.mjs`
  * (`npm run dead-letters` inside the image). Returns name → bytes.
  */
-async function buildTools(outRoot: string): Promise<Record<string, number>> {
+async function buildTools(outRoot: string, inputs: Record<string, string[]>): Promise<Record<string, number>> {
   const outdir = `${outRoot}/tools`;
   const tools = ['migrate', 'create-topics', 'dead-letters'];
-  await build({ ...nodeBundle, entryPoints: Object.fromEntries(tools.map((name) => [name, `scripts/${name}.ts`])), outdir });
+  const { metafile } = await build({
+    ...nodeBundle,
+    entryPoints: Object.fromEntries(tools.map((name) => [name, `scripts/${name}.ts`])),
+    outdir,
+    metafile: true,
+  });
+  inputs.tools = ownInputs(metafile);
   await cp('shared/db/migrations', `${outdir}/migrations`, { recursive: true });
   const sizes: Record<string, number> = {};
   for (const name of tools) sizes[name] = (await stat(`${outdir}/${name}.mjs`)).size;
@@ -115,7 +127,7 @@ async function buildTools(outRoot: string): Promise<Record<string, number>> {
 }
 
 /** Bundle every function; returns name → its bundle's size. */
-async function buildFunctions(outRoot: string): Promise<Record<string, BundleSize>> {
+async function buildFunctions(outRoot: string, inputs: Record<string, string[]>): Promise<Record<string, BundleSize>> {
   const sizes: Record<string, BundleSize> = {};
   for (const fn of registry) {
     const outdir = `${outRoot}/${fn.name}`;
@@ -127,6 +139,7 @@ async function buildFunctions(outRoot: string): Promise<Record<string, BundleSiz
       chunkNames: 'chunks/[name]-[hash]',
       metafile: true,
     });
+    inputs[fn.name] = ownInputs(metafile);
     // What `index.mjs` imports statically loads at start with it; the rest only on demand.
     const atStart = new Set<string>();
     const visit = (file: string) => {

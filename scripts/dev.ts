@@ -12,18 +12,18 @@ import { createKafkaClient, kafkaClientOptionsFromConfig } from '../shared/event
 import { ensureTopics, topicOptionsFromConfig } from '../shared/events/kafka-topics.ts';
 import { migrate } from '../shared/db/migrate.ts';
 import { audienceFor } from '../shared/auth/event-auth.ts';
-import { localSenderSubject, startLocalIssuer, type LocalIssuer } from '../shared/auth/local-issuer.ts';
-import { startLocalStack } from '../shared/local-stack.ts';
+import { localSenderSubject, startLocalIssuer, type LocalIssuer } from './local/local-issuer.ts';
+import { startLocalStack } from './local/local-stack.ts';
 import { createLogger } from '../shared/logging.ts';
 import { createMetrics } from '../shared/metrics.ts';
 import { loadFunctionsConfig } from '../shared/runtime.ts';
-import { describeCall, startSlackEmulator, type SlackEmulator } from '../shared/slack/emulator.ts';
+import { describeCall, startSlackEmulator, type SlackEmulator } from './local/emulator.ts';
 import { createSlackPorts } from '../shared/slack/web-api.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { curlCommand } from './sign-request.ts';
-import { localSlack } from '../shared/testing/slack-requests.ts';
-import { emulatedUsers, localPeople } from '../shared/sandbox/people.ts';
-import { createSandbox } from '../shared/sandbox/server.ts';
+import { localSlack } from '../test/support/slack-requests.ts';
+import { emulatedUsers, localPeople } from './local/sandbox/people.ts';
+import { createSandbox } from './local/sandbox/server.ts';
 
 const devSigningSecret = 'coffeebuddy-local-dev-signing-secret';
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -161,7 +161,7 @@ async function main(): Promise<void> {
     sweepMs: config.SWEEP_INTERVAL_MS,
     ...(kafka ? { kafka: { kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX } } : {}),
     ...(issuer ? { tokens: issuer } : {}),
-    ...(sandbox ? { fallback: sandbox.handle } : {}),
+    ...(sandbox ? { local: sandbox.handle } : {}),
   });
   botUrl = stack.url;
   cleanups.unshift(() => stack.close());

@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { blockActionBody, localSlack, slackHeaders, slashCommandBody, unissuedTrigger } from '../shared/testing/slack-requests.ts';
+import { blockActionBody, localSlack, slackHeaders, slashCommandBody, unissuedTrigger } from '../test/support/slack-requests.ts';
 
 /** A shell-quoted curl command for a signed `/coffee` request (or any form body). */
 export function curlCommand(args: {

@@ -5,7 +5,7 @@ import type { EffectState, LeasedEffect, LeasedOutcome } from './effects/worker.
 import type { EventType } from './events/catalog.ts';
 import type { EventConsumers } from './events/consumer.ts';
 import type { Emit } from './events/outbox.ts';
-import type { HttpRequest, HttpResponse } from './http/types.ts';
+import type { SlackHandler } from './slack/ingress.ts';
 import type { Logger } from './logging.ts';
 import type { Metrics } from './metrics.ts';
 import type { SlackPort } from './slack/port.ts';
@@ -46,13 +46,17 @@ export interface FunctionDeps<C> {
   config: C;
 }
 
-/** An HTTP route of a function (Kong forwards Slack's requests to these paths unchanged). */
+/**
+ * An HTTP route of a function: Slack's requests, which Kong forwards to these paths unchanged.
+ * Its handler is built by `slackRoute` (shared/slack/ingress.ts), so Slack's signature is checked
+ * before anything else: a route cannot skip it.
+ */
 export interface FunctionRoute<C> {
   method: 'POST' | 'GET';
   path: string;
   /** Label for `coffeebuddy_requests_total{type}`. */
   type: 'slash' | 'interaction';
-  handle(request: HttpRequest, deps: FunctionDeps<C>): Promise<HttpResponse>;
+  handle: SlackHandler<FunctionDeps<C>>;
 }
 
 /**

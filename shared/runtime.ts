@@ -23,6 +23,7 @@ import { audienceFor, createAuthenticate } from './auth/event-auth.ts';
 import type { Logger } from './logging.ts';
 import type { Metrics } from './metrics.ts';
 import type { SlackPort } from './slack/port.ts';
+import { isSlackHandler } from './slack/ingress.ts';
 
 /** The zod schema of everything the given functions read, for `loadConfig`. */
 export function configSchemaFor(functions: readonly AnyFunction[]) {
@@ -117,6 +118,9 @@ export interface Runtime {
  * and metrics. Used by each bundle (one function) and by `npm start` (all six).
  */
 export function createRuntime(options: RuntimeOptions): Runtime {
+  // The type says so already; this keeps a cast from serving a Slack route unverified.
+  const unverified = options.functions.flatMap((fn) => fn.routes.filter((route) => !isSlackHandler(route.handle)).map((route) => `${fn.name} ${route.path}`));
+  if (unverified.length > 0) throw new Error(`Slack routes whose handler was not built by slackRoute: ${unverified.join(', ')}`);
   const relay = options.transport
     ? createOutboxRelay({ sql: options.sql, transport: options.transport, log: options.log, metrics: options.metrics, now: options.now })
     : null;
@@ -173,7 +177,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         method: route.method,
         path: route.path,
         type: route.type,
-        // Slack routes verify Slack's signature over the raw body themselves (shared/slack/http.ts).
+        // Slack routes verify Slack's signature over the raw body, built in by slackRoute (shared/slack/ingress.ts).
         auth: { kind: 'slack-signature' },
         handle: async (request) => {
           try {

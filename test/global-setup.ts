@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../scripts/embedded-postgres.ts';
-import { saslListenersOf, startBroker, stopBroker, type Broker, type SaslListeners } from '../shared/testing/kafka-broker.ts';
+import { saslListenersOf, startBroker, stopBroker, type Broker, type SaslListeners } from './support/kafka-broker.ts';
 import { bundleCoverageDir } from './support/bundle-coverage.ts';
 
 declare module 'vitest' {
@@ -56,7 +56,7 @@ function localPostgresAnswers(): Promise<boolean> {
 /**
  * With neither DATABASE_URL nor a server on 127.0.0.1:5432, start an embedded PostgreSQL in a
  * temporary folder and point DATABASE_URL at it: vitest starts its workers after this setup, with
- * this process's environment, so every test (shared/testing/test-db.ts) uses it.
+ * this process's environment, so every test (test/support/test-db.ts) uses it.
  */
 async function ensurePostgres(): Promise<void> {
   if (process.env.DATABASE_URL || (await localPostgresAnswers())) return;

@@ -1,10 +1,11 @@
 import type { Button } from '@slack/types';
 import { orderBlocks } from '../../shared/domain/order-blocks.ts';
 import type { PersonOrder } from '../../shared/domain/order-list.ts';
-import { pickupText, runActions } from '../../shared/domain/run-message.ts';
+import { pickupText } from '../../shared/domain/run-message.ts';
 import type { RunView } from '../../shared/domain/run-queries.ts';
 import type { SlackMessage } from '../../shared/slack/port.ts';
 import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
+import { runActions } from '../../shared/slack/interaction-ids.ts';
 
 const heading = (run: RunView) => {
   const note = run.note ? ` · ${escapeMrkdwn(run.note)}` : '';

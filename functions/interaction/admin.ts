@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { adminResetConfirmAction, disableOpenRunPrompt, parseAdminSubmission, type AdminViewState } from '../../shared/domain/admin-views.ts';
+import { disableOpenRunPrompt, parseAdminSubmission, type AdminViewState } from '../../shared/domain/admin-views.ts';
 import { changeChannelSettings, describeSettings, requestChannelReset, whoMayAdministerByName } from '../../shared/domain/channel-admin.ts';
 import { describeChange, settingDefaults } from '../../shared/domain/admin-log.ts';
 import { listed } from '../../shared/text.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
+import { canceledText } from '../../shared/domain/run-control.ts';
 
 const metadataSchema = z.object({ slackChannelId: z.string().regex(/^[A-Z0-9]{1,64}$/) });
 
@@ -75,7 +76,7 @@ export async function handleDisableCancelRun(payload: BlockActionsPayload, deps:
   if (outcome.kind === 'open_run') return tell(disableOpenRunPrompt(outcome.run).text);
   if (outcome.canceledRun) deps.metrics.runsTotal.inc({ status: 'canceled' });
   deps.log.info('channel disabled', { channel, by: payload.user.id, canceledRun: outcome.canceledRun });
-  const canceled = outcome.canceledRun ? 'The run is canceled; everyone who ordered is told in its thread. ' : '';
+  const canceled = outcome.canceledRun ? `${canceledText} ` : '';
   return tell(`${canceled}CoffeeBuddy is now disabled in this channel. Turn it back on with \`/coffee admin enable\`.`);
 }
 
@@ -84,7 +85,7 @@ export async function handleResetConfirm(payload: BlockActionsPayload, deps: Int
   const action = payload.actions[0]!;
   const channel = payload.channel?.id;
   const expiresAt = new Date(action.value ?? '');
-  if (!channel || action.action_id !== adminResetConfirmAction) return;
+  if (!channel) return;
   if (Number.isNaN(expiresAt.getTime()) || deps.now().getTime() > expiresAt.getTime()) {
     return tell('This reset button has expired (it works for 5 minutes). Run `/coffee admin reset` again.');
   }

@@ -1,6 +1,7 @@
 import type { Sql } from '../../shared/db/client.ts';
 import type { RunStatus } from '../../shared/domain/run.ts';
-import { ratingOf, type Rating } from '../../shared/domain/feedback-prompt.ts';
+import type { Rating } from '../../shared/domain/feedback-prompt.ts';
+import { isRunId } from '../../shared/domain/run-queries.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload } from './schema.ts';
 
@@ -42,29 +43,30 @@ async function recordRating(
   return rows.length > 0 ? 'recorded' : 'unchanged';
 }
 
-/** A 1–5 button on the prompt: record the rating and observe it in `coffeebuddy_run_rating`. */
-export async function handleRatingAction(payload: BlockActionsPayload, deps: InteractionDeps, tell: (text: string) => Promise<void>): Promise<void> {
-  const action = payload.actions[0]!;
-  const rating = ratingOf(action.action_id)!;
-  const runId = action.value ?? '';
-  // Not a uuid: no such run (and no query with a malformed id).
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(runId)) {
-    await tell("I can't find that coffee run.");
-    return;
-  }
-  const outcome = await recordRating(deps.sql, { runId, slackUserId: payload.user.id, rating, at: deps.now() });
-  deps.log.info('rating', { runId, outcome, rating });
-  switch (outcome) {
-    case 'not_found':
-      return tell("I can't find that coffee run.");
-    case 'not_completed':
-      return tell('You can rate this run once it is done.');
-    case 'not_participant':
-      return tell('Only people who ordered in this run can rate it.');
-    case 'recorded':
-      deps.metrics.runRating.observe(rating);
-      return tell(`Thanks, you rated this run ${rating}/5.`);
-    case 'unchanged':
-      return tell(`You already rated this run ${rating}/5.`);
-  }
-}
+/** The button for `rating` on the prompt (1–5, or an old 👍 / 👎): record it and observe it in `coffeebuddy_run_rating`. */
+export const ratingButton =
+  (rating: Rating) =>
+  async (payload: BlockActionsPayload, deps: InteractionDeps, tell: (text: string) => Promise<void>): Promise<void> => {
+    const action = payload.actions[0]!;
+    const runId = action.value ?? '';
+    // Not a uuid: no such run (and no query with a malformed id).
+    if (!isRunId(runId)) {
+      await tell("I can't find that coffee run.");
+      return;
+    }
+    const outcome = await recordRating(deps.sql, { runId, slackUserId: payload.user.id, rating, at: deps.now() });
+    deps.log.info('rating', { runId, outcome, rating });
+    switch (outcome) {
+      case 'not_found':
+        return tell("I can't find that coffee run.");
+      case 'not_completed':
+        return tell('You can rate this run once it is done.');
+      case 'not_participant':
+        return tell('Only people who ordered in this run can rate it.');
+      case 'recorded':
+        deps.metrics.runRating.observe(rating);
+        return tell(`Thanks, you rated this run ${rating}/5.`);
+      case 'unchanged':
+        return tell(`You already rated this run ${rating}/5.`);
+    }
+  };

@@ -1,19 +1,37 @@
-import { adminDisableCancelAction, adminResetConfirmAction, adminSettingsCallbackId } from '../../shared/domain/admin-views.ts';
-import { runActions } from '../../shared/domain/run-message.ts';
-import { forgetMeConfirmAction } from '../../shared/domain/forget-me.ts';
 import type { OrderSpec } from '../../shared/domain/orders.ts';
-import { orderModal, orderModalCallbackId, orderModalMetadata, parseOrderSubmission, type OrderModalMetadata } from './modal.ts';
+import { orderModal, orderModalMetadata, parseOrderSubmission, type OrderModalMetadata } from './modal.ts';
 import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
 import { disabledFor, findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type ChannelRun } from './queries.ts';
 import { disabledText } from '../../shared/domain/channel-admin.ts';
-import { historyDetailsAction, runDetails } from '../../shared/domain/run-life.ts';
+import { runDetails } from '../../shared/domain/run-life.ts';
 import { isRunId } from '../../shared/domain/run-queries.ts';
-import { handleRunControl, handleRunnerAction, handleTakeRun } from './run-actions.ts';
-import { ratingActions, thumbActions } from '../../shared/domain/feedback-prompt.ts';
-import { handleRatingAction } from './feedback.ts';
-import { suggestionActions } from '../slash-command/suggest.ts';
+import {
+  handleCancelRun,
+  handleCannotGo,
+  handleCloseRun,
+  handleConfirmCancel,
+  handleConfirmVolunteer,
+  handleMarkDone,
+  handleTakeRun,
+  handleVolunteer,
+  handleWithdrawVolunteer,
+} from './run-actions.ts';
+import { ratingButton } from './feedback.ts';
+import { ratings } from '../../shared/domain/feedback-prompt.ts';
 import { isTriggerRefusal, type SlackMessage } from '../../shared/slack/port.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
+import {
+  adminDisableCancelAction,
+  adminResetConfirmAction,
+  adminSettingsCallbackId,
+  forgetMeConfirmAction,
+  historyDetailsAction,
+  orderModalCallbackId,
+  ratingActions,
+  runActions,
+  suggestionActions,
+  thumbActions,
+} from '../../shared/slack/interaction-ids.ts';
 
 /**
  * How long an interaction waits for the run-message refresh before answering: Slack needs the
@@ -45,13 +63,14 @@ type ActionHandler = (payload: BlockActionsPayload, deps: InteractionDeps, tell:
 /** The order buttons act on the clicked run, once it is known to take orders. */
 type OrderAction = (run: ChannelRun, actor: Actor, payload: BlockActionsPayload, deps: InteractionDeps, tell: Tell) => Promise<void>;
 
+/** `closedRefusal`: the answer on a closed run, when it is not the usual one. */
 const orderButton =
-  (act: OrderAction): ActionHandler =>
+  (act: OrderAction, closedRefusal?: string): ActionHandler =>
   async (payload, deps, tell) => {
     const action = payload.actions[0]!;
     const channel = payload.channel?.id;
     const run = channel && action.value ? await findRunInChannel(deps.sql, action.value, channel) : undefined;
-    const refusal = action.action_id === runActions.withdrawOrder && run?.status === 'closed' ? withdrawTooLate : refusalFor(run);
+    const refusal = closedRefusal && run?.status === 'closed' ? closedRefusal : refusalFor(run);
     if (refusal || !run) {
       deps.log.info('action on a run that takes no orders', { actionId: action.action_id, runId: run?.id, status: run?.status });
       await tell(refusal ?? '');
@@ -99,8 +118,14 @@ const adminButton =
     (await import('./admin.ts'))[name](payload, deps, tell);
 const forgetMeButton: ActionHandler = async (payload, deps, tell) => (await import('./forget-me.ts')).handleForgetMeConfirm(payload, deps, tell);
 
-/** The "Did you mean …?" buttons run /coffee's own code, loaded on their first click so it stays out of every cold start. */
-const suggestionButton: ActionHandler = async (payload, deps, tell) => (await import('./suggestion-actions.ts')).handleSuggestionAction(payload, deps, tell);
+/**
+ * The "Did you mean …?" buttons (`asTypedRun`: start the run as typed, else run the suggested
+ * subcommand) run /coffee's own code, loaded on their first click so it stays out of every cold start.
+ */
+const suggestionButton =
+  (asTypedRun: boolean): ActionHandler =>
+  async (payload, deps, tell) =>
+    (await import('./suggestion-actions.ts')).handleSuggestionAction(payload, deps, tell, asTypedRun);
 
 /** *Details* on a `/coffee history` line: the run's life on record, to whoever clicked. */
 const handleHistoryDetails: ActionHandler = async (payload, deps, tell) => {
@@ -214,25 +239,29 @@ function closedView(text: string, outcome = 'Your order was not recorded.'): Vie
 const actionHandlers: Readonly<Record<string, ActionHandler>> = {
   [runActions.placeOrder]: orderButton(placeOrderButton),
   [runActions.useLastOrder]: orderButton(useLastOrderButton),
-  [runActions.withdrawOrder]: orderButton(withdrawOrderButton),
-  [runActions.closeRun]: handleRunControl,
-  [runActions.volunteer]: handleRunControl,
-  [runActions.cancelRun]: handleRunControl,
-  [runActions.volunteerAnyway]: handleRunControl,
-  [runActions.volunteerToo]: handleRunControl,
-  [runActions.withdrawVolunteer]: handleRunControl,
-  [runActions.confirmCancel]: handleRunControl,
-  [runActions.markDone]: handleRunnerAction,
-  [runActions.cannotGo]: handleRunnerAction,
+  [runActions.withdrawOrder]: orderButton(withdrawOrderButton, withdrawTooLate),
+  [runActions.closeRun]: handleCloseRun,
+  [runActions.volunteer]: handleVolunteer,
+  [runActions.cancelRun]: handleCancelRun,
+  [runActions.volunteerAnyway]: handleConfirmVolunteer,
+  [runActions.volunteerToo]: handleConfirmVolunteer,
+  [runActions.withdrawVolunteer]: handleWithdrawVolunteer,
+  [runActions.confirmCancel]: handleConfirmCancel,
+  [runActions.markDone]: handleMarkDone,
+  [runActions.cannotGo]: handleCannotGo,
   [runActions.takeRun]: handleTakeRun,
   [adminResetConfirmAction]: adminButton('handleResetConfirm'),
   [adminDisableCancelAction]: adminButton('handleDisableCancelRun'),
   [forgetMeConfirmAction]: forgetMeButton,
-  [suggestionActions.runCommand]: suggestionButton,
-  [suggestionActions.startRun]: suggestionButton,
-  ...Object.fromEntries([...Object.values(ratingActions), ...Object.keys(thumbActions)].map((actionId) => [actionId, handleRatingAction])),
+  [suggestionActions.runCommand]: suggestionButton(false),
+  [suggestionActions.startRun]: suggestionButton(true),
+  ...Object.fromEntries(ratings.map((rating) => [ratingActions[rating], ratingButton(rating)])),
+  ...Object.fromEntries(Object.entries(thumbActions).map(([actionId, rating]) => [actionId, ratingButton(rating)])),
   [historyDetailsAction]: handleHistoryDetails,
 };
+
+/** The answer to a click on a button no entry routes. */
+export const unknownButtonText = "Sorry, that button doesn't do anything any more. Use the buttons on the latest message, or try `/coffee help`.";
 
 /**
  * Buttons that still work where CoffeeBuddy is disabled: an admin's own confirmations, and
@@ -243,11 +272,6 @@ const worksWhenDisabled: ReadonlySet<string> = new Set([adminResetConfirmAction,
 /** A button on the run message or a confirmation, routed by its action id. Answers go to the user ephemerally. */
 export async function handleBlockAction(payload: BlockActionsPayload, deps: InteractionDeps): Promise<void> {
   const action = payload.actions[0]!;
-  const handler = Object.hasOwn(actionHandlers, action.action_id) ? actionHandlers[action.action_id] : undefined;
-  if (!handler) {
-    deps.log.info('button not handled', { actionId: action.action_id });
-    return;
-  }
   const channel = payload.channel?.id;
   const user = actorOf(payload).slackUserId;
   const threadTs = replyThread(payload);
@@ -262,6 +286,13 @@ export async function handleBlockAction(payload: BlockActionsPayload, deps: Inte
       deps.log.warn('ephemeral answer not delivered', { error });
     }
   };
+  const handler = Object.hasOwn(actionHandlers, action.action_id) ? actionHandlers[action.action_id] : undefined;
+  if (!handler) {
+    // Not ours, or from a release that had a button this one has not: never taken for another.
+    deps.log.info('button not handled', { actionId: action.action_id });
+    await tell(unknownButtonText);
+    return;
+  }
   // Every button that can change a run carries its id and comes from a channel or DM; the "Did you
   // mean" buttons run /coffee, which checks the channel itself.
   const namesRun = channel !== undefined && action.value !== undefined && isRunId(action.value);

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { runActions } from '../../shared/domain/run-message.ts';
-import { fakeDeps, FakeSlack, signedSlackRequest } from '../../shared/testing/fakes.ts';
-import { interactionBody } from '../../shared/testing/slack-requests.ts';
+import { fakeDeps, FakeSlack, signedSlackRequest } from '../../test/support/fakes.ts';
+import { interactionBody } from '../../test/support/slack-requests.ts';
 import { handleInteractionRequest } from './http.ts';
-import { orderModalCallbackId } from './modal.ts';
 import { interactionConfig } from './schema.ts';
+import { actionIds, callbackIds, orderModalCallbackId, runActions } from '../../shared/slack/interaction-ids.ts';
 
 // What Slack gets back for a click or a modal, on the paths that need no database. Where a path
 // does reach for it, fakeDeps' database throws: that is how the apology paths are tested here.
@@ -59,11 +58,24 @@ describe('POST /slack/interactions, refused before any work', () => {
 });
 
 describe('buttons', () => {
-  it('acknowledges a button it does not know and does nothing else', async () => {
-    const { deps, response } = post(click({ action_id: 'someone.elses_button' }, { channel: 'C1' }));
+  it('answers a button it does not know, logs it, and does nothing else, even when it names a run', async () => {
+    const { deps, response } = post(click({ action_id: 'someone.elses_button', value: runId }, { channel: 'C1' }));
     expect(await response).toEqual({ status: 200 });
-    expect(deps.slack.calls).toEqual([]);
-    expect(deps.log.lines.map((line) => line.message)).toContain('button not handled');
+    expect(deps.slack.calls).toEqual([
+      {
+        method: 'postEphemeral',
+        args: [
+          { channel: 'C1', user: 'U1', text: "Sorry, that button doesn't do anything any more. Use the buttons on the latest message, or try `/coffee help`." },
+        ],
+      },
+    ]);
+    expect(deps.log.lines).toMatchObject([{ message: 'button not handled', fields: { actionId: 'someone.elses_button' } }]);
+  });
+
+  it.each(actionIds)('routes %s, from the catalog, to its own entry', async (actionId) => {
+    const { deps, response } = post(click({ action_id: actionId, value: runId }, { channel: 'C1' }));
+    expect((await response).status).toBe(200);
+    expect(deps.log.lines.map((line) => line.message)).not.toContain('button not handled');
   });
 
   it('tells the clicker at the response URL when the button names no run', async () => {
@@ -93,6 +105,14 @@ describe('buttons', () => {
     expect(deps.log.lines).toMatchObject([
       { level: 'error', message: 'interaction request failed', fields: { requestId: 'unit-request', interaction: 'block_actions' } },
     ]);
+  });
+});
+
+describe('modals', () => {
+  it.each(callbackIds)('routes %s, from the catalog, to its own entry', async (callbackId) => {
+    const { deps, response } = post(submission(metadata, {}, callbackId));
+    expect((await response).status).toBe(200);
+    expect(deps.log.lines.map((line) => line.message)).not.toContain('view submission not handled by this release');
   });
 });
 

@@ -3,9 +3,7 @@ import { z } from 'zod';
 import { describeOrder, drinks, maxCustomizationChars, maxFreeTextChars, orderSpec, sizes, type OrderSpec } from '../../shared/domain/orders.ts';
 import { isStorableText } from '../../shared/text.ts';
 import { truncate } from '../../shared/slack/text.ts';
-
-/** The order modal's callback id; submissions are routed on it. */
-export const orderModalCallbackId = 'order.submit';
+import { orderModalCallbackId } from '../../shared/slack/interaction-ids.ts';
 
 /** What the modal carries in `private_metadata` (never trusted without a DB check of the run). */
 export const orderModalMetadata = z.object({

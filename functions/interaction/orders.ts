@@ -1,7 +1,6 @@
 import { runEvent } from '../../shared/events/cloud-event.ts';
 import { randomUUID } from 'node:crypto';
 import { describeOrder, type OrderSpec } from '../../shared/domain/orders.ts';
-import { runActions } from '../../shared/domain/run-message.ts';
 import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
@@ -9,6 +8,7 @@ import type { SlackMessage } from '../../shared/slack/port.ts';
 import { escapeMrkdwn } from '../../shared/slack/text.ts';
 import { ensureUser, lockRun, recordOrderStatement, withdrawActiveOrder, type ChannelRun } from './queries.ts';
 import type { InteractionConfig } from './schema.ts';
+import { runActions } from '../../shared/slack/interaction-ids.ts';
 
 export type InteractionDeps = FunctionDeps<InteractionConfig>;
 

@@ -1,6 +1,15 @@
 import { runEvent } from '../../shared/events/cloud-event.ts';
-import { cancelPrompt, cancelRun, findControlledRun, findRunById, refuseControl, requestClose, type ControlledRun } from '../../shared/domain/run-control.ts';
-import { runActions } from '../../shared/domain/run-message.ts';
+import {
+  canceledText,
+  cancelPrompt,
+  cancelRun,
+  closeReplies,
+  findControlledRun,
+  findRunById,
+  refuseControl,
+  requestClose,
+  type ControlledRun,
+} from '../../shared/domain/run-control.ts';
 import type { SlackMessage } from '../../shared/slack/port.ts';
 import { mention } from '../../shared/slack/text.ts';
 import { refusalFor, type InteractionDeps } from './orders.ts';
@@ -10,48 +19,72 @@ import { completeRun, ensureUser, recordDecline, takeRun } from './queries.ts';
 
 type Reply = (text: string) => Promise<void>;
 
+/** What a run-control button does once its run is found in the clicked channel. */
+type RunControl = (
+  run: ControlledRun,
+  context: { user: string; who: { slackUserId: string; slackTeamId: string }; reply: Reply; answer: (message: SlackMessage) => Promise<void> },
+  deps: InteractionDeps,
+) => Promise<void>;
+
 /**
- * Close run, I'll go and Cancel run on the run message, and the ephemeral confirmations they lead
- * to (Be next in line, Volunteer anyway, I can't go after all, Cancel the run).
+ * A button on the run message (Close run, I'll go, Cancel run) or on the ephemeral confirmations
+ * they lead to (Be next in line, Volunteer anyway, I can't go after all, Cancel the run): the run
+ * named by its value, found in the clicked channel, then `act`.
  */
-export async function handleRunControl(payload: BlockActionsPayload, deps: InteractionDeps, reply: Reply): Promise<void> {
-  const action = payload.actions[0]!;
-  const user = payload.user.id;
-  const run = payload.channel && action.value ? await findControlledRun(deps.sql, action.value, payload.channel.id) : undefined;
-  if (!run) return reply(refusalFor(undefined)!);
-  const log = deps.log.child({ runId: run.id });
-  log.info('button', { actionId: action.action_id, user });
-  const who = { slackUserId: user, slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown' };
-  const answer = answerWithBlocks(payload, deps, reply);
-  switch (action.action_id) {
-    case runActions.closeRun: {
-      if (run.status === 'closed') return reply(`This run is already closed${run.runnerSlackUserId ? `: ${mention(run.runnerSlackUserId)} is going` : ''}.`);
-      if (run.status !== 'open') return reply(refusalFor(run)!);
-      const refusal = await refuseControl(deps.slack, run, user, 'close');
-      if (refusal) return reply(refusal);
-      const result = await requestClose(deps.sql, deps.emit, run, user, deps.now());
-      if (result === 'not_open') return reply(refusalFor({ status: 'closed' })!);
-      return reply(result === 'requested' ? 'Closing the run: the runner will be announced here in a moment.' : 'This run is already closing.');
-    }
-    case runActions.volunteer:
-      return askToVolunteer(run, who, deps, answer);
-    case runActions.volunteerAnyway:
-    case runActions.volunteerToo:
-      if (run.status !== 'open') return reply(refusalFor(run)!);
-      return confirmVolunteer(run, who, deps, answer);
-    case runActions.withdrawVolunteer:
-      return withdrawVolunteer(run, who, deps, answer);
-  }
-  const refusal = await refuseControl(deps.slack, run, user, 'cancel');
+const runControl =
+  (act: RunControl) =>
+  async (payload: BlockActionsPayload, deps: InteractionDeps, reply: Reply): Promise<void> => {
+    const action = payload.actions[0]!;
+    const user = payload.user.id;
+    const run = payload.channel && action.value ? await findControlledRun(deps.sql, action.value, payload.channel.id) : undefined;
+    if (!run) return reply(refusalFor(undefined)!);
+    const log = deps.log.child({ runId: run.id });
+    log.info('button', { actionId: action.action_id, user });
+    const who = { slackUserId: user, slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown' };
+    return act(run, { user, who, reply, answer: answerWithBlocks(payload, deps, reply) }, deps);
+  };
+
+/** Close run. */
+export const handleCloseRun = runControl(async (run, { user, reply }, deps) => {
+  if (run.status === 'closed') return reply(`This run is already closed${run.runnerSlackUserId ? `: ${mention(run.runnerSlackUserId)} is going` : ''}.`);
+  if (run.status !== 'open') return reply(refusalFor(run)!);
+  const refusal = await refuseControl(deps.slack, run, user, 'close');
   if (refusal) return reply(refusal);
-  // A run with its runner already assigned is only canceled after a confirmation naming them.
-  if (action.action_id === runActions.cancelRun && run.status === 'closed') return answer(cancelPrompt(run));
-  const result = await cancelRun(deps.sql, deps.emit, run, user, deps.now());
-  if (result === 'canceled') deps.metrics.runsTotal.inc({ status: 'canceled' });
-  if (result !== 'canceled') return reply(cannotCancel(run));
-  const told = run.runnerSlackUserId && run.runnerSlackUserId !== user ? ` ${mention(run.runnerSlackUserId)} is told in a DM that there's no need to go.` : '';
-  return reply(`The run is canceled; everyone who ordered is told in its thread.${told}`);
-}
+  const result = await requestClose(deps.sql, deps.emit, run, user, deps.now());
+  if (result === 'not_open') return reply(refusalFor({ status: 'closed' })!);
+  return reply(result === 'requested' ? closeReplies.requested : closeReplies.alreadyRequested);
+});
+
+/** I'll go. */
+export const handleVolunteer = runControl((run, { who, answer }, deps) => askToVolunteer(run, who, deps, answer));
+
+/** Volunteer anyway, Be next in line: the confirmations of I'll go. */
+export const handleConfirmVolunteer = runControl(async (run, { who, reply, answer }, deps) => {
+  if (run.status !== 'open') return reply(refusalFor(run)!);
+  return confirmVolunteer(run, who, deps, answer);
+});
+
+/** I can't go after all. */
+export const handleWithdrawVolunteer = runControl((run, { who, answer }, deps) => withdrawVolunteer(run, who, deps, answer));
+
+/**
+ * Cancel run (`confirmed` false: a run with its runner already assigned is only canceled after a
+ * confirmation naming them) and Cancel the run, that confirmation (`confirmed` true).
+ */
+const cancelButton = (confirmed: boolean) =>
+  runControl(async (run, { user, reply, answer }, deps) => {
+    const refusal = await refuseControl(deps.slack, run, user, 'cancel');
+    if (refusal) return reply(refusal);
+    if (!confirmed && run.status === 'closed') return answer(cancelPrompt(run));
+    const result = await cancelRun(deps.sql, deps.emit, run, user, deps.now());
+    if (result === 'canceled') deps.metrics.runsTotal.inc({ status: 'canceled' });
+    if (result !== 'canceled') return reply(cannotCancel(run));
+    const told =
+      run.runnerSlackUserId && run.runnerSlackUserId !== user ? ` ${mention(run.runnerSlackUserId)} is told in a DM that there's no need to go.` : '';
+    return reply(`${canceledText}${told}`);
+  });
+export const handleCancelRun = cancelButton(false);
+export const handleConfirmCancel = cancelButton(true);
 
 /** Ephemeral answers with buttons: in the clicked message's channel, else at its response_url. */
 function answerWithBlocks(payload: BlockActionsPayload, deps: InteractionDeps, reply: Reply) {
@@ -72,49 +105,52 @@ function cannotCancel(run: ControlledRun): string {
 }
 
 /**
- * Mark done and I can't go, from the runner's DM (so the run is found by id, and the clicking
- * user must be its runner).
+ * Mark done (`done` true) and I can't go, from the runner's DM (so the run is found by id, and the
+ * clicking user must be its runner).
  */
-export async function handleRunnerAction(payload: BlockActionsPayload, deps: InteractionDeps, reply: Reply): Promise<void> {
-  const action = payload.actions[0]!;
-  const user = payload.user.id;
-  const run = action.value ? await findRunById(deps.sql, action.value) : undefined;
-  if (!run) return reply(refusalFor(undefined)!);
-  if (run.runnerSlackUserId !== user) {
-    return reply(run.runnerSlackUserId ? `Only the runner, ${mention(run.runnerSlackUserId)}, can do that.` : 'This run has no runner.');
-  }
-  if (run.status !== 'closed') {
-    return reply(run.status === 'completed' ? 'This run is already marked done. Thanks!' : 'This run was canceled, so there is nothing to do.');
-  }
-  const done = action.action_id === runActions.markDone;
-  const changed = await deps.sql.begin(async (tx) => {
-    if (done) {
-      const completedAt = await completeRun(tx, run.id, user, deps.now());
-      if (completedAt)
-        await deps.emit(
-          tx,
-          runEvent('com.coffeebuddy.run.completed', {
-            runId: run.id,
-            slackChannelId: run.slackChannelId,
-            runnerSlackUserId: user,
-            completedAt: completedAt.toISOString(),
-          }),
-        );
-      return Boolean(completedAt);
+const runnerButton =
+  (done: boolean) =>
+  async (payload: BlockActionsPayload, deps: InteractionDeps, reply: Reply): Promise<void> => {
+    const action = payload.actions[0]!;
+    const user = payload.user.id;
+    const run = action.value ? await findRunById(deps.sql, action.value) : undefined;
+    if (!run) return reply(refusalFor(undefined)!);
+    if (run.runnerSlackUserId !== user) {
+      return reply(run.runnerSlackUserId ? `Only the runner, ${mention(run.runnerSlackUserId)}, can do that.` : 'This run has no runner.');
     }
-    const declined = await recordDecline(tx, run.id, user);
-    if (declined) await deps.emit(tx, runEvent('com.coffeebuddy.runner.declined', { runId: run.id, slackChannelId: run.slackChannelId, slackUserId: user }));
-    return declined;
-  });
-  deps.log.info(done ? 'run marked done' : 'runner declined', { runId: run.id, changed });
-  if (done && changed) deps.metrics.runsTotal.inc({ status: 'completed' });
-  if (!changed) return reply(done ? 'This run is already marked done. Thanks!' : "Got it, you already said you can't go.");
-  return reply(
-    done
-      ? 'Marked done. Thanks for the coffee run! :coffee:'
-      : "Got it, you're off this run. The next person who can go is picked; if nobody can, the channel is asked who can take it.",
-  );
-}
+    if (run.status !== 'closed') {
+      return reply(run.status === 'completed' ? 'This run is already marked done. Thanks!' : 'This run was canceled, so there is nothing to do.');
+    }
+    const changed = await deps.sql.begin(async (tx) => {
+      if (done) {
+        const completedAt = await completeRun(tx, run.id, user, deps.now());
+        if (completedAt)
+          await deps.emit(
+            tx,
+            runEvent('com.coffeebuddy.run.completed', {
+              runId: run.id,
+              slackChannelId: run.slackChannelId,
+              runnerSlackUserId: user,
+              completedAt: completedAt.toISOString(),
+            }),
+          );
+        return Boolean(completedAt);
+      }
+      const declined = await recordDecline(tx, run.id, user);
+      if (declined) await deps.emit(tx, runEvent('com.coffeebuddy.runner.declined', { runId: run.id, slackChannelId: run.slackChannelId, slackUserId: user }));
+      return declined;
+    });
+    deps.log.info(done ? 'run marked done' : 'runner declined', { runId: run.id, changed });
+    if (done && changed) deps.metrics.runsTotal.inc({ status: 'completed' });
+    if (!changed) return reply(done ? 'This run is already marked done. Thanks!' : "Got it, you already said you can't go.");
+    return reply(
+      done
+        ? 'Marked done. Thanks for the coffee run! :coffee:'
+        : "Got it, you're off this run. The next person who can go is picked; if nobody can, the channel is asked who can take it.",
+    );
+  };
+export const handleMarkDone = runnerButton(true);
+export const handleCannotGo = runnerButton(false);
 
 /**
  * "I'll take it" on the summary of a closed run nobody could be picked for (everyone who ordered

@@ -1,5 +1,5 @@
-import { coffeeCommand, handleSlashCommand } from '../slash-command/handler.ts';
-import { subcommands, suggestionActions } from '../slash-command/suggest.ts';
+import { coffeeCommand, handleSlashCommand } from '../../shared/coffee-command/handler.ts';
+import { subcommands } from '../../shared/coffee-command/suggest.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload } from './schema.ts';
 
@@ -11,11 +11,15 @@ const runStartedText = 'Your coffee run is started: order from its message in th
  * the run as typed. Both go through the same code as the typed command, as the clicking user, and
  * the answer replaces the suggestion at its response_url (ephemeral, like the command's own answer).
  */
-export async function handleSuggestionAction(payload: BlockActionsPayload, deps: InteractionDeps, tell: (text: string) => Promise<void>): Promise<void> {
+export async function handleSuggestionAction(
+  payload: BlockActionsPayload,
+  deps: InteractionDeps,
+  tell: (text: string) => Promise<void>,
+  asTypedRun: boolean,
+): Promise<void> {
   const action = payload.actions[0]!;
   const text = action.value ?? '';
   const channel = payload.channel?.id;
-  const asTypedRun = action.action_id === suggestionActions.startRun;
   const first = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   // The value is ours; one that names no subcommand is not from our button, and never starts a run.
   if (!channel || (!asTypedRun && !(subcommands as readonly string[]).includes(first))) {

@@ -1,12 +1,12 @@
 import type { Button } from '@slack/types';
 import type { Sql } from '../../shared/db/client.ts';
 import type { ControlledRun } from '../../shared/domain/run-control.ts';
-import { runActions } from '../../shared/domain/run-message.ts';
 import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import type { SlackMessage } from '../../shared/slack/port.ts';
 import { mention } from '../../shared/slack/text.ts';
 import { refusalFor, type InteractionDeps } from './orders.ts';
 import { ensureUser, lockRun } from './queries.ts';
+import { runActions } from '../../shared/slack/interaction-ids.ts';
 
 /**
  * How long a volunteer change waits for the run-message refresh before answering (as orders do):

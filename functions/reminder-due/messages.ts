@@ -1,9 +1,10 @@
 import { orderBlocks } from '../../shared/domain/order-blocks.ts';
 import type { PersonOrder } from '../../shared/domain/order-list.ts';
-import { pickupText, runActions } from '../../shared/domain/run-message.ts';
+import { pickupText } from '../../shared/domain/run-message.ts';
 import type { RunView } from '../../shared/domain/run-queries.ts';
 import type { SlackMessage } from '../../shared/slack/port.ts';
 import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
+import { runActions } from '../../shared/slack/interaction-ids.ts';
 
 /** "in 4 minutes", "in 1 minute", "now". */
 function fromNow(at: Date, now: Date): string {

@@ -1,7 +1,7 @@
 import { defineFunction } from '../../shared/function.ts';
 import { runSyncRunMessage, syncRunMessageKind } from '../../shared/domain/run-message-effect.ts';
 import { handleCommandRequest } from './http.ts';
-import { slashCommandConfig } from './schema.ts';
+import { slashCommandConfig } from '../../shared/coffee-command/schema.ts';
 
 /** slash-command: `/coffee` from Slack via Kong; starts runs and answers help. */
 export const slashCommand = defineFunction({

@@ -1,9 +1,9 @@
 import { pingDb } from '../../shared/db/client.ts';
 import { jsonError, type HttpResponse } from '../../shared/http/types.ts';
 import { slackRoute } from '../../shared/slack/ingress.ts';
-import { handleSlashCommand, type SlashCommandDeps } from './handler.ts';
-import { databaseSlowReply, databaseUnavailableReply, genericFailureReply } from './messages.ts';
-import { parseSlashCommand, type EphemeralReply, type SlashCommand } from './schema.ts';
+import { handleSlashCommand } from '../../shared/coffee-command/handler.ts';
+import { databaseSlowReply, databaseUnavailableReply, genericFailureReply, type EphemeralReply } from '../../shared/coffee-command/messages.ts';
+import { parseSlashCommand, type SlashCommand, type SlashCommandDeps } from '../../shared/coffee-command/schema.ts';
 
 /**
  * `POST /slack/commands`: answer Slack within its 3 s window. If the work outlives

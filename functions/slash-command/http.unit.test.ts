@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fakeDeps, signedSlackRequest } from '../../shared/testing/fakes.ts';
-import { slashCommandBody, unissuedTrigger } from '../../shared/testing/slack-requests.ts';
+import { fakeDeps, signedSlackRequest } from '../../test/support/fakes.ts';
+import { slashCommandBody, unissuedTrigger } from '../../test/support/slack-requests.ts';
 import { handleCommandRequest } from './http.ts';
-import { slashCommandConfig } from './schema.ts';
+import { slashCommandConfig } from '../../shared/coffee-command/schema.ts';
 
 // What Slack gets back for `/coffee` on the paths that need no database; where a path does reach
 // for it, fakeDeps' database throws, which is how the apology is tested here.

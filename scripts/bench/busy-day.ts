@@ -8,8 +8,8 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { slackHeaders, slashCommandBody, viewSubmissionBody, unissuedTrigger } from '../../shared/testing/slack-requests.ts';
-import { createTestDatabase } from '../../shared/testing/test-db.ts';
+import { slackHeaders, slashCommandBody, viewSubmissionBody, unissuedTrigger } from '../../test/support/slack-requests.ts';
+import { createTestDatabase } from '../../test/support/test-db.ts';
 import { freePort } from '../free-port.ts';
 
 /** scripts/dev.ts's signing secret when none is set. */

@@ -9,9 +9,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
-import { startSlackEmulator } from '../../shared/slack/emulator.ts';
-import { createTestDatabase } from '../../shared/testing/test-db.ts';
-import { slackHeaders, slashCommandBody, unissuedTrigger } from '../../shared/testing/slack-requests.ts';
+import { startSlackEmulator } from '../local/emulator.ts';
+import { createTestDatabase } from '../../test/support/test-db.ts';
+import { slackHeaders, slashCommandBody, unissuedTrigger } from '../../test/support/slack-requests.ts';
 import { freePort } from '../free-port.ts';
 import { BundleFailure } from './bundle-failure.ts';
 

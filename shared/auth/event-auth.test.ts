@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging.ts';
 import { createMetrics } from '../metrics.ts';
 import { audienceFor, createAuthenticate, type AuthSettings } from './event-auth.ts';
-import { localSenderSubject, startLocalIssuer, type LocalIssuer } from './local-issuer.ts';
+import { localSenderSubject, startLocalIssuer, type LocalIssuer } from '../../scripts/local/local-issuer.ts';
 
 const audience = 'coffeebuddy-close-run';
 const request = (authorization?: string) => ({

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, migrationsDir } from './migrate.ts';
 import { isUniqueViolation } from './client.ts';
-import { createTestDatabase, type TestDatabase } from '../testing/test-db.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-db.ts';
 
 describe('migrations on a real Postgres', () => {
   let db: TestDatabase;

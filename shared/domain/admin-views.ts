@@ -3,12 +3,7 @@ import type { SlackMessage } from '../slack/port.ts';
 import type { SettingDefaults } from './admin-log.ts';
 import { openRunText, type ControlledRun } from './run-control.ts';
 import { describeSettings, numericSettings, outOfBounds, type AdminBounds, type ChannelSettings, type NumericSetting } from './channel-admin.ts';
-
-/** Ids the interaction function routes on. */
-export const adminSettingsCallbackId = 'admin.settings';
-export const adminResetConfirmAction = 'admin.reset_confirm';
-/** "Cancel the run and disable": `/coffee admin disable` with a run open; its value is that run's id. */
-export const adminDisableCancelAction = 'admin.disable_cancel_run';
+import { adminDisableCancelAction, adminSettingsCallbackId } from '../slack/interaction-ids.ts';
 
 /** Disabling with a run open: which run, and a button that cancels it (its thread is told) and disables. */
 export function disableOpenRunPrompt(run: ControlledRun): SlackMessage {

@@ -1,5 +1,16 @@
 import type { Sql } from '../db/client.ts';
-import type { ChannelSettings } from './channel-admin.ts';
+
+/** A channel's settings (null offsets and minutes: the deployment's defaults). */
+export interface ChannelSettings {
+  enabled: boolean;
+  remindersEnabled: boolean;
+  reminderOffsetMinutes: number | null;
+  lastCallEnabled: boolean;
+  lastCallMinutes: number | null;
+  fairnessWindowRuns: number | null;
+  dataRetentionDays: number;
+  adminSlackUserIds: string[];
+}
 
 /** A channel's settings as `/coffee admin` shows and changes them (null: never seen, defaults apply). */
 export async function findChannelSettings(sql: Sql, slackChannelId: string): Promise<(ChannelSettings & { id: string }) | undefined> {

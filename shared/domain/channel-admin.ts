@@ -6,23 +6,13 @@ import type { Emit } from '../events/outbox.ts';
 import type { SlackPort } from '../slack/port.ts';
 import { mention } from '../slack/text.ts';
 import type { SettingDefaults } from './admin-log.ts';
-import { lockChannelSettings, recordAdminAction, saveChannelSettings } from './channel-admin-queries.ts';
+import { lockChannelSettings, recordAdminAction, saveChannelSettings, type ChannelSettings } from './channel-admin-queries.ts';
 import { cancelRunIn, findOpenControlledRun, isWorkspaceAdmin, type ControlledRun } from './run-control.ts';
+
+export type { ChannelSettings };
 
 /** What every `/coffee` form but help, admin and forget-me, and every button, answers in a disabled channel. */
 export const disabledText = 'CoffeeBuddy is disabled in this channel. A channel admin can turn it back on with `/coffee admin enable`.';
-
-/** A channel's settings (null offsets, minutes and window: the deployment's defaults). */
-export interface ChannelSettings {
-  enabled: boolean;
-  remindersEnabled: boolean;
-  reminderOffsetMinutes: number | null;
-  lastCallEnabled: boolean;
-  lastCallMinutes: number | null;
-  fairnessWindowRuns: number | null;
-  dataRetentionDays: number;
-  adminSlackUserIds: string[];
-}
 
 /** The ranges admins may choose from, set per deployment (env). */
 export const adminBoundsShape = {

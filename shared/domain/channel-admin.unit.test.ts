@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeSlack } from '../testing/fakes.ts';
+import { FakeSlack } from '../../test/support/fakes.ts';
 import { defaultChannelSettings, describeSettings, diffSettings, administers, standingOf, outOfBounds, whoMayAdminister } from './channel-admin.ts';
 
 const bounds = { ADMIN_MAX_REMINDER_OFFSET_MINUTES: 60, ADMIN_MAX_FAIRNESS_WINDOW_RUNS: 50, ADMIN_MAX_RETENTION_DAYS: 365 };

@@ -8,9 +8,7 @@ import { listed } from '../text.ts';
 import type { ForgetCheck, ForgetOutcome, UndeliveredCup } from './forget-me-queries.ts';
 import { formerMember } from './forgotten.ts';
 import { orderSpec, renderOrder } from './orders.ts';
-
-/** The button of `/coffee forget-me`'s confirmation; its value is when it expires. */
-export const forgetMeConfirmAction = 'forget_me.confirm';
+import { forgetMeConfirmAction } from '../slack/interaction-ids.ts';
 
 /** How long the confirmation button works. */
 const confirmMinutes = 5;

@@ -5,9 +5,9 @@ import type { SlackPort } from '../slack/port.ts';
 import type { SlackMessage } from '../slack/port.ts';
 import { mention, slackDateTime } from '../slack/text.ts';
 import { runName } from './run-life.ts';
-import { runActions } from './run-message.ts';
 import { isRunId } from './run-queries.ts';
 import type { RunRow, RunStatus } from './run.ts';
+import { runActions } from '../slack/interaction-ids.ts';
 
 /** A run as the close and cancel commands see it. */
 export interface ControlledRun extends RunRow {
@@ -111,6 +111,15 @@ export async function requestClose(
     return 'requested' as const;
   });
 }
+
+/** What whoever closed a run is told, from the button or `/coffee close`: the close was asked for, or already had been. */
+export const closeReplies = {
+  requested: 'Closing the run: the runner will be announced here in a moment.',
+  alreadyRequested: 'This run is already closing.',
+} as const;
+
+/** What whoever canceled a run is told, from a button, `/coffee cancel` or `/coffee admin disable`. */
+export const canceledText = 'The run is canceled; everyone who ordered is told in its thread.';
 
 /** Cancel an open or closed run with its event; a completed (or already canceled) run stays as it is. */
 export async function cancelRun(sql: Pool, emit: Emit, run: ControlledRun, canceledBySlackUserId: string, now: Date): Promise<'canceled' | 'not_cancelable'> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SlackCallError } from '../slack/port.ts';
-import { FakeSlack } from '../testing/fakes.ts';
+import { FakeSlack } from '../../test/support/fakes.ts';
 import { cancelPrompt, refuseControl, type ControlledRun } from './run-control.ts';
 
 const run: ControlledRun = {

@@ -5,9 +5,6 @@ import { pickupText } from './run-message.ts';
 import { isRunId } from './run-queries.ts';
 import type { RunStatus } from './run.ts';
 
-/** The button on each `/coffee history` line that shows the run's details; its value is the run id. */
-export const historyDetailsAction = 'history.details';
-
 /** One step of a run's life as `run_life` keeps it (written by the database as the run changes). */
 export interface LifeStep {
   what: 'started' | 'closed' | 'picked' | 'completed' | 'canceled' | 'failed';

@@ -3,28 +3,7 @@ import { escapeMrkdwn, mention, slackTime, truncate } from '../slack/text.ts';
 import { orderLines, type PersonOrder } from './order-list.ts';
 import { formatPickup } from './pickup-time.ts';
 import { counted } from '../text.ts';
-
-/** Button action ids on the run message; the interaction function routes on these. */
-export const runActions = {
-  placeOrder: 'order.open',
-  useLastOrder: 'order.reuse_last',
-  withdrawOrder: 'order.withdraw',
-  volunteer: 'run.volunteer',
-  /** "Volunteer anyway": the confirmation for someone without an order. */
-  volunteerAnyway: 'run.volunteer_anyway',
-  /** "Be next in line": the confirmation for someone after the first volunteer. */
-  volunteerToo: 'run.volunteer_too',
-  /** "I can't go after all": withdraw volunteering while the run is open. */
-  withdrawVolunteer: 'run.volunteer_withdraw',
-  closeRun: 'run.close',
-  cancelRun: 'run.cancel',
-  /** "Cancel the run": the confirmation for canceling a run that already has its runner. */
-  confirmCancel: 'run.cancel_confirm',
-  markDone: 'runner.done',
-  cannotGo: 'runner.decline',
-  /** "I'll take it": anyone in the channel takes a closed run nobody could be picked for. */
-  takeRun: 'runner.take',
-} as const;
+import { runActions } from '../slack/interaction-ids.ts';
 
 /**
  * How the runner is chosen, in one sentence (on every run message and in help); fairness-assign's

@@ -2,14 +2,11 @@ import type { Sql } from '../db/client.ts';
 import type { PersonOrder } from './order-list.ts';
 import type { RunRow } from './run.ts';
 import { orderFromRow } from './orders.ts';
+import { isUuid } from '../uuid.ts';
 
-/**
- * Whether a value from a button or private_metadata can be a run id at all: a UUID in Postgres's
- * canonical 8-4-4-4-12 hex form. Anything else is refused before it reaches a uuid column (where
- * Postgres would raise `invalid input syntax for type uuid`).
- */
+/** Whether a value from a button or private_metadata can be a run id at all (runs are keyed by UUID). */
 export function isRunId(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+  return isUuid(value);
 }
 
 /** Every active order of a run, oldest first: the list the run message, summary and DM show. */

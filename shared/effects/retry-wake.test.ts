@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logging.ts';
 import { createMetrics } from '../metrics.ts';
 import { SlackCallError } from '../slack/port.ts';
-import { FakeSlack } from '../testing/fakes.ts';
-import { createTestDatabase, type TestDatabase } from '../testing/test-db.ts';
+import { FakeSlack } from '../../test/support/fakes.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-db.ts';
 import { enqueueEffect, type EffectExecutor } from './effects.ts';
 import { createEffectWorker, type EffectWorker } from './worker.ts';
 

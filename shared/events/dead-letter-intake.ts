@@ -4,7 +4,8 @@ import { jsonError, type HttpRequest, type HttpResponse } from '../http/types.ts
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics.ts';
 import { isStorableText } from '../text.ts';
-import { parkEvent, type ParkedEvent } from './dead-letters.ts';
+import { parkEvent } from './dead-letters.ts';
+import type { ParkedEvent } from './undelivered.ts';
 import { defaultRetryPolicy, isRetryableStatus } from './delivery.ts';
 
 /**

@@ -2,24 +2,9 @@ import type { Pool, Sql } from '../db/client.ts';
 import { isUniqueViolation } from '../db/client.ts';
 import type { Metrics } from '../metrics.ts';
 import { eventCatalog } from './catalog.ts';
-import type { DeadLetter } from './in-process-bus.ts';
 import { noteStuckRun, type StuckRun } from './stuck-runs.ts';
-
-/** An undeliverable event as parked: what it was, whose delivery failed and why. */
-export interface ParkedEvent {
-  consumer: string;
-  eventId: string;
-  type: string;
-  source: string;
-  subject: string | null;
-  /** Every attribute but data, extensions included, as delivered. */
-  attributes: Record<string, unknown>;
-  /** The data as JSON (null: none). */
-  data: unknown;
-  statusCode: number | null;
-  error: string;
-  attempts: number;
-}
+import type { DeadLetter, ParkedEvent } from './undelivered.ts';
+import { isUuid } from '../uuid.ts';
 
 /**
  * Park an undeliverable event in `dead_letter_events`, where an operator can inspect and replay it.
@@ -125,7 +110,7 @@ export async function replayParked(sql: Pool, id: string, now: Date): Promise<Re
 }
 
 async function replayEvent(sql: Pool, id: string, now: Date): Promise<ReplayOutcome> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return 'not_found';
+  if (!isUuid(id)) return 'not_found';
   return sql.begin(async (tx) => {
     const [letter] = await tx<{ eventId: string; type: string; source: string; subject: string | null; attributes: Record<string, unknown>; data: unknown }[]>`
       update dead_letter_events set replayed_at = ${now}

@@ -1,6 +1,7 @@
 import type { Sql } from '../db/client.ts';
 import { enqueueEffect } from '../effects/effects.ts';
-import type { ParkedEvent } from './dead-letters.ts';
+import type { ParkedEvent } from './undelivered.ts';
+import { isUuid } from '../uuid.ts';
 
 /** Which step of a run a dead letter stopped: closing it, or picking (and announcing) its runner. */
 export type StuckStep = 'close' | 'runner';
@@ -44,7 +45,7 @@ const stuckLetters = (sql: Sql) => sql`
  */
 export async function noteStuckRun(tx: Sql, letter: ParkedEvent, now: Date): Promise<StuckRun | null> {
   const step = stuckDeliveries.find((delivery) => delivery.type === letter.type && delivery.consumer === letter.consumer)?.step;
-  if (!step || !letter.subject || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(letter.subject)) return null;
+  if (!step || !letter.subject || !isUuid(letter.subject)) return null;
   const [run] = await tx<{ slackChannelId: string; letters: number }[]>`
     select c.slack_channel_id, (select count(*)::int from (${stuckLetters(tx)}) l) as letters
     from runs r join channels c on c.id = r.channel_id

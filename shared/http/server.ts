@@ -7,19 +7,8 @@ import { firstHeader, jsonError, type Authenticate, type HttpRequest, type HttpR
 /** A readiness check: name → whether that dependency answers now. */
 export type ReadinessCheck = () => Promise<Record<string, boolean>>;
 
-/**
- * A raw handler for paths no route serves, tried before the 404: it answers on `res` itself (so it
- * can stream) and resolves true, or leaves the request alone and resolves false.
- */
-export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
-
 export interface HttpServer {
   server: Server;
-  /**
-   * Serve every path without a route through `handler` first (the local sandbox page on the bot's
-   * port). Its requests are not drained on close: a stream it holds open is cut when the server stops.
-   */
-  setFallback(handler: FallbackHandler): void;
   listen(port: number, host?: string): Promise<number>;
   /** Stop accepting, let in-flight requests finish (up to `timeoutMs`), then close. */
   close(timeoutMs: number): Promise<void>;
@@ -54,7 +43,6 @@ export function createHttpServer(options: {
   let inFlight = 0;
   let draining = false;
   let drained: (() => void) | null = null;
-  let fallback: FallbackHandler | null = null;
 
   const builtIn: Record<string, () => Promise<HttpResponse>> = {
     '/health/live': async () => ({ status: 200, body: { status: 'ok' } }),
@@ -110,30 +98,6 @@ export function createHttpServer(options: {
     return { response: await match.handle(request), label: match.path };
   }
 
-  /** Whether a route or a built-in endpoint owns the request's path (any method). */
-  const ownsPath = (req: IncomingMessage): boolean => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    return paths.has(path) || builtIn[path] !== undefined;
-  };
-
-  const server = createServer((req, res) => {
-    const handler = fallback;
-    if (!handler || ownsPath(req)) return serve(req, res);
-    Promise.resolve()
-      .then(() => handler(req, res))
-      .then(
-        (handled) => {
-          if (!handled) serve(req, res);
-        },
-        (error: unknown) => {
-          options.metrics.errorsTotal.inc({ type: 'http_unhandled' });
-          options.log.error('unhandled error in fallback handler', { path: req.url, error });
-          if (!res.headersSent) send(res, jsonError(500, 'internal', 'Something went wrong. Please try again.'), randomUUID());
-          else res.destroy();
-        },
-      );
-  });
-
   function serve(req: IncomingMessage, res: ServerResponse): void {
     const started = process.hrtime.bigint();
     const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
@@ -155,15 +119,13 @@ export function createHttpServer(options: {
         if (draining && inFlight === 0) drained?.();
       });
   }
+  const server = createServer(serve);
   // Slack gives up after 3 s; a stuck client should not hold a socket for minutes.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
 
   return {
     server,
-    setFallback(handler) {
-      fallback = handler;
-    },
     listen(port, host = '0.0.0.0') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

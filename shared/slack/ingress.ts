@@ -37,9 +37,23 @@ export interface SlackRoute<T, R, D extends SlackIngressDeps> {
   late(input: T, work: Promise<R>, deps: D): Promise<HttpResponse>;
 }
 
+/** Marks a handler `slackRoute` built; nothing else can set it. */
+const verifiesSignature: unique symbol = Symbol('verifies Slack signatures');
+
+/**
+ * The only kind of handler a Slack-facing route takes (`FunctionRoute.handle`): built by
+ * `slackRoute`, so it checks Slack's signature before anything else, by construction.
+ */
+export type SlackHandler<D> = ((request: HttpRequest, deps: D) => Promise<HttpResponse>) & { readonly [verifiesSignature]: true };
+
+/** Whether `handle` was built by `slackRoute` (the runtime refuses to serve a Slack route whose handler was not). */
+export function isSlackHandler(handle: unknown): boolean {
+  return typeof handle === 'function' && (handle as Partial<SlackHandler<never>>)[verifiesSignature] === true;
+}
+
 /** The HTTP handler for `route`: verify, parse, handle within the ack deadline, answer. */
-export function slackRoute<T, R, D extends SlackIngressDeps>(route: SlackRoute<T, R, D>): (request: HttpRequest, deps: D) => Promise<HttpResponse> {
-  return async (request, deps) => {
+export function slackRoute<T, R, D extends SlackIngressDeps>(route: SlackRoute<T, R, D>): SlackHandler<D> {
+  const handle = async (request: HttpRequest, deps: D): Promise<HttpResponse> => {
     const refused = refuseUnlessFromSlack(request, deps);
     if (refused) return refused;
     const form = Object.fromEntries(new URLSearchParams(request.rawBody.toString('utf8')));
@@ -70,6 +84,7 @@ export function slackRoute<T, R, D extends SlackIngressDeps>(route: SlackRoute<T
       return first === late ? route.late(parsed.input, work, scoped) : route.answer(first as R);
     });
   };
+  return Object.assign(handle, { [verifiesSignature]: true as const });
 }
 
 const late: unique symbol = Symbol('late');

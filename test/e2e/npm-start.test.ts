@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import postgres from 'postgres';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { blockActionBody, slackHeaders, slashCommandBody, viewSubmissionBody, unissuedTrigger } from '../../shared/testing/slack-requests.ts';
-import { createTestDatabase, type TestDatabase } from '../../shared/testing/test-db.ts';
+import { blockActionBody, slackHeaders, slashCommandBody, viewSubmissionBody, unissuedTrigger } from '../support/slack-requests.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
 import { npmStart, stopNpmStart } from './npm-start-process.ts';
 
 const devSecret = 'coffeebuddy-local-dev-signing-secret';

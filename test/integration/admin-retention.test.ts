@@ -10,8 +10,8 @@ import { toBinaryHttp } from '../../shared/events/http-binding.ts';
 import { createEmitter } from '../../shared/events/outbox.ts';
 import { silentLogger } from '../../shared/logging.ts';
 import { createMetrics } from '../../shared/metrics.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { seedRuns } from '../../shared/testing/seed-runs.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { seedRuns } from '../support/seed-runs.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
-import { blockActionBody, interactionBody } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
+import { blockActionBody, interactionBody } from '../support/slack-requests.ts';
 
 describe('/coffee admin: settings, authorization, audit and reset requests', () => {
   let stack: TestStack;

@@ -3,9 +3,9 @@ import { servedHistory } from '../../functions/fairness-assign/queries.ts';
 import { registry } from '../../functions/registry.ts';
 import { orderLines } from '../../shared/domain/order-list.ts';
 import { listActiveOrders } from '../../shared/domain/run-queries.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
-import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
+import { slashCommandBody } from '../support/slack-requests.ts';
 
 // Monday 1 June 2026, 10:00 in Berlin (UTC+2): no change of clocks in the weeks these tests span.
 const start = new Date('2026-06-01T08:00:00Z');

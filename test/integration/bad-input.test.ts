@@ -4,9 +4,9 @@ import { registry } from '../../functions/registry.ts';
 import { buildEvent } from '../../shared/events/cloud-event.ts';
 import { toBinaryHttp } from '../../shared/events/http-binding.ts';
 import { createLogger } from '../../shared/logging.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
-import { blockActionBody, interactionBody, slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
+import { blockActionBody, interactionBody, slashCommandBody } from '../support/slack-requests.ts';
 
 const morning = new Date('2026-11-23T08:00:00Z');
 
@@ -49,16 +49,19 @@ describe('bad input gets a 4xx or a clear answer, never a 5xx or an error log', 
     stack.postSigned('/slack/commands', slashCommandBody({ trigger: stack.slack, text, channelId: channel, ...fields }));
 
   describe('Slack ssl_check', () => {
-    it.each(['/slack/commands', '/slack/interactions'])('%s answers a signed ssl_check with an empty 200 and does nothing', async (path) => {
-      const response = await stack.postSigned(path, 'ssl_check=1&token=legacy-verification-token');
-      expect(response.status).toBe(200);
-      expect(await response.text()).toBe('');
-      expect(stack.slack.calls).toEqual([]);
-      expect(logLines).toEqual([]);
-      // Signed it must be, like everything else.
-      const unsigned = await fetch(`${stack.url}${path}`, { method: 'POST', body: 'ssl_check=1&token=x' });
-      expect(unsigned.status).toBe(401);
-    });
+    it.each(registry.flatMap((fn) => fn.routes.map((route) => route.path)))(
+      '%s answers a signed ssl_check with an empty 200 and does nothing',
+      async (path) => {
+        const response = await stack.postSigned(path, 'ssl_check=1&token=legacy-verification-token');
+        expect(response.status).toBe(200);
+        expect(await response.text()).toBe('');
+        expect(stack.slack.calls).toEqual([]);
+        expect(logLines).toEqual([]);
+        // Signed it must be, like everything else.
+        const unsigned = await fetch(`${stack.url}${path}`, { method: 'POST', body: 'ssl_check=1&token=x' });
+        expect(unsigned.status).toBe(401);
+      },
+    );
   });
 
   describe('CloudEvents are validated before any database work (400: dead-lettered, not retried)', () => {

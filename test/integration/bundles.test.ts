@@ -30,12 +30,22 @@ async function waitForLive(url: string, child: ChildProcess, stderr: () => strin
 describe("npm run build: one bundle per function, each starting alone on the image's Node", () => {
   let outRoot: string;
   let sizes: Record<string, BundleSize>;
+  let inputs: Record<string, string[]>;
   beforeAll(async () => {
     outRoot = await mkdtemp(join(tmpdir(), 'coffeebuddy-dist-'));
-    sizes = (await buildAll(outRoot)).functions;
+    ({ functions: sizes, inputs } = await buildAll(outRoot));
   });
   afterAll(async () => {
     await rm(outRoot, { recursive: true, force: true });
+  });
+
+  it("builds each function from its own folder and shared/ only, and the setup Job's tools from shared/ and scripts/", () => {
+    const allowed = (bundle: string) => (bundle === 'tools' ? /^(shared\/|scripts\/[^/]+\.ts$)/ : new RegExp(`^(shared/|functions/${bundle}/)`));
+    const strays = Object.entries(inputs).flatMap(([bundle, files]) =>
+      files.filter((file) => !allowed(bundle).test(file)).map((file) => `${bundle} takes ${file}`),
+    );
+    expect(strays).toEqual([]);
+    expect(Object.keys(inputs).sort()).toEqual([...registry.map((fn) => fn.name), 'tools'].sort());
   });
 
   it('bundles all six functions', () => {

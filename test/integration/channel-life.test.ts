@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
 import { disabledText } from '../../shared/domain/channel-admin.ts';
 import { pickupText } from '../../shared/domain/run-message.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
-import { interactionBody, slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
+import { interactionBody, slashCommandBody } from '../support/slack-requests.ts';
 import { slackDateTime } from '../../shared/slack/text.ts';
 
 // Monday 1 June 2026, 08:00 UTC (the tests' default zone): every run here starts and closes that day.

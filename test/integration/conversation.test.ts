@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
-import { suggestionActions } from '../../functions/slash-command/suggest.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { blockActionBody, slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { blockActionBody, slashCommandBody } from '../support/slack-requests.ts';
+import { suggestionActions } from '../../shared/slack/interaction-ids.ts';
 
 type Button = { action_id: string; value: string; text: { text: string } };
 type SlackReply = { response_type?: string; text: string; blocks?: { type: string; elements?: Button[] }[] };

@@ -10,8 +10,8 @@ import { createKafkaClient, createProducer, headerRecord, parseBrokers } from '.
 import { topicName } from '../../shared/events/topics.ts';
 import { deadLetterPath, deadLetterSourceName } from '../../shared/function.ts';
 import { silentLogger } from '../../shared/logging.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createProbeConsumer } from '../../shared/testing/probe-consumer.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createProbeConsumer } from '../support/probe-consumer.ts';
 import { topicsFor } from '../../scripts/manifests/names.ts';
 
 const brokers = inject('kafkaBrokers');

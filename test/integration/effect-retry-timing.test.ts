@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
 import { syncRunMessageKind } from '../../shared/domain/run-message-effect.ts';
 import { defaultEffectPolicy } from '../../shared/effects/worker.ts';
-import type { EmulatedFailure } from '../../shared/slack/emulator.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import type { EmulatedFailure } from '../../scripts/local/emulator.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { slashCommandBody } from '../support/slack-requests.ts';
 
 describe('A Slack effect whose attempt failed is retried at its time, not at the next sweep', () => {
   let stack: TestStack;

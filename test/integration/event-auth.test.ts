@@ -5,8 +5,9 @@ import { buildEvent } from '../../shared/events/cloud-event.ts';
 import { toBinaryHttp } from '../../shared/events/http-binding.ts';
 import { eventPath } from '../../shared/function.ts';
 import { createLogger } from '../../shared/logging.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
+import { startTestStack, testSigningSecret, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
+import { slackHeaders } from '../support/slack-requests.ts';
 
 const morning = new Date('2026-11-23T08:00:00Z');
 
@@ -116,10 +117,22 @@ describe('internal endpoints need a bearer token for their audience', () => {
     expect(logLines.filter((line) => line.msg === 'request refused: no valid bearer token')).toHaveLength(6);
   });
 
-  it('keeps Slack routes on Slack signatures: a bearer token is neither needed nor enough', async () => {
+  it('keeps every Slack route on Slack signatures: unsigned, wrongly signed or stale is 401, and a bearer token is neither needed nor enough', async () => {
+    // The routes as served, from the registry: a Slack route added later is checked here too.
+    const slackRoutes = stack.runtime.routes.filter((route) => route.auth.kind === 'slack-signature').map((route) => route.path);
+    expect(slackRoutes.sort()).toEqual(registry.flatMap((fn) => fn.routes.map((route) => route.path)).sort());
+    expect(slackRoutes.length).toBeGreaterThan(0);
     const token = await stack.eventHeaders('slash-command');
-    const unsigned = await post('/slack/commands', { ...token, 'content-type': 'application/x-www-form-urlencoded' }, 'text=help');
-    expect(unsigned.status).toBe(401);
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const body = 'text=help';
+    for (const path of slackRoutes) {
+      const answers = [
+        await post(path, { ...token, ...form }, body),
+        await post(path, { ...form, ...slackHeaders('not-the-secret', body, morning) }, body),
+        await post(path, { ...form, ...slackHeaders(testSigningSecret, body, new Date(morning.getTime() - 6 * 60_000)) }, body),
+      ];
+      expect({ path, statuses: answers.map((answer) => answer.status) }).toEqual({ path, statuses: [401, 401, 401] });
+    }
     expect(await createRunDriver(stack).command(channel, 'help', 'U001')).toMatch(/coffee/i);
   });
 

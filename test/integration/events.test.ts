@@ -5,10 +5,10 @@ import { createEmitter, createOutboxRelay } from '../../shared/events/outbox.ts'
 import type { EventTransport } from '../../shared/events/transport.ts';
 import { silentLogger } from '../../shared/logging.ts';
 import { createMetrics } from '../../shared/metrics.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createProbeConsumer } from '../../shared/testing/probe-consumer.ts';
-import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
-import { createTestDatabase, type TestDatabase } from '../../shared/testing/test-db.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createProbeConsumer } from '../support/probe-consumer.ts';
+import { slashCommandBody } from '../support/slack-requests.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
 
 const runCreated = (runId: string) => ({
   type: 'com.coffeebuddy.run.created' as const,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
-import { interactionBody } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
+import { interactionBody } from '../support/slack-requests.ts';
 
 describe("FAIRNESS_WINDOW_RUNS: a channel's fairness window until its admins set one", () => {
   let stack: TestStack;

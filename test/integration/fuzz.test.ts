@@ -3,11 +3,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
 import type { EventType } from '../../shared/events/catalog.ts';
-import { startLocalIssuer, type LocalIssuer } from '../../shared/auth/local-issuer.ts';
+import { startLocalIssuer, type LocalIssuer } from '../../scripts/local/local-issuer.ts';
 import { eventPath, type FunctionName } from '../../shared/function.ts';
 import { createLogger } from '../../shared/logging.ts';
 import { signSlackRequest } from '../../shared/slack/verify-request.ts';
-import { startTestStack, testSigningSecret, type TestStack } from '../../shared/testing/harness.ts';
+import { startTestStack, testSigningSecret, type TestStack } from '../support/harness.ts';
 
 /**
  * Issue 8: malformed input gets a 4xx (or a clear 200), never a 5xx and never an error log. Every

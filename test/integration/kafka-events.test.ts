@@ -4,16 +4,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { registry } from '../../functions/registry.ts';
 import { buildEvent } from '../../shared/events/cloud-event.ts';
 import { createKafkaClient, parseBrokers } from '../../shared/events/kafka-client.ts';
-import { createKafkaDispatcher } from '../../shared/events/kafka-dispatcher.ts';
+import { createKafkaDispatcher } from '../../scripts/local/kafka-dispatcher.ts';
 import { ensureTopics } from '../../shared/events/kafka-topics.ts';
 import { createKafkaTransport } from '../../shared/events/kafka-transport.ts';
 import { topicName } from '../../shared/events/topics.ts';
 import { silentLogger } from '../../shared/logging.ts';
 import { createMetrics } from '../../shared/metrics.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createProbeConsumer } from '../../shared/testing/probe-consumer.ts';
-import { readTopic } from '../../shared/testing/topic-reader.ts';
-import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createProbeConsumer } from '../support/probe-consumer.ts';
+import { readTopic } from '../support/topic-reader.ts';
+import { slashCommandBody } from '../support/slack-requests.ts';
 
 const brokers = inject('kafkaBrokers');
 const uniquePrefix = () => `t${Math.random().toString(36).slice(2, 8)}.`;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { restartBroker, startBroker, stopBroker, type Broker } from '../../shared/testing/kafka-broker.ts';
-import { createProbeConsumer } from '../../shared/testing/probe-consumer.ts';
-import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { restartBroker, startBroker, stopBroker, type Broker } from '../support/kafka-broker.ts';
+import { createProbeConsumer } from '../support/probe-consumer.ts';
+import { slashCommandBody } from '../support/slack-requests.ts';
 
 describe('a Kafka outage delays events but loses none', () => {
   // This test stops its broker, so it has one of its own.

@@ -12,10 +12,10 @@ import { ensureTopics, topicOptionsFromConfig } from '../../shared/events/kafka-
 import { createKafkaTransport } from '../../shared/events/kafka-transport.ts';
 import { topicName } from '../../shared/events/topics.ts';
 import { createLogger, silentLogger } from '../../shared/logging.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createProbeConsumer } from '../../shared/testing/probe-consumer.ts';
-import { startTcpProxy } from '../../shared/testing/tcp-proxy.ts';
-import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createProbeConsumer } from '../support/probe-consumer.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
+import { slashCommandBody } from '../support/slack-requests.ts';
 
 // The global setup's broker has SCRAM listeners beside its plain one (scripts/kafka-broker.sh --sasl).
 const sasl = inject('kafkaSasl');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
-import { interactionBody, type ModalInput } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
+import { interactionBody, type ModalInput } from '../support/slack-requests.ts';
 
 const users = Array.from({ length: 30 }, (_, i) => `U${String(i + 1).padStart(3, '0')}`);
 const drinks = ['Latte', 'Espresso', 'Cappuccino', 'Americano', 'Mocha'];

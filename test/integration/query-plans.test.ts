@@ -2,14 +2,14 @@ import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockAssignmentContext, servedHistory, withAttendance } from '../../functions/fairness-assign/queries.ts';
 import { findActiveOrder, findLastOrder, findRunInChannel, findUsuals, recordOrderStatement } from '../../functions/interaction/queries.ts';
-import { findOpenRun, findStarter, startRunStatement } from '../../functions/slash-command/queries.ts';
+import { findOpenRun, findStarter, startRunStatement } from '../../shared/coffee-command/queries.ts';
 import { createDb, type Pool } from '../../shared/db/client.ts';
 import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { findRunView, listActiveOrders } from '../../shared/domain/run-queries.ts';
 import { findPosted } from '../../shared/effects/slack-posts.ts';
 import { createEmitter } from '../../shared/events/outbox.ts';
-import { seedOtherChannels, seedRuns } from '../../shared/testing/seed-runs.ts';
-import { createTestDatabase, type TestDatabase } from '../../shared/testing/test-db.ts';
+import { seedOtherChannels, seedRuns } from '../support/seed-runs.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
 
 interface PlanNode {
   'Node Type': string;

@@ -5,11 +5,11 @@ import { syncRunMessageKind } from '../../shared/domain/run-message-effect.ts';
 import { toBinaryHttp } from '../../shared/events/http-binding.ts';
 import { defaultRetryPolicy } from '../../shared/events/delivery.ts';
 import { eventPath } from '../../shared/function.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
-import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
-import { startTcpProxy, type TcpProxy } from '../../shared/testing/tcp-proxy.ts';
-import { adminDatabaseUrl } from '../../shared/testing/test-db.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
+import { slashCommandBody } from '../support/slack-requests.ts';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { adminDatabaseUrl } from '../support/test-db.ts';
 
 /** Posts in a channel (not in threads) that CoffeeBuddy tagged as the given kind of post. */
 function postsOfKind(stack: TestStack, channel: string, kind: string) {

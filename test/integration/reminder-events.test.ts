@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
 import { topicName } from '../../shared/events/topics.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
-import { readTopic } from '../../shared/testing/topic-reader.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
+import { readTopic } from '../support/topic-reader.ts';
 
 const brokers = inject('kafkaBrokers');
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
 
 const MINUTE = 60_000;
 

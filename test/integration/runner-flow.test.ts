@@ -3,8 +3,8 @@ import { registry } from '../../functions/registry.ts';
 import { CloudEvent } from 'cloudevents';
 import { toBinaryHttp } from '../../shared/events/http-binding.ts';
 import { listParked, replayParked } from '../../shared/events/dead-letters.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
 
 const participants = Array.from({ length: 30 }, (_, i) => `U${String(i + 1).padStart(3, '0')}`);
 const drinks = ['Latte', 'Espresso', 'Cappuccino', 'Americano', 'Mocha'];

@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
-import { localPeople, sandboxChannel } from '../../shared/sandbox/people.ts';
-import type { SandboxMessage, SandboxState } from '../../shared/sandbox/protocol.ts';
-import { createSandbox } from '../../shared/sandbox/server.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
+import { localPeople, sandboxChannel } from '../../scripts/local/sandbox/people.ts';
+import type { SandboxMessage, SandboxState } from '../../scripts/local/sandbox/protocol.ts';
+import { createSandbox } from '../../scripts/local/sandbox/server.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
 
 const people = localPeople();
 const [ana, ben] = people as [(typeof people)[number], (typeof people)[number]];
-const protocolPath = fileURLToPath(new URL('../../shared/sandbox/protocol.ts', import.meta.url));
+const protocolPath = fileURLToPath(new URL('../../scripts/local/sandbox/protocol.ts', import.meta.url));
 
 /** The page's state as the browser gets it: the latest `event: state` frame of the SSE stream. */
 async function openEvents(url: string) {

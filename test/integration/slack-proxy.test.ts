@@ -16,7 +16,7 @@ import { registry } from '../../functions/registry.ts';
 import { silentLogger } from '../../shared/logging.ts';
 import { createMetrics } from '../../shared/metrics.ts';
 import { loadFunctionsConfig } from '../../shared/runtime.ts';
-import { startSlackEmulator, type SlackEmulator } from '../../shared/slack/emulator.ts';
+import { startSlackEmulator, type SlackEmulator } from '../../scripts/local/emulator.ts';
 import { SlackCallError } from '../../shared/slack/port.ts';
 import { createProxyFetch } from '../../shared/slack/proxy.ts';
 import { createSlackPorts, createSlackWebApi } from '../../shared/slack/web-api.ts';

@@ -2,11 +2,11 @@ import { LogLevel, WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { orderFormTooLate } from '../../functions/interaction/handler.ts';
 import { registry } from '../../functions/registry.ts';
-import { suggestionActions } from '../../functions/slash-command/suggest.ts';
 import { postMetadataType } from '../../shared/effects/slack-posts.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
-import { blockActionBody, slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
+import { blockActionBody, slashCommandBody } from '../support/slack-requests.ts';
+import { suggestionActions } from '../../shared/slack/interaction-ids.ts';
 
 const morning = new Date('2026-11-23T08:00:00Z');
 

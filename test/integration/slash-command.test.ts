@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { slashCommandBody } from '../support/slack-requests.ts';
 
 type SlackReply = { response_type?: string; text: string };
 const replyOf = async (response: Promise<Response>) => (await (await response).json()) as SlackReply;

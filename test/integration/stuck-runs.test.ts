@@ -6,8 +6,8 @@ import { buildEvent } from '../../shared/events/cloud-event.ts';
 import { replayParked } from '../../shared/events/dead-letters.ts';
 import { toBinaryHttp } from '../../shared/events/http-binding.ts';
 import { deadLetterPath } from '../../shared/function.ts';
-import { startTestStack, type TestStack } from '../../shared/testing/harness.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
+import { startTestStack, type TestStack } from '../support/harness.ts';
+import { createRunDriver } from '../support/run-driver.ts';
 
 const transports: [string, (() => { brokers: string; topicPrefix: string }) | null][] = [
   ['the in-process bus', null],

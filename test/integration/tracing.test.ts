@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
 import { createLogger } from '../../shared/logging.ts';
-import { startTestStack, testSigningSecret, type TestStack } from '../../shared/testing/harness.ts';
-import { createProbeConsumer } from '../../shared/testing/probe-consumer.ts';
-import { createRunDriver } from '../../shared/testing/run-driver.ts';
-import { blockActionBody, slackHeaders, slashCommandBody } from '../../shared/testing/slack-requests.ts';
+import { startTestStack, testSigningSecret, type TestStack } from '../support/harness.ts';
+import { createProbeConsumer } from '../support/probe-consumer.ts';
+import { createRunDriver } from '../support/run-driver.ts';
+import { blockActionBody, slackHeaders, slashCommandBody } from '../support/slack-requests.ts';
 import { parseTraceparent } from '../../shared/tracing.ts';
 
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -8,8 +8,8 @@ import { CloudEvent, Kafka as KafkaBinding } from 'cloudevents';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registry } from '../../functions/registry.ts';
 import { createProducer, headerRecord } from '../../shared/events/kafka-client.ts';
-import type { EmulatedMessage } from '../../shared/slack/emulator.ts';
-import { blockActionBody, slashCommandBody, viewSubmissionBody, type ModalInput } from '../../shared/testing/slack-requests.ts';
+import type { EmulatedMessage } from '../../scripts/local/emulator.ts';
+import { blockActionBody, slashCommandBody, viewSubmissionBody, type ModalInput } from '../support/slack-requests.ts';
 import { startRehearsal, type Rehearsal } from './world.ts';
 
 const admin = 'UREHADMIN';

@@ -10,10 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { CloudEvent } from 'cloudevents';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { sourceSubject } from '../../scripts/manifests/identities.ts';
-import type { LocalIssuer } from '../../shared/auth/local-issuer.ts';
+import type { LocalIssuer } from '../../scripts/local/local-issuer.ts';
 import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import { createProducer } from '../../shared/events/kafka-client.ts';
-import { deadLetterMessage, toDeliveredEvent } from '../../shared/events/kafka-dispatcher.ts';
+import { deadLetterMessage, toDeliveredEvent } from '../../scripts/local/kafka-dispatcher.ts';
 import { deliverWithRetry, type DeliveryOutcome } from '../../shared/events/delivery.ts';
 import { isoDurationMs, type KafkaSourceSpec, type PingSourceSpec, type Sink } from './cluster.ts';
 

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { CloudEventV1 } from 'cloudevents';
-import type { TokenSource } from '../../shared/auth/local-issuer.ts';
+import type { TokenSource } from '../../scripts/local/local-issuer.ts';
 import { toBinaryHttp } from '../../shared/events/http-binding.ts';
 import { eventPath, type FunctionName } from '../../shared/function.ts';
 import { freePort } from '../../scripts/free-port.ts';
