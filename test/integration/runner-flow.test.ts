@@ -216,13 +216,19 @@ describe.each(transports)('close → runner → summary and DM, through %s', (_n
     expect(String(summaries(channel)[0]!.args.text)).toContain('<@U003> is going');
     expect(JSON.stringify(summaries(channel)[0]!.args.blocks)).toContain('volunteered');
 
+    const dmsFor = (user: string) =>
+      stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === `D${user}` && String(c.args.text).includes(`<#${channel}>`));
+    // I can't go is a button on the runner's DM: it is pressed once the DM is there. Where the
+    // summary is is known once Slack took it (a post it rate-limited is retried, and only then recorded).
+    const recordedSummary = async () =>
+      (await stack.db.sql<{ ts: string }[]>`select ts from slack_messages where run_id = ${runId} and kind = 'summary' and ts is not null`)[0]?.ts;
+    await expect.poll(recordedSummary, { timeout: 20_000 }).toBeDefined();
+    await expect.poll(() => dmsFor('U003').length, { timeout: 60_000 }).toBe(1);
+    const summaryTs = (await recordedSummary())!;
     await drive.click('U003', 'DU003', 'runner.decline', runId);
-    const summaryTs = (await stack.db.sql<{ ts: string }[]>`select ts from slack_messages where run_id = ${runId} and kind = 'summary'`)[0]!.ts;
     await expect
       .poll(() => String(stack.slack.messages(channel).find((m) => m.ts === summaryTs)?.text), { timeout: 60_000 })
       .toContain("<@U003> can't go, so <@U002> is going");
-    const dmsFor = (user: string) =>
-      stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === `D${user}` && String(c.args.text).includes(`<#${channel}>`));
     // By now this file's runs have spent most of the workspace's chat.update allowance (Tier 3, 50 a
     // minute, as the emulator enforces): the reassignment's edits wait out Slack's Retry-After.
     await expect.poll(() => dmsFor('U002').length, { timeout: 60_000 }).toBe(1);
