@@ -56,7 +56,7 @@ export async function handleSlashCommand(command: SlashCommand, deps: SlashComma
   // The app's manifest declares /coffee, /coffee-history and /coffee-cancel; another command routed here is never a run.
   if (command.command === historyCommand) return myHistoryReply(deps.sql, command.user_id);
   if (command.command === cancelCommand) {
-    if (await channelDisabled(deps.sql, command.channel_id)) return disabledReply;
+    if (await channelDisabled(deps.sql, command)) return disabledReply;
     return controlRun(command, 'cancel', deps);
   }
   if (command.command !== coffeeCommand) return unknownCommandReply(command.command);
@@ -81,7 +81,7 @@ export async function handleSlashCommand(command: SlashCommand, deps: SlashComma
   // A disabled channel answers only help, admin and forget-me. Answers from the text alone (a
   // typo's "Did you mean", another day, a bad page) change nothing, so they need no lookup; their
   // buttons are checked when clicked, and starting a run checks in its own statement.
-  const unlessDisabled = async (answer: () => Promise<EphemeralReply>) => ((await channelDisabled(deps.sql, command.channel_id)) ? disabledReply : answer());
+  const unlessDisabled = async (answer: () => Promise<EphemeralReply>) => ((await channelDisabled(deps.sql, command)) ? disabledReply : answer());
   if (subcommand === 'away') return unlessDisabled(() => awayCommand(command, deps));
   // Only a bare `back`: `/coffee back door` stays a run with a note, as before.
   if (text.toLowerCase() === 'back') return unlessDisabled(() => backCommand(command, deps));
