@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describeOrder, type OrderSpec } from '../../shared/domain/orders.ts';
 import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { AppError } from '../../shared/errors.ts';
-import type { FunctionDeps } from '../../shared/function.ts';
+import type { FunctionDeps, RunStartingDeps } from '../../shared/function.ts';
 import type { SlackMessage } from '../../shared/slack/port.ts';
 import { escapeMrkdwn } from '../../shared/slack/text.ts';
 import { lockRun, recordOrderStatement, withdrawActiveOrder, type ChannelRun } from './queries.ts';
@@ -12,6 +12,8 @@ import { runActions } from '../../shared/slack/interaction-ids.ts';
 import { upsertUser } from '../../shared/domain/user-channel-queries.ts';
 
 export type InteractionDeps = FunctionDeps<InteractionConfig>;
+/** What the interaction route is handed: a "Start it as typed" click starts a run. */
+export type InteractionRouteDeps = RunStartingDeps<InteractionConfig>;
 
 /** Why a run takes no more orders, in words for the user; null when it is open. */
 export function refusalFor(run: Pick<ChannelRun, 'status'> | undefined): string | null {

@@ -60,7 +60,7 @@ async function setRunMessage(sql: Sql, runId: string, message: { channel: string
 
 /**
  * The first attempt at a new run's message, made by the command that started the run
- * (`EffectsPort.runLeased`): what `runSyncRunMessage` would read is what the command just wrote
+ * (`LeasedEffectsPort.runLeased`): what `runSyncRunMessage` would read is what the command just wrote
  * (an open run, no orders, no volunteers), and its attempt record was written with the run, so
  * the attempt is the post and one statement recording where it is. A failure is handled as
  * `postOnce` does (a refusal drops the attempt record; an uncertain outcome keeps it, so the
