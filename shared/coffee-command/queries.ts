@@ -2,6 +2,7 @@ import type { Sql } from '../db/client.ts';
 import { channelUpsert, userUpsert, type ChannelRow } from '../domain/user-channel-queries.ts';
 import type { RunRow } from '../domain/run.ts';
 import { leasedEffectInsert, type EffectRequest } from '../effects/effects.ts';
+import { runPost } from '../effects/slack-posts.ts';
 import { outboxInsert, type PreparedOutboxRow } from '../events/outbox.ts';
 import { isDirectMessage, type SlashCommand } from './schema.ts';
 
@@ -128,8 +129,8 @@ export async function startRunStatement(
     event as (${outboxInsert(sql, args.event, 'new_run')}),
     effect as (${leasedEffectInsert(sql, args.effect, run.startedAt, args.leaseUntil, 'new_run')}),
     post_attempt as (
-      insert into slack_messages (run_id, kind, channel, attempted_at)
-      select id, 'run_message', ${channel.slackChannelId}, ${run.startedAt}::timestamptz from new_run
+      insert into slack_messages (post_key, run_id, kind, channel, attempted_at)
+      select ${runPost(args.runId, 'run_message').value}, id, 'run_message', ${channel.slackChannelId}, ${run.startedAt}::timestamptz from new_run
     )
     select
       ch.enabled, ch.fairness_window_runs,
