@@ -23,12 +23,20 @@ export interface EffectsPort {
    * is not done by then goes on in the background and is retried until it is.
    */
   runSoon(ids: readonly string[], budgetMs: number): Promise<void>;
-  /** See `EffectWorker.runLeased`: the first attempt at an effect written leased to the asker. */
-  runLeased(effect: LeasedEffect, perform: () => Promise<LeasedOutcome>, budgetMs: number): Promise<EffectState>;
-  /** Until when an effect written by its asker is leased to it (`leasedEffectInsert`). */
+}
+
+/**
+ * The first attempt at an effect its asker wrote already leased to itself (`leasedEffectInsert`):
+ * what starting a run needs to post the run message within the ack budget without a claim. Only
+ * routes that start runs get it (`startsRuns`), as `leasedEffects` beside their function's deps.
+ */
+export interface LeasedEffectsPort {
+  /** Until when an effect written by its asker is leased to it. */
   leaseUntil(now: Date): Date;
+  /** See `EffectWorker.runLeased`. */
+  runLeased(effect: LeasedEffect, perform: () => Promise<LeasedOutcome>, budgetMs: number): Promise<EffectState>;
   /** Where an effect stands: done, still pending (retrying), or parked with Slack's reason. */
-  status(id: string): Promise<{ state: 'done' | 'pending' | 'parked'; lastError: string | null }>;
+  status(id: string): Promise<{ state: EffectState; lastError: string | null }>;
 }
 
 /**
@@ -46,18 +54,21 @@ export interface FunctionDeps<C> {
   config: C;
 }
 
+/** What a route that starts runs is handed: its function's deps and the leased first attempt. */
+export type RunStartingDeps<C> = FunctionDeps<C> & { leasedEffects: LeasedEffectsPort };
+
 /**
  * An HTTP route of a function: Slack's requests, which Kong forwards to these paths unchanged.
  * Its handler is built by `slackRoute` (shared/slack/ingress.ts), so Slack's signature is checked
- * before anything else: a route cannot skip it.
+ * before anything else: a route cannot skip it. A route that starts runs says so (`startsRuns`)
+ * and its handler gets `RunStartingDeps`.
  */
-export interface FunctionRoute<C> {
+export type FunctionRoute<C> = {
   method: 'POST' | 'GET';
   path: string;
   /** Label for `coffeebuddy_requests_total{type}`. */
   type: 'slash' | 'interaction';
-  handle: SlackHandler<FunctionDeps<C>>;
-}
+} & ({ startsRuns?: never; handle: SlackHandler<FunctionDeps<C>> } | { startsRuns: true; handle: SlackHandler<RunStartingDeps<C>> });
 
 /**
  * Work a function does on a schedule: a PingSource posts a tick to `POST /ticks/<name>` in a

@@ -15,7 +15,7 @@ import type { EventTransport } from './events/transport.ts';
 import { toAppError } from './errors.ts';
 import { receiveDeadLetter } from './events/dead-letter-intake.ts';
 import { countStuckRuns } from './events/stuck-runs.ts';
-import { deadLetterPath, eventPath, tickPath, type AnyFunction, type EffectsPort, type FunctionDeps } from './function.ts';
+import { deadLetterPath, eventPath, tickPath, type AnyFunction, type EffectsPort, type FunctionDeps, type LeasedEffectsPort } from './function.ts';
 import { coalesced } from './coalesce.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { jsonError, type HttpRequest, type HttpResponse, type Route, type RouteAuth } from './http/types.ts';
@@ -138,8 +138,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const effects: EffectsPort = {
     enqueue: (tx, request) => enqueueEffect(tx, request, options.now()),
     runSoon: (ids, budgetMs) => worker.runSoon(ids, budgetMs),
-    runLeased: (effect, perform, budgetMs) => worker.runLeased(effect, perform, budgetMs),
+  };
+  const leasedEffects: LeasedEffectsPort = {
     leaseUntil: (now) => worker.leaseUntil(now),
+    runLeased: (effect, perform, budgetMs) => worker.runLeased(effect, perform, budgetMs),
     async status(id) {
       const [row] = await options.sql<{ doneAt: Date | null; parkedAt: Date | null; lastError: string | null }[]>`
         select done_at, parked_at, last_error from slack_effects where id = ${id}`;
@@ -181,7 +183,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         auth: { kind: 'slack-signature' },
         handle: async (request) => {
           try {
-            return await route.handle(request, deps);
+            return await (route.startsRuns ? route.handle(request, { ...deps, leasedEffects }) : route.handle(request, deps));
           } finally {
             relay?.kick();
           }

@@ -11,7 +11,7 @@ describe('createRuntime', () => {
     const slack = new FakeSlack();
     const start = () =>
       createRuntime({
-        functions: [{ ...slashCommand, routes: [{ ...route, handle: unchecked }] }],
+        functions: [{ ...slashCommand, routes: [{ ...route, handle: unchecked } as typeof route] }],
         config: {} as BaseConfig,
         sql: noDatabase,
         slack,

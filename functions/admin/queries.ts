@@ -91,8 +91,9 @@ export async function deleteChannelPreferences(tx: Sql, channelId: string): Prom
 }
 
 /**
- * Bookkeeping tables trimmed by age, with the timestamp their window runs from. A null (an outbox
- * row not yet published, an effect not done, a dead letter never replayed) is never old enough.
+ * Bookkeeping tables trimmed by age, with the timestamp their window runs from (a message record's
+ * is its expiry). A null (an outbox row not yet published, an effect not done, a dead letter never
+ * replayed, a run's message record) is never old enough.
  */
 export const windowColumns = {
   outbox: 'published_at',
@@ -100,6 +101,7 @@ export const windowColumns = {
   slack_effects: 'done_at',
   dead_letter_events: 'replayed_at',
   channel_admin_actions: 'created_at',
+  slack_messages: 'expires_at',
 } as const;
 export type WindowTable = keyof typeof windowColumns;
 

@@ -1,13 +1,12 @@
 import type { Sql } from '../../shared/db/client.ts';
 import type { EffectDeps, EffectRequest } from '../../shared/effects/effects.ts';
-import { postOnce } from '../../shared/effects/slack-posts.ts';
+import { channelPost, postOnce } from '../../shared/effects/slack-posts.ts';
 import type { CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import type { TxDeps } from '../../shared/events/consumer.ts';
 import { resetNotice } from './messages.ts';
 import { deleteChannelPreferences, deleteRuns, hasOpenRun, lockChannel, lockChannelRuns, noRunsDeleted, type RunDeletion } from './queries.ts';
-import { resetNoticePayload, type AdminConfig, type ResetNoticePayload } from './schema.ts';
-import { uuidV5 } from './uuid.ts';
+import { DAY_MS, resetNoticePayload, type AdminConfig, type ResetNoticePayload } from './schema.ts';
 
 export type AdminDeps = FunctionDeps<AdminConfig>;
 
@@ -15,9 +14,6 @@ export type AdminDeps = FunctionDeps<AdminConfig>;
 const runBatch = 1000;
 
 export const effectKinds = { resetNotice: 'admin.reset_notice' } as const;
-
-/** Namespace of the keys reset notices take in `slack_messages` (a uuid v5 of the event id). */
-const resetNoticeNamespace = '871a1c4e-50a3-4ed1-b969-9739c73cae3b';
 
 /** The notice that the channel was reset, as a durable effect: one per reset event. */
 export function resetNoticeEffect(payload: ResetNoticePayload): EffectRequest {
@@ -67,17 +63,19 @@ async function deleteChannelData(tx: Sql, channelId: string, before: Date): Prom
 }
 
 /**
- * Post the reset notice once. `slack_messages` keys posts by a run id; a notice belongs to no run,
- * so it takes a uuid v5 of the event id: an effect run again (or enqueued again by a redelivery
- * after the dedupe row expired) finds its record and edits the message instead of posting another.
+ * Post the reset notice once per reset event: an effect run again (or enqueued again by a
+ * redelivery after the dedupe row expired) finds its record and edits the message instead of
+ * posting another. The notice belongs to no run, so its record expires on its own, kept as long as
+ * a dedupe row: by then Kafka cannot deliver the event again.
  */
-export async function postResetNotice(payload: unknown, deps: EffectDeps): Promise<void> {
+export async function postResetNotice(payload: unknown, deps: EffectDeps<AdminConfig>): Promise<void> {
   const notice = resetNoticePayload.parse(payload);
+  const now = deps.now();
+  const expiresAt = new Date(now.getTime() + deps.config.PROCESSED_EVENTS_RETENTION_DAYS * DAY_MS);
   await postOnce(deps.sql, deps.slack, {
-    runId: uuidV5(notice.eventId, resetNoticeNamespace),
-    kind: 'reset_notice',
+    key: channelPost(notice.slackChannelId, 'reset_notice', notice.eventId, expiresAt),
     channel: notice.slackChannelId,
     message: resetNotice(notice.requestedBySlackUserId),
-    now: deps.now(),
+    now,
   });
 }

@@ -1,7 +1,6 @@
 import { deleteOlderThan, deletePersonalData, deleteRuns, lockExpiredRuns, type WindowTable } from './queries.ts';
 import type { AdminDeps } from './reset.ts';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from './schema.ts';
 
 /** Rows per batch: each batch is one short transaction, so no lock is held for long. */
 const batch = 1000;
@@ -21,7 +20,8 @@ const replayedDeadLettersDays = 30;
 /**
  * The daily retention tick: runs older than their channel's `data_retention_days` (by start) with
  * their orders, reminders, Slack message records and effects; then published outbox rows, dedupe
- * rows, finished effects, replayed dead letters and audit rows past their windows; then personal
+ * rows, finished effects, replayed dead letters, audit rows past their windows and message records
+ * of posts that belong to no run past their expiry; then personal
  * data nothing needs any more (unused saved orders, ended away periods, people nothing refers to,
  * unreplayed dead letters and parked effects past `PERSONAL_DATA_RETENTION_DAYS`).
  * "Now" is `deps.now()`. Batched, `skip locked`: a repeated or overlapping tick (two instances,
@@ -51,6 +51,7 @@ export async function runRetentionTick(deps: AdminDeps): Promise<Record<string, 
     ['outbox', daysAgo(deps.config.OUTBOX_RETENTION_DAYS)],
     ['slack_effects', daysAgo(doneEffectsDays)],
     ['dead_letter_events', daysAgo(replayedDeadLettersDays)],
+    ['slack_messages', now],
   ];
   for (const [table, before] of windows) {
     const done = await drain(inBudget, async () => {

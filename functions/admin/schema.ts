@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { topicDeclarations } from '../../shared/events/topics.ts';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The fewest days a dedupe row (`processed_events`) must be kept: longer than any record can stay

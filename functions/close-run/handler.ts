@@ -2,7 +2,7 @@ import { runEvent, type CoffeeEvent } from '../../shared/events/cloud-event.ts';
 import { runSyncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { findRunView, listActiveOrders } from '../../shared/domain/run-queries.ts';
 import type { Sql } from '../../shared/db/client.ts';
-import { findPosted, postOnce } from '../../shared/effects/slack-posts.ts';
+import { findPosted, postOnce, runPost } from '../../shared/effects/slack-posts.ts';
 import { escapeMrkdwn, mention } from '../../shared/slack/text.ts';
 import type { FunctionDeps } from '../../shared/function.ts';
 import type { FairnessDefaults } from '../../shared/config.ts';
@@ -55,8 +55,7 @@ export async function announceRunner(event: CoffeeEvent<'com.coffeebuddy.runner.
   const orders = await listActiveOrders(deps.sql, run.id);
   const change = data.replacesSlackUserId ? { declinedSlackUserId: data.replacesSlackUserId } : undefined;
   await postOnce(deps.sql, deps.slack, {
-    runId: run.id,
-    kind: 'summary',
+    key: runPost(run.id, 'summary'),
     channel: run.slackChannelId,
     message: summaryMessage(run, orders, change),
     now: deps.now(),
@@ -74,7 +73,7 @@ export async function announceRunner(event: CoffeeEvent<'com.coffeebuddy.runner.
   if (run.runnerSlackUserId) {
     const kind = `runner_dm:${run.runnerSlackUserId}` as const;
     const dmChannel = posted.get(kind)?.channel ?? (await deps.slack.openDirectMessage(run.runnerSlackUserId));
-    await postOnce(deps.sql, deps.slack, { runId: run.id, kind, channel: dmChannel, message: runnerDm(run, orders, deps.now()), now: deps.now() });
+    await postOnce(deps.sql, deps.slack, { key: runPost(run.id, kind), channel: dmChannel, message: runnerDm(run, orders, deps.now()), now: deps.now() });
   }
   deps.log.info('runner announced', { runId: run.id, runner: run.runnerSlackUserId, orders: orders.length, reassigned: Boolean(change) });
 }
@@ -99,16 +98,14 @@ export async function showCompleted(event: CoffeeEvent<'com.coffeebuddy.run.comp
   // The thread hears who did it, then one optional rating prompt; each posted once however often this runs.
   if (!run.messageChannel || !run.messageTs) return;
   await postOnce(deps.sql, deps.slack, {
-    runId: run.id,
-    kind: 'done_notice',
+    key: runPost(run.id, 'done_notice'),
     channel: run.messageChannel,
     threadTs: run.messageTs,
     message: { text: doneNotice(data.runnerSlackUserId) },
     now: deps.now(),
   });
   await postOnce(deps.sql, deps.slack, {
-    runId: run.id,
-    kind: 'feedback_prompt',
+    key: runPost(run.id, 'feedback_prompt'),
     channel: run.messageChannel,
     threadTs: run.messageTs,
     message: feedbackPrompt(run.id),
@@ -132,8 +129,7 @@ export async function announceCanceled(event: CoffeeEvent<'com.coffeebuddy.run.c
   const runner = run.runnerSlackUserId ? { slackUserId: run.runnerSlackUserId, name: await plainName(deps, run.runnerSlackUserId) } : null;
   if (run.messageChannel && run.messageTs) {
     await postOnce(deps.sql, deps.slack, {
-      runId: run.id,
-      kind: 'canceled_notice',
+      key: runPost(run.id, 'canceled_notice'),
       channel: run.messageChannel,
       threadTs: run.messageTs,
       message: { text: canceledNotice({ slackUserId: data.canceledBySlackUserId, name: canceller }, runner, orders) },
@@ -156,7 +152,7 @@ export async function announceCanceled(event: CoffeeEvent<'com.coffeebuddy.run.c
   // live buttons are deleted rather than left beside it saying the same again.
   const dmChannel = dm?.channel ?? (await deps.slack.openDirectMessage(runner.slackUserId));
   const text = `:ok_hand: The coffee run in <#${run.slackChannelId}> was canceled by ${canceller}: no need to go.`;
-  await postOnce(deps.sql, deps.slack, { runId: run.id, kind: `canceled_dm:${runner.slackUserId}`, channel: dmChannel, message: { text }, now: deps.now() });
+  await postOnce(deps.sql, deps.slack, { key: runPost(run.id, `canceled_dm:${runner.slackUserId}`), channel: dmChannel, message: { text }, now: deps.now() });
   for (const message of [...(dm ? [dm] : []), ...(await postedReminders(deps.sql, run.id))]) {
     await deps.slack.deleteMessage({ channel: message.channel, ts: message.ts });
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findRunView } from '../../shared/domain/run-queries.ts';
 import type { EffectDeps } from '../../shared/effects/effects.ts';
-import { postOnce } from '../../shared/effects/slack-posts.ts';
+import { postOnce, runPost } from '../../shared/effects/slack-posts.ts';
 import { isStuck } from '../../shared/events/stuck-runs.ts';
 import { stuckNotice } from './messages.ts';
 
@@ -20,8 +20,7 @@ export async function postStuckNotice(raw: unknown, deps: EffectDeps): Promise<v
     return;
   }
   await postOnce(deps.sql, deps.slack, {
-    runId,
-    kind: 'stuck_notice',
+    key: runPost(runId, 'stuck_notice'),
     channel: run.messageChannel,
     threadTs: run.messageTs,
     message: { text: stuckNotice(step) },

@@ -11,7 +11,7 @@ export const interaction = defineFunction({
   description: "Buttons and modals: orders, close, volunteer, cancel, mark done, I can't go",
   config: interactionConfig,
   usesSlack: true,
-  routes: [{ method: 'POST', path: '/slack/interactions', type: 'interaction', handle: handleInteractionRequest }],
+  routes: [{ method: 'POST', path: '/slack/interactions', type: 'interaction', startsRuns: true, handle: handleInteractionRequest }],
   consumes: {},
   publishes: [
     'com.coffeebuddy.order.placed',

@@ -1,6 +1,6 @@
 import type { OrderSpec } from '../../shared/domain/orders.ts';
 import { orderModal, orderModalMetadata, parseOrderSubmission, type OrderModalMetadata } from './modal.ts';
-import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps } from './orders.ts';
+import { confirmation, recordOrder, refusalFor, withdrawOrder, type InteractionDeps, type InteractionRouteDeps } from './orders.ts';
 import { disabledFor, findActiveOrder, findLastOrder, findRunInChannel, findUsuals, type ChannelRun } from './queries.ts';
 import { disabledText } from '../../shared/domain/channel-admin.ts';
 import { runDetails } from '../../shared/domain/run-life.ts';
@@ -58,7 +58,7 @@ function replyThread(payload: BlockActionsPayload): string | undefined {
 
 /** How a button's handler answers the person who clicked: ephemerally, where they clicked. */
 type Tell = (text: string) => Promise<void>;
-type ActionHandler = (payload: BlockActionsPayload, deps: InteractionDeps, tell: Tell) => Promise<void>;
+type ActionHandler = (payload: BlockActionsPayload, deps: InteractionRouteDeps, tell: Tell) => Promise<void>;
 
 /** The order buttons act on the clicked run, once it is known to take orders. */
 type OrderAction = (run: ChannelRun, actor: Actor, payload: BlockActionsPayload, deps: InteractionDeps, tell: Tell) => Promise<void>;
@@ -270,7 +270,7 @@ export const unknownButtonText = "Sorry, that button doesn't do anything any mor
 const worksWhenDisabled: ReadonlySet<string> = new Set([adminResetConfirmAction, adminDisableCancelAction, forgetMeConfirmAction]);
 
 /** A button on the run message or a confirmation, routed by its action id. Answers go to the user ephemerally. */
-export async function handleBlockAction(payload: BlockActionsPayload, deps: InteractionDeps): Promise<void> {
+export async function handleBlockAction(payload: BlockActionsPayload, deps: InteractionRouteDeps): Promise<void> {
   const action = payload.actions[0]!;
   const channel = payload.channel?.id;
   const user = actorOf(payload).slackUserId;

@@ -1,7 +1,7 @@
 import { jsonError, type HttpResponse } from '../../shared/http/types.ts';
 import { slackRoute } from '../../shared/slack/ingress.ts';
 import { handleBlockAction, handleViewSubmission } from './handler.ts';
-import type { InteractionDeps } from './orders.ts';
+import type { InteractionRouteDeps } from './orders.ts';
 import { interactionPayload, type InteractionPayload } from './schema.ts';
 
 const handledTypes = new Set(['block_actions', 'view_submission', 'view_closed']);
@@ -12,7 +12,7 @@ const handledTypes = new Set(['block_actions', 'view_submission', 'view_closed']
  * id. Unknown payload types get a 200 and a log line, malformed ones a 400; a failure inside is
  * logged and the user gets a generic apology.
  */
-export const handleInteractionRequest = slackRoute<InteractionPayload, HttpResponse, InteractionDeps>({
+export const handleInteractionRequest = slackRoute<InteractionPayload, HttpResponse, InteractionRouteDeps>({
   kind: 'interaction',
   parse(form, request, deps) {
     let json: unknown;
@@ -57,7 +57,7 @@ export const handleInteractionRequest = slackRoute<InteractionPayload, HttpRespo
 });
 
 /** Route a validated payload by type to its handler; the answer to Slack. */
-async function dispatch(payload: InteractionPayload, deps: InteractionDeps): Promise<HttpResponse> {
+async function dispatch(payload: InteractionPayload, deps: InteractionRouteDeps): Promise<HttpResponse> {
   if (payload.type === 'block_actions') {
     await handleBlockAction(payload, deps);
     return { status: 200 };

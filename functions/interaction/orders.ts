@@ -3,14 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { describeOrder, type OrderSpec } from '../../shared/domain/orders.ts';
 import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import { AppError } from '../../shared/errors.ts';
-import type { FunctionDeps } from '../../shared/function.ts';
+import type { FunctionDeps, RunStartingDeps } from '../../shared/function.ts';
 import type { SlackMessage } from '../../shared/slack/port.ts';
 import { escapeMrkdwn } from '../../shared/slack/text.ts';
-import { ensureUser, lockRun, recordOrderStatement, withdrawActiveOrder, type ChannelRun } from './queries.ts';
+import { lockRun, recordOrderStatement, withdrawActiveOrder, type ChannelRun } from './queries.ts';
 import type { InteractionConfig } from './schema.ts';
 import { runActions } from '../../shared/slack/interaction-ids.ts';
+import { upsertUser } from '../../shared/domain/user-channel-queries.ts';
 
 export type InteractionDeps = FunctionDeps<InteractionConfig>;
+/** What the interaction route is handed: a "Start it as typed" click starts a run. */
+export type InteractionRouteDeps = RunStartingDeps<InteractionConfig>;
 
 /** Why a run takes no more orders, in words for the user; null when it is open. */
 export function refusalFor(run: Pick<ChannelRun, 'status'> | undefined): string | null {
@@ -82,7 +85,7 @@ export async function withdrawOrder(
     const result = await deps.sql.begin(async (tx) => {
       if ((await lockRun(tx, run.id)) !== 'open') throw new RunNotOpen();
       const now = deps.now();
-      const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId, now);
+      const userId = await upsertUser(tx, who, now);
       const orderId = await withdrawActiveOrder(tx, run.id, userId, now);
       if (!orderId) return { result: 'none' as const };
       const effectId = await deps.effects.enqueue(tx, syncRunMessage(run.id));

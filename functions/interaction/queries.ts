@@ -2,6 +2,7 @@ import type { Sql } from '../../shared/db/client.ts';
 import { effectInsert, type EffectRequest } from '../../shared/effects/effects.ts';
 import { outboxInsert, type PreparedOutboxRow } from '../../shared/events/outbox.ts';
 import { orderFromRow, orderSpec, type OrderSpec } from '../../shared/domain/orders.ts';
+import { userUpsert } from '../../shared/domain/user-channel-queries.ts';
 import { isRunId } from '../../shared/domain/run-queries.ts';
 import type { RunRow, RunStatus } from '../../shared/domain/run.ts';
 
@@ -59,17 +60,6 @@ export async function lockRun(sql: Sql, runId: string): Promise<RunStatus | unde
   return row?.status;
 }
 
-/** Create or refresh a user seen in an interaction; returns its id. */
-export async function ensureUser(sql: Sql, slackUserId: string, slackTeamId: string, now: Date): Promise<string> {
-  const [row] = await sql<{ id: string }[]>`
-    insert into users (slack_user_id, slack_team_id)
-    values (${slackUserId}, ${slackTeamId})
-    on conflict (slack_user_id) do update set updated_at = ${now}
-    returning id
-  `;
-  return row!.id;
-}
-
 /** The user's active order in a run. */
 export async function findActiveOrder(sql: Sql, runId: string, slackUserId: string): Promise<{ id: string; order: OrderSpec } | undefined> {
   const [row] = await sql<{ id: string; drink: string | null; size: string | null; customizations: string | null; freeText: string | null }[]>`
@@ -116,12 +106,7 @@ export async function recordOrderStatement(
     with locked as (
       select status from runs where id = ${args.runId} for update
     ),
-    person as (
-      insert into users (slack_user_id, slack_team_id)
-      select ${args.slackUserId}, ${args.slackTeamId} from locked where locked.status = 'open'
-      on conflict (slack_user_id) do update set updated_at = ${args.now}
-      returning id
-    ),
+    person as (${userUpsert(sql, { slackUserId: args.slackUserId, slackTeamId: args.slackTeamId }, args.now, sql`from locked where locked.status = 'open'`)}),
     saved as (
       insert into orders (id, run_id, user_id, drink, size, customizations, free_text, created_at, updated_at)
       select ${args.orderId}::uuid, ${args.runId}::uuid, person.id, ${c.drink}, ${c.size}, ${c.customizations}, ${c.freeText}, ${args.now}::timestamptz, ${args.now}::timestamptz

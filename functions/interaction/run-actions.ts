@@ -15,7 +15,8 @@ import { mention } from '../../shared/slack/text.ts';
 import { refusalFor, type InteractionDeps } from './orders.ts';
 import { askToVolunteer, confirmVolunteer, withdrawVolunteer } from './volunteers.ts';
 import type { BlockActionsPayload } from './schema.ts';
-import { completeRun, ensureUser, recordDecline, takeRun } from './queries.ts';
+import { completeRun, recordDecline, takeRun } from './queries.ts';
+import { upsertUser } from '../../shared/domain/user-channel-queries.ts';
 
 type Reply = (text: string) => Promise<void>;
 
@@ -170,7 +171,7 @@ export async function handleTakeRun(payload: BlockActionsPayload, deps: Interact
   }
   const reason = `${mention(user)} took the run when nobody else could go.`;
   const taken = await deps.sql.begin(async (tx) => {
-    const userId = await ensureUser(tx, user, payload.team?.id ?? payload.user.team_id ?? 'unknown', deps.now());
+    const userId = await upsertUser(tx, { slackUserId: user, slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown' }, deps.now());
     if (!(await takeRun(tx, run.id, userId, reason, deps.now()))) return false;
     await deps.emit(
       tx,

@@ -1,6 +1,6 @@
 import { coffeeCommand, handleSlashCommand } from '../../shared/coffee-command/handler.ts';
 import { subcommands } from '../../shared/coffee-command/suggest.ts';
-import type { InteractionDeps } from './orders.ts';
+import type { InteractionRouteDeps } from './orders.ts';
 import type { BlockActionsPayload } from './schema.ts';
 
 /** What the user sees in place of the "Did you mean …?" once the run's own message is the answer. */
@@ -13,7 +13,7 @@ const runStartedText = 'Your coffee run is started: order from its message in th
  */
 export async function handleSuggestionAction(
   payload: BlockActionsPayload,
-  deps: InteractionDeps,
+  deps: InteractionRouteDeps,
   tell: (text: string) => Promise<void>,
   asTypedRun: boolean,
 ): Promise<void> {

@@ -5,8 +5,9 @@ import { syncRunMessage } from '../../shared/domain/run-message-effect.ts';
 import type { SlackMessage } from '../../shared/slack/port.ts';
 import { mention } from '../../shared/slack/text.ts';
 import { refusalFor, type InteractionDeps } from './orders.ts';
-import { ensureUser, lockRun } from './queries.ts';
+import { lockRun } from './queries.ts';
 import { runActions } from '../../shared/slack/interaction-ids.ts';
+import { upsertUser } from '../../shared/domain/user-channel-queries.ts';
 
 /**
  * How long a volunteer change waits for the run-message refresh before answering (as orders do):
@@ -122,7 +123,7 @@ export async function withdrawVolunteer(run: ControlledRun, who: Who, deps: Inte
 async function changeVolunteer(run: ControlledRun, who: Who, change: 'add' | 'remove', deps: InteractionDeps): Promise<{ effectId: string | null } | null> {
   const result = await deps.sql.begin(async (tx) => {
     if ((await lockRun(tx, run.id)) !== 'open') return null;
-    const userId = await ensureUser(tx, who.slackUserId, who.slackTeamId, deps.now());
+    const userId = await upsertUser(tx, who, deps.now());
     const rows =
       change === 'add'
         ? await tx`insert into run_volunteers (run_id, user_id) values (${run.id}, ${userId}) on conflict do nothing returning run_id`

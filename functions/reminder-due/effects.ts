@@ -2,7 +2,7 @@ import { runEvent, type EventDraft } from '../../shared/events/cloud-event.ts';
 import type { EventData } from '../../shared/events/catalog.ts';
 import { findRunView, listActiveOrders } from '../../shared/domain/run-queries.ts';
 import type { EffectDeps, EffectRequest } from '../../shared/effects/effects.ts';
-import { postOnce } from '../../shared/effects/slack-posts.ts';
+import { postOnce, runPost } from '../../shared/effects/slack-posts.ts';
 import { lastCall, pickupPassed, runnerReminder } from './messages.ts';
 import { missingRegulars } from './queries.ts';
 import { lastCallPayload, runnerReminderPayload } from './schema.ts';
@@ -42,7 +42,7 @@ export async function sendRunnerReminder(payload: unknown, deps: EffectDeps): Pr
   const orders = await listActiveOrders(deps.sql, runId);
   const channel = await deps.slack.openDirectMessage(runnerSlackUserId);
   const message = runnerReminder(run, orders, { late, now: deps.now() });
-  await postOnce(deps.sql, deps.slack, { runId, kind: `reminder:${reminderId}`, channel, message, now: deps.now() });
+  await postOnce(deps.sql, deps.slack, { key: runPost(runId, `reminder:${reminderId}`), channel, message, now: deps.now() });
 }
 
 /** Post the last call in the run's thread while the run still takes orders. */
@@ -55,8 +55,7 @@ export async function sendLastCall(payload: unknown, deps: EffectDeps): Promise<
   }
   const missing = await missingRegulars(deps.sql, runId);
   await postOnce(deps.sql, deps.slack, {
-    runId,
-    kind: 'last_call',
+    key: runPost(runId, 'last_call'),
     channel: run.messageChannel,
     threadTs: run.messageTs,
     message: lastCall(run, missing, deps.now()),
@@ -73,8 +72,7 @@ export async function sendPickupPassed(payload: unknown, deps: EffectDeps): Prom
     return;
   }
   await postOnce(deps.sql, deps.slack, {
-    runId,
-    kind: 'pickup_passed',
+    key: runPost(runId, 'pickup_passed'),
     channel: run.messageChannel,
     threadTs: run.messageTs,
     message: pickupPassed(run),

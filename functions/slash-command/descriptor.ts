@@ -9,7 +9,7 @@ export const slashCommand = defineFunction({
   description: 'Verifies and answers /coffee: starts, closes and cancels runs; help, history and stats',
   config: slashCommandConfig,
   usesSlack: true,
-  routes: [{ method: 'POST', path: '/slack/commands', type: 'slash', handle: handleCommandRequest }],
+  routes: [{ method: 'POST', path: '/slack/commands', type: 'slash', startsRuns: true, handle: handleCommandRequest }],
   consumes: {},
   publishes: ['com.coffeebuddy.run.created', 'com.coffeebuddy.run.failed', 'com.coffeebuddy.run.close_requested', 'com.coffeebuddy.run.canceled'],
   effects: { [syncRunMessageKind]: runSyncRunMessage },

@@ -3,14 +3,14 @@ import { jsonError, type HttpResponse } from '../../shared/http/types.ts';
 import { slackRoute } from '../../shared/slack/ingress.ts';
 import { handleSlashCommand } from '../../shared/coffee-command/handler.ts';
 import { databaseSlowReply, databaseUnavailableReply, genericFailureReply, type EphemeralReply } from '../../shared/coffee-command/messages.ts';
-import { parseSlashCommand, type SlashCommand, type SlashCommandDeps } from '../../shared/coffee-command/schema.ts';
+import { parseSlashCommand, type RunStartDeps, type SlashCommand } from '../../shared/coffee-command/schema.ts';
 
 /**
  * `POST /slack/commands`: answer Slack within its 3 s window. If the work outlives
  * `SLACK_ACK_DEADLINE_MS`, Slack gets an empty 200 now and the reply goes to the command's
  * `response_url` when ready (https://api.slack.com/interactivity/slash-commands#responding_response_url).
  */
-export const handleCommandRequest = slackRoute<SlashCommand, EphemeralReply | null, SlashCommandDeps>({
+export const handleCommandRequest = slackRoute<SlashCommand, EphemeralReply | null, RunStartDeps>({
   kind: 'slash',
   parse(form, request, deps) {
     const parsed = parseSlashCommand(form);

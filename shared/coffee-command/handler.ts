@@ -31,7 +31,7 @@ import { historyReply, myHistoryReply, statsReply } from './reports.ts';
 import { typedText } from '../slack/text.ts';
 import { awayCommand, backCommand, forgetMeCommand } from './people.ts';
 import { channelDisabled, failOpenRun, findChannel, findOpenRun, findStarter, refreshUserProfile, startRunStatement, type StarterRow } from './queries.ts';
-import { isDirectMessage, type SlashCommand, type SlashCommandDeps } from './schema.ts';
+import { isDirectMessage, type RunStartDeps, type SlashCommand, type SlashCommandDeps } from './schema.ts';
 
 /** The slash commands the app declares (scripts/manifests/slack-app.ts). */
 export const coffeeCommand = '/coffee';
@@ -52,11 +52,11 @@ export interface SlashCommandOptions {
  * `/coffee …`: help, a subcommand, or start a run. Returns the ephemeral reply for the user, or
  * null when the posted run message is the answer.
  */
-export async function handleSlashCommand(command: SlashCommand, deps: SlashCommandDeps, options: SlashCommandOptions = {}): Promise<EphemeralReply | null> {
+export async function handleSlashCommand(command: SlashCommand, deps: RunStartDeps, options: SlashCommandOptions = {}): Promise<EphemeralReply | null> {
   // The app's manifest declares /coffee, /coffee-history and /coffee-cancel; another command routed here is never a run.
   if (command.command === historyCommand) return myHistoryReply(deps.sql, command.user_id);
   if (command.command === cancelCommand) {
-    if (await channelDisabled(deps.sql, command.channel_id)) return disabledReply;
+    if (await channelDisabled(deps.sql, command)) return disabledReply;
     return controlRun(command, 'cancel', deps);
   }
   if (command.command !== coffeeCommand) return unknownCommandReply(command.command);
@@ -81,7 +81,7 @@ export async function handleSlashCommand(command: SlashCommand, deps: SlashComma
   // A disabled channel answers only help, admin and forget-me. Answers from the text alone (a
   // typo's "Did you mean", another day, a bad page) change nothing, so they need no lookup; their
   // buttons are checked when clicked, and starting a run checks in its own statement.
-  const unlessDisabled = async (answer: () => Promise<EphemeralReply>) => ((await channelDisabled(deps.sql, command.channel_id)) ? disabledReply : answer());
+  const unlessDisabled = async (answer: () => Promise<EphemeralReply>) => ((await channelDisabled(deps.sql, command)) ? disabledReply : answer());
   if (subcommand === 'away') return unlessDisabled(() => awayCommand(command, deps));
   // Only a bare `back`: `/coffee back door` stays a run with a note, as before.
   if (text.toLowerCase() === 'back') return unlessDisabled(() => backCommand(command, deps));
@@ -169,7 +169,7 @@ function refreshProfile(slackUserId: string, deps: SlashCommandDeps): void {
     .finally(() => refreshing.delete(slackUserId));
 }
 
-async function startRun(command: SlashCommand, text: string, deps: SlashCommandDeps): Promise<EphemeralReply | null> {
+async function startRun(command: SlashCommand, text: string, deps: RunStartDeps): Promise<EphemeralReply | null> {
   if (isDirectMessage(command)) return directMessageReply;
   const known = await findStarter(deps.sql, command.channel_id, command.user_id);
   if (known.channel && !known.channel.enabled) return disabledReply;
@@ -206,7 +206,7 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
       }),
     ),
     effect: syncRunMessage(runId),
-    leaseUntil: deps.effects.leaseUntil(now),
+    leaseUntil: deps.leasedEffects.leaseUntil(now),
   }).catch(async (error: unknown) => {
     // Two `/coffee` at the same instant: the unique index lets one win; the other is told.
     if (!isUniqueViolation(error, 'runs_one_open_per_channel')) throw error;
@@ -226,7 +226,7 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
   // within the ack budget, from what this command just wrote; retried after if Slack is slow or
   // down, and never posted twice.
   const request = syncRunMessage(created.runId);
-  const state = await deps.effects.runLeased(
+  const state = await deps.leasedEffects.runLeased(
     { id: created.effect.id, generation: created.effect.generation, kind: request.kind, payload: request.payload, createdAt: now },
     () =>
       postNewRunMessage({ sql: deps.sql, slack: deps.slack, now: deps.now() }, created.effect, {
@@ -245,7 +245,7 @@ async function startRun(command: SlashCommand, text: string, deps: SlashCommandD
   );
   if (state === 'parked') {
     // Slack refused it for good (not in the channel, archived…): the run cannot work here.
-    const reason = (await deps.effects.status(created.effect.id)).lastError ?? 'run message could not be posted';
+    const reason = (await deps.leasedEffects.status(created.effect.id)).lastError ?? 'run message could not be posted';
     log.warn('run message refused by Slack; run marked failed', { reason });
     await markFailed(created.runId, command.channel_id, reason, deps);
     return postFailedReply(reason);

@@ -1,11 +1,11 @@
 import { isTimeZone } from '../config.ts';
 import { checkForget } from '../domain/forget-me-queries.ts';
+import { upsertChannel, upsertUser } from '../domain/user-channel-queries.ts';
 import { forgetPrompt } from '../domain/forget-me.ts';
 import { zonedWallTimeToUtc } from '../domain/pickup-time.ts';
 import { slackTimeAfter } from '../slack/text.ts';
 import { parseAway, type LocalDay } from './away-text.ts';
 import { endAway, setAway } from './people-queries.ts';
-import { upsertChannel, upsertUser } from './queries.ts';
 import { isDirectMessage, type SlashCommand, type SlashCommandDeps } from './schema.ts';
 import type { EphemeralReply } from './messages.ts';
 

@@ -1,14 +1,10 @@
 import type { Sql } from '../db/client.ts';
+import { channelUpsert, userUpsert, type ChannelRow } from '../domain/user-channel-queries.ts';
 import type { RunRow } from '../domain/run.ts';
 import { leasedEffectInsert, type EffectRequest } from '../effects/effects.ts';
+import { runPost } from '../effects/slack-posts.ts';
 import { outboxInsert, type PreparedOutboxRow } from '../events/outbox.ts';
-
-export interface ChannelRow {
-  id: string;
-  enabled: boolean;
-  /** Its own fairness window; null: the deployment's (`FAIRNESS_WINDOW_RUNS`). */
-  fairnessWindowRuns: number | null;
-}
+import { isDirectMessage, type SlashCommand } from './schema.ts';
 
 /** The channel's settings, if CoffeeBuddy has seen it before. */
 export async function findChannel(sql: Sql, slackChannelId: string): Promise<ChannelRow | undefined> {
@@ -21,41 +17,10 @@ export async function findChannel(sql: Sql, slackChannelId: string): Promise<Cha
 }
 
 /** Whether CoffeeBuddy is turned off in this channel (`/coffee admin disable`); a channel never seen, or a DM (`D…`), is on. */
-export async function channelDisabled(sql: Sql, slackChannelId: string): Promise<boolean> {
-  if (slackChannelId.startsWith('D')) return false;
-  const [row] = await sql<{ enabled: boolean }[]>`select enabled from channels where slack_channel_id = ${slackChannelId}`;
+export async function channelDisabled(sql: Sql, command: Pick<SlashCommand, 'channel_id' | 'channel_name'>): Promise<boolean> {
+  if (isDirectMessage(command)) return false;
+  const [row] = await sql<{ enabled: boolean }[]>`select enabled from channels where slack_channel_id = ${command.channel_id}`;
   return row ? !row.enabled : false;
-}
-
-/** Create or refresh a user; returns its id. */
-export async function upsertUser(
-  sql: Sql,
-  user: { slackUserId: string; slackTeamId: string; displayName: string | null; timeZone: string | null },
-  now: Date,
-): Promise<string> {
-  const [row] = await sql<{ id: string }[]>`
-    insert into users (slack_user_id, slack_team_id, display_name, time_zone)
-    values (${user.slackUserId}, ${user.slackTeamId}, ${user.displayName}, ${user.timeZone})
-    on conflict (slack_user_id) do update set
-      display_name = coalesce(excluded.display_name, users.display_name),
-      time_zone = coalesce(excluded.time_zone, users.time_zone),
-      updated_at = ${now}
-    returning id
-  `;
-  return row!.id;
-}
-
-/** Create or refresh a channel (locking it for this transaction); returns its settings. */
-export async function upsertChannel(sql: Sql, channel: { slackChannelId: string; slackTeamId: string; name: string | null }, now: Date): Promise<ChannelRow> {
-  const [row] = await sql<ChannelRow[]>`
-    insert into channels (slack_channel_id, slack_team_id, name)
-    values (${channel.slackChannelId}, ${channel.slackTeamId}, ${channel.name})
-    on conflict (slack_channel_id) do update set
-      name = coalesce(excluded.name, channels.name),
-      updated_at = ${now}
-    returning id, enabled, fairness_window_runs
-  `;
-  return row!;
 }
 
 export interface OpenRunRow extends Pick<RunRow, 'id' | 'initiatorSlackUserId'> {
@@ -134,31 +99,19 @@ export async function startRunStatement(
       pickupAt: Date | null;
     }[]
   >`
-    with ch as (
-      insert into channels (slack_channel_id, slack_team_id, name)
-      values (${channel.slackChannelId}, ${channel.slackTeamId}, ${channel.name})
-      on conflict (slack_channel_id) do update set
-        name = coalesce(excluded.name, channels.name),
-        updated_at = ${run.startedAt}::timestamptz
-      returning id, enabled, fairness_window_runs
-    ),
+    with ch as (${channelUpsert(sql, channel, run.startedAt)}),
     -- A known user with nothing new from users.info is only read: writing their row on every
     -- command would serialize one person's concurrent commands on its lock and bloat it.
     known_initiator as (
       select u.id from users u, ch
       where u.slack_user_id = ${user.slackUserId} and ch.enabled and ${user.checkedAt}::timestamptz is null
     ),
-    upserted_initiator as (
-      insert into users (slack_user_id, slack_team_id, display_name, time_zone, time_zone_checked_at)
-      select ${user.slackUserId}, ${user.slackTeamId}, ${user.displayName}, ${user.timeZone}, ${user.checkedAt}::timestamptz
-      from ch where ch.enabled and not exists (select 1 from known_initiator)
-      on conflict (slack_user_id) do update set
-        display_name = coalesce(excluded.display_name, users.display_name),
-        time_zone = coalesce(excluded.time_zone, users.time_zone),
-        time_zone_checked_at = coalesce(excluded.time_zone_checked_at, users.time_zone_checked_at),
-        updated_at = ${run.startedAt}::timestamptz
-      returning id
-    ),
+    upserted_initiator as (${userUpsert(
+      sql,
+      { ...user, timeZoneCheckedAt: user.checkedAt },
+      run.startedAt,
+      sql`from ch where ch.enabled and not exists (select 1 from known_initiator)`,
+    )}),
     initiator as (select id from known_initiator union all select id from upserted_initiator),
     open_run as (
       select r.id, u.slack_user_id as initiator_slack_user_id, r.pickup_at
@@ -176,8 +129,8 @@ export async function startRunStatement(
     event as (${outboxInsert(sql, args.event, 'new_run')}),
     effect as (${leasedEffectInsert(sql, args.effect, run.startedAt, args.leaseUntil, 'new_run')}),
     post_attempt as (
-      insert into slack_messages (run_id, kind, channel, attempted_at)
-      select id, 'run_message', ${channel.slackChannelId}, ${run.startedAt}::timestamptz from new_run
+      insert into slack_messages (post_key, run_id, kind, channel, attempted_at)
+      select ${runPost(args.runId, 'run_message').value}, id, 'run_message', ${channel.slackChannelId}, ${run.startedAt}::timestamptz from new_run
     )
     select
       ch.enabled, ch.fairness_window_runs,

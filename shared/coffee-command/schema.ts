@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FunctionDeps } from '../function.ts';
+import type { FunctionDeps, RunStartingDeps } from '../function.ts';
 import { fairnessDefaultsShape, reminderDefaultsShape, slackAckDeadlineMs, slackIngressConfigShape } from '../config.ts';
 import { adminBoundsShape } from '../domain/channel-admin.ts';
 import { slackId, slackText } from '../slack/fields.ts';
@@ -55,6 +55,8 @@ export function parseSlashCommand(
 }
 
 export type SlashCommandDeps = FunctionDeps<SlashCommandConfig>;
+/** What `/coffee` is handed where it may start a run. */
+export type RunStartDeps = RunStartingDeps<SlashCommandConfig>;
 
 /** Whether `/coffee` was typed in a DM with the bot (Slack names it `directmessage`; its id starts with D): no runs there. */
 export function isDirectMessage(command: Pick<SlashCommand, 'channel_id' | 'channel_name'>): boolean {

@@ -147,4 +147,38 @@ describe('migrations on a real Postgres', () => {
       await before.drop();
     }
   });
+  it("0022 keys message records by post key: a run's keep their run, a reset notice's gets the expiry its made-up run id never had", async () => {
+    const before = await createTestDatabase({ migrated: false });
+    const dir = await mkdtemp(join(tmpdir(), 'migrations-'));
+    try {
+      for (const name of (await readdir(migrationsDir)).filter((file) => file < '0022')) await copyFile(join(migrationsDir, name), join(dir, name));
+      await migrate(before.sql, dir);
+      const runId = '11111111-1111-4111-8111-111111111111';
+      const noticeId = '22222222-2222-5222-8222-222222222222';
+      const attempted = new Date('2026-11-01T09:00:00Z');
+      await before.sql`
+        insert into slack_messages (run_id, kind, channel, ts, attempted_at) values
+          (${runId}, 'run_message', 'C1', '1.1', ${attempted}),
+          (${runId}, 'runner_dm:U2', 'D2', null, ${attempted}),
+          (${noticeId}, 'reset_notice', 'C1', '1.2', ${attempted})`;
+
+      expect(await migrate(before.sql)).toEqual(['0022_post_keys.sql']);
+      const rows = await before.sql<{ postKey: string; runId: string | null; kind: string; ts: string | null; expiresAt: Date | null }[]>`
+        select post_key, run_id, kind, ts, expires_at from slack_messages order by post_key`;
+      expect(rows).toEqual([
+        { postKey: `reset_notice:${noticeId}`, runId: null, kind: 'reset_notice', ts: '1.2', expiresAt: new Date('2026-12-16T09:00:00Z') },
+        { postKey: `run:${runId}:run_message`, runId, kind: 'run_message', ts: '1.1', expiresAt: null },
+        { postKey: `run:${runId}:runner_dm:U2`, runId, kind: 'runner_dm:U2', ts: null, expiresAt: null },
+      ]);
+      // The key is the record's identity: a second record under it is refused.
+      const error = await before.sql`
+        insert into slack_messages (post_key, run_id, kind, channel) values (${`run:${runId}:run_message`}, ${runId}, 'run_message', 'C1')`.catch(
+        (e: unknown) => e,
+      );
+      expect(isUniqueViolation(error, 'slack_messages_pkey')).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await before.drop();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/client.ts';
+import { channelUpsert, type SeenChannel } from './user-channel-queries.ts';
 
 /** A channel's settings (null offsets and minutes: the deployment's defaults). */
 export interface ChannelSettings {
@@ -23,12 +24,8 @@ export async function findChannelSettings(sql: Sql, slackChannelId: string): Pro
 }
 
 /** The channel row, created on first use, locked for the rest of the transaction. */
-export async function lockChannelSettings(sql: Sql, channel: { slackChannelId: string; slackTeamId: string }): Promise<ChannelSettings & { id: string }> {
-  await sql`
-    insert into channels (slack_channel_id, slack_team_id)
-    values (${channel.slackChannelId}, ${channel.slackTeamId})
-    on conflict (slack_channel_id) do nothing
-  `;
+export async function lockChannelSettings(sql: Sql, channel: SeenChannel, now: Date): Promise<ChannelSettings & { id: string }> {
+  await channelUpsert(sql, channel, now);
   const [row] = await sql<(ChannelSettings & { id: string })[]>`
     select id, enabled, reminders_enabled, reminder_offset_minutes, last_call_enabled, last_call_minutes,
       fairness_window_runs, data_retention_days, admin_slack_user_ids

@@ -128,7 +128,7 @@ export async function changeChannelSettings(args: {
   // users.info and conversations.info before the transaction: no row lock held across a Slack call.
   const standing = await standingOf(args.slack, args.channel.slackChannelId, args.actorSlackUserId);
   return args.sql.begin(async (tx) => {
-    const current = await lockChannelSettings(tx, args.channel);
+    const current = await lockChannelSettings(tx, args.channel, args.now);
     const { id, ...settings } = current;
     const allowed = administers(settings, args.actorSlackUserId, standing);
     const audit = (action: string, changes: Record<string, unknown>) =>
@@ -212,7 +212,7 @@ export async function requestChannelReset(args: {
 }): Promise<'requested' | 'open_run' | { refused: string }> {
   const standing = await standingOf(args.slack, args.channel.slackChannelId, args.actorSlackUserId);
   return args.sql.begin(async (tx) => {
-    const { id, ...settings } = await lockChannelSettings(tx, args.channel);
+    const { id, ...settings } = await lockChannelSettings(tx, args.channel, args.now);
     const audit = (action: string) =>
       recordAdminAction(tx, {
         channelId: id,

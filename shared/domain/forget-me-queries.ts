@@ -200,7 +200,7 @@ async function scrubRecords(tx: Sql, slackUserId: string, tombstoneId: string): 
     where attributes::text ~ ${word} or data::text ~ ${word} or error ~ ${word}
   `;
   await tx`
-    update slack_messages set ${scrub('kind')}, ${scrub('channel')}
-    where kind ~ ${word} or channel ~ ${word}
+    update slack_messages set ${scrub('post_key')}, ${scrub('kind')}, ${scrub('channel')}
+    where post_key ~ ${word} or kind ~ ${word} or channel ~ ${word}
   `;
 }

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import type { EffectDeps } from '../effects/effects.ts';
-import { postOnce } from '../effects/slack-posts.ts';
+import { postOnce, runPost } from '../effects/slack-posts.ts';
 import type { SlackMessage } from '../slack/port.ts';
 import { mention } from '../slack/text.ts';
 import { listed } from '../text.ts';
@@ -139,5 +139,5 @@ export async function runCupWithdrawnNotice(payload: unknown, deps: EffectDeps):
   const cup = cupSchema.parse(payload);
   const channel = await deps.slack.openDirectMessage(cup.runnerSlackUserId);
   const text = `One cup less for the coffee run in ${channelLink(cup.slackChannelId)}: skip the *${renderOrder(cup.order)}* on your list. Whoever ordered it has left CoffeeBuddy and withdrew it.`;
-  await postOnce(deps.sql, deps.slack, { runId: cup.runId, kind: `cup_withdrawn:${cup.orderId}`, channel, message: { text }, now: deps.now() });
+  await postOnce(deps.sql, deps.slack, { key: runPost(cup.runId, `cup_withdrawn:${cup.orderId}`), channel, message: { text }, now: deps.now() });
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Sql } from '../db/client.ts';
 import { markLeasedDone, type EffectDeps, type EffectRequest } from '../effects/effects.ts';
 import type { LeasedOutcome } from '../effects/worker.ts';
-import { forgetRefusedAttempt, postMetadata, postOnce } from '../effects/slack-posts.ts';
+import { forgetRefusedAttempt, postOnce, runPost } from '../effects/slack-posts.ts';
 import type { FairnessDefaults } from '../config.ts';
 import type { PostedMessage, SlackPort } from '../slack/port.ts';
 import { finishedRunMessage, runMessage, type RunMessageInput, type RunOutcome } from './run-message.ts';
@@ -36,7 +36,7 @@ export async function runSyncRunMessage(payload: unknown, deps: EffectDeps<Fairn
   const input = { ...run, runId, orders, fairnessWindowRuns: run.fairnessWindowRuns ?? deps.config.FAIRNESS_WINDOW_RUNS };
   const outcome = outcomeOf(run);
   const message = outcome ? finishedRunMessage(input, outcome) : runMessage(input);
-  const posted = await postOnce(deps.sql, deps.slack, { runId, kind: 'run_message', channel: run.slackChannelId, message, now: deps.now() });
+  const posted = await postOnce(deps.sql, deps.slack, { key: runPost(runId, 'run_message'), channel: run.slackChannelId, message, now: deps.now() });
   if (posted.ts !== run.messageTs) await setRunMessage(deps.sql, runId, posted);
 }
 
@@ -60,7 +60,7 @@ async function setRunMessage(sql: Sql, runId: string, message: { channel: string
 
 /**
  * The first attempt at a new run's message, made by the command that started the run
- * (`EffectsPort.runLeased`): what `runSyncRunMessage` would read is what the command just wrote
+ * (`LeasedEffectsPort.runLeased`): what `runSyncRunMessage` would read is what the command just wrote
  * (an open run, no orders, no volunteers), and its attempt record was written with the run, so
  * the attempt is the post and one statement recording where it is. A failure is handled as
  * `postOnce` does (a refusal drops the attempt record; an uncertain outcome keeps it, so the
@@ -72,17 +72,18 @@ export async function postNewRunMessage(
   run: RunMessageInput & { slackChannelId: string },
 ): Promise<LeasedOutcome> {
   const { sql } = deps;
+  const key = runPost(run.runId, 'run_message');
   let posted: PostedMessage;
   try {
-    posted = await deps.slack.postMessage({ channel: run.slackChannelId, ...runMessage(run), metadata: postMetadata(run.runId, 'run_message') });
+    posted = await deps.slack.postMessage({ channel: run.slackChannelId, ...runMessage(run), metadata: key.metadata });
   } catch (error) {
-    await forgetRefusedAttempt(sql, run.runId, 'run_message', error);
+    await forgetRefusedAttempt(sql, key, error);
     throw error;
   }
   const [row] = await sql<{ done: boolean }[]>`
     with recorded as (
       update slack_messages set channel = ${posted.channel}, ts = ${posted.ts}
-      where run_id = ${run.runId} and kind = 'run_message'
+      where post_key = ${key.value}
     ),
     located as (
       update runs set message_channel = ${posted.channel}, message_ts = ${posted.ts} where id = ${run.runId}

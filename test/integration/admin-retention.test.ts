@@ -185,6 +185,10 @@ describe('admin: channel reset and retention', () => {
       expect(stack.slack.messages(channel)).toHaveLength(1);
       // Posted once: the retry after the late answer looked the message up instead of posting.
       expect(stack.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === channel)).toHaveLength(1);
+      // The notice belongs to no run: its record is kept as long as a dedupe row (45 days), then expires.
+      expect(
+        await stack.db.sql`select run_id, expires_at - attempted_at as kept from slack_messages where channel = ${channel} and kind = 'reset_notice'`,
+      ).toEqual([{ runId: null, kept: '45 days' }]);
     });
   });
 
@@ -240,6 +244,11 @@ describe('admin: channel reset and retention', () => {
       await sql`
         insert into channel_admin_actions (slack_channel_id, actor_slack_user_id, action, created_at)
         values (${busy}, 'UADMIN', 'ret-audit-old', ${daysAgo(366)}), (${busy}, 'UADMIN', 'ret-audit-recent', ${daysAgo(364)})`;
+      await sql`
+        insert into slack_messages (post_key, kind, channel, ts, attempted_at, expires_at)
+        values
+          ('ret-post-expired', 'reset_notice', ${busy}, '1.1', ${daysAgo(46)}, ${daysAgo(1)}),
+          ('ret-post-kept', 'reset_notice', ${busy}, '1.2', ${daysAgo(44)}, ${daysAgo(-1)})`;
 
       const done = await tick();
 
@@ -265,10 +274,12 @@ describe('admin: channel reset and retention', () => {
       // Replayed a month ago, or never replayed in 90 days (PERSONAL_DATA_RETENTION_DAYS): gone.
       expect(await left(sql<{ key: string }[]>`select event_id as key from dead_letter_events where consumer = 'test'`)).toEqual(['ret-dead-recent']);
       expect(await left(sql<{ key: string }[]>`select action as key from channel_admin_actions where action like 'ret-audit-%'`)).toEqual(['ret-audit-recent']);
+      // A post that belongs to no run: its record goes once it expires.
+      expect(await left(sql<{ key: string }[]>`select post_key as key from slack_messages where post_key like 'ret-post-%'`)).toEqual(['ret-post-kept']);
 
       // 10,020 runs, each with 2 orders, a reminder, a volunteer, a decline, a message record and an
       // effect; the 50 kept runs' done effects; one row of each window.
-      expect(done).toBeGreaterThanOrEqual(10_021 * 8 + 50 + 5);
+      expect(done).toBeGreaterThanOrEqual(10_021 * 8 + 50 + 6);
       const metrics = await (await fetch(`${stack.url}/metrics`)).text();
       expect(metrics).toContain('coffeebuddy_retention_deleted_total{table="runs"} 10021');
       expect(metrics).toContain('coffeebuddy_retention_deleted_total{table="orders"} 20042');

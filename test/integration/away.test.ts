@@ -252,7 +252,7 @@ describe('/coffee away, back and forget-me, through the whole stack', () => {
       select 'effects' as place, count(*)::int from slack_effects where payload::text ~ '\mU008\M' or key ~ '\mU008\M' or scope ~ '\mU008\M'
       union all select 'outbox', count(*)::int from outbox where data::text ~ '\mU008\M' or extensions::text ~ '\mU008\M'
       union all select 'dead letters', count(*)::int from dead_letter_events where attributes::text ~ '\mU008\M' or data::text ~ '\mU008\M'
-      union all select 'messages', count(*)::int from slack_messages where kind ~ '\mU008\M' or channel ~ '\mU008\M'`;
+      union all select 'messages', count(*)::int from slack_messages where post_key ~ '\mU008\M' or kind ~ '\mU008\M' or channel ~ '\mU008\M'`;
     expect(mentions).toEqual([
       { place: 'effects', count: 0 },
       { place: 'outbox', count: 0 },

@@ -1,4 +1,4 @@
-import type { EffectsPort, FunctionDeps } from '../../shared/function.ts';
+import type { EffectsPort, LeasedEffectsPort, RunStartingDeps } from '../../shared/function.ts';
 import type { Pool } from '../../shared/db/client.ts';
 import type { Emit } from '../../shared/events/outbox.ts';
 import type { HttpRequest } from '../../shared/http/types.ts';
@@ -162,18 +162,26 @@ export const noEmit: Emit = Object.assign(() => unavailable('The outbox'), { pre
 export const noEffects: EffectsPort = {
   enqueue: () => unavailable('Durable effects'),
   runSoon: () => unavailable('Durable effects'),
-  runLeased: () => unavailable('Durable effects'),
+};
+
+/** A `LeasedEffectsPort` that refuses: a run's first effect is written with the run, in the database. */
+export const noLeasedEffects: LeasedEffectsPort = {
   leaseUntil: () => unavailable('Durable effects'),
+  runLeased: () => unavailable('Durable effects'),
   status: () => unavailable('Durable effects'),
 };
 
-/** Handler deps for the fast tier: a {@link FakeSlack}, a capturing logger, a fixed clock, no database. */
-export function fakeDeps<C>(config: C, options: { slack?: FakeSlack; now?: Date | string } = {}): FunctionDeps<C> & { slack: FakeSlack; log: CapturingLogger } {
+/** Handler deps for the fast tier (a route's that starts runs too): a {@link FakeSlack}, a capturing logger, a fixed clock, no database. */
+export function fakeDeps<C>(
+  config: C,
+  options: { slack?: FakeSlack; now?: Date | string } = {},
+): RunStartingDeps<C> & { slack: FakeSlack; log: CapturingLogger } {
   return {
     sql: noDatabase,
     slack: options.slack ?? new FakeSlack(),
     emit: noEmit,
     effects: noEffects,
+    leasedEffects: noLeasedEffects,
     log: capturingLogger(),
     now: fixedClock(options.now ?? '2026-11-30T09:00:00Z'),
     metrics: createMetrics(),

@@ -63,6 +63,7 @@ describe('fixedClock, capturingLogger and fakeDeps', () => {
     expect(() => deps.sql`select 1`).toThrow(/not available in the fast test tier/);
     expect(() => deps.sql.begin(async () => undefined)).toThrow(/The database/);
     expect(() => deps.emit.prepare({} as never)).toThrow(/The outbox/);
-    expect(() => deps.effects.leaseUntil(new Date())).toThrow(/Durable effects/);
+    expect(() => deps.effects.runSoon([], 0)).toThrow(/Durable effects/);
+    expect(() => deps.leasedEffects.leaseUntil(new Date())).toThrow(/Durable effects/);
   });
 });

@@ -11,7 +11,9 @@ export interface SeededRuns {
  * Seed a channel with `count` runs in one `insert … select generate_series` statement, each with
  * what a real run leaves behind: two orders, a runner reminder, its run message record and a done
  * Slack effect, a volunteer and a decline. Run `n` (1-based) started `n` minutes before `startedAt`.
- * The channel is created if missing (then with `retentionDays`, if given).
+ * The channel is created if missing (then with `retentionDays`, if given). Works on this release's
+ * schema and on the previous one's, whose message records had no post key (the upgrade test seeds
+ * before migrating).
  */
 export async function seedRuns(
   sql: Sql,
@@ -31,6 +33,15 @@ export async function seedRuns(
   `;
   const [first, second] = [users[0]!.id, users[1]!.id];
   const status = args.status ?? 'completed';
+  const [{ keyed } = { keyed: true }] = await sql<{ keyed: boolean }[]>`
+    select exists (select 1 from information_schema.columns where table_name = 'slack_messages' and column_name = 'post_key') as keyed`;
+  const runMessageRecord = keyed
+    ? sql`
+      insert into slack_messages (post_key, run_id, kind, channel, ts, attempted_at, created_at)
+      select 'run:' || id || ':run_message', id, 'run_message', ${args.slackChannelId}, extract(epoch from started_at)::text, started_at, started_at from new_runs`
+    : sql`
+      insert into slack_messages (run_id, kind, channel, ts, attempted_at, created_at)
+      select id, 'run_message', ${args.slackChannelId}, extract(epoch from started_at)::text, started_at, started_at from new_runs`;
   const rows = await sql<{ id: string }[]>`
     with new_runs as (
       insert into runs (channel_id, initiator_id, runner_id, status, time_zone, started_at, closed_at, created_at, updated_at)
@@ -54,10 +65,7 @@ export async function seedRuns(
     new_declines as (
       insert into run_declines (run_id, user_id, created_at) select id, ${first}, started_at from new_runs
     ),
-    new_messages as (
-      insert into slack_messages (run_id, kind, channel, ts, attempted_at, created_at)
-      select id, 'run_message', ${args.slackChannelId}, extract(epoch from started_at)::text, started_at, started_at from new_runs
-    ),
+    new_messages as (${runMessageRecord}),
     new_effects as (
       insert into slack_effects (kind, key, scope, payload, next_attempt_at, created_at, done_at)
       select 'seed', 'seed:' || id, id::text, '{}'::jsonb, started_at, started_at, started_at from new_runs
