@@ -163,7 +163,7 @@ export const variableDocs: Record<string, VariableDoc> = {
   },
   PROCESSED_EVENTS_RETENTION_DAYS: {
     meaning:
-      'Dedupe records of handled events are kept this long; at least `38` (the longest topic retention, 30 days, plus a 7-day Kafka log segment), or an event Kafka delivers again could be handled twice',
+      'Dedupe records of handled events are kept this long; at least `38` (the longest topic retention, 30 days, plus a 7-day Kafka log segment), or an event Kafka delivers again could be handled twice; so is a reset notice’s post-once record',
   },
   AUDIT_RETENTION_DAYS: { meaning: '`/coffee admin log` entries are kept this long' },
   PERSONAL_DATA_RETENTION_DAYS: {
