@@ -52,7 +52,7 @@ export function runPost(runId: string, kind: PostKind): PostKey {
  */
 export function channelPost(slackChannelId: string, kind: PostKind, id: string, expiresAt: Date): PostKey {
   const value = `channel:${slackChannelId}:${kind}:${id}`;
-  return postKey({ value, runId: null, kind, expiresAt, metadata: { eventType: postMetadataType, payload: { post_key: value } } });
+  return postKey({ value, runId: null, kind, expiresAt, metadata: { eventType: postMetadataType, payload: { post_key: value, kind } } });
 }
 
 /** Only the two constructors above make a key. */
