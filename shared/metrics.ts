@@ -135,7 +135,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; labels?: Reco
     }),
     reminderLatenessSeconds: new Histogram({
       name: 'coffeebuddy_reminder_lateness_seconds',
-      help: 'How long after its due time a reminder or last call was sent',
+      help: 'How long after its due time a reminder, last call or pickup nudge was sent',
       labelNames: ['kind'],
       buckets: [1, 5, 15, 30, 60, 120, 300, 900],
       registers,

@@ -98,11 +98,8 @@ export async function markCloseRequested(sql: Sql, runId: string, at: Date): Pro
 }
 
 /** An open run whose last call is due: scheduled close ahead, channel has last call on, none sent yet. */
-export interface LastCallDue {
-  id: string;
-  slackChannelId: string;
+export interface LastCallDue extends ThreadReminderDue {
   closesAt: Date;
-  dueAt: Date;
 }
 
 export async function findLastCallsDue(sql: Sql, now: Date, defaultMinutes: number, limit: number): Promise<LastCallDue[]> {
@@ -121,15 +118,22 @@ export async function findLastCallsDue(sql: Sql, now: Date, defaultMinutes: numb
   `;
 }
 
-/** Record a run's one last call; its reminder id, or null when another tick recorded it first. */
-export async function claimLastCall(sql: Sql, run: LastCallDue, now: Date): Promise<string | null> {
-  const rows = await sql<{ id: string }[]>`
+/** A run's one reminder in its thread (last call, pickup-passed nudge): due now, not yet claimed. */
+export interface ThreadReminderDue {
+  id: string;
+  slackChannelId: string;
+  dueAt: Date;
+}
+
+/** Record a run's one reminder of this kind; its reminder id, or null when another tick recorded it first. */
+export async function claimThreadReminder(sql: Sql, kind: 'last_call' | 'pickup_passed', run: ThreadReminderDue, now: Date): Promise<string | null> {
+  const [row] = await sql<{ id: string }[]>`
     insert into reminders (run_id, kind, due_at, sent_at, created_at)
-    values (${run.id}, 'last_call', ${run.dueAt}, ${now}, ${now})
+    values (${run.id}, ${kind}, ${run.dueAt}, ${now}, ${now})
     on conflict do nothing
     returning id
   `;
-  return rows[0]?.id ?? null;
+  return row?.id ?? null;
 }
 
 /**
@@ -158,20 +162,13 @@ export async function missingRegulars(sql: Sql, runId: string): Promise<string[]
   return rows.map((row) => row.slackUserId);
 }
 
-/** An open run whose pickup time has passed: the initiator is nudged once to close or cancel it. */
-export interface PickupPassed {
-  id: string;
-  slackChannelId: string;
-  pickupAt: Date;
-}
-
 /**
  * Open runs whose pickup passed at most `withinMinutes` ago with no nudge yet. Older ones are left
  * alone: a nudge hours late helps nobody (such runs are closed or deleted by retention).
  */
-export async function findPickupsPassed(sql: Sql, now: Date, withinMinutes: number, limit: number): Promise<PickupPassed[]> {
-  return sql<PickupPassed[]>`
-    select r.id, c.slack_channel_id, r.pickup_at
+export async function findPickupsPassed(sql: Sql, now: Date, withinMinutes: number, limit: number): Promise<ThreadReminderDue[]> {
+  return sql<ThreadReminderDue[]>`
+    select r.id, c.slack_channel_id, r.pickup_at as due_at
     from runs r
     join channels c on c.id = r.channel_id
     where r.status = 'open'
@@ -181,15 +178,4 @@ export async function findPickupsPassed(sql: Sql, now: Date, withinMinutes: numb
     order by r.pickup_at
     limit ${limit}
   `;
-}
-
-/** Record a run's one pickup-passed nudge; its reminder id, or null when another tick recorded it first. */
-export async function claimPickupPassed(sql: Sql, run: PickupPassed, now: Date): Promise<string | null> {
-  const [row] = await sql<{ id: string }[]>`
-    insert into reminders (run_id, kind, due_at, sent_at, created_at)
-    values (${run.id}, 'pickup_passed', ${run.pickupAt}, ${now}, ${now})
-    on conflict do nothing
-    returning id
-  `;
-  return row?.id ?? null;
 }

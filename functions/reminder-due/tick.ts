@@ -1,15 +1,16 @@
 import { runEvent } from '../../shared/events/cloud-event.ts';
 import { lastCallEffect, pickupPassedEffect, reminderSent, runnerReminderEffect } from './effects.ts';
 import type { ReminderDeps } from './handler.ts';
+import type { EffectRequest } from '../../shared/effects/effects.ts';
 import {
-  claimLastCall,
-  claimPickupPassed,
+  claimThreadReminder,
   findLastCallsDue,
   findPickupsPassed,
   lockDueReminders,
   lockRunsToClose,
   markCloseRequested,
   markReminder,
+  type ThreadReminderDue,
 } from './queries.ts';
 
 /** How many of each a tick takes per transaction; it goes round again until nothing is left. */
@@ -82,30 +83,37 @@ async function sendDueReminders(deps: ReminderDeps, now: Date, effectIds: string
 
 async function sendLastCalls(deps: ReminderDeps, now: Date, effectIds: string[]): Promise<number> {
   const due = await findLastCallsDue(deps.sql, now, deps.config.LAST_CALL_MINUTES, batch);
+  return sendThreadReminders(deps, now, effectIds, 'last_call', due, lastCallEffect);
+}
+
+/**
+ * Claim each due reminder of this kind (once per run, whichever tick gets there first) and, in the
+ * same transaction, publish `reminder.sent` and enqueue the effect that posts it in the run's thread.
+ */
+async function sendThreadReminders(
+  deps: ReminderDeps,
+  now: Date,
+  effectIds: string[],
+  kind: 'last_call' | 'pickup_passed',
+  due: readonly ThreadReminderDue[],
+  effect: (runId: string) => EffectRequest,
+): Promise<number> {
   let sent = 0;
   for (const run of due) {
     const claimed = await deps.sql.begin(async (tx) => {
-      const reminderId = await claimLastCall(tx, run, now);
+      const reminderId = await claimThreadReminder(tx, kind, run, now);
       if (!reminderId) return false;
       await deps.emit(
         tx,
-        reminderSent({
-          reminderId,
-          runId: run.id,
-          slackChannelId: run.slackChannelId,
-          kind: 'last_call',
-          recipientSlackUserId: null,
-          dueAt: run.dueAt,
-          sentAt: now,
-        }),
+        reminderSent({ reminderId, runId: run.id, slackChannelId: run.slackChannelId, kind, recipientSlackUserId: null, dueAt: run.dueAt, sentAt: now }),
       );
-      effectIds.push(await deps.effects.enqueue(tx, lastCallEffect(run.id)));
+      effectIds.push(await deps.effects.enqueue(tx, effect(run.id)));
       return true;
     });
     if (!claimed) continue;
     sent++;
-    deps.metrics.remindersTotal.inc({ kind: 'last_call', outcome: 'sent', reason: '' });
-    deps.metrics.reminderLatenessSeconds.observe({ kind: 'last_call' }, Math.max(0, (now.getTime() - run.dueAt.getTime()) / 1000));
+    deps.metrics.remindersTotal.inc({ kind, outcome: 'sent', reason: '' });
+    deps.metrics.reminderLatenessSeconds.observe({ kind }, Math.max(0, (now.getTime() - run.dueAt.getTime()) / 1000));
   }
   return due.length === batch ? batch : sent;
 }
@@ -136,29 +144,5 @@ const pickupNudgeWindowMinutes = 60;
 /** A run still open when its pickup time passes: ask whoever started it, once, to close or cancel it. */
 async function nudgePickupsPassed(deps: ReminderDeps, now: Date, effectIds: string[]): Promise<number> {
   const due = await findPickupsPassed(deps.sql, now, pickupNudgeWindowMinutes, batch);
-  let sent = 0;
-  for (const run of due) {
-    const claimed = await deps.sql.begin(async (tx) => {
-      const reminderId = await claimPickupPassed(tx, run, now);
-      if (!reminderId) return false;
-      await deps.emit(
-        tx,
-        reminderSent({
-          reminderId,
-          runId: run.id,
-          slackChannelId: run.slackChannelId,
-          kind: 'pickup_passed',
-          recipientSlackUserId: null,
-          dueAt: run.pickupAt,
-          sentAt: now,
-        }),
-      );
-      effectIds.push(await deps.effects.enqueue(tx, pickupPassedEffect(run.id)));
-      return true;
-    });
-    if (!claimed) continue;
-    sent++;
-    deps.metrics.remindersTotal.inc({ kind: 'pickup_passed', outcome: 'sent', reason: '' });
-  }
-  return due.length === batch ? batch : sent;
+  return sendThreadReminders(deps, now, effectIds, 'pickup_passed', due, pickupPassedEffect);
 }
