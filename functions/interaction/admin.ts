@@ -6,6 +6,7 @@ import { listed } from '../../shared/text.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
 import { canceledText } from '../../shared/domain/run-control.ts';
+import { buttonExpired } from '../../shared/slack/expiring-button.ts';
 
 const metadataSchema = z.object({ slackChannelId: z.string().regex(/^[A-Z0-9]{1,64}$/) });
 
@@ -84,9 +85,8 @@ export async function handleDisableCancelRun(payload: BlockActionsPayload, deps:
 export async function handleResetConfirm(payload: BlockActionsPayload, deps: InteractionDeps, tell: (text: string) => Promise<void>): Promise<void> {
   const action = payload.actions[0]!;
   const channel = payload.channel?.id;
-  const expiresAt = new Date(action.value ?? '');
   if (!channel) return;
-  if (Number.isNaN(expiresAt.getTime()) || deps.now().getTime() > expiresAt.getTime()) {
+  if (buttonExpired(action.value, deps.now())) {
     return tell('This reset button has expired (it works for 5 minutes). Run `/coffee admin reset` again.');
   }
   const outcome = await requestChannelReset({

@@ -1,5 +1,6 @@
 import { forgetPerson } from '../../shared/domain/forget-me-queries.ts';
-import { forgetButtonExpired, forgetButtonExpiredText, forgetReply } from '../../shared/domain/forget-me.ts';
+import { forgetButtonExpiredText, forgetReply } from '../../shared/domain/forget-me.ts';
+import { buttonExpired } from '../../shared/slack/expiring-button.ts';
 import { tombstoneId } from '../../shared/domain/forgotten.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload } from './schema.ts';
@@ -13,7 +14,7 @@ const noticeBudgetMs = 500;
  * what was deleted, withdrawn and kept.
  */
 export async function handleForgetMeConfirm(payload: BlockActionsPayload, deps: InteractionDeps, tell: (text: string) => Promise<void>): Promise<void> {
-  if (forgetButtonExpired(payload.actions[0]?.value, deps.now())) return tell(forgetButtonExpiredText);
+  if (buttonExpired(payload.actions[0]?.value, deps.now())) return tell(forgetButtonExpiredText);
   const now = deps.now();
   const { outcome, effectIds } = await deps.sql.begin((tx) =>
     forgetPerson(tx, { slackUserId: payload.user.id, tombstoneId: tombstoneId(), at: now, enqueue: (tx2, request) => deps.effects.enqueue(tx2, request) }),

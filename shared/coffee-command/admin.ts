@@ -20,6 +20,7 @@ import { escapeMrkdwn, mention, slackDateTime, typedText } from '../slack/text.t
 import type { SlashCommand, SlashCommandDeps } from './schema.ts';
 import type { EphemeralReply } from './messages.ts';
 import { adminResetConfirmAction } from '../slack/interaction-ids.ts';
+import { expiringDangerButton } from '../slack/expiring-button.ts';
 
 const usage = [
   '`/coffee admin` opens the settings. As text:',
@@ -207,7 +208,6 @@ async function resetPrompt(command: SlashCommand, deps: SlashCommandDeps): Promi
       text: "There's an open coffee run here. Close or cancel it first; then `/coffee admin reset` deletes this channel's runs, orders, preferences and stats.",
     };
   }
-  const expiresAt = new Date(deps.now().getTime() + 5 * 60_000);
   const text =
     ":warning: This deletes this channel's coffee runs, orders, saved orders and stats. Settings and the admin log stay. The button works for 5 minutes.";
   return {
@@ -217,19 +217,18 @@ async function resetPrompt(command: SlashCommand, deps: SlashCommandDeps): Promi
       {
         type: 'actions',
         elements: [
-          {
-            type: 'button',
-            style: 'danger',
-            text: { type: 'plain_text', text: 'Reset this channel' },
-            action_id: adminResetConfirmAction,
-            value: expiresAt.toISOString(),
+          expiringDangerButton({
+            label: 'Reset this channel',
+            actionId: adminResetConfirmAction,
+            minutes: 5,
+            now: deps.now(),
             confirm: {
               title: { type: 'plain_text', text: 'Reset CoffeeBuddy?' },
               text: { type: 'mrkdwn', text: 'All runs, orders and stats of this channel are deleted for good.' },
               confirm: { type: 'plain_text', text: 'Reset' },
               deny: { type: 'plain_text', text: 'Keep' },
             },
-          },
+          }),
         ],
       },
     ],

@@ -9,6 +9,7 @@ import type { ForgetCheck, ForgetOutcome, UndeliveredCup } from './forget-me-que
 import { formerMember } from './forgotten.ts';
 import { orderSpec, renderOrder } from './orders.ts';
 import { forgetMeConfirmAction } from '../slack/interaction-ids.ts';
+import { expiringDangerButton } from '../slack/expiring-button.ts';
 
 /** How long the confirmation button works. */
 const confirmMinutes = 5;
@@ -56,35 +57,27 @@ export function forgetPrompt(check: ForgetCheck, now: Date): SlackMessage {
     `The button works for ${confirmMinutes} minutes.`,
   ];
   const text = lines.join('\n');
-  const expiresAt = new Date(now.getTime() + confirmMinutes * 60_000);
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text } },
     {
       type: 'actions',
       elements: [
-        {
-          type: 'button',
-          style: 'danger',
-          text: { type: 'plain_text', text: 'Forget me' },
-          action_id: forgetMeConfirmAction,
-          value: expiresAt.toISOString(),
+        expiringDangerButton({
+          label: 'Forget me',
+          actionId: forgetMeConfirmAction,
+          minutes: confirmMinutes,
+          now,
           confirm: {
             title: { type: 'plain_text', text: 'Forget you?' },
             text: { type: 'plain_text', text: 'CoffeeBuddy deletes what it knows about you. This cannot be undone.' },
             confirm: { type: 'plain_text', text: 'Forget me' },
             deny: { type: 'plain_text', text: 'Keep me' },
           },
-        },
+        }),
       ],
     },
   ];
   return { text, blocks };
-}
-
-/** When a confirmation button (value: its expiry) no longer works. */
-export function forgetButtonExpired(value: string | undefined, now: Date): boolean {
-  const expiresAt = new Date(value ?? '');
-  return Number.isNaN(expiresAt.getTime()) || now.getTime() > expiresAt.getTime();
 }
 
 export const forgetButtonExpiredText = `This button has expired (it works for ${confirmMinutes} minutes). Nothing was deleted: say \`/coffee forget-me\` again.`;
