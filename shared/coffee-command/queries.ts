@@ -113,11 +113,13 @@ export async function startRunStatement(
       sql`from ch where ch.enabled and not exists (select 1 from known_initiator)`,
     )}),
     initiator as (select id from known_initiator union all select id from upserted_initiator),
+    -- The channel's id as a scalar, so the open-run index is always searched by it: joined to
+    -- the CTE instead, a plan cached while runs was near empty scanned every open run.
     open_run as (
       select r.id, u.slack_user_id as initiator_slack_user_id, r.pickup_at
-      from ch
-      join runs r on r.channel_id = ch.id and r.status = 'open'
+      from runs r
       join users u on u.id = r.initiator_id
+      where r.channel_id = (select id from ch) and r.status = 'open'
     ),
     new_run as (
       insert into runs (id, channel_id, initiator_id, pickup_at, closes_at, note, time_zone, started_at)
