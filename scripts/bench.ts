@@ -33,6 +33,7 @@ import { seedOtherChannels, seedRuns } from '../test/support/seed-runs.ts';
 import { slackHeaders, slashCommandBody } from '../test/support/slack-requests.ts';
 import { adminDatabaseUrl, createTestDatabase } from '../test/support/test-db.ts';
 import { BundleFailure } from './bench/bundle-failure.ts';
+import { benchBundleOrders } from './bench/bundle-orders.ts';
 import { benchBusyDay } from './bench/busy-day.ts';
 import { benchSideBySide } from './bench/side-by-side.ts';
 import { type BundleSize, buildAll } from './bundle.ts';
@@ -301,7 +302,10 @@ try {
     await benchSlashCommand(200, 1);
     await benchSlashCommand(200, 10);
   }
-  if (sections.has('orders')) await benchOrdersAndClose(30);
+  if (sections.has('orders')) {
+    await benchBundleOrders({ distRoot: join(out, 'dist'), node, people: 30, rounds: 5 });
+    await benchOrdersAndClose(30);
+  }
   if (sections.has('broker')) {
     if (!process.env.KAFKA_BROKERS) broker = await startBroker();
     const brokers = process.env.KAFKA_BROKERS ?? broker!.brokers;
