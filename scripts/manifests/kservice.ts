@@ -14,10 +14,16 @@ import { appContainer, secretDelivery } from './secret-delivery.ts';
 export const containerPort = 8080;
 
 /**
- * Instances per function are capped so the Postgres connection budget holds: each instance
- * opens up to `DATABASE_POOL_MAX` (5) connections; (2 × 4 + 4 × 2) instances × 5 = 80, under
- * Postgres's default `max_connections` of 100 with room for migrations and operators.
+ * The Postgres connection budget: every instance of every function at its max scale, each with
+ * its whole pool open, plus what is reserved (the setup Job's migration, operators' `psql` and
+ * `npm run dead-letters`, and Postgres's own 3 superuser slots) must fit in `max_connections`
+ * (Postgres's default, 100). With (2 × 4 + 4 × 2) instances × 5 connections = 80 + 20 reserved,
+ * it holds exactly; more instances need a larger `max_connections` or a pooler (README
+ * "Performance", scale-out).
  */
+export const connectionBudget = { postgresMaxConnections: 100, reserved: 20, poolPerInstance: 5 } as const;
+
+/** Instances per function, capped by {@link connectionBudget}. */
 const maxScale = { slack: 4, event: 2 } as const;
 
 /**
@@ -62,8 +68,10 @@ export function kservice(fn: AnyFunction, options: ManifestOptions, senders: rea
         spec: {
           serviceAccountName: serviceAccountFor(fn),
           ...(servesSlack(fn) ? { topologySpreadConstraints: spreadAcrossNodes(fn) } : {}),
-          // Requests in flight per instance: 4× the pool of 5 connections; more queue in the
-          // queue-proxy and count toward scaling out instead of waiting on the pool.
+          // Requests in flight per instance: 4× the pool of 5 connections (a /coffee holds a
+          // connection for 2 of its 3 round trips, and waits on Slack between them). At 20 in flight
+          // one instance is already CPU-bound (README "Performance"); more queue in the
+          // queue-proxy and count toward scaling out instead of queueing inside on one core.
           containerConcurrency: 20,
           // Slack requests end by SLACK_ACK_DEADLINE_MS (2.5 s) and an event delivery times out
           // at 10 s (delivery.ts); a sweep that has a backlog may take longer.
@@ -73,7 +81,8 @@ export function kservice(fn: AnyFunction, options: ManifestOptions, senders: rea
               name: appContainer,
               image: options.image.name,
               ports: [{ name: 'http1', containerPort }],
-              env: functionEnv(fn, options, senders),
+              // The pool is set here, beside max-scale, so the budget reads off the manifest.
+              env: [...functionEnv(fn, options, senders), { name: 'DATABASE_POOL_MAX', value: String(connectionBudget.poolPerInstance) }],
               envFrom: configMapsFor(fn).map((name) => ({ configMapRef: { name } })),
               // Probes hit the container port only (Knative rejects any other). The readiness
               // probe has no period: Knative then probes aggressively while an instance starts,

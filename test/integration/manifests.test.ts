@@ -25,6 +25,7 @@ import { panels } from '../../scripts/manifests/dashboard.ts';
 import { secretFilesFor, setupSecretFiles } from '../../scripts/manifests/environment.ts';
 import { compare, readCommitted } from '../../scripts/manifests/files.ts';
 import { generateManifests } from '../../scripts/manifests/generate.ts';
+import { connectionBudget } from '../../scripts/manifests/kservice.ts';
 import { audienceFor, consumedTypes, needsSweep, serviceAccountFor, servesSlack } from '../../scripts/manifests/names.ts';
 import { defaultManifestOptions, type ManifestOptions } from '../../scripts/manifests/options.ts';
 import { botScopes } from '../../scripts/manifests/slack-app.ts';
@@ -537,6 +538,17 @@ describe('deployment manifests (npm run manifests)', () => {
       expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 8080 });
       expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 8080 });
     }
+  });
+
+  it('the Postgres connection budget holds with every function at its max scale and its whole pool open', () => {
+    const atFullScale = registry.map((fn) => {
+      const instances = Number(kserviceOf(fn).spec.template.metadata.annotations['autoscaling.knative.dev/max-scale']);
+      const pool = Number(envOf(fn).DATABASE_POOL_MAX);
+      expect(instances * pool, fn.name).toBeGreaterThan(0);
+      return instances * pool;
+    });
+    const total = atFullScale.reduce((sum, connections) => sum + connections, 0);
+    expect(total + connectionBudget.reserved).toBeLessThanOrEqual(connectionBudget.postgresMaxConnections);
   });
 
   it('the Slack functions survive a node drain: a PodDisruptionBudget each, their instances spread over nodes', () => {
