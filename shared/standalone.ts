@@ -58,7 +58,7 @@ export async function runStandalone(fn: AnyFunction, env: NodeJS.ProcessEnv = pr
   }
   // Knative routes nothing to a pod that is not ready, so no request would ever log why: say it once here.
   const warmDatabase = async () => {
-    const failure = await warmPool(sql, config.DATABASE_POOL_MAX);
+    const failure = await warmPool(sql);
     if (failure) log.warn('database not reachable at start; /health/ready answers 503 until it is', { error: failure, code: codeOf(failure) });
   };
   const runtime = createRuntime({

@@ -116,14 +116,21 @@ export async function pingDb(sql: Pool, timeoutMs = 1000): Promise<boolean> {
 }
 
 /**
- * Open the pool's connections now (each answers a trivial query), so the first requests find them
- * open instead of each paying for a connection and its authentication. Never throws: a database
- * that is not there yet is what readiness reports, and connections open on demand later. Resolves
- * to the first failure (undefined when all opened), for the start-up log.
+ * Open one connection now (it answers a trivial query), so readiness and the first request find it
+ * open instead of paying for a connection and its authentication. Only one: opening the whole pool
+ * at start forks a Postgres backend per connection while this process is still compiling, and on
+ * a small node the first request waited ~50 ms more for that (README "Performance"); the others
+ * open as concurrency asks for them. Never throws: a database that is not there yet is what
+ * readiness reports, and connections open on demand later. Resolves to the failure (undefined when
+ * it opened), for the start-up log.
  */
-export async function warmPool(sql: Pool, connections: number): Promise<unknown> {
-  const results = await Promise.allSettled(Array.from({ length: connections }, () => sql`select 1`));
-  return results.find((result) => result.status === 'rejected')?.reason;
+export async function warmPool(sql: Pool): Promise<unknown> {
+  try {
+    await sql`select 1`;
+    return undefined;
+  } catch (error) {
+    return error;
+  }
 }
 
 /** True for Postgres unique-violation errors (SQLSTATE 23505), optionally on a given constraint. */
