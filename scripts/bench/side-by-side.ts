@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { startSlackEmulator } from '../local/emulator.ts';
@@ -25,7 +26,34 @@ type AppName = 'bolt' | 'coffeebuddy';
 interface Load {
   throughput: number[];
   latencies: number[];
+  /** CPU seconds per round: the app's process, the local Postgres server's processes, and this one (load generator and Slack emulator). */
+  cpu: { app: number; postgres: number; bench: number; requests: number }[];
 }
+
+/** CPU seconds a process has used (user + system), from /proc (Linux). */
+function processCpu(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds used by every process of this machine's Postgres server (0 when it runs elsewhere). */
+function postgresCpu(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/stat`, 'utf8').includes('(postgres)')) total += processCpu(Number(pid));
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return total;
+}
+
+const benchCpu = () => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+};
 
 /** Bundle the Bolt baseline like a CoffeeBuddy function (`<outRoot>/bolt/index.mjs`). */
 async function buildBolt(outRoot: string): Promise<string> {
@@ -81,7 +109,13 @@ async function coffee(bundle: Bundle): Promise<void> {
   }
 }
 
-async function load(bundle: Bundle, requests: number, concurrency: number, into: Load): Promise<void> {
+async function load(
+  bundle: Bundle & { pid: number },
+  requests: number,
+  concurrency: number,
+  into: Omit<Load, 'cpu'> & Partial<Pick<Load, 'cpu'>>,
+): Promise<void> {
+  const before = { app: processCpu(bundle.pid), postgres: postgresCpu(), bench: benchCpu() };
   let next = 0;
   const latencies: number[] = [];
   const worker = async () => {
@@ -96,6 +130,7 @@ async function load(bundle: Bundle, requests: number, concurrency: number, into:
   await Promise.all(Array.from({ length: concurrency }, worker));
   into.throughput.push(requests / ((performance.now() - wall) / 1000));
   into.latencies.push(...latencies);
+  into.cpu?.push({ app: processCpu(bundle.pid) - before.app, postgres: postgresCpu() - before.postgres, bench: benchCpu() - before.bench, requests });
 }
 
 /**
@@ -136,12 +171,12 @@ export async function benchSideBySide(options: {
       // The Bolt app publishes nothing either: `/coffee`'s run.created waits in the outbox.
       EVENTS_OUTBOX_ONLY: 'true',
     });
-    const start = async (app: AppName): Promise<{ bundle: Bundle; child: ChildProcess; coldMs: number }> => {
+    const start = async (app: AppName): Promise<{ bundle: Bundle & { pid: number }; child: ChildProcess; coldMs: number }> => {
       const port = await freePort();
       const started = performance.now();
       const child = spawn(options.node, [bundles[app]], { env: env(port), stdio: 'ignore' });
       children.add(child);
-      const bundle = { name: relative(options.outRoot, bundles[app]), url: `http://127.0.0.1:${port}` };
+      const bundle = { name: relative(options.outRoot, bundles[app]), url: `http://127.0.0.1:${port}`, pid: child.pid! };
       await firstCoffee(bundle, child);
       return { bundle, child, coldMs: performance.now() - started };
     };
@@ -165,7 +200,7 @@ export async function benchSideBySide(options: {
     const running = { bolt: await start('bolt'), coffeebuddy: await start('coffeebuddy') };
     for (const concurrency of [20, 100]) {
       const requests = concurrency * 40;
-      const results: Record<AppName, Load> = { bolt: { throughput: [], latencies: [] }, coffeebuddy: { throughput: [], latencies: [] } };
+      const results: Record<AppName, Load> = { bolt: { throughput: [], latencies: [], cpu: [] }, coffeebuddy: { throughput: [], latencies: [], cpu: [] } };
       // One unmeasured round each first: JIT, pool and sockets warm.
       for (const app of ['bolt', 'coffeebuddy'] as const) await load(running[app].bundle, requests / 2, concurrency, { throughput: [], latencies: [] });
       for (let round = 0; round < options.rounds; round++) {
@@ -195,6 +230,16 @@ export async function benchSideBySide(options: {
         `  ratio coffeebuddy/bolt: throughput ${(median(results.coffeebuddy.throughput) / median(results.bolt.throughput)).toFixed(2)}x, ` +
           `p99 ${(p99('coffeebuddy') / p99('bolt')).toFixed(2)}x`,
       );
+      // Where the machine's CPU went, per request answered: what bounds the throughput on a small machine.
+      for (const app of ['bolt', 'coffeebuddy'] as const) {
+        const perRequest = (part: 'app' | 'postgres' | 'bench') => {
+          const cpu = results[app].cpu;
+          return `${((cpu.reduce((sum, round) => sum + round[part], 0) / cpu.reduce((sum, round) => sum + round.requests, 0)) * 1000).toFixed(2)} ms`;
+        };
+        console.log(
+          `  CPU per request, ${app.padEnd(11)}: its process ${perRequest('app')}, Postgres ${perRequest('postgres')}, load generator and emulator ${perRequest('bench')}`,
+        );
+      }
     }
     await stop(running.bolt.child);
     await stop(running.coffeebuddy.child);
