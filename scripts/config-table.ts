@@ -48,7 +48,10 @@ export const variableDocs: Record<string, VariableDoc> = {
     defaultText: "Node's CAs (and `NODE_EXTRA_CA_CERTS`)",
     alsoReadBy: [databaseTools],
   },
-  DATABASE_POOL_MAX: { meaning: 'Connections per instance, at most: one opens at start, the others as concurrency asks (the manifests set 5, for the connection budget in README "Performance")' },
+  DATABASE_POOL_MAX: {
+    meaning:
+      'Connections per instance, at most: one opens at start, the others as concurrency asks (the manifests set 5, for the connection budget in README "Performance")',
+  },
   DATABASE_CONNECT_TIMEOUT_MS: { meaning: 'Give up connecting after this; the user is told to try again in a minute' },
   DATABASE_STATEMENT_TIMEOUT_MS: { meaning: 'Postgres `statement_timeout` (idle transactions are ended after twice this)' },
   SLACK_BOT_TOKEN: { meaning: 'Bot token (`xoxb-…`); never logged', defaultText: 'emulator under `npm start`; required otherwise' },
