@@ -20,7 +20,9 @@ export async function benchBusyDay(options: { channels: number; runsPerChannel: 
   const db = await createTestDatabase();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn('npm', ['start'], {
+  // What `npm start` runs (tsx scripts/dev.ts), without npm in between: npm does not pass SIGTERM
+  // on, and the bot it started would outlive the bench, still using CPU.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -32,7 +34,7 @@ export async function benchBusyDay(options: { channels: number; runsPerChannel: 
   });
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
+      if (child.exitCode !== null) throw new Error(`npm start (scripts/dev.ts) exited with ${child.exitCode}`);
       const ready = await fetch(`${url}/health/ready`).then(
         (response) => response.ok,
         () => false,
