@@ -34,14 +34,12 @@ import { slackHeaders, slashCommandBody } from '../test/support/slack-requests.t
 import { adminDatabaseUrl, createTestDatabase } from '../test/support/test-db.ts';
 import { BundleFailure } from './bench/bundle-failure.ts';
 import { benchBundleOrders } from './bench/bundle-orders.ts';
+import { ms, percentile } from './bench/bundle-env.ts';
 import { benchBusyDay } from './bench/busy-day.ts';
 import { benchSideBySide } from './bench/side-by-side.ts';
 import { type BundleSize, buildAll } from './bundle.ts';
 import { freePort } from './free-port.ts';
 import { node24Binary } from './node-binaries.ts';
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 async function benchSlashCommand(runs: number, concurrency: number): Promise<void> {
   const stack = await startTestStack({ functions: registry, slackRateLimitsOff: benchOwnTime, users: { U0001: { tz: 'Europe/Berlin' } } });

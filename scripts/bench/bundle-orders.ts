@@ -13,10 +13,7 @@ import { createTestDatabase } from '../../test/support/test-db.ts';
 import { blockActionBody, slackHeaders, slashCommandBody, viewSubmissionBody } from '../../test/support/slack-requests.ts';
 import { freePort } from '../free-port.ts';
 import { BundleFailure } from './bundle-failure.ts';
-
-const signingSecret = 'bench-signing-secret';
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const ms = (n: number) => `${n.toFixed(1)} ms`;
+import { benchSigningSecret, bundleEnv, ms, percentile } from './bundle-env.ts';
 
 export async function benchBundleOrders(options: { distRoot: string; node: string; people: number; rounds: number }): Promise<void> {
   const db = await createTestDatabase();
@@ -26,16 +23,7 @@ export async function benchBundleOrders(options: { distRoot: string; node: strin
     const start = async (name: 'slash-command' | 'interaction') => {
       const port = await freePort();
       const child = spawn(options.node, [join(options.distRoot, name, 'index.mjs')], {
-        env: {
-          PATH: process.env.PATH,
-          PORT: String(port),
-          DATABASE_URL: db.url,
-          SLACK_BOT_TOKEN: 'xoxb-bench',
-          SLACK_API_URL: slack.url,
-          SLACK_SIGNING_SECRET: signingSecret,
-          AUTH_DISABLED: 'true',
-          EVENTS_OUTBOX_ONLY: 'true',
-        },
+        env: bundleEnv({ port, databaseUrl: db.url, slackUrl: slack.url }),
         stdio: 'ignore',
       });
       children.push(child);
@@ -50,7 +38,7 @@ export async function benchBundleOrders(options: { distRoot: string; node: strin
     const slashUrl = await start('slash-command');
     const interactionUrl = await start('interaction');
     const post = async (bundle: string, url: string, path: string, body: string, what: string) => {
-      const response = await fetch(`${url}${path}`, { method: 'POST', headers: slackHeaders(signingSecret, body, new Date()), body });
+      const response = await fetch(`${url}${path}`, { method: 'POST', headers: slackHeaders(benchSigningSecret, body, new Date()), body });
       const text = await response.text();
       if (response.status !== 200) throw new BundleFailure(bundle, what, response.status, text);
       return text;

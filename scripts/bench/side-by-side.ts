@@ -15,10 +15,8 @@ import { createTestDatabase } from '../../test/support/test-db.ts';
 import { slackHeaders, slashCommandBody, unissuedTrigger } from '../../test/support/slack-requests.ts';
 import { freePort } from '../free-port.ts';
 import { BundleFailure } from './bundle-failure.ts';
+import { benchSigningSecret, bundleEnv, ms, percentile } from './bundle-env.ts';
 
-const signingSecret = 'bench-signing-secret';
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const ms = (n: number) => `${n.toFixed(1)} ms`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 type AppName = 'bolt' | 'coffeebuddy';
@@ -99,7 +97,7 @@ async function firstCoffee(bundle: Bundle, child: ChildProcess): Promise<void> {
 /** One signed `/coffee`; throws BundleFailure unless it is answered 200. */
 async function coffee(bundle: Bundle): Promise<void> {
   const body = slashCommandBody({ trigger: unissuedTrigger, text: 'in 30m Lobby', channelId: `CSIDE${nextChannel++}`, userId: 'U0001' });
-  const response = await fetch(`${bundle.url}/slack/commands`, { method: 'POST', headers: slackHeaders(signingSecret, body, new Date()), body });
+  const response = await fetch(`${bundle.url}/slack/commands`, { method: 'POST', headers: slackHeaders(benchSigningSecret, body, new Date()), body });
   const text = await response.text();
   if (response.status !== 200) throw new BundleFailure(bundle.name, 'POST /slack/commands (/coffee in 30m Lobby)', response.status, text);
   // CoffeeBuddy answers an empty 200 when the run message is posted; anything else is counted.
@@ -160,17 +158,8 @@ export async function benchSideBySide(options: {
         created_at timestamptz not null default now()
       )`;
     const bundles: Record<AppName, string> = { bolt: await buildBolt(options.outRoot), coffeebuddy: options.coffeeBuddyBundle };
-    const env = (port: number) => ({
-      PATH: process.env.PATH,
-      PORT: String(port),
-      DATABASE_URL: db.url,
-      SLACK_BOT_TOKEN: 'xoxb-bench',
-      SLACK_API_URL: slack.url,
-      SLACK_SIGNING_SECRET: signingSecret,
-      AUTH_DISABLED: 'true',
-      // The Bolt app publishes nothing either: `/coffee`'s run.created waits in the outbox.
-      EVENTS_OUTBOX_ONLY: 'true',
-    });
+    // The Bolt app reads the same variables (it publishes nothing either).
+    const env = (port: number) => bundleEnv({ port, databaseUrl: db.url, slackUrl: slack.url });
     const start = async (app: AppName): Promise<{ bundle: Bundle & { pid: number }; child: ChildProcess; coldMs: number }> => {
       const port = await freePort();
       const started = performance.now();
