@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAll } from '../../scripts/bundle.ts';
-import { freePort } from '../../scripts/free-port.ts';
 import { startSlackEmulator, type SlackEmulator } from '../../scripts/local/emulator.ts';
-import { node24Binary } from '../../scripts/node-binaries.ts';
-import { bundleCoverageEnv } from '../support/bundle-coverage.ts';
+import { localSenderSubject, startLocalIssuer, type LocalIssuer } from '../../scripts/local/local-issuer.ts';
+import { startFunctionProcess } from '../support/function-process.ts';
 import { slackHeaders, slashCommandBody } from '../support/slack-requests.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
 
@@ -23,13 +20,18 @@ describe("an instance's Postgres connections stay within DATABASE_POOL_MAX under
   let dist: string;
   let db: TestDatabase;
   let slack: SlackEmulator;
+  let issuer: LocalIssuer;
   beforeAll(async () => {
     dist = await mkdtemp(join(tmpdir(), 'coffeebuddy-budget-'));
-    await buildAll(dist);
-    db = await createTestDatabase();
-    slack = await startSlackEmulator({ rateLimitsOff: { reason: 'a burst of new runs in 60 channels, beyond what Slack would allow' } });
+    [, db, slack, issuer] = await Promise.all([
+      buildAll(dist),
+      createTestDatabase(),
+      startSlackEmulator({ rateLimitsOff: { reason: 'a burst of new runs in 60 channels, beyond what Slack would allow' } }),
+      startLocalIssuer(),
+    ]);
   }, 120_000);
   afterAll(async () => {
+    await issuer?.close();
     await slack?.close();
     await db?.drop();
     await rm(dist, { recursive: true, force: true });
@@ -37,21 +39,22 @@ describe("an instance's Postgres connections stay within DATABASE_POOL_MAX under
 
   it('60 concurrent /coffee on a pool of 3: every run started and posted, at most 3 connections', async () => {
     const pool = 3;
-    const port = await freePort();
-    const child = spawn(node24Binary(), [join(dist, 'slash-command', 'index.mjs')], {
+    // Configured as its Knative Service's pods are, with no broker to publish to.
+    const instance = await startFunctionProcess({
+      dist,
+      name: 'slash-command',
+      issuer,
       env: {
-        PATH: process.env.PATH ?? '',
-        ...bundleCoverageEnv(),
-        PORT: String(port),
         DATABASE_URL: db.url,
         DATABASE_POOL_MAX: String(pool),
         SLACK_BOT_TOKEN: 'xoxb-budget',
         SLACK_API_URL: slack.url,
         SLACK_SIGNING_SECRET: signingSecret,
-        AUTH_DISABLED: 'true',
+        AUTH_OIDC_ISSUER: issuer.url,
+        AUTH_OIDC_SUBJECTS: localSenderSubject,
         EVENTS_OUTBOX_ONLY: 'true',
+        LOG_LEVEL: 'warn',
       },
-      stdio: 'ignore',
     });
     const database = new URL(db.url).pathname.slice(1);
     const connections = async () => {
@@ -60,17 +63,7 @@ describe("an instance's Postgres connections stay within DATABASE_POOL_MAX under
       return row!.count;
     };
     try {
-      const url = `http://127.0.0.1:${port}`;
-      await expect
-        .poll(
-          () =>
-            fetch(`${url}/health/live`).then(
-              (r) => r.status,
-              () => 0,
-            ),
-          { timeout: 10_000 },
-        )
-        .toBe(200);
+      const { url } = instance;
       let most = 0;
       let sampling = true;
       const sampler = (async () => {
@@ -95,8 +88,7 @@ describe("an instance's Postgres connections stay within DATABASE_POOL_MAX under
       expect(most).toBeGreaterThan(0);
       expect(most).toBeLessThanOrEqual(pool);
     } finally {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
+      await instance.stop();
     }
   });
 });
