@@ -5,6 +5,7 @@ import { describeChange, settingDefaults } from '../../shared/domain/admin-log.t
 import { listed } from '../../shared/text.ts';
 import type { InteractionDeps } from './orders.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
+import { teamOf } from './schema.ts';
 import { canceledText } from '../../shared/domain/run-control.ts';
 import { buttonExpired } from '../../shared/slack/expiring-button.ts';
 
@@ -25,7 +26,7 @@ export async function handleAdminSubmission(payload: ViewSubmissionPayload, deps
     sql: deps.sql,
     slack: deps.slack,
     emit: deps.emit,
-    channel: { slackChannelId: metadata.slackChannelId, slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown' },
+    channel: { slackChannelId: metadata.slackChannelId, slackTeamId: teamOf(payload) },
     actorSlackUserId: payload.user.id,
     action: 'settings',
     now: deps.now(),
@@ -64,7 +65,7 @@ export async function handleDisableCancelRun(payload: BlockActionsPayload, deps:
     sql: deps.sql,
     slack: deps.slack,
     emit: deps.emit,
-    channel: { slackChannelId: channel, slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown' },
+    channel: { slackChannelId: channel, slackTeamId: teamOf(payload) },
     actorSlackUserId: payload.user.id,
     action: 'disable',
     now: deps.now(),
@@ -93,7 +94,7 @@ export async function handleResetConfirm(payload: BlockActionsPayload, deps: Int
     sql: deps.sql,
     slack: deps.slack,
     emit: deps.emit,
-    channel: { slackChannelId: channel, slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown' },
+    channel: { slackChannelId: channel, slackTeamId: teamOf(payload) },
     actorSlackUserId: payload.user.id,
     now: deps.now(),
   });

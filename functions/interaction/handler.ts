@@ -20,6 +20,7 @@ import { ratingButton } from './feedback.ts';
 import { ratings } from '../../shared/domain/feedback-prompt.ts';
 import { isTriggerRefusal, type SlackMessage } from '../../shared/slack/port.ts';
 import type { BlockActionsPayload, ViewSubmissionPayload, ViewSubmissionResponse } from './schema.ts';
+import { teamOf } from './schema.ts';
 import {
   adminDisableCancelAction,
   adminResetConfirmAction,
@@ -46,7 +47,7 @@ interface Actor {
 
 const actorOf = (payload: { user: { id: string; team_id?: string | undefined }; team?: { id: string } | null | undefined }): Actor => ({
   slackUserId: payload.user.id,
-  slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown',
+  slackTeamId: teamOf(payload),
 });
 
 /** The thread of the clicked message when it is a reply in one; a thread's parent is not. */

@@ -15,6 +15,7 @@ import { mention } from '../../shared/slack/text.ts';
 import { refusalFor, type InteractionDeps } from './orders.ts';
 import { askToVolunteer, confirmVolunteer, withdrawVolunteer } from './volunteers.ts';
 import type { BlockActionsPayload } from './schema.ts';
+import { teamOf } from './schema.ts';
 import { completeRun, recordDecline, takeRun } from './queries.ts';
 import { upsertUser } from '../../shared/domain/user-channel-queries.ts';
 
@@ -41,7 +42,7 @@ const runControl =
     if (!run) return reply(refusalFor(undefined)!);
     const log = deps.log.child({ runId: run.id });
     log.info('button', { actionId: action.action_id, user });
-    const who = { slackUserId: user, slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown' };
+    const who = { slackUserId: user, slackTeamId: teamOf(payload) };
     return act(run, { user, who, reply, answer: answerWithBlocks(payload, deps, reply) }, deps);
   };
 
@@ -171,7 +172,7 @@ export async function handleTakeRun(payload: BlockActionsPayload, deps: Interact
   }
   const reason = `${mention(user)} took the run when nobody else could go.`;
   const taken = await deps.sql.begin(async (tx) => {
-    const userId = await upsertUser(tx, { slackUserId: user, slackTeamId: payload.team?.id ?? payload.user.team_id ?? 'unknown' }, deps.now());
+    const userId = await upsertUser(tx, { slackUserId: user, slackTeamId: teamOf(payload) }, deps.now());
     if (!(await takeRun(tx, run.id, userId, reason, deps.now()))) return false;
     await deps.emit(
       tx,

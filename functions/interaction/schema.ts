@@ -88,5 +88,10 @@ export const viewClosedPayload = z.object({ type: z.literal('view_closed'), user
 export const interactionPayload = z.discriminatedUnion('type', [blockActionsPayload, viewSubmissionPayload, viewClosedPayload]);
 export type InteractionPayload = z.infer<typeof interactionPayload>;
 
+/** The Slack team a click or submission came from (the payload's team, else the user's; 'unknown' if Slack sent neither). */
+export function teamOf(payload: { user: { team_id?: string | undefined }; team?: { id: string } | null | undefined }): string {
+  return payload.team?.id ?? payload.user.team_id ?? 'unknown';
+}
+
 /** The answer to a view submission: close (null), field errors, or a replacement view. */
 export type ViewSubmissionResponse = null | { response_action: 'errors'; errors: Record<string, string> } | { response_action: 'update'; view: View };

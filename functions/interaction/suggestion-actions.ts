@@ -2,6 +2,7 @@ import { coffeeCommand, handleSlashCommand } from '../../shared/coffee-command/h
 import { subcommands } from '../../shared/coffee-command/suggest.ts';
 import type { InteractionRouteDeps } from './orders.ts';
 import type { BlockActionsPayload } from './schema.ts';
+import { teamOf } from './schema.ts';
 
 /** What the user sees in place of the "Did you mean …?" once the run's own message is the answer. */
 const runStartedText = 'Your coffee run is started: order from its message in the channel.';
@@ -29,7 +30,7 @@ export async function handleSuggestionAction(
   deps.log.info('suggestion button', { actionId: action.action_id, user: payload.user.id });
   const reply = await handleSlashCommand(
     {
-      team_id: payload.team?.id ?? payload.user.team_id ?? 'unknown',
+      team_id: teamOf(payload),
       channel_id: channel,
       user_id: payload.user.id,
       command: coffeeCommand,
